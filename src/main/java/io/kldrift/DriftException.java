@@ -1,0 +1,51 @@
+package io.kldrift;
+
+/**
+ * The one exception type kldrift raises for problems a user can fix. Its message states what is
+ * wrong, where (table, column, rule, an example key) and how to fix it; its {@link #kind()} decides
+ * the job's exit code.
+ */
+public final class DriftException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** What kind of problem, and so which exit code the job returns. */
+  public enum Kind {
+    /** The input tables break the input contract. */
+    INVALID_INPUT(ExitCodes.INVALID_INPUT),
+    /** The configuration or the command line is wrong. */
+    INVALID_CONFIG(ExitCodes.USAGE);
+
+    private final int exitCode;
+
+    Kind(int exitCode) {
+      this.exitCode = exitCode;
+    }
+
+    /** The process exit code the job uses for this kind. */
+    public int exitCode() {
+      return exitCode;
+    }
+  }
+
+  private final Kind kind;
+
+  private DriftException(Kind kind, String message) {
+    super(message);
+    this.kind = kind;
+  }
+
+  /** Which kind of problem this is. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** Input data that breaks a rule: {@code problem}, then how to fix it. */
+  public static DriftException invalidInput(String problem, String fix) {
+    return new DriftException(Kind.INVALID_INPUT, problem + ". Fix: " + fix + ".");
+  }
+
+  /** Configuration that cannot be used: {@code problem}, then how to fix it. */
+  public static DriftException invalidConfig(String problem, String fix) {
+    return new DriftException(Kind.INVALID_CONFIG, problem + ". Fix: " + fix + ".");
+  }
+}

@@ -1,0 +1,24 @@
+package io.kldrift;
+
+/** The job's process exit codes, one per outcome a scheduler must tell apart. */
+public final class ExitCodes {
+  private ExitCodes() {}
+
+  /** The report was written and its status is OK (or WARN without {@code --fail-on warn}). */
+  public static final int OK = 0;
+
+  /** An unexpected internal failure (a bug, or the cluster failed); the previous report is kept. */
+  public static final int INTERNAL_ERROR = 1;
+
+  /** Bad command line or configuration; nothing was read. */
+  public static final int USAGE = 2;
+
+  /** The input tables break the input contract; the message names table, column, rule and key. */
+  public static final int INVALID_INPUT = 3;
+
+  /** The report was written and its status is ALERT. */
+  public static final int ALERT = 4;
+
+  /** The report was written, its status is WARN, and {@code --fail-on warn} was given. */
+  public static final int WARN = 5;
+}

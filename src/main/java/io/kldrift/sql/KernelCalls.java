@@ -1,0 +1,208 @@
+package io.kldrift.sql;
+
+import io.kldrift.kernel.Divergences;
+import io.kldrift.kernel.Divergences.Kind;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+
+/**
+ * The static entry points that Spark's generated code calls (through {@code StaticInvoke}) for the
+ * kldrift SQL functions. They read Spark's array representation element by element (no boxing,
+ * no copy of the Parquet column vector), run {@link Divergences}, and build the result row.
+ *
+ * <p>Public only because generated code lives in another package; not part of the API.
+ */
+public final class KernelCalls {
+
+  /** Element type codes passed as literal arguments: how to read an {@link ArrayData}. */
+  static final int FLOAT = 0, DOUBLE = 1;
+
+  private static final Kind[] KINDS = Kind.values();
+
+  private KernelCalls() {}
+
+  /** Per-thread buffers; a task runs on one thread, so no row ever sees another row's values. */
+  private static final class Scratch {
+    double[] rawP = new double[0], rawQ = new double[0];
+    double[] p = new double[0], logP = new double[0], q = new double[0], logQ = new double[0];
+    final double[] out = new double[Divergences.METRIC_COUNT];
+
+    void ensure(int n) {
+      if (rawP.length < n) {
+        rawP = new double[n];
+        rawQ = new double[n];
+        p = new double[n];
+        logP = new double[n];
+        q = new double[n];
+        logQ = new double[n];
+      }
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  static void load(ArrayData a, int elementType, double[] into, int n) {
+    if (elementType == FLOAT) {
+      for (int i = 0; i < n; i++) {
+        into[i] = a.isNullAt(i) ? Double.NaN : a.getFloat(i);
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
+        into[i] = a.isNullAt(i) ? Double.NaN : a.getDouble(i);
+      }
+    }
+  }
+
+  /**
+   * All per-example metrics of one teacher/student pair, as the struct {@link FunctionSchemas#METRICS}.
+   * {@code temperature} applies to logits; {@code lossTemperature}, when positive, adds {@code T²·KL}.
+   */
+  public static InternalRow metrics(
+      ArrayData p,
+      ArrayData q,
+      int pElement,
+      int qElement,
+      int pKind,
+      int qKind,
+      double temperature,
+      double epsilon) {
+    int n = p.numElements();
+    if (q.numElements() != n) {
+      throw FunctionErrors.lengthMismatch(n, q.numElements());
+    }
+    Scratch s = SCRATCH.get();
+    s.ensure(n);
+    prepareBoth(s, p, q, pElement, qElement, pKind, qKind, temperature, n);
+    Divergences.metrics(s.p, s.logP, s.q, s.logQ, n, Math.log(epsilon), s.out, null);
+    double[] o = s.out;
+    boolean logits = KINDS[pKind] == Kind.LOGITS || KINDS[qKind] == Kind.LOGITS;
+    Object[] values = {
+      o[Divergences.KL],
+      o[Divergences.REVERSE_KL],
+      o[Divergences.JS],
+      o[Divergences.TEACHER_ENTROPY],
+      o[Divergences.STUDENT_ENTROPY],
+      o[Divergences.CROSS_ENTROPY],
+      o[Divergences.TOTAL_VARIATION],
+      (int) o[Divergences.TEACHER_TOP1],
+      (int) o[Divergences.STUDENT_TOP1],
+      o[Divergences.TEACHER_TOP1] == o[Divergences.STUDENT_TOP1],
+      o[Divergences.TEACHER_CONFIDENCE],
+      o[Divergences.STUDENT_CONFIDENCE],
+      (int) o[Divergences.SUPPORT_VIOLATIONS],
+      (int) o[Divergences.REVERSE_SUPPORT_VIOLATIONS],
+      logits ? temperature * temperature * o[Divergences.KL] : null
+    };
+    return new GenericInternalRow(values);
+  }
+
+  /** KL(P||Q) alone, for the {@code kl_div} family of SQL functions. */
+  public static double kl(
+      ArrayData p, ArrayData q, int pElement, int qElement, int pKind, int qKind, double epsilon) {
+    return single(p, q, pElement, qElement, pKind, qKind, 1.0, epsilon, Divergences.KL);
+  }
+
+  /** One metric of {@link Divergences#metrics}, selected by its index. */
+  public static double single(
+      ArrayData p,
+      ArrayData q,
+      int pElement,
+      int qElement,
+      int pKind,
+      int qKind,
+      double temperature,
+      double epsilon,
+      int metric) {
+    int n = p.numElements();
+    if (q.numElements() != n) {
+      throw FunctionErrors.lengthMismatch(n, q.numElements());
+    }
+    Scratch s = SCRATCH.get();
+    s.ensure(n);
+    prepareBoth(s, p, q, pElement, qElement, pKind, qKind, temperature, n);
+    Divergences.metrics(s.p, s.logP, s.q, s.logQ, n, Math.log(epsilon), s.out, null);
+    return s.out[metric];
+  }
+
+  /** Entropy H(P) of one distribution. */
+  public static double entropy(ArrayData p, int pElement, int pKind, double temperature) {
+    int n = p.numElements();
+    Scratch s = SCRATCH.get();
+    s.ensure(n);
+    load(p, pElement, s.rawP, n);
+    Divergences.prepare(s.rawP, n, KINDS[pKind], temperature, s.p, s.logP);
+    double h = 0;
+    for (int c = 0; c < n; c++) {
+      if (s.p[c] > 0) {
+        h -= s.p[c] * s.logP[c];
+      }
+    }
+    return h;
+  }
+
+  /** Softmax (or log-softmax when {@code log}) of logits at a temperature, as array&lt;double&gt;. */
+  public static ArrayData softmax(ArrayData logits, int element, double temperature, boolean log) {
+    int n = logits.numElements();
+    Scratch s = SCRATCH.get();
+    s.ensure(n);
+    load(logits, element, s.rawP, n);
+    Divergences.prepare(s.rawP, n, Kind.LOGITS, temperature, s.p, s.logP);
+    double[] result = new double[n];
+    System.arraycopy(log ? s.logP : s.p, 0, result, 0, n);
+    return new GenericArrayData(result);
+  }
+
+  /**
+   * The first row rule a vector breaks ({@link Divergences#check}), or -1 for a null vector; used by
+   * validation so that it applies exactly the rules the kernel relies on.
+   */
+  public static int check(ArrayData v, int element, int kind, double sumTolerance) {
+    if (v == null) {
+      return -1;
+    }
+    int n = v.numElements();
+    Scratch s = SCRATCH.get();
+    s.ensure(n);
+    load(v, element, s.rawP, n);
+    return Divergences.check(s.rawP, n, KINDS[kind], sumTolerance);
+  }
+
+  /**
+   * The values of a Spark ML vector (the struct behind {@code VectorUDT}) as an array of doubles:
+   * the dense values themselves, or a sparse vector expanded to its full size.
+   */
+  public static ArrayData vectorValues(Object vectorStruct) {
+    // Object, not InternalRow: Spark's interpreted path looks the method up by the UDT's class.
+    InternalRow vector = (InternalRow) vectorStruct;
+    byte type = vector.getByte(0);
+    if (type == 1) {
+      return vector.getArray(3);
+    }
+    int size = vector.getInt(1);
+    ArrayData indices = vector.getArray(2);
+    ArrayData values = vector.getArray(3);
+    double[] dense = new double[size];
+    for (int i = 0; i < indices.numElements(); i++) {
+      dense[indices.getInt(i)] = values.getDouble(i);
+    }
+    return new GenericArrayData(dense);
+  }
+
+  private static void prepareBoth(
+      Scratch s,
+      ArrayData p,
+      ArrayData q,
+      int pElement,
+      int qElement,
+      int pKind,
+      int qKind,
+      double temperature,
+      int n) {
+    load(p, pElement, s.rawP, n);
+    load(q, qElement, s.rawQ, n);
+    Divergences.prepare(s.rawP, n, KINDS[pKind], temperature, s.p, s.logP);
+    Divergences.prepare(s.rawQ, n, KINDS[qKind], temperature, s.q, s.logQ);
+  }
+}

@@ -1,0 +1,301 @@
+package io.kldrift.sql;
+
+import io.kldrift.kernel.Divergences;
+import io.kldrift.kernel.Divergences.Kind;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.FunctionIdentifier;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
+import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.expressions.objects.StaticInvoke;
+import org.apache.spark.sql.types.AbstractDataType;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NullType;
+import scala.Function1;
+import scala.Option;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * The kldrift SQL functions: each is a {@code StaticInvoke} of a {@link KernelCalls} method, which
+ * Spark compiles into whole-stage generated code over primitive arrays. Registered into a session
+ * by {@link KlDriftExtensions} (automatically, through the jar's service entry) or by {@link
+ * #register(SparkSession)} on a session that already exists.
+ */
+public final class KlDriftFunctions {
+
+  private KlDriftFunctions() {}
+
+  /** Default epsilon for zero student probabilities (DESIGN §2). */
+  public static final double DEFAULT_EPSILON = 1e-12;
+
+  /** One function: its name, documentation and builder. */
+  public record Definition(
+      String name, String usage, String arguments, String examples, Builder builder) {
+
+    /** Spark's description of the function, shown by {@code DESCRIBE FUNCTION}. */
+    public ExpressionInfo info() {
+      return new ExpressionInfo(
+          KlDriftFunctions.class.getName(),
+          null,
+          name,
+          usage,
+          arguments,
+          examples,
+          "",
+          "misc_funcs",
+          "",
+          "",
+          "built-in");
+    }
+
+    /** The builder in the form Spark's function registry takes. */
+    public Function1<Seq<Expression>, Expression> sparkBuilder() {
+      return args -> builder.build(name, CollectionConverters.asJava(args));
+    }
+
+    /** The identifier under which the function is registered. */
+    public FunctionIdentifier identifier() {
+      return FunctionIdentifier.apply(name);
+    }
+  }
+
+  /** Builds the expression for one call from its resolved argument expressions. */
+  @FunctionalInterface
+  public interface Builder {
+    /** Builds the call's expression; {@code name} is the function's name, for errors. */
+    Expression build(String name, List<Expression> args);
+  }
+
+  /** Every kldrift function, in the order the README documents them. */
+  public static List<Definition> all() {
+    List<Definition> defs = new ArrayList<>();
+    defs.add(pairFunction("kl_div", Divergences.KL, "KL(p||q) = sum p*ln(p/q) in nats", "0.5108256238"));
+    defs.add(pairFunction("reverse_kl_div", Divergences.REVERSE_KL, "KL(q||p), the reverse direction", "0.3680642072"));
+    defs.add(pairFunction("js_div", Divergences.JS, "Jensen-Shannon divergence in nats, between 0 and ln 2", "0.1017492251"));
+    defs.add(pairFunction("cross_entropy", Divergences.CROSS_ENTROPY, "cross-entropy H(p,q) = -sum p*ln q; equals entropy(p) + kl_div(p, q)", "1.2039728043"));
+    defs.add(pairFunction("total_variation", Divergences.TOTAL_VARIATION, "total variation distance, half the L1 distance", "0.4"));
+    defs.add(
+        new Definition(
+            "entropy",
+            "_FUNC_(p) - Shannon entropy -sum p*ln p of a probability vector, in nats.",
+            args("p: array<float|double> or ML Vector of probabilities"),
+            examples("SELECT _FUNC_(array(0.5D, 0.5D));", "0.6931471806"),
+            (name, a) -> {
+              expectArity(name, a, 1, 1);
+              Expression p = distribution(name, a.get(0));
+              if (p == null) {
+                return Literal.create(null, DataTypes.DoubleType);
+              }
+              return invoke(DataTypes.DoubleType, "entropy", List.of(p, elementCode(p), intLit(Kind.PROBS.ordinal()), doubleLit(1.0)));
+            }));
+    defs.add(softmaxFunction("softmax", false));
+    defs.add(softmaxFunction("log_softmax", true));
+    defs.add(
+        new Definition(
+            "kldrift_metrics",
+            "_FUNC_(p, q[, p_kind, q_kind, temperature, epsilon]) - Every per-example metric of teacher p"
+                + " and student q in one fused pass, as a struct (kl, reverse_kl, js, teacher_entropy,"
+                + " student_entropy, cross_entropy, total_variation, teacher_top1, student_top1, agree,"
+                + " teacher_confidence, student_confidence, support_violations,"
+                + " reverse_support_violations, t2_kl).",
+            args(
+                "p: teacher distribution, array<float|double> or ML Vector",
+                "q: student distribution, same length",
+                "p_kind, q_kind: 'probs' (default), 'log_probs' or 'logits'",
+                "temperature: applied to logits (default 1); t2_kl = T*T*kl when a side is logits",
+                "epsilon: replaces a zero student probability where p > 0 (default 1e-12)"),
+            examples(
+                "SELECT _FUNC_(array(0.5D, 0.5D), array(0.9D, 0.1D)).kl;", "0.5108256238"),
+            KlDriftFunctions::buildMetrics));
+    return defs;
+  }
+
+  /** Registers every function into an existing session (for sessions built without the extension). */
+  public static void register(SparkSession spark) {
+    var registry =
+        ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().functionRegistry();
+    for (Definition d : all()) {
+      registry.registerFunction(d.identifier(), d.info(), d.sparkBuilder());
+    }
+  }
+
+  private static Definition pairFunction(String name, int metric, String what, String exampleResult) {
+    return new Definition(
+        name,
+        "_FUNC_(p, q[, epsilon]) - " + what + ", for probability vectors p and q.",
+        args(
+            "p: array<float|double> or ML Vector of probabilities",
+            "q: same type and length as p",
+            "epsilon: replaces a zero q where p > 0 (default 1e-12)"),
+        examples("SELECT _FUNC_(array(0.5D, 0.5D), array(0.9D, 0.1D));", exampleResult),
+        (fn, a) -> {
+          expectArity(fn, a, 2, 3);
+          Expression p = distribution(fn, a.get(0));
+          Expression q = distribution(fn, a.get(1));
+          double eps = a.size() > 2 ? foldDouble(fn, a.get(2), "epsilon") : DEFAULT_EPSILON;
+          if (p == null || q == null) {
+            return Literal.create(null, DataTypes.DoubleType);
+          }
+          int probs = Kind.PROBS.ordinal();
+          return invoke(
+              DataTypes.DoubleType,
+              "single",
+              List.of(p, q, elementCode(p), elementCode(q), intLit(probs), intLit(probs),
+                  doubleLit(1.0), doubleLit(eps), intLit(metric)));
+        });
+  }
+
+  private static Definition softmaxFunction(String name, boolean log) {
+    return new Definition(
+        name,
+        "_FUNC_(logits[, temperature]) - The " + (log ? "log-softmax" : "softmax")
+            + " of logits divided by temperature (default 1), computed with the max shift.",
+        args("logits: array<float|double> or ML Vector", "temperature: a positive number"),
+        examples("SELECT _FUNC_(array(0D, 0D), 1.0);", log ? "[-0.6931471806,-0.6931471806]" : "[0.5,0.5]"),
+        (fn, a) -> {
+          expectArity(fn, a, 1, 2);
+          Expression z = distribution(fn, a.get(0));
+          double t = a.size() > 1 ? foldDouble(fn, a.get(1), "temperature") : 1.0;
+          checkTemperature(fn, t);
+          ArrayType out = DataTypes.createArrayType(DataTypes.DoubleType, false);
+          if (z == null) {
+            return Literal.create(null, out);
+          }
+          return invoke(out, "softmax", List.of(z, elementCode(z), doubleLit(t), Literal.create(log, DataTypes.BooleanType)));
+        });
+  }
+
+  private static Expression buildMetrics(String fn, List<Expression> a) {
+    expectArity(fn, a, 2, 6);
+    Expression p = distribution(fn, a.get(0));
+    Expression q = distribution(fn, a.get(1));
+    Kind pKind = a.size() > 2 ? foldKind(fn, a.get(2)) : Kind.PROBS;
+    Kind qKind = a.size() > 3 ? foldKind(fn, a.get(3)) : Kind.PROBS;
+    double t = a.size() > 4 ? foldDouble(fn, a.get(4), "temperature") : 1.0;
+    double eps = a.size() > 5 ? foldDouble(fn, a.get(5), "epsilon") : DEFAULT_EPSILON;
+    checkTemperature(fn, t);
+    if (!(eps > 0 && eps < 1)) {
+      throw FunctionErrors.badArgument(fn, "epsilon " + eps + " is not in (0, 1)", "pass a small positive epsilon such as 1e-12");
+    }
+    if (p == null || q == null) {
+      return Literal.create(null, FunctionSchemas.METRICS);
+    }
+    return invoke(
+        FunctionSchemas.METRICS,
+        "metrics",
+        List.of(p, q, elementCode(p), elementCode(q), intLit(pKind.ordinal()), intLit(qKind.ordinal()),
+            doubleLit(t), doubleLit(eps)));
+  }
+
+  /** A validation expression: the first row rule the vector breaks (see {@link KernelCalls#check}). */
+  public static Expression checkExpression(Expression v, Kind kind, double sumTolerance) {
+    Expression d = distribution("kldrift_check", v);
+    return new StaticInvoke(
+        KernelCalls.class,
+        DataTypes.IntegerType,
+        "check",
+        seq(List.of(d, elementCode(d), intLit(kind.ordinal()), doubleLit(sumTolerance))),
+        seq(List.<AbstractDataType>of()),
+        false,
+        false,
+        true,
+        Option.empty());
+  }
+
+  /**
+   * Normalizes a distribution argument to an array of float or double: ML vectors are unpacked
+   * without copying dense values. Returns null for a NULL literal.
+   */
+  static Expression distribution(String fn, Expression e) {
+    DataType t = e.dataType();
+    if (t instanceof NullType) {
+      return null;
+    }
+    if (t instanceof ArrayType at
+        && (at.elementType() == DataTypes.FloatType || at.elementType() == DataTypes.DoubleType)) {
+      return e;
+    }
+    if (t.equals(SQLDataTypes.VectorType())) {
+      return invoke(DataTypes.createArrayType(DataTypes.DoubleType, false), "vectorValues", List.of(e));
+    }
+    throw FunctionErrors.badArgument(
+        fn,
+        "argument " + e.sql() + " has type " + t.simpleString()
+            + ", not array<float>, array<double> or an ML Vector",
+        "cast the column, e.g. CAST(x AS ARRAY<DOUBLE>)");
+  }
+
+  private static Expression elementCode(Expression array) {
+    DataType el = ((ArrayType) array.dataType()).elementType();
+    return intLit(el == DataTypes.FloatType ? KernelCalls.FLOAT : KernelCalls.DOUBLE);
+  }
+
+  private static Expression invoke(DataType type, String method, List<Expression> args) {
+    return new StaticInvoke(
+        KernelCalls.class, type, method, seq(args), seq(List.<AbstractDataType>of()), true, true, true,
+        Option.empty());
+  }
+
+  private static <T> Seq<T> seq(List<T> list) {
+    return CollectionConverters.asScala(list).toSeq();
+  }
+
+  private static Literal intLit(int v) {
+    return Literal.create(v, DataTypes.IntegerType);
+  }
+
+  private static Literal doubleLit(double v) {
+    return Literal.create(v, DataTypes.DoubleType);
+  }
+
+  private static void expectArity(String fn, List<Expression> a, int min, int max) {
+    if (a.size() < min || a.size() > max) {
+      throw FunctionErrors.badArgument(
+          fn, "takes " + (min == max ? min : min + " to " + max) + " arguments, got " + a.size(),
+          "see DESCRIBE FUNCTION EXTENDED " + fn);
+    }
+  }
+
+  private static double foldDouble(String fn, Expression e, String what) {
+    if (!e.foldable() || !(e.dataType() instanceof org.apache.spark.sql.types.NumericType)) {
+      throw FunctionErrors.badArgument(fn, what + " must be a numeric constant, got " + e.sql(), "pass a literal such as 2.0");
+    }
+    Object v = e.eval(null);
+    return v instanceof org.apache.spark.sql.types.Decimal d ? d.toDouble() : ((Number) v).doubleValue();
+  }
+
+  private static Kind foldKind(String fn, Expression e) {
+    if (!e.foldable() || e.dataType() != DataTypes.StringType) {
+      throw FunctionErrors.badArgument(fn, "kind must be a string constant, got " + e.sql(), "pass 'probs', 'log_probs' or 'logits'");
+    }
+    try {
+      return Kind.parse(String.valueOf(e.eval(null)));
+    } catch (IllegalArgumentException ex) {
+      throw FunctionErrors.badArgument(fn, ex.getMessage(), "pass 'probs', 'log_probs' or 'logits'");
+    }
+  }
+
+  private static void checkTemperature(String fn, double t) {
+    if (!(t > 0) || Double.isInfinite(t)) {
+      throw FunctionErrors.badArgument(fn, "temperature " + t + " is not a positive finite number", "pass a temperature such as 1.0 or 2.0");
+    }
+  }
+
+  private static String args(String... lines) {
+    StringBuilder b = new StringBuilder("\n    Arguments:\n");
+    for (String l : lines) {
+      b.append("      * ").append(l).append('\n');
+    }
+    return b.append("  ").toString();
+  }
+
+  private static String examples(String sql, String result) {
+    return "\n    Examples:\n      > " + sql + "\n       " + result + "\n  ";
+  }
+}

@@ -1,0 +1,33 @@
+package io.kldrift;
+
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The one local SparkSession every test class shares: local[2], UI off, few shuffle partitions,
+ * loopback only. Surefire reuses one JVM, so the session starts once per suite.
+ */
+public final class TestSpark {
+  private static SparkSession spark;
+
+  private TestSpark() {}
+
+  /** The shared session, created on first use with the kldrift extensions installed. */
+  public static synchronized SparkSession get() {
+    if (spark == null) {
+      spark =
+          SparkSession.builder()
+              .master("local[2]")
+              .appName("kldrift-tests")
+              .config("spark.ui.enabled", "false")
+              .config("spark.driver.host", "127.0.0.1")
+              .config("spark.driver.bindAddress", "127.0.0.1")
+              .config("spark.sql.shuffle.partitions", "4")
+              .config("spark.default.parallelism", "4")
+              .config("spark.sql.session.timeZone", "UTC")
+              .config("spark.sql.extensions", "io.kldrift.sql.KlDriftExtensions")
+              .getOrCreate();
+      spark.sparkContext().setLogLevel("WARN");
+    }
+    return spark;
+  }
+}
