@@ -113,6 +113,28 @@ public final class KlDriftFunctions {
             examples(
                 "SELECT _FUNC_(array(0.5D, 0.5D), array(0.9D, 0.1D)).kl;", "0.5108256238"),
             KlDriftFunctions::buildMetrics));
+    defs.add(
+        new Definition(
+            "kldrift_check",
+            "_FUNC_(v, kind, sum_tolerance) - The first row rule that distribution v breaks: 0 valid,"
+                + " 1 empty, 2 NaN or infinite, 3 negative probability, 4 sum off 1 by more than"
+                + " sum_tolerance; -1 for a null vector.",
+            args("v: array<float|double> or ML Vector", "kind: 'probs', 'log_probs' or 'logits'",
+                "sum_tolerance: allowed distance of the sum from 1"),
+            examples("SELECT _FUNC_(array(0.5D, 0.6D), 'probs', 0.001);", "4"),
+            (fn, a) -> {
+              expectArity(fn, a, 3, 3);
+              Expression v = distribution(fn, a.get(0));
+              Kind kind = foldKind(fn, a.get(1));
+              double tol = foldDouble(fn, a.get(2), "sum_tolerance");
+              if (v == null) {
+                return Literal.create(-1, DataTypes.IntegerType);
+              }
+              return new StaticInvoke(
+                  KernelCalls.class, DataTypes.IntegerType, "check",
+                  seq(List.of(v, elementCode(v), intLit(kind.ordinal()), doubleLit(tol))),
+                  seq(List.<AbstractDataType>of()), false, false, true, Option.empty());
+            }));
     return defs;
   }
 
@@ -191,21 +213,6 @@ public final class KlDriftFunctions {
         "metrics",
         List.of(p, q, elementCode(p), elementCode(q), intLit(pKind.ordinal()), intLit(qKind.ordinal()),
             doubleLit(t), doubleLit(eps)));
-  }
-
-  /** A validation expression: the first row rule the vector breaks (see {@link KernelCalls#check}). */
-  public static Expression checkExpression(Expression v, Kind kind, double sumTolerance) {
-    Expression d = distribution("kldrift_check", v);
-    return new StaticInvoke(
-        KernelCalls.class,
-        DataTypes.IntegerType,
-        "check",
-        seq(List.of(d, elementCode(d), intLit(kind.ordinal()), doubleLit(sumTolerance))),
-        seq(List.<AbstractDataType>of()),
-        false,
-        false,
-        true,
-        Option.empty());
   }
 
   /**

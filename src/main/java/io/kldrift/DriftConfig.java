@@ -1,0 +1,322 @@
+package io.kldrift;
+
+import io.kldrift.kernel.Divergences.Kind;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * The configuration of one drift run: every option kldrift understands, typed, defaulted and
+ * validated in one place.
+ *
+ * <p>Precedence, lowest to highest: the defaults below, the configuration file ({@code --config}),
+ * {@code --conf key=value} pairs, then the job's dedicated options ({@code --teacher}, {@code
+ * --out}, ...). Unknown keys are rejected with the closest valid key suggested. Values are plain
+ * data: no option names a class to load or code to run.
+ *
+ * <pre>{@code
+ * DriftConfig config = DriftConfig.builder()
+ *     .set(DriftConfig.TEACHER_PATH, "s3a://logs/teacher/dt=2026-11-28")
+ *     .set(DriftConfig.STUDENT_PATH, "s3a://logs/student/dt=2026-11-28")
+ *     .set(DriftConfig.SLICE_COLUMNS, "locale")
+ *     .build();
+ * }</pre>
+ */
+public final class DriftConfig {
+  private static final Map<String, ConfigKey<?>> KEYS = new LinkedHashMap<>();
+
+  // ---- input ----
+  /** Teacher predictions: a Parquet path (directory, glob) or, with input.format=table, a table. */
+  public static final ConfigKey<String> TEACHER_PATH =
+      text("input.teacher.path", "", "Teacher predictions: Parquet path or glob (or table name with input.format=table).");
+  /** Student predictions, like {@link #TEACHER_PATH}. */
+  public static final ConfigKey<String> STUDENT_PATH =
+      text("input.student.path", "", "Student predictions: Parquet path or glob (or table name with input.format=table).");
+  /** How the input paths are read. */
+  public static final ConfigKey<String> INPUT_FORMAT =
+      key("input.format", "parquet", s -> s, s -> s.equals("parquet") || s.equals("table"),
+          "parquet or table", "parquet: the paths are Parquet files/directories/globs; table: catalog table names.");
+  /** Join key columns. */
+  public static final ConfigKey<List<String>> KEY_COLUMNS =
+      key("input.key_columns", "example_id", DriftConfig::list, l -> !l.isEmpty(),
+          "one or more comma-separated column names", "Join key column(s), comma-separated; duplicate keys are an input error.");
+  /** Teacher distribution column. */
+  public static final ConfigKey<String> TEACHER_COLUMN =
+      column("input.teacher.column", "probs", "Teacher distribution column: array<float>, array<double> or ML Vector.");
+  /** Student distribution column. */
+  public static final ConfigKey<String> STUDENT_COLUMN =
+      column("input.student.column", "probs", "Student distribution column: array<float>, array<double> or ML Vector.");
+  /** Meaning of the teacher vector. */
+  public static final ConfigKey<Kind> TEACHER_KIND =
+      key("input.teacher.kind", "probs", Kind::parse, k -> true, "probs, log_probs or logits",
+          "Meaning of the teacher vector: probs, log_probs or logits.");
+  /** Meaning of the student vector. */
+  public static final ConfigKey<Kind> STUDENT_KIND =
+      key("input.student.kind", "probs", Kind::parse, k -> true, "probs, log_probs or logits",
+          "Meaning of the student vector: probs, log_probs or logits.");
+  /** Softmax temperature for logits. */
+  public static final ConfigKey<Double> TEMPERATURE =
+      key("input.temperature", "1.0", Double::parseDouble, t -> t > 0 && !t.isInfinite(),
+          "a positive number", "Temperature T applied to logits (softmax(z/T)); with logits the report adds T^2*KL.");
+  /** Label column, used when present. */
+  public static final ConfigKey<String> LABEL_COLUMN =
+      key("input.label_column", "label", s -> s, s -> true, "a column name, or empty",
+          "Label column (int, long or string class index); used when present in the teacher or student table; empty to ignore.");
+  /** Slice columns. */
+  public static final ConfigKey<List<String>> SLICE_COLUMNS =
+      key("input.slice_columns", "", DriftConfig::list, l -> true, "comma-separated column names",
+          "Slice columns, comma-separated; every aggregate is also computed per value of each.");
+  /** Class names, inline. */
+  public static final ConfigKey<List<String>> CLASS_NAMES =
+      key("input.class_names", "", DriftConfig::list, l -> true, "comma-separated names",
+          "Class names in vector order, comma-separated (default: class_<index>).");
+  /** Class names, from a file. */
+  public static final ConfigKey<String> CLASS_NAMES_FILE =
+      text("input.class_names_file", "", "File with one class name per line, in vector order; relative to the config file.");
+
+  // ---- metrics and validation ----
+  /** Epsilon for zero student probabilities. */
+  public static final ConfigKey<Double> EPSILON =
+      key("metrics.epsilon", "1e-12", Double::parseDouble, e -> e > 0 && e < 1, "a number in (0, 1)",
+          "Q(c) = 0 where P(c) > 0 is a support violation: counted, and Q(c) clipped to this value.");
+  /** Tolerance on probability sums. */
+  public static final ConfigKey<Double> SUM_TOLERANCE =
+      key("validate.sum_tolerance", "1e-3", Double::parseDouble, t -> t >= 0 && t < 1, "a number in [0, 1)",
+          "A probability (or exp(log-prob)) vector whose sum is further than this from 1 is invalid.");
+
+  // ---- report ----
+  /** Quantile accuracy. */
+  public static final ConfigKey<Integer> QUANTILE_ACCURACY =
+      key("report.quantile_accuracy", "10000", Integer::parseInt, a -> a >= 100, "an integer >= 100",
+          "Accuracy of approximate quantiles: rank error at most 1/accuracy of n.");
+  /** KL levels for the share-above figures. */
+  public static final ConfigKey<List<Double>> KL_LEVELS =
+      key("report.kl_levels", "0.01,0.1,1.0", s -> doubles(s), l -> l.stream().allMatch(x -> x > 0),
+          "comma-separated positive numbers", "Report the share of examples with KL above each of these levels.");
+  /** Histogram lower edge. */
+  public static final ConfigKey<Double> HISTOGRAM_MIN =
+      key("report.histogram.min", "1e-6", Double::parseDouble, x -> x > 0, "a positive number",
+          "Lower edge of the log-spaced KL histogram; smaller values (and zero) fall in the first bin.");
+  /** Histogram upper edge. */
+  public static final ConfigKey<Double> HISTOGRAM_MAX =
+      key("report.histogram.max", "100", Double::parseDouble, x -> x > 0, "a positive number",
+          "Upper edge of the log-spaced KL histogram; larger values fall in the last bin.");
+  /** Histogram resolution. */
+  public static final ConfigKey<Integer> HISTOGRAM_BINS_PER_DECADE =
+      key("report.histogram.bins_per_decade", "4", Integer::parseInt, x -> x >= 1 && x <= 20, "an integer in 1..20",
+          "Histogram bins per factor of ten.");
+  /** Worst examples kept. */
+  public static final ConfigKey<Integer> TOP_WORST =
+      key("report.worst_examples", "50", Integer::parseInt, x -> x >= 0 && x <= 100000, "an integer in 0..100000",
+          "How many highest-KL examples go to worst_examples/.");
+  /** Confusion pairs kept. */
+  public static final ConfigKey<Integer> TOP_CONFUSIONS =
+      key("report.confusions", "50", Integer::parseInt, x -> x >= 0 && x <= 100000, "an integer in 0..100000",
+          "How many most frequent teacher-top1 -> student-top1 disagreements go to confusion/.");
+  /** Drifted classes printed and put in the summary. */
+  public static final ConfigKey<Integer> TOP_CLASSES =
+      key("report.top_classes", "5", Integer::parseInt, x -> x >= 0 && x <= 10000, "an integer in 0..10000",
+          "How many classes with the largest KL contribution the summary lists.");
+  /** Whether to write per-example rows. */
+  public static final ConfigKey<Boolean> WRITE_PER_EXAMPLE =
+      key("report.per_example", "false", DriftConfig::bool, b -> true, "true or false",
+          "Also write every joined example's metrics to per_example/ (large; for notebooks).");
+
+  // ---- run metadata ----
+  /** Output root. */
+  public static final ConfigKey<String> OUTPUT_PATH =
+      text("output.path", "", "Report root; each run writes <output.path>/run_date=YYYY-MM-DD/.");
+  /** Teacher model version tag. */
+  public static final ConfigKey<String> TEACHER_MODEL =
+      text("run.teacher_model", "", "Teacher model version, recorded in the report.");
+  /** Student model version tag. */
+  public static final ConfigKey<String> STUDENT_MODEL =
+      text("run.student_model", "", "Student model version, recorded in the report.");
+  /** Dataset tag. */
+  public static final ConfigKey<String> DATASET =
+      text("run.dataset", "", "Dataset name, recorded in the report.");
+
+  private final Map<ConfigKey<?>, Object> values;
+  private final Map<String, String> texts;
+
+  private DriftConfig(Map<ConfigKey<?>, Object> values, Map<String, String> texts) {
+    this.values = values;
+    this.texts = texts;
+  }
+
+  /** The value of {@code key}: as set, or its default. */
+  @SuppressWarnings("unchecked")
+  public <T> T get(ConfigKey<T> key) {
+    return (T) values.get(key);
+  }
+
+  /** Every key with its effective value as text, in declaration order (recorded in the report). */
+  public Map<String, String> asText() {
+    return Collections.unmodifiableMap(texts);
+  }
+
+  /** Every option kldrift understands, in declaration order. */
+  public static List<ConfigKey<?>> keys() {
+    return List.copyOf(KEYS.values());
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Collects settings in precedence order; later settings win. */
+  public static final class Builder {
+    private final Map<String, String> texts = new LinkedHashMap<>();
+    private Path baseDir = Path.of(".");
+
+    private Builder() {
+      KEYS.values().forEach(k -> texts.put(k.key(), k.defaultText()));
+    }
+
+    /** Sets one option from text, rejecting unknown keys with a suggestion. */
+    public Builder set(String key, String value) {
+      if (!KEYS.containsKey(key)) {
+        throw DriftException.invalidConfig(
+            "unknown configuration key '" + key + "'",
+            "did you mean '" + closest(key) + "'? Every key is listed in conf/kldrift.properties");
+      }
+      texts.put(key, value == null ? "" : value);
+      return this;
+    }
+
+    /** Sets one option. */
+    public <T> Builder set(ConfigKey<T> key, String value) {
+      return set(key.key(), value);
+    }
+
+    /** Reads a properties file; relative file options resolve against its folder. */
+    public Builder file(Path file) {
+      Properties p = new Properties();
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        p.load(r);
+      } catch (IOException e) {
+        throw DriftException.invalidConfig(
+            "cannot read configuration file " + file + ": " + e.getMessage(),
+            "pass an existing, readable file to --config");
+      }
+      baseDir = file.toAbsolutePath().getParent();
+      for (String k : new TreeMap<>(Map.copyOf(castMap(p))).keySet()) {
+        set(k, p.getProperty(k));
+      }
+      return this;
+    }
+
+    /** Parses and validates every option. */
+    public DriftConfig build() {
+      Map<ConfigKey<?>, Object> values = new LinkedHashMap<>();
+      for (ConfigKey<?> k : KEYS.values()) {
+        values.put(k, k.parse(texts.get(k.key())));
+      }
+      String namesFile = (String) values.get(CLASS_NAMES_FILE);
+      if (!namesFile.isEmpty()) {
+        if (!((List<?>) values.get(CLASS_NAMES)).isEmpty()) {
+          throw DriftException.invalidConfig(
+              "both input.class_names and input.class_names_file are set", "set only one of them");
+        }
+        Path f = baseDir.resolve(namesFile);
+        try {
+          List<String> names = new ArrayList<>();
+          for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+              names.add(line.trim());
+            }
+          }
+          values.put(CLASS_NAMES, List.copyOf(names));
+        } catch (IOException e) {
+          throw DriftException.invalidConfig(
+              "cannot read class names file " + f + ": " + e.getMessage(),
+              "point input.class_names_file at a file with one class name per line");
+        }
+      }
+      return new DriftConfig(values, new LinkedHashMap<>(texts));
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Map<String, String> castMap(Properties p) {
+    return (Map) p;
+  }
+
+  static String closest(String key) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : KEYS.keySet()) {
+      int d = editDistance(key, k);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  private static <T> ConfigKey<T> key(
+      String key, String def, Function<String, T> parser, Predicate<T> valid, String rule, String doc) {
+    ConfigKey<T> k = new ConfigKey<>(key, def, parser, valid, rule, doc);
+    KEYS.put(key, k);
+    return k;
+  }
+
+  private static ConfigKey<String> text(String key, String def, String doc) {
+    return key(key, def, s -> s, s -> true, "any text", doc);
+  }
+
+  private static ConfigKey<String> column(String key, String def, String doc) {
+    return key(key, def, s -> s, s -> !s.isEmpty(), "a column name", doc);
+  }
+
+  private static List<String> list(String s) {
+    if (s.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+  }
+
+  private static List<Double> doubles(String s) {
+    return list(s).stream().map(Double::parseDouble).toList();
+  }
+
+  private static Boolean bool(String s) {
+    if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(s);
+    }
+    throw new IllegalArgumentException("not a boolean");
+  }
+}

@@ -1,0 +1,108 @@
+package io.kldrift;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The result of one drift run: the summary (what {@code summary.json} holds, as nested maps and
+ * lists) and the report tables as Datasets. Nothing here holds per-example data on the driver; the
+ * tables are small aggregates except {@link #perExample()}, which stays distributed.
+ *
+ * <pre>{@code
+ * DriftReport report = KlDrift.analyze(spark, config, "2026-11-28");
+ * report.perClass().orderBy(desc("kl_contribution")).show(5);
+ * System.out.println(report.meanKl() + " " + report.status());
+ * }</pre>
+ */
+public final class DriftReport {
+  /** Version of the summary.json layout; bumped whenever a stable name changes. */
+  public static final int SCHEMA_VERSION = 1;
+
+  private final Map<String, Object> summary;
+  private final Dataset<Row> perClass;
+  private final Dataset<Row> perSlice;
+  private final Dataset<Row> confusion;
+  private final Dataset<Row> worstExamples;
+  private final Dataset<Row> perExample;
+
+  DriftReport(
+      Map<String, Object> summary,
+      Dataset<Row> perClass,
+      Dataset<Row> perSlice,
+      Dataset<Row> confusion,
+      Dataset<Row> worstExamples,
+      Dataset<Row> perExample) {
+    this.summary = Collections.unmodifiableMap(summary);
+    this.perClass = perClass;
+    this.perSlice = perSlice;
+    this.confusion = confusion;
+    this.worstExamples = worstExamples;
+    this.perExample = perExample;
+  }
+
+  /** Everything summary.json holds, keyed by the stable names of DESIGN §4. */
+  public Map<String, Object> summary() {
+    return summary;
+  }
+
+  /** One row per class: {@code class_index}, {@code class_name}, {@code kl_contribution}, ... */
+  public Dataset<Row> perClass() {
+    return perClass;
+  }
+
+  /** One row per (slice column, slice value) with the KL, JS and agreement summaries. */
+  public Dataset<Row> perSlice() {
+    return perSlice;
+  }
+
+  /** The most frequent teacher-top-1 to student-top-1 disagreements. */
+  public Dataset<Row> confusion() {
+    return confusion;
+  }
+
+  /** The examples with the highest KL, with their keys. */
+  public Dataset<Row> worstExamples() {
+    return worstExamples;
+  }
+
+  /** Every joined example's metrics (distributed; written only when report.per_example is set). */
+  public Dataset<Row> perExample() {
+    return perExample;
+  }
+
+  /** Overall status: OK, WARN or ALERT. */
+  public String status() {
+    return (String) summary.get("status");
+  }
+
+  /** Mean KL(teacher||student) over the matched examples, or NaN when there are none. */
+  public double meanKl() {
+    Object v = global("kl").get("mean");
+    return v == null ? Double.NaN : ((Number) v).doubleValue();
+  }
+
+  /** Matched (joined) examples. */
+  public long matched() {
+    return ((Number) section("inputs").get("matched")).longValue();
+  }
+
+  /** The global summary of one metric ({@code kl}, {@code js}, {@code agreement}, ...). */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> global(String metric) {
+    return (Map<String, Object>) section("global").get(metric);
+  }
+
+  /** The classes with the largest KL contribution, largest first. */
+  @SuppressWarnings("unchecked")
+  public List<Map<String, Object>> topClasses() {
+    return (List<Map<String, Object>>) summary.get("top_drifted_classes");
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> section(String name) {
+    return (Map<String, Object>) summary.get(name);
+  }
+}
