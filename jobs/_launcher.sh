@@ -1,0 +1,44 @@
+# Shared by the scripts in jobs/: builds the project when needed and runs a kldrift entry point,
+# through spark-submit when one is installed, otherwise on the embedded Spark runtime that Maven
+# resolved (nothing but Java 17 and Maven is needed).
+set -euo pipefail
+
+KLDRIFT_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JAR="$KLDRIFT_HOME/target/kldrift.jar"
+
+kldrift_build() {
+  local stale=0
+  if [ ! -f "$JAR" ] || [ ! -f "$KLDRIFT_HOME/target/local-classpath.txt" ] || [ ! -f "$KLDRIFT_HOME/target/jvm-options.txt" ]; then
+    stale=1
+  elif [ -n "$(find "$KLDRIFT_HOME/src/main" "$KLDRIFT_HOME/pom.xml" -newer "$JAR" -type f -print -quit)" ]; then
+    stale=1
+  fi
+  if [ "$stale" = 1 ]; then
+    echo "[kldrift] building $JAR (first run, or sources changed) ..." >&2
+    (cd "$KLDRIFT_HOME" && mvn -B -q -Dstyle.color=never -DskipTests package) >&2
+  fi
+}
+
+# kldrift_run MAIN_CLASS ARGS...
+kldrift_run() {
+  local main="$1"; shift
+  kldrift_build
+  local submit=""
+  if [ -z "${KLDRIFT_EMBEDDED:-}" ]; then
+    if [ -n "${SPARK_HOME:-}" ] && [ -x "$SPARK_HOME/bin/spark-submit" ]; then
+      submit="$SPARK_HOME/bin/spark-submit"
+    elif command -v spark-submit >/dev/null 2>&1; then
+      submit="$(command -v spark-submit)"
+    fi
+  fi
+  if [ -n "$submit" ]; then
+    exec "$submit" --class "$main" ${KLDRIFT_SUBMIT_OPTS:-} "$JAR" "$@"
+  fi
+  # A local run binds to loopback; a --master elsewhere needs the machine's reachable address.
+  case " $* " in *" --master"*) ;; *) export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}" ;; esac
+  # shellcheck disable=SC2046
+  exec java -Xmx"${KLDRIFT_DRIVER_MEMORY:-4g}" $(cat "$KLDRIFT_HOME/target/jvm-options.txt") \
+    -Dlog4j2.configurationFile="$KLDRIFT_HOME/conf/log4j2.properties" \
+    ${KLDRIFT_JAVA_OPTS:-} \
+    -cp "$JAR:$(cat "$KLDRIFT_HOME/target/local-classpath.txt")" "$main" "$@"
+}

@@ -1,0 +1,28 @@
+package io.kldrift;
+
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/** Concise progress lines on the driver's standard error: one per pipeline stage, with timings. */
+final class Progress {
+  private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
+  static volatile boolean quiet = Boolean.getBoolean("kldrift.quiet");
+
+  private Progress() {}
+
+  static void say(String line) {
+    if (!quiet) {
+      System.err.println("[kldrift " + LocalTime.now().format(CLOCK) + "] " + line);
+    }
+  }
+
+  static <T> T stage(String name, Supplier<T> body) {
+    long t0 = System.nanoTime();
+    say(name + " ...");
+    T result = body.get();
+    say(String.format(Locale.ROOT, "%s done in %.1f s", name, (System.nanoTime() - t0) / 1e9));
+    return result;
+  }
+}
