@@ -144,8 +144,9 @@ public final class PredictionInputs {
         return spark.table(path);
       }
       return spark.read().parquet(path);
-    } catch (RuntimeException e) {
-      // Spark reports a missing path or table as an AnalysisException, which Java sees unchecked.
+    } catch (Exception e) {
+      // Spark reports a missing path or table as an AnalysisException, a checked exception that
+      // Scala throws undeclared.
       throw DriftException.invalidInput(
           side + " table cannot be read from '" + path + "': " + e.getMessage(),
           "check that the path exists and holds Parquet files (or that the table exists)");

@@ -1,0 +1,84 @@
+package io.kldrift;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kldrift.kernel.Divergences.Kind;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DriftConfigTest {
+  private static final Path CONF = Path.of("conf/kldrift.properties");
+
+  @TempDir Path tmp;
+
+  /** The documented configuration file, rendered from the keys; conf/kldrift.properties must equal it. */
+  static String render() {
+    StringBuilder b = new StringBuilder();
+    b.append("# kldrift configuration: every key with its default. Pass a file like this one with\n");
+    b.append("# --config FILE; --conf key=value and the job's options (--teacher, --out, ...) override it.\n");
+    b.append("# Unknown keys are rejected. Generated from DriftConfig by DriftConfigTest (-Dkldrift.regenerate=true).\n");
+    String section = "";
+    for (ConfigKey<?> k : DriftConfig.keys()) {
+      String s = k.key().substring(0, k.key().indexOf('.'));
+      if (!s.equals(section)) {
+        b.append("\n# ---- ").append(s).append(" ----\n");
+        section = s;
+      }
+      b.append("\n# ").append(k.doc()).append('\n');
+      b.append(k.key()).append('=').append(k.defaultText()).append('\n');
+    }
+    return b.toString();
+  }
+
+  @Test
+  void confFileDocumentsEveryKeyWithItsDefault() throws Exception {
+    if (Boolean.getBoolean("kldrift.regenerate")) {
+      Files.writeString(CONF, render(), StandardCharsets.UTF_8);
+    }
+    assertThat(Files.readString(CONF)).as("conf/kldrift.properties; regenerate with -Dkldrift.regenerate=true").isEqualTo(render());
+    // and the file, read as configuration, gives exactly the defaults
+    DriftConfig fromFile = DriftConfig.builder().file(CONF).build();
+    assertThat(fromFile.asText()).isEqualTo(DriftConfig.builder().build().asText());
+  }
+
+  @Test
+  void readmeTableListsEveryKey() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    for (ConfigKey<?> k : DriftConfig.keys()) {
+      assertThat(readme).as(k.key()).contains("| `" + k.key() + "` | `" + k.defaultText() + "` |");
+    }
+  }
+
+  @Test
+  void unknownKeySuggestsTheClosest() {
+    assertThatThrownBy(() -> DriftConfig.builder().set("input.slice_column", "x"))
+        .isInstanceOf(DriftException.class)
+        .hasMessageContaining("unknown configuration key 'input.slice_column'")
+        .hasMessageContaining("did you mean 'input.slice_columns'");
+  }
+
+  @Test
+  void badValuesNameTheKeyAndTheRule() {
+    assertThatThrownBy(() -> DriftConfig.builder().set("input.temperature", "-1").build())
+        .hasMessageContaining("input.temperature = '-1' is not allowed").hasMessageContaining("a positive number");
+    assertThatThrownBy(() -> DriftConfig.builder().set("input.teacher.kind", "softmax").build())
+        .hasMessageContaining("input.teacher.kind").hasMessageContaining("probs, log_probs or logits");
+  }
+
+  @Test
+  void laterSettingsWinAndClassNamesComeFromAFile() throws Exception {
+    Path file = tmp.resolve("c.properties");
+    Files.writeString(file, "input.slice_columns=a,b\ninput.class_names_file=names.txt\ninput.student.kind=logits\n");
+    Files.writeString(tmp.resolve("names.txt"), "cat\ndog\n\n");
+    DriftConfig c = DriftConfig.builder().file(file).set("input.slice_columns", "locale").build();
+    assertThat(c.get(DriftConfig.SLICE_COLUMNS)).containsExactly("locale");
+    assertThat(c.get(DriftConfig.CLASS_NAMES)).containsExactly("cat", "dog");
+    assertThat(c.get(DriftConfig.STUDENT_KIND)).isEqualTo(Kind.LOGITS);
+    assertThat(c.get(DriftConfig.KEY_COLUMNS)).isEqualTo(List.of("example_id"));
+  }
+}
