@@ -6,7 +6,9 @@ package io.kldrift.kernel;
  *
  * <p>Distributions arrive in one of three {@link Kind kinds}. {@link #prepare} turns a raw vector
  * into probabilities and log-probabilities; logits and log-probabilities stay in log space, so only
- * raw probabilities can have zero-probability classes that need the epsilon rule.
+ * raw probabilities can have zero-probability classes that need the epsilon rule. Logarithms and
+ * exponentials run over whole arrays through {@link VectorMath}: SIMD where the JVM has the Vector
+ * API, scalar elsewhere.
  */
 public final class Divergences {
 
@@ -61,45 +63,60 @@ public final class Divergences {
   private Divergences() {}
 
   /**
+   * Computes every per-example metric of the raw vectors in {@code w.rawP} and {@code w.rawQ}
+   * (first {@code n} entries) into {@code w.out}, and, when {@code withTerms}, the per-class KL
+   * terms into {@code w.terms}. Each logarithm is evaluated once per element: log P and log Q by
+   * {@link #prepare}, log M (for Jensen-Shannon) here, all through the workspace's {@link
+   * VectorMath}.
+   */
+  public static void compute(
+      Workspace w, int n, Kind pKind, Kind qKind, double temperature, double logEpsilon, boolean withTerms) {
+    prepare(w.math, w.rawP, n, pKind, temperature, w.p, w.logP);
+    prepare(w.math, w.rawQ, n, qKind, temperature, w.q, w.logQ);
+    double[] p = w.p, q = w.q, mix = w.mix;
+    for (int c = 0; c < n; c++) {
+      mix[c] = 0.5 * (p[c] + q[c]);
+    }
+    w.math.log(mix, w.logMix, n);
+    metrics(w, n, logEpsilon, withTerms);
+  }
+
+  /**
    * Writes probabilities into {@code prob} and natural-log probabilities into {@code logProb} for
    * the first {@code n} entries of {@code raw}. For {@link Kind#LOGITS} the logits are divided by
    * {@code temperature} and passed through a max-shifted (numerically stable) log-softmax.
    */
   public static void prepare(
-      double[] raw, int n, Kind kind, double temperature, double[] prob, double[] logProb) {
+      VectorMath math, double[] raw, int n, Kind kind, double temperature, double[] prob, double[] logProb) {
     switch (kind) {
       case PROBS:
-        for (int c = 0; c < n; c++) {
-          double p = raw[c];
-          prob[c] = p;
-          logProb[c] = p > 0 ? Math.log(p) : Double.NEGATIVE_INFINITY;
-        }
+        System.arraycopy(raw, 0, prob, 0, n);
+        math.log(raw, logProb, n);
         break;
       case LOG_PROBS:
-        for (int c = 0; c < n; c++) {
-          logProb[c] = raw[c];
-          prob[c] = Math.exp(raw[c]);
-        }
+        System.arraycopy(raw, 0, logProb, 0, n);
+        math.exp(raw, prob, n);
         break;
       case LOGITS:
         double max = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < n; c++) {
           double z = raw[c] / temperature;
           logProb[c] = z;
-          if (z > max) {
-            max = z;
-          }
+          max = Math.max(max, z);
         }
+        for (int c = 0; c < n; c++) {
+          logProb[c] -= max;
+        }
+        math.exp(logProb, prob, n);
         double sum = 0;
         for (int c = 0; c < n; c++) {
-          double e = Math.exp(logProb[c] - max);
-          prob[c] = e;
-          sum += e;
+          sum += prob[c];
         }
         double logSum = Math.log(sum);
+        double inv = 1.0 / sum;
         for (int c = 0; c < n; c++) {
-          logProb[c] = logProb[c] - max - logSum;
-          prob[c] = prob[c] / sum;
+          logProb[c] -= logSum;
+          prob[c] *= inv;
         }
         break;
       default:
@@ -108,24 +125,15 @@ public final class Divergences {
   }
 
   /**
-   * Computes every per-example metric in one loop over the classes and stores them at the indexes
-   * {@link #KL}..{@link #REVERSE_SUPPORT_VIOLATIONS} of {@code out}.
+   * The fused loop over prepared vectors: every metric at the indexes {@link #KL}..{@link
+   * #REVERSE_SUPPORT_VIOLATIONS} of {@code w.out}.
    *
    * <p>A class with P(c) = 0 contributes nothing to KL(P||Q). A class with P(c) &gt; 0 and a
    * log-probability Q of {@code -Infinity} is a support violation: its log Q(c) is replaced by
    * {@code logEpsilon}, and it is counted. The reverse direction follows the same rule.
-   *
-   * @param classTerms if not null, receives the per-class KL terms P(c)·(log P(c) − log Q(c))
    */
-  public static void metrics(
-      double[] p,
-      double[] logP,
-      double[] q,
-      double[] logQ,
-      int n,
-      double logEpsilon,
-      double[] out,
-      double[] classTerms) {
+  private static void metrics(Workspace w, int n, double logEpsilon, boolean withTerms) {
+    double[] p = w.p, logP = w.logP, q = w.q, logQ = w.logQ, logMix = w.logMix, terms = w.terms;
     double kl = 0, rkl = 0, js = 0, hp = 0, hq = 0, ce = 0, tv = 0;
     int violations = 0, reverseViolations = 0;
     int top1P = 0, top1Q = 0;
@@ -147,8 +155,8 @@ public final class Divergences {
         hp -= pc * lp;
       }
       kl += term;
-      if (classTerms != null) {
-        classTerms[c] = term;
+      if (withTerms) {
+        terms[c] = term;
       }
       if (qIn && qc > 0) {
         double lpSafe = lp;
@@ -159,15 +167,12 @@ public final class Divergences {
         rkl += qc * (lq - lpSafe);
         hq -= qc * lq;
       }
-      double m = 0.5 * (pc + qc);
-      if (m > 0) {
-        double lm = Math.log(m);
-        if (pc > 0) {
-          js += 0.5 * pc * (lp - lm);
-        }
-        if (qc > 0) {
-          js += 0.5 * qc * (lq - lm);
-        }
+      double lm = logMix[c];
+      if (pc > 0) {
+        js += 0.5 * pc * (lp - lm);
+      }
+      if (qc > 0) {
+        js += 0.5 * qc * (lq - lm);
       }
       tv += Math.abs(pc - qc);
       if (pc > maxP) {
@@ -179,6 +184,7 @@ public final class Divergences {
         top1Q = c;
       }
     }
+    double[] out = w.out;
     out[KL] = kl;
     out[REVERSE_KL] = rkl;
     // Rounding can push JS a hair outside [0, ln 2]; the definition cannot.

@@ -2,6 +2,7 @@ package io.kldrift.metrics;
 
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
+import io.kldrift.kernel.Workspace;
 import java.io.Serializable;
 import org.apache.spark.sql.Encoder;
 import org.apache.spark.sql.Encoders;
@@ -131,19 +132,7 @@ public final class ClassSums extends Aggregator<ClassSums.Pair, ClassSums.Sums, 
     }
   }
 
-  private transient Scratch scratch;
-
-  private static final class Scratch {
-    final double[] p, logP, q, logQ, terms, out = new double[Divergences.METRIC_COUNT];
-
-    Scratch(int n) {
-      p = new double[n];
-      logP = new double[n];
-      q = new double[n];
-      logQ = new double[n];
-      terms = new double[n];
-    }
-  }
+  private transient Workspace workspace;
 
   @Override
   public Sums zero() {
@@ -154,13 +143,14 @@ public final class ClassSums extends Aggregator<ClassSums.Pair, ClassSums.Sums, 
   public Sums reduce(Sums b, Pair in) {
     int n = in.p.length;
     b.ensure(n);
-    if (scratch == null || scratch.p.length != n) {
-      scratch = new Scratch(n);
+    if (workspace == null) {
+      workspace = new Workspace();
     }
-    Scratch s = scratch;
-    Divergences.prepare(in.p, n, teacherKind, temperature, s.p, s.logP);
-    Divergences.prepare(in.q, n, studentKind, temperature, s.q, s.logQ);
-    Divergences.metrics(s.p, s.logP, s.q, s.logQ, n, logEpsilon, s.out, s.terms);
+    Workspace s = workspace;
+    s.ensure(n);
+    System.arraycopy(in.p, 0, s.rawP, 0, n);
+    System.arraycopy(in.q, 0, s.rawQ, 0, n);
+    Divergences.compute(s, n, teacherKind, studentKind, temperature, logEpsilon, true);
     for (int c = 0; c < n; c++) {
       b.addKl(c, s.terms[c]);
       b.teacherProb[c] += s.p[c];

@@ -2,6 +2,7 @@ package io.kldrift.sql;
 
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
+import io.kldrift.kernel.Workspace;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
@@ -24,24 +25,7 @@ public final class KernelCalls {
   private KernelCalls() {}
 
   /** Per-thread buffers; a task runs on one thread, so no row ever sees another row's values. */
-  private static final class Scratch {
-    double[] rawP = new double[0], rawQ = new double[0];
-    double[] p = new double[0], logP = new double[0], q = new double[0], logQ = new double[0];
-    final double[] out = new double[Divergences.METRIC_COUNT];
-
-    void ensure(int n) {
-      if (rawP.length < n) {
-        rawP = new double[n];
-        rawQ = new double[n];
-        p = new double[n];
-        logP = new double[n];
-        q = new double[n];
-        logQ = new double[n];
-      }
-    }
-  }
-
-  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+  private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
   static void load(ArrayData a, int elementType, double[] into, int n) {
     if (elementType == FLOAT) {
@@ -72,11 +56,7 @@ public final class KernelCalls {
     if (q.numElements() != n) {
       throw FunctionErrors.lengthMismatch(n, q.numElements());
     }
-    Scratch s = SCRATCH.get();
-    s.ensure(n);
-    prepareBoth(s, p, q, pElement, qElement, pKind, qKind, temperature, n);
-    Divergences.metrics(s.p, s.logP, s.q, s.logQ, n, Math.log(epsilon), s.out, null);
-    double[] o = s.out;
+    double[] o = compute(p, q, pElement, qElement, pKind, qKind, temperature, epsilon, n);
     boolean logits = KINDS[pKind] == Kind.LOGITS || KINDS[qKind] == Kind.LOGITS;
     Object[] values = {
       o[Divergences.KL],
@@ -119,20 +99,16 @@ public final class KernelCalls {
     if (q.numElements() != n) {
       throw FunctionErrors.lengthMismatch(n, q.numElements());
     }
-    Scratch s = SCRATCH.get();
-    s.ensure(n);
-    prepareBoth(s, p, q, pElement, qElement, pKind, qKind, temperature, n);
-    Divergences.metrics(s.p, s.logP, s.q, s.logQ, n, Math.log(epsilon), s.out, null);
-    return s.out[metric];
+    return compute(p, q, pElement, qElement, pKind, qKind, temperature, epsilon, n)[metric];
   }
 
   /** Entropy H(P) of one distribution. */
   public static double entropy(ArrayData p, int pElement, int pKind, double temperature) {
     int n = p.numElements();
-    Scratch s = SCRATCH.get();
+    Workspace s = WORKSPACE.get();
     s.ensure(n);
     load(p, pElement, s.rawP, n);
-    Divergences.prepare(s.rawP, n, KINDS[pKind], temperature, s.p, s.logP);
+    Divergences.prepare(s.math, s.rawP, n, KINDS[pKind], temperature, s.p, s.logP);
     double h = 0;
     for (int c = 0; c < n; c++) {
       if (s.p[c] > 0) {
@@ -145,10 +121,10 @@ public final class KernelCalls {
   /** Softmax (or log-softmax when {@code log}) of logits at a temperature, as array&lt;double&gt;. */
   public static ArrayData softmax(ArrayData logits, int element, double temperature, boolean log) {
     int n = logits.numElements();
-    Scratch s = SCRATCH.get();
+    Workspace s = WORKSPACE.get();
     s.ensure(n);
     load(logits, element, s.rawP, n);
-    Divergences.prepare(s.rawP, n, Kind.LOGITS, temperature, s.p, s.logP);
+    Divergences.prepare(s.math, s.rawP, n, Kind.LOGITS, temperature, s.p, s.logP);
     double[] result = new double[n];
     System.arraycopy(log ? s.logP : s.p, 0, result, 0, n);
     return new GenericArrayData(result);
@@ -163,7 +139,7 @@ public final class KernelCalls {
       return -1;
     }
     int n = v.numElements();
-    Scratch s = SCRATCH.get();
+    Workspace s = WORKSPACE.get();
     s.ensure(n);
     load(v, element, s.rawP, n);
     return Divergences.check(s.rawP, n, KINDS[kind], sumTolerance);
@@ -190,8 +166,7 @@ public final class KernelCalls {
     return new GenericArrayData(dense);
   }
 
-  private static void prepareBoth(
-      Scratch s,
+  private static double[] compute(
       ArrayData p,
       ArrayData q,
       int pElement,
@@ -199,10 +174,13 @@ public final class KernelCalls {
       int pKind,
       int qKind,
       double temperature,
+      double epsilon,
       int n) {
-    load(p, pElement, s.rawP, n);
-    load(q, qElement, s.rawQ, n);
-    Divergences.prepare(s.rawP, n, KINDS[pKind], temperature, s.p, s.logP);
-    Divergences.prepare(s.rawQ, n, KINDS[qKind], temperature, s.q, s.logQ);
+    Workspace w = WORKSPACE.get();
+    w.ensure(n);
+    load(p, pElement, w.rawP, n);
+    load(q, qElement, w.rawQ, n);
+    Divergences.compute(w, n, KINDS[pKind], KINDS[qKind], temperature, Math.log(epsilon), false);
+    return w.out;
   }
 }

@@ -21,15 +21,22 @@ import org.junit.jupiter.api.Test;
 class DivergencesTest {
   private static final double EPS = 1e-12;
 
-  /** Runs the kernel on two raw vectors of the given kinds. */
-  private static double[] run(double[] p, Kind pk, double[] q, Kind qk, double t, double[] terms) {
+  /** Runs the kernel on two raw vectors of the given kinds with {@code math}. */
+  static double[] run(VectorMath math, double[] p, Kind pk, double[] q, Kind qk, double t, double[] terms) {
     int n = p.length;
-    double[] pp = new double[n], lp = new double[n], qq = new double[n], lq = new double[n];
-    Divergences.prepare(p, n, pk, t, pp, lp);
-    Divergences.prepare(q, n, qk, t, qq, lq);
-    double[] out = new double[Divergences.METRIC_COUNT];
-    Divergences.metrics(pp, lp, qq, lq, n, Math.log(EPS), out, terms);
-    return out;
+    Workspace w = new Workspace(math);
+    w.ensure(n);
+    System.arraycopy(p, 0, w.rawP, 0, n);
+    System.arraycopy(q, 0, w.rawQ, 0, n);
+    Divergences.compute(w, n, pk, qk, t, Math.log(EPS), terms != null);
+    if (terms != null) {
+      System.arraycopy(w.terms, 0, terms, 0, n);
+    }
+    return w.out.clone();
+  }
+
+  private static double[] run(double[] p, Kind pk, double[] q, Kind qk, double t, double[] terms) {
+    return run(VectorMath.SCALAR, p, pk, q, qk, t, terms);
   }
 
   private static double[] probs(double[] p, double[] q) {
