@@ -63,6 +63,11 @@ public final class KlDriftFunctions {
     public FunctionIdentifier identifier() {
       return FunctionIdentifier.apply(name);
     }
+
+    /** The fully qualified identifier a session's function registry takes directly. */
+    public FunctionIdentifier qualifiedIdentifier() {
+      return org.apache.spark.sql.catalyst.analysis.FunctionRegistry$.MODULE$.builtinFunctionIdentifier(name);
+    }
   }
 
   /** Builds the expression for one call from its resolved argument expressions. */
@@ -143,7 +148,7 @@ public final class KlDriftFunctions {
     var registry =
         ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().functionRegistry();
     for (Definition d : all()) {
-      registry.registerFunction(d.identifier(), d.info(), d.sparkBuilder());
+      registry.registerFunction(d.qualifiedIdentifier(), d.info(), d.sparkBuilder());
     }
   }
 
