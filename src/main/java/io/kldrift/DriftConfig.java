@@ -134,6 +134,31 @@ public final class DriftConfig {
       key("report.per_example", "false", DriftConfig::bool, b -> true, "true or false",
           "Also write every joined example's metrics to per_example/ (large; for notebooks).");
 
+  /** Prometheus text-format metrics. */
+  public static final ConfigKey<Boolean> PROMETHEUS =
+      key("report.prometheus", "false", DriftConfig::bool, b -> true, "true or false",
+          "Also write the headline metrics as metrics.prom (Prometheus text format) in the run folder.");
+  /** Extra copy of the Prometheus metrics for a node-exporter textfile collector. */
+  public static final ConfigKey<String> PROMETHEUS_FILE =
+      text("report.prometheus_file", "", "Also write the Prometheus metrics to this local file (atomically), e.g. a node-exporter textfile directory.");
+
+  // ---- monitoring ----
+  /** Where baselines come from. */
+  public static final ConfigKey<String> BASELINE_MODE =
+      key("baseline.mode", "previous", s -> s, s -> s.equals("previous") || s.equals("pinned") || s.equals("mean"),
+          "previous, pinned or mean", "Baseline for relative and significance checks: the previous run, a pinned run, or the mean of the last baseline.window runs.");
+  /** Pinned baseline by date. */
+  public static final ConfigKey<String> BASELINE_PINNED_DATE =
+      key("baseline.pinned_run_date", "", s -> s, s -> s.isEmpty() || s.matches("\\d{4}-\\d{2}-\\d{2}"),
+          "a date YYYY-MM-DD, or empty", "With baseline.mode=pinned: the run date to compare with.");
+  /** Pinned baseline by label. */
+  public static final ConfigKey<String> BASELINE_PINNED_LABEL =
+      text("baseline.pinned_label", "", "With baseline.mode=pinned: compare with the latest run whose run.label is this (instead of a date).");
+  /** Runs in the mean baseline and the sigma band. */
+  public static final ConfigKey<Integer> BASELINE_WINDOW =
+      key("baseline.window", "7", Integer::parseInt, x -> x >= 1 && x <= 1000, "an integer in 1..1000",
+          "Earlier runs used by baseline.mode=mean and by sigma checks.");
+
   // ---- run metadata ----
   /** Output root. */
   public static final ConfigKey<String> OUTPUT_PATH =
@@ -146,14 +171,31 @@ public final class DriftConfig {
       text("run.student_model", "", "Student model version, recorded in the report.");
   /** Dataset tag. */
   public static final ConfigKey<String> DATASET =
-      text("run.dataset", "", "Dataset name, recorded in the report.");
+      text("run.dataset", "", "Dataset name, recorded in the report; history comparisons only use runs of the same dataset.");
+  /** Free label of a run, for pinning. */
+  public static final ConfigKey<String> LABEL =
+      text("run.label", "", "Free label of this run (e.g. golden), recorded in the history; baseline.pinned_label refers to it.");
+
+  /** The settable fields of a check: {@code check.<name>.<field>}. */
+  public static final List<String> CHECK_FIELDS =
+      List.of("metric", "type", "scope", "slice_column", "warn", "alert", "direction", "min_n", "alpha", "min_history");
+
+  private static final java.util.regex.Pattern CHECK_KEY =
+      java.util.regex.Pattern.compile("check\\.([a-z0-9_]{1,64})\\.([a-z_]+)");
 
   private final Map<ConfigKey<?>, Object> values;
   private final Map<String, String> texts;
+  private final Map<String, String> checks;
 
-  private DriftConfig(Map<ConfigKey<?>, Object> values, Map<String, String> texts) {
+  private DriftConfig(Map<ConfigKey<?>, Object> values, Map<String, String> texts, Map<String, String> checks) {
     this.values = values;
     this.texts = texts;
+    this.checks = checks;
+  }
+
+  /** The {@code check.<name>.<field>} settings, sorted by key; parsed by the monitoring checks. */
+  public Map<String, String> checkSettings() {
+    return Collections.unmodifiableMap(checks);
   }
 
   /** The value of {@code key}: as set, or its default. */
@@ -180,6 +222,7 @@ public final class DriftConfig {
   /** Collects settings in precedence order; later settings win. */
   public static final class Builder {
     private final Map<String, String> texts = new LinkedHashMap<>();
+    private final Map<String, String> checks = new TreeMap<>();
     private Path baseDir = Path.of(".");
 
     private Builder() {
@@ -188,6 +231,17 @@ public final class DriftConfig {
 
     /** Sets one option from text, rejecting unknown keys with a suggestion. */
     public Builder set(String key, String value) {
+      java.util.regex.Matcher m = CHECK_KEY.matcher(key);
+      if (m.matches()) {
+        if (!CHECK_FIELDS.contains(m.group(2))) {
+          throw DriftException.invalidConfig(
+              "unknown check field '" + m.group(2) + "' in '" + key + "'",
+              "did you mean 'check." + m.group(1) + "." + closestOf(m.group(2), CHECK_FIELDS)
+                  + "'? A check has the fields " + String.join(", ", CHECK_FIELDS));
+        }
+        checks.put(key, value == null ? "" : value.trim());
+        return this;
+      }
       if (!KEYS.containsKey(key)) {
         throw DriftException.invalidConfig(
             "unknown configuration key '" + key + "'",
@@ -246,7 +300,9 @@ public final class DriftConfig {
               "point input.class_names_file at a file with one class name per line");
         }
       }
-      return new DriftConfig(values, new LinkedHashMap<>(texts));
+      Map<String, String> all = new LinkedHashMap<>(texts);
+      all.putAll(checks);
+      return new DriftConfig(values, all, new TreeMap<>(checks));
     }
   }
 
@@ -256,9 +312,13 @@ public final class DriftConfig {
   }
 
   static String closest(String key) {
+    return closestOf(key, KEYS.keySet());
+  }
+
+  static String closestOf(String key, java.util.Collection<String> candidates) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
-    for (String k : KEYS.keySet()) {
+    for (String k : candidates) {
       int d = editDistance(key, k);
       if (d < bestDistance) {
         bestDistance = d;

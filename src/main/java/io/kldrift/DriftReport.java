@@ -1,5 +1,6 @@
 package io.kldrift;
 
+import io.kldrift.monitor.MetricRow;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -21,26 +22,64 @@ public final class DriftReport {
   /** Version of the summary.json layout; bumped whenever a stable name changes. */
   public static final int SCHEMA_VERSION = 1;
 
+  private final DriftConfig config;
   private final Map<String, Object> summary;
   private final Dataset<Row> perClass;
   private final Dataset<Row> perSlice;
   private final Dataset<Row> confusion;
   private final Dataset<Row> worstExamples;
   private final Dataset<Row> perExample;
+  private final List<Map<String, Object>> perClassRows;
+  private final List<MetricRow> metricRows;
+  private final List<Map<String, Object>> trend;
 
   DriftReport(
+      DriftConfig config,
       Map<String, Object> summary,
       Dataset<Row> perClass,
       Dataset<Row> perSlice,
       Dataset<Row> confusion,
       Dataset<Row> worstExamples,
-      Dataset<Row> perExample) {
+      Dataset<Row> perExample,
+      List<Map<String, Object>> perClassRows,
+      List<MetricRow> metricRows,
+      List<Map<String, Object>> trend) {
+    this.config = config;
     this.summary = Collections.unmodifiableMap(summary);
     this.perClass = perClass;
     this.perSlice = perSlice;
     this.confusion = confusion;
     this.worstExamples = worstExamples;
     this.perExample = perExample;
+    this.perClassRows = perClassRows;
+    this.metricRows = metricRows;
+    this.trend = trend;
+  }
+
+  /** The configuration the report was computed with. */
+  public DriftConfig config() {
+    return config;
+  }
+
+  /** The per-class rows, already on the driver (one per class). */
+  List<Map<String, Object>> perClassRows() {
+    return perClassRows;
+  }
+
+  /** This run's figures in the history's long format. */
+  public List<MetricRow> metricRows() {
+    return metricRows;
+  }
+
+  /** Mean and p99 KL of earlier runs and this one, oldest first (the report's trend chart). */
+  public List<Map<String, Object>> trend() {
+    return trend;
+  }
+
+  /** The outcome of every configured check, worst first as in summary.json. */
+  @SuppressWarnings("unchecked")
+  public List<Map<String, Object>> checks() {
+    return (List<Map<String, Object>>) summary.get("checks");
   }
 
   /** Everything summary.json holds, keyed by the stable names of DESIGN §4. */

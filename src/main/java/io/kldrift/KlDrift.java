@@ -2,6 +2,10 @@ package io.kldrift;
 
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.metrics.DriftAnalysis;
+import io.kldrift.monitor.Checks;
+import io.kldrift.monitor.History;
+import io.kldrift.monitor.MetricRow;
+import io.kldrift.report.Prometheus;
 import io.kldrift.report.ReportWriter;
 import io.kldrift.sql.KlDriftFunctions;
 import java.time.Duration;
@@ -55,9 +59,13 @@ public final class KlDrift {
     return DriftAnalysis.metricsColumn(teacher, student, config);
   }
 
-  /** Reads the configured inputs, checks them and computes the whole report for {@code runDate}. */
+  /**
+   * Reads the configured inputs, checks them and computes the whole report for {@code runDate},
+   * including the configured checks against the history under {@code output.path} (when set).
+   */
   public static DriftReport analyze(SparkSession spark, DriftConfig config, LocalDate runDate) {
     registerFunctions(spark);
+    Checks.parse(config);
     Instant started = Instant.now();
     PredictionInputs.Checked checked = Progress.stage("read and validate inputs", () -> PredictionInputs.read(spark, config));
     return build(spark, config, runDate, started, checked);
@@ -67,6 +75,7 @@ public final class KlDrift {
   public static DriftReport analyze(
       SparkSession spark, Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, LocalDate runDate) {
     registerFunctions(spark);
+    Checks.parse(config);
     Instant started = Instant.now();
     PredictionInputs.Checked checked =
         Progress.stage("validate inputs", () -> PredictionInputs.check(teacher, student, config));
@@ -81,7 +90,7 @@ public final class KlDrift {
 
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("schema_version", DriftReport.SCHEMA_VERSION);
-    summary.put("status", "OK");
+    summary.put("status", Checks.OK);
     Map<String, Object> run = new LinkedHashMap<>();
     run.put("run_date", runDate.toString());
     run.put("started_at", started.toString());
@@ -94,6 +103,7 @@ public final class KlDrift {
     run.put("teacher_model", config.get(DriftConfig.TEACHER_MODEL));
     run.put("student_model", config.get(DriftConfig.STUDENT_MODEL));
     run.put("dataset", config.get(DriftConfig.DATASET));
+    run.put("label", config.get(DriftConfig.LABEL));
     summary.put("run", run);
     summary.put("config", config.asText());
     summary.put("inputs", r.inputs());
@@ -101,7 +111,6 @@ public final class KlDrift {
     summary.put("per_slice", r.perSliceSummary());
     summary.put("top_drifted_classes", r.topClasses());
     summary.put("top_confusions", r.topConfusions());
-    // No checks are configured yet, so nothing can raise the status above OK (issue 3/6 adds them).
     summary.put("checks", List.of());
     List<String> tables = new ArrayList<>(List.of("per_class", "per_slice", "confusion", "worst_examples"));
     if (config.get(DriftConfig.WRITE_PER_EXAMPLE)) {
@@ -110,7 +119,74 @@ public final class KlDrift {
     summary.put("tables", tables);
     @SuppressWarnings("unchecked")
     Map<String, Object> clean = (Map<String, Object>) ReportWriter.finite(summary);
-    return new DriftReport(clean, r.perClass(), r.perSlice(), r.confusion(), r.worstExamples(), r.perExample());
+
+    List<Map<String, Object>> perClassRows = rows(r.perClass());
+    List<MetricRow> metricRows = MetricRow.of(clean, perClassRows);
+    String root = config.get(DriftConfig.OUTPUT_PATH);
+    String dataset = config.get(DriftConfig.DATASET);
+    List<Checks.Spec> specs = Checks.parse(config);
+    List<Checks.Run> history = List.of();
+    List<Map<String, Object>> trend = new ArrayList<>();
+    if (!root.isEmpty()) {
+      List<String> metrics = new ArrayList<>();
+      for (Checks.Spec s : specs) {
+        metrics.add(s.metric());
+        metrics.add(s.scope().equals("class") ? "n" : "kl.n");
+        if (s.type().equals("significance")) {
+          String base = s.metric().replace(".mean", "");
+          metrics.addAll(List.of(base + ".n", base + ".std"));
+        }
+      }
+      history = Progress.stage("read history", () -> History.earlierRuns(spark, root, runDate.toString(), dataset,
+          metrics, config.get(DriftConfig.BASELINE_WINDOW), config.get(DriftConfig.BASELINE_PINNED_DATE),
+          config.get(DriftConfig.BASELINE_PINNED_LABEL)));
+      trend.addAll(History.trend(spark, root, runDate.toString(), dataset));
+    }
+    List<Map<String, Object>> checks = new ArrayList<>(Checks.evaluate(specs, metricRows, history, config));
+    checks.sort(java.util.Comparator.comparingInt(c -> severity((String) c.get("outcome"))));
+    clean.put("checks", ReportWriter.finite(checks));
+    clean.put("status", Checks.status(checks));
+    Map<String, Object> now = new LinkedHashMap<>();
+    now.put("run_date", runDate.toString());
+    now.put("kl_mean", r.global().get("kl") instanceof Map<?, ?> kl ? kl.get("mean") : null);
+    now.put("kl_p99", r.global().get("kl") instanceof Map<?, ?> kl ? kl.get("p99") : null);
+    trend.add(now);
+    return new DriftReport(config, clean, r.perClass(), r.perSlice(), r.confusion(), r.worstExamples(), r.perExample(),
+        perClassRows, metricRows, trend);
+  }
+
+  private static int severity(String outcome) {
+    switch (outcome) {
+      case Checks.ALERT:
+        return 0;
+      case Checks.WARN:
+        return 1;
+      case Checks.INSUFFICIENT:
+        return 2;
+      default:
+        return 3;
+    }
+  }
+
+  private static List<Map<String, Object>> rows(Dataset<Row> small) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Row row : small.collectAsList()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      for (String f : row.schema().fieldNames()) {
+        m.put(f, row.get(row.fieldIndex(f)));
+      }
+      out.add(m);
+    }
+    return out;
+  }
+
+  /**
+   * The metrics history under {@code root} (every run's summary figures, long format, with a
+   * string {@code run_date} column), for notebooks: {@code KlDrift.history(spark, "out")
+   * .where("metric = 'kl.mean' AND scope = 'global'").orderBy("run_date").show()}.
+   */
+  public static Dataset<Row> history(SparkSession spark, String root) {
+    return History.read(spark, root);
   }
 
   /**
@@ -128,6 +204,31 @@ public final class KlDrift {
     if (names.contains("per_example")) {
       tables.add(new ReportWriter.Table("per_example", report.perExample(), false));
     }
-    return Progress.stage("write report", () -> ReportWriter.write(spark, root, "run_date=" + runDate, report.summary(), tables));
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    try {
+      files.put("summary.json", ReportWriter.json().writeValueAsBytes(report.summary()));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("summary.json cannot be written: " + e.getMessage(), e);
+    }
+    String prom = Prometheus.render(report.summary());
+    if (report.config().get(DriftConfig.PROMETHEUS)) {
+      files.put("metrics.prom", prom.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> run = (Map<String, Object>) report.summary().get("run");
+    History.Tags tags = new History.Tags(str(run.get("teacher_model")), str(run.get("student_model")),
+        str(run.get("dataset")), str(run.get("label")));
+    Dataset<Row> history = History.rows(spark, report.metricRows(), tags, report.status());
+    String where = Progress.stage("write report", () ->
+        ReportWriter.write(spark, root, "run_date=" + runDate, files, tables, history));
+    String promFile = report.config().get(DriftConfig.PROMETHEUS_FILE);
+    if (!promFile.isEmpty()) {
+      ReportWriter.writeLocalAtomically(java.nio.file.Path.of(promFile), prom);
+    }
+    return where;
+  }
+
+  private static String str(Object o) {
+    return o == null ? "" : String.valueOf(o);
   }
 }

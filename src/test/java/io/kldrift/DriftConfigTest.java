@@ -16,6 +16,33 @@ class DriftConfigTest {
 
   @TempDir Path tmp;
 
+  static final String CHECKS_DOC =
+      """
+
+      # ---- check ----
+
+      # Checks: check.<name>.<field>, any number of them; none by default. Fields:
+      #   metric       a summary figure: global kl.mean, kl.p99, js.mean, agreement.mean, unmatched_share, ...;
+      #                slice kl.mean, kl.p99, ...; class kl_contribution, student_mean_prob, ... (README lists all)
+      #   type         threshold (default) | relative (change against the baseline) | sigma (band over the
+      #                last baseline.window runs) | significance (Welch test of a mean against the baseline)
+      #   scope        global (default) | slice (each value of each slice column) | class (each class)
+      #   slice_column with scope=slice: only this slice column
+      #   warn, alert  levels; threshold: the value; relative: the relative change (0.5 = +50%);
+      #                sigma: standard deviations; significance: the relative change, when p < alpha
+      #   direction    above (default) | below | both
+      #   min_n        fewer examples than this give INSUFFICIENT_DATA (default 100)
+      #   alpha        significance level (default 0.01)
+      #   min_history  earlier runs a sigma band needs (default 3)
+      # Example:
+      # check.mean_kl.metric=kl.mean
+      # check.mean_kl.warn=0.05
+      # check.mean_kl.alert=0.2
+      # check.mean_kl_band.metric=kl.mean
+      # check.mean_kl_band.type=sigma
+      # check.mean_kl_band.alert=4
+      """;
+
   /** The documented configuration file, rendered from the keys; conf/kldrift.properties must equal it. */
   static String render() {
     StringBuilder b = new StringBuilder();
@@ -32,6 +59,7 @@ class DriftConfigTest {
       b.append("\n# ").append(k.doc()).append('\n');
       b.append(k.key()).append('=').append(k.defaultText()).append('\n');
     }
+    b.append(CHECKS_DOC);
     return b.toString();
   }
 

@@ -39,11 +39,13 @@ public final class ReportWriter {
   public record Table(String name, Dataset<Row> data, boolean single) {}
 
   /**
-   * Writes {@code summary} as summary.json and each table as Parquet into {@code <root>/<runDir>},
-   * replacing what that run folder held. Returns the published folder.
+   * Writes each file (name to bytes, e.g. summary.json) and each table as Parquet into {@code
+   * <root>/<runDir>}, replacing what that run folder held, then publishes {@code history} (when
+   * not null) as {@code <root>/history/<runDir>}. Returns the published folder.
    */
   public static String write(
-      SparkSession spark, String root, String runDir, Map<String, Object> summary, List<Table> tables) {
+      SparkSession spark, String root, String runDir, Map<String, byte[]> files, List<Table> tables,
+      Dataset<Row> history) {
     if (!RUN_ID.matcher(runDir).matches() || runDir.contains("..")) {
       throw DriftException.invalidConfig(
           "run folder name '" + runDir + "' is not allowed",
@@ -60,23 +62,23 @@ public final class ReportWriter {
         Dataset<Row> d = t.single() ? t.data().coalesce(1) : t.data();
         d.write().mode(SaveMode.ErrorIfExists).parquet(new Path(staging, t.name()).toString());
       }
-      try (OutputStream out = fs.create(new Path(staging, "summary.json"), false)) {
-        out.write(json().writeValueAsBytes(summary));
+      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+        try (OutputStream out = fs.create(new Path(staging, f.getKey()), false)) {
+          out.write(f.getValue());
+        }
+      }
+      Path stagedHistory = null;
+      if (history != null) {
+        spark.sparkContext().setJobDescription("kldrift: write history");
+        stagedHistory = new Path(rootPath, "_staging/history-" + runDir + "-" + UUID.randomUUID());
+        history.coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(stagedHistory.toString());
       }
       Path target = new Path(rootPath, runDir);
-      Path old = new Path(rootPath, "_staging/" + runDir + "-replaced-" + UUID.randomUUID());
-      boolean hadOld = fs.exists(target);
-      if (hadOld && !fs.rename(target, old)) {
-        throw new IOException("cannot move the previous report " + target + " aside");
-      }
-      if (!fs.rename(staging, target)) {
-        if (hadOld) {
-          fs.rename(old, target);
-        }
-        throw new IOException("cannot publish " + staging + " as " + target);
-      }
-      if (hadOld) {
-        fs.delete(old, true);
+      publish(fs, rootPath, staging, target);
+      if (stagedHistory != null) {
+        Path historyDir = new Path(rootPath, "history");
+        fs.mkdirs(historyDir);
+        publish(fs, rootPath, stagedHistory, new Path(historyDir, runDir));
       }
       Path stagingRoot = new Path(rootPath, "_staging");
       if (fs.exists(stagingRoot) && fs.listStatus(stagingRoot).length == 0) {
@@ -85,6 +87,24 @@ public final class ReportWriter {
       return fs.makeQualified(target).toString();
     } catch (IOException e) {
       throw new IllegalStateException("writing the report under " + root + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Replaces {@code target} by {@code staged}: the old folder is moved aside, then deleted. */
+  private static void publish(FileSystem fs, Path root, Path staged, Path target) throws IOException {
+    Path old = new Path(root, "_staging/" + target.getName() + "-replaced-" + UUID.randomUUID());
+    boolean hadOld = fs.exists(target);
+    if (hadOld && !fs.rename(target, old)) {
+      throw new IOException("cannot move the previous " + target + " aside");
+    }
+    if (!fs.rename(staged, target)) {
+      if (hadOld) {
+        fs.rename(old, target);
+      }
+      throw new IOException("cannot publish " + staged + " as " + target);
+    }
+    if (hadOld) {
+      fs.delete(old, true);
     }
   }
 
@@ -113,6 +133,20 @@ public final class ReportWriter {
       try (OutputStream out = fs.create(marker, false)) {
         out.write("kldrift report root\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
+    }
+  }
+
+  /** Writes a local file through a temporary sibling and a rename, so readers never see half of it. */
+  public static void writeLocalAtomically(java.nio.file.Path file, String content) {
+    try {
+      java.nio.file.Path dir = file.toAbsolutePath().getParent();
+      java.nio.file.Files.createDirectories(dir);
+      java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+      java.nio.file.Files.writeString(tmp, content, java.nio.charset.StandardCharsets.UTF_8);
+      java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
     }
   }
 

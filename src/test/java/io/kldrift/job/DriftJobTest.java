@@ -145,8 +145,14 @@ class DriftJobTest {
     try (var list = Files.list(Path.of(out))) {
       // dot-files are the local file system's checksums
       assertThat(list.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList())
-          .containsExactly("_kldrift", "run_date=2026-11-27", "run_date=2026-11-28");
+          .containsExactly("_kldrift", "history", "run_date=2026-11-27", "run_date=2026-11-28");
     }
+    // the rerun replaced the date's history rows instead of adding a second set
+    org.apache.spark.sql.Dataset<Row> history = io.kldrift.KlDrift.history(spark, out);
+    long perRun = history.where("run_date = '2026-11-27'").count();
+    assertThat(perRun).isPositive();
+    assertThat(history.where("run_date = '2026-11-28'").count()).isEqualTo(perRun);
+    assertThat(history.where("run_date = '2026-11-28' AND scope = 'global' AND metric = 'kl.mean'").count()).isEqualTo(1);
   }
 
   @Test

@@ -1,0 +1,401 @@
+package io.kldrift.monitor;
+
+import io.kldrift.DriftConfig;
+import io.kldrift.DriftException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.commons.math3.distribution.TDistribution;
+
+/**
+ * The checks declared in the configuration ({@code check.<name>.<field>}) and their evaluation
+ * against the current run and its history. Pure functions over {@link MetricRow}s, like Deequ's
+ * anomaly strategies: no Spark here, so every rule is testable by hand.
+ *
+ * <p>Each check yields one outcome per scope key (one for global, one per slice value or class):
+ * OK, WARN, ALERT, or INSUFFICIENT_DATA when the sample (min_n) or the history is too small to
+ * judge; INSUFFICIENT_DATA never raises the run's status.
+ */
+public final class Checks {
+  /** Check outcomes, in increasing severity; INSUFFICIENT_DATA sorts with OK for the status. */
+  public static final String OK = "OK", WARN = "WARN", ALERT = "ALERT", INSUFFICIENT = "INSUFFICIENT_DATA";
+
+  private Checks() {}
+
+  /** One declared check. */
+  public record Spec(
+      String name,
+      String type,
+      String metric,
+      String scope,
+      String sliceColumn,
+      Double warn,
+      Double alert,
+      String direction,
+      long minN,
+      double alpha,
+      int minHistory) {}
+
+  /** One earlier run's figures and labels. */
+  public record Run(String runDate, String label, List<MetricRow> rows) {}
+
+  /** Parses and validates every check of the configuration. */
+  public static List<Spec> parse(DriftConfig config) {
+    Map<String, Map<String, String>> byName = new TreeMap<>();
+    config.checkSettings().forEach((k, v) -> {
+      String[] parts = k.split("\\.");
+      byName.computeIfAbsent(parts[1], n -> new LinkedHashMap<>()).put(parts[2], v);
+    });
+    List<Spec> specs = new ArrayList<>();
+    byName.forEach((name, f) -> specs.add(spec(name, f)));
+    return specs;
+  }
+
+  private static Spec spec(String name, Map<String, String> f) {
+    String prefix = "check." + name + ".";
+    String type = f.getOrDefault("type", "threshold");
+    if (!List.of("threshold", "relative", "sigma", "significance").contains(type)) {
+      throw bad(prefix + "type", type, "threshold, relative, sigma or significance");
+    }
+    String scope = f.getOrDefault("scope", "global");
+    if (!List.of("global", "slice", "class").contains(scope)) {
+      throw bad(prefix + "scope", scope, "global, slice or class");
+    }
+    String metric = f.get("metric");
+    if (metric == null || !MetricRow.metricsOf(scope).contains(metric)) {
+      throw bad(prefix + "metric", metric, "one of the " + scope + " metrics: " + String.join(", ", MetricRow.metricsOf(scope)));
+    }
+    if (type.equals("significance") && !(metric.endsWith(".mean") && MetricRow.metricsOf(scope).contains(metric.replace(".mean", ".std")))) {
+      throw bad(prefix + "metric", metric, "a mean with a stored n and std (kl.mean) for a significance check");
+    }
+    Double warn = number(f, prefix, "warn");
+    Double alert = number(f, prefix, "alert");
+    if (warn == null && alert == null) {
+      throw DriftException.invalidConfig("check '" + name + "' has neither warn nor alert", "set " + prefix + "warn and/or " + prefix + "alert");
+    }
+    String direction = f.getOrDefault("direction", "above");
+    if (!List.of("above", "below", "both").contains(direction)) {
+      throw bad(prefix + "direction", direction, "above, below or both");
+    }
+    Double minN = number(f, prefix, "min_n");
+    Double alpha = number(f, prefix, "alpha");
+    Double minHistory = number(f, prefix, "min_history");
+    if (alpha != null && !(alpha > 0 && alpha < 1)) {
+      throw bad(prefix + "alpha", f.get("alpha"), "a number in (0, 1)");
+    }
+    return new Spec(name, type, metric, scope, f.getOrDefault("slice_column", ""), warn, alert, direction,
+        minN == null ? 100 : minN.longValue(), alpha == null ? 0.01 : alpha,
+        minHistory == null ? 3 : minHistory.intValue());
+  }
+
+  private static Double number(Map<String, String> f, String prefix, String field) {
+    String v = f.get(field);
+    if (v == null || v.isEmpty()) {
+      return null;
+    }
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw bad(prefix + field, v, "a number");
+    }
+  }
+
+  private static DriftException bad(String key, String value, String rule) {
+    return DriftException.invalidConfig("configuration key " + key + " = '" + value + "' is not allowed", "use " + rule);
+  }
+
+  /**
+   * Evaluates every check. {@code history} holds earlier runs of the same dataset, oldest first,
+   * never the current run date.
+   */
+  public static List<Map<String, Object>> evaluate(
+      List<Spec> specs, List<MetricRow> current, List<Run> history, DriftConfig config) {
+    List<Map<String, Object>> results = new ArrayList<>();
+    for (Spec s : specs) {
+      for (MetricRow row : current) {
+        if (row.scope().equals(s.scope()) && row.metric().equals(s.metric())
+            && (s.sliceColumn().isEmpty() || !s.scope().equals("slice") || s.sliceColumn().equals(row.column()))) {
+          results.add(evaluate(s, row, current, history, config));
+        }
+      }
+    }
+    return results;
+  }
+
+  /** The worst outcome: ALERT over WARN over OK; INSUFFICIENT_DATA does not count. */
+  public static String status(List<Map<String, Object>> results) {
+    String status = OK;
+    for (Map<String, Object> r : results) {
+      Object o = r.get("outcome");
+      if (ALERT.equals(o)) {
+        return ALERT;
+      }
+      if (WARN.equals(o)) {
+        status = WARN;
+      }
+    }
+    return status;
+  }
+
+  private static Map<String, Object> evaluate(
+      Spec s, MetricRow row, List<MetricRow> current, List<Run> history, DriftConfig config) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("name", s.name());
+    r.put("type", s.type());
+    r.put("metric", s.metric());
+    r.put("scope", s.scope());
+    r.put("scope_column", s.scope().equals("global") ? null : row.column());
+    r.put("scope_value", s.scope().equals("global") ? null : row.key());
+    r.put("value", row.value());
+    long n = sampleSize(row, current);
+    r.put("n", n);
+    r.put("warn", s.warn());
+    r.put("alert", s.alert());
+    r.put("direction", s.direction());
+    r.put("baseline", null);
+    if (n < s.minN()) {
+      return outcome(r, INSUFFICIENT, "n = " + n + " is below min_n = " + s.minN());
+    }
+    if (row.value() == null) {
+      return outcome(r, INSUFFICIENT, s.metric() + " is undefined for this run");
+    }
+    double v = row.value();
+    switch (s.type()) {
+      case "threshold":
+        return graded(r, s, v, fmt(s.metric()) + " = " + fmt(v));
+      case "relative": {
+        Baseline b = baseline(s.metric(), row, history, config);
+        if (b == null) {
+          return outcome(r, INSUFFICIENT, "no baseline run (" + config.get(DriftConfig.BASELINE_MODE) + ") in the history");
+        }
+        r.put("baseline", b.value());
+        r.put("baseline_runs", b.runs());
+        if (b.value() == 0) {
+          return outcome(r, INSUFFICIENT, "the baseline value is 0; a relative change is undefined");
+        }
+        double rel = (v - b.value()) / Math.abs(b.value());
+        r.put("statistic", rel);
+        return graded(r, s, rel, String.format(Locale.ROOT, "%s changed by %+.1f%% against %s (%s -> %s)",
+            s.metric(), 100 * rel, b.runs(), fmt(b.value()), fmt(v)));
+      }
+      case "sigma": {
+        List<Double> past = new ArrayList<>();
+        List<String> dates = new ArrayList<>();
+        int window = config.get(DriftConfig.BASELINE_WINDOW);
+        for (int i = Math.max(0, history.size() - window); i < history.size(); i++) {
+          Double x = find(history.get(i).rows(), row, s.metric());
+          if (x != null) {
+            past.add(x);
+            dates.add(history.get(i).runDate());
+          }
+        }
+        if (past.size() < s.minHistory()) {
+          return outcome(r, INSUFFICIENT, past.size() + " earlier runs; a sigma band needs min_history = " + s.minHistory());
+        }
+        double[] stats = Anomaly.meanStd(past);
+        double sigma = Anomaly.effectiveSigma(stats[0], stats[1]);
+        double z = (v - stats[0]) / sigma;
+        r.put("baseline", stats[0]);
+        r.put("baseline_runs", dates.get(0) + ".." + dates.get(dates.size() - 1));
+        r.put("statistic", z);
+        return graded(r, s, z, String.format(Locale.ROOT, "%s = %s is %.1f sigma from the mean %s of %d runs (sigma %s)",
+            s.metric(), fmt(v), z, fmt(stats[0]), past.size(), fmt(sigma)));
+      }
+      case "significance": {
+        String base = s.metric().substring(0, s.metric().length() - ".mean".length());
+        Baseline b = baselineStats(base, row, history, config);
+        Double std = find(current, row, base + ".std");
+        if (b == null || std == null) {
+          return outcome(r, INSUFFICIENT, "no baseline run with n, mean and std in the history");
+        }
+        r.put("baseline", b.value());
+        r.put("baseline_runs", b.runs());
+        double p = Anomaly.welchPValue(v, std, n, b.value(), b.std(), b.n());
+        double rel = b.value() == 0 ? Double.POSITIVE_INFINITY : (v - b.value()) / Math.abs(b.value());
+        r.put("p_value", p);
+        r.put("statistic", rel);
+        String msg = String.format(Locale.ROOT, "%s %s -> %s (%+.1f%%), Welch p = %.2g against %s",
+            s.metric(), fmt(b.value()), fmt(v), 100 * rel, p, b.runs());
+        if (p >= s.alpha()) {
+          return outcome(r, OK, msg + "; not significant at alpha = " + s.alpha());
+        }
+        return graded(r, s, rel, msg);
+      }
+      default:
+        throw new AssertionError(s.type());
+    }
+  }
+
+  private static Map<String, Object> graded(Map<String, Object> r, Spec s, double x, String message) {
+    if (s.alert() != null && exceeds(x, s.alert(), s.direction())) {
+      return outcome(r, ALERT, message + " beyond the alert level " + fmt(s.alert()));
+    }
+    if (s.warn() != null && exceeds(x, s.warn(), s.direction())) {
+      return outcome(r, WARN, message + " beyond the warn level " + fmt(s.warn()));
+    }
+    return outcome(r, OK, message);
+  }
+
+  private static boolean exceeds(double x, double level, String direction) {
+    switch (direction) {
+      case "below":
+        return x < level;
+      case "both":
+        return Math.abs(x) > Math.abs(level);
+      default:
+        return x > level;
+    }
+  }
+
+  private static Map<String, Object> outcome(Map<String, Object> r, String outcome, String message) {
+    r.put("outcome", outcome);
+    r.put("message", message);
+    return r;
+  }
+
+  private static long sampleSize(MetricRow row, List<MetricRow> current) {
+    String nMetric = row.scope().equals("class") ? "n" : "kl.n";
+    Double n = find(current, row, nMetric);
+    return n == null ? 0 : n.longValue();
+  }
+
+  static Double find(List<MetricRow> rows, MetricRow like, String metric) {
+    for (MetricRow r : rows) {
+      if (r.scope().equals(like.scope()) && r.column().equals(like.column()) && r.key().equals(like.key())
+          && r.metric().equals(metric)) {
+        return r.value();
+      }
+    }
+    return null;
+  }
+
+  /** A baseline: value (a mean for significance), its std and n when known, and which runs. */
+  record Baseline(double value, double std, double n, String runs) {}
+
+  private static List<Run> baselineRuns(List<Run> history, DriftConfig config) {
+    if (history.isEmpty()) {
+      return List.of();
+    }
+    switch (config.get(DriftConfig.BASELINE_MODE)) {
+      case "pinned": {
+        String date = config.get(DriftConfig.BASELINE_PINNED_DATE);
+        String label = config.get(DriftConfig.BASELINE_PINNED_LABEL);
+        for (int i = history.size() - 1; i >= 0; i--) {
+          Run run = history.get(i);
+          if ((!date.isEmpty() && run.runDate().equals(date)) || (date.isEmpty() && !label.isEmpty() && label.equals(run.label()))) {
+            return List.of(run);
+          }
+        }
+        return List.of();
+      }
+      case "mean":
+        int w = config.get(DriftConfig.BASELINE_WINDOW);
+        return history.subList(Math.max(0, history.size() - w), history.size());
+      default:
+        return List.of(history.get(history.size() - 1));
+    }
+  }
+
+  private static Baseline baseline(String metric, MetricRow row, List<Run> history, DriftConfig config) {
+    List<Double> values = new ArrayList<>();
+    List<Run> runs = baselineRuns(history, config);
+    for (Run run : runs) {
+      Double x = find(run.rows(), row, metric);
+      if (x != null) {
+        values.add(x);
+      }
+    }
+    if (values.isEmpty()) {
+      return null;
+    }
+    return new Baseline(Anomaly.meanStd(values)[0], Double.NaN, values.size(), describe(runs));
+  }
+
+  private static Baseline baselineStats(String base, MetricRow row, List<Run> history, DriftConfig config) {
+    List<double[]> states = new ArrayList<>();
+    List<Run> runs = baselineRuns(history, config);
+    for (Run run : runs) {
+      Double n = find(run.rows(), row, base + ".n");
+      Double mean = find(run.rows(), row, base + ".mean");
+      Double std = find(run.rows(), row, base + ".std");
+      if (n != null && mean != null && std != null && n > 1) {
+        states.add(new double[] {n, mean, std});
+      }
+    }
+    if (states.isEmpty()) {
+      return null;
+    }
+    double[] pooled = Anomaly.pool(states);
+    return new Baseline(pooled[1], pooled[2], pooled[0], describe(runs));
+  }
+
+  private static String describe(List<Run> runs) {
+    if (runs.size() == 1) {
+      return "run " + runs.get(0).runDate();
+    }
+    return "the mean of " + runs.size() + " runs " + runs.get(0).runDate() + ".." + runs.get(runs.size() - 1).runDate();
+  }
+
+  private static String fmt(Object v) {
+    if (v instanceof Double d) {
+      return String.format(Locale.ROOT, "%.6g", d);
+    }
+    return String.valueOf(v);
+  }
+
+  /** Pure statistics over history values. */
+  static final class Anomaly {
+    private Anomaly() {}
+
+    /** Mean and sample standard deviation (0 for a single value). */
+    static double[] meanStd(List<Double> xs) {
+      double mean = 0;
+      for (double x : xs) {
+        mean += x;
+      }
+      mean /= xs.size();
+      double ss = 0;
+      for (double x : xs) {
+        ss += (x - mean) * (x - mean);
+      }
+      return new double[] {mean, xs.size() > 1 ? Math.sqrt(ss / (xs.size() - 1)) : 0};
+    }
+
+    /**
+     * The sigma a band uses: the history's own, but never below 1% of the mean's magnitude, so a
+     * history of near-identical runs does not turn rounding noise into alarms.
+     */
+    static double effectiveSigma(double mean, double std) {
+      return Math.max(std, Math.max(0.01 * Math.abs(mean), 1e-12));
+    }
+
+    /** Merges (n, mean, std) states into one, exactly as if the samples had been pooled. */
+    static double[] pool(List<double[]> states) {
+      double n = 0, mean = 0, m2 = 0;
+      for (double[] s : states) {
+        double nb = s[0], meanb = s[1], m2b = s[2] * s[2] * (s[0] - 1);
+        double total = n + nb;
+        double delta = meanb - mean;
+        mean += delta * nb / total;
+        m2 += m2b + delta * delta * n * nb / total;
+        n = total;
+      }
+      return new double[] {n, mean, n > 1 ? Math.sqrt(m2 / (n - 1)) : 0};
+    }
+
+    /** Two-sided p-value of Welch's t-test for a difference of two means. */
+    static double welchPValue(double m1, double s1, double n1, double m0, double s0, double n0) {
+      double v1 = s1 * s1 / n1, v0 = s0 * s0 / n0;
+      double se = Math.sqrt(v1 + v0);
+      if (se == 0) {
+        return m1 == m0 ? 1.0 : 0.0;
+      }
+      double t = (m1 - m0) / se;
+      double df = (v1 + v0) * (v1 + v0) / (v1 * v1 / (n1 - 1) + v0 * v0 / (n0 - 1));
+      return 2 * new TDistribution(null, df).cumulativeProbability(-Math.abs(t));
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.kldrift.monitor;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The metrics history under {@code <root>/history/}: one Parquet partition per run date, holding
+ * that run's {@link MetricRow}s with its tags. A rerun of a date replaces its partition (the report
+ * writer publishes it with the report); nothing else ever rewrites it.
+ */
+public final class History {
+  /** The history's columns; {@code run_date} is the partition column. */
+  public static final StructType SCHEMA =
+      new StructType()
+          .add("teacher_model", DataTypes.StringType, false)
+          .add("student_model", DataTypes.StringType, false)
+          .add("dataset", DataTypes.StringType, false)
+          .add("label", DataTypes.StringType, false)
+          .add("status", DataTypes.StringType, false)
+          .add("scope", DataTypes.StringType, false)
+          .add("scope_column", DataTypes.StringType, false)
+          .add("scope_value", DataTypes.StringType, false)
+          .add("metric", DataTypes.StringType, false)
+          .add("value", DataTypes.DoubleType, true);
+
+  private History() {}
+
+  /** Tags that key a run in the history besides its date. */
+  public record Tags(String teacherModel, String studentModel, String dataset, String label) {}
+
+  /** The rows of one run, ready to write as its partition (without the run_date column). */
+  public static Dataset<Row> rows(SparkSession spark, List<MetricRow> metrics, Tags tags, String status) {
+    List<Row> rows = new ArrayList<>();
+    for (MetricRow m : metrics) {
+      rows.add(RowFactory.create(tags.teacherModel(), tags.studentModel(), tags.dataset(), tags.label(), status,
+          m.scope(), m.column(), m.key(), m.metric(), m.value()));
+    }
+    return spark.createDataFrame(rows, SCHEMA);
+  }
+
+  /**
+   * The whole history as a Dataset with a string {@code run_date} column, or an empty Dataset when
+   * there is none: for notebooks, e.g. {@code history.where("metric = 'kl.mean'").orderBy("run_date")}.
+   */
+  public static Dataset<Row> read(SparkSession spark, String root) {
+    Path dir = new Path(root, "history");
+    try {
+      FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(dir) || fs.listStatus(dir, p -> p.getName().startsWith("run_date=")).length == 0) {
+        return spark.createDataFrame(List.of(), SCHEMA.add("run_date", DataTypes.StringType));
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    Dataset<Row> d =
+        spark.read()
+            .option("basePath", dir.toString())
+            .schema(SCHEMA.add("run_date", DataTypes.StringType))
+            .parquet(dir + "/run_date=*");
+    return d;
+  }
+
+  /**
+   * The earlier runs (dates before {@code runDate}) of the same dataset, oldest first, reduced to
+   * the metrics the checks read and to the most recent {@code window} runs plus a pinned date.
+   */
+  public static List<Checks.Run> earlierRuns(
+      SparkSession spark, String root, String runDate, String dataset, List<String> metrics, int window, String pinnedDate,
+      String pinnedLabel) {
+    Dataset<Row> h = read(spark, root).where(col("run_date").lt(runDate)).where(col("dataset").equalTo(dataset));
+    if (!metrics.isEmpty()) {
+      h = h.where(col("metric").isin(metrics.toArray()));
+    }
+    List<Row> dates = h.select("run_date", "label").distinct().orderBy(col("run_date").desc()).collectAsList();
+    List<String> keep = new ArrayList<>();
+    Map<String, String> labels = new TreeMap<>();
+    for (int i = 0; i < dates.size(); i++) {
+      String d = dates.get(i).getString(0);
+      labels.put(d, dates.get(i).getString(1));
+      boolean pinned = d.equals(pinnedDate) || (!pinnedLabel.isEmpty() && pinnedLabel.equals(dates.get(i).getString(1)));
+      if (i < window || pinned) {
+        keep.add(d);
+      }
+    }
+    if (keep.isEmpty()) {
+      return List.of();
+    }
+    Map<String, List<MetricRow>> byDate = new TreeMap<>();
+    Column[] cols = {col("run_date"), col("scope"), col("scope_column"), col("scope_value"), col("metric"), col("value")};
+    for (Row r : h.where(col("run_date").isin(keep.toArray())).select(cols).collectAsList()) {
+      byDate.computeIfAbsent(r.getString(0), k -> new ArrayList<>())
+          .add(new MetricRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.isNullAt(5) ? null : r.getDouble(5)));
+    }
+    List<Checks.Run> runs = new ArrayList<>();
+    byDate.forEach((d, rows) -> runs.add(new Checks.Run(d, labels.get(d), rows)));
+    return runs;
+  }
+
+  /** Mean and p99 KL of every earlier run of the dataset, oldest first, for the report's trend chart. */
+  public static List<Map<String, Object>> trend(SparkSession spark, String root, String runDate, String dataset) {
+    List<Row> rows = read(spark, root)
+        .where(col("run_date").lt(runDate).and(col("dataset").equalTo(dataset)).and(col("scope").equalTo("global"))
+            .and(col("metric").isin("kl.mean", "kl.p99")))
+        .select("run_date", "metric", "value")
+        .collectAsList();
+    Map<String, Map<String, Object>> byDate = new TreeMap<>();
+    for (Row r : rows) {
+      Map<String, Object> m = byDate.computeIfAbsent(r.getString(0), d -> {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("run_date", d);
+        return x;
+      });
+      m.put(r.getString(1).equals("kl.mean") ? "kl_mean" : "kl_p99", r.isNullAt(2) ? null : r.getDouble(2));
+    }
+    return new ArrayList<>(byDate.values());
+  }
+}
