@@ -5,6 +5,7 @@ import io.kldrift.metrics.DriftAnalysis;
 import io.kldrift.monitor.Checks;
 import io.kldrift.monitor.History;
 import io.kldrift.monitor.MetricRow;
+import io.kldrift.report.HtmlReport;
 import io.kldrift.report.Prometheus;
 import io.kldrift.report.ReportWriter;
 import io.kldrift.sql.KlDriftFunctions;
@@ -210,6 +211,9 @@ public final class KlDrift {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("summary.json cannot be written: " + e.getMessage(), e);
     }
+    List<Map<String, Object>> worst = rows(report.worstExamples());
+    String html = HtmlReport.render(new HtmlReport.Input(report.summary(), report.perClassRows(), worst, trendWithThresholds(report)));
+    files.put("report.html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     String prom = Prometheus.render(report.summary());
     if (report.config().get(DriftConfig.PROMETHEUS)) {
       files.put("metrics.prom", prom.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -226,6 +230,27 @@ public final class KlDrift {
       ReportWriter.writeLocalAtomically(java.nio.file.Path.of(promFile), prom);
     }
     return where;
+  }
+
+  /** The trend points, each with the warn/alert levels of the global mean-KL threshold check. */
+  private static List<Map<String, Object>> trendWithThresholds(DriftReport report) {
+    Double warn = null;
+    Double alert = null;
+    for (Checks.Spec s : Checks.parse(report.config())) {
+      if (s.type().equals("threshold") && s.scope().equals("global") && s.metric().equals("kl.mean")) {
+        warn = s.warn();
+        alert = s.alert();
+        break;
+      }
+    }
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Map<String, Object> point : report.trend()) {
+      Map<String, Object> p = new LinkedHashMap<>(point);
+      p.put("warn", warn);
+      p.put("alert", alert);
+      out.add(p);
+    }
+    return out;
   }
 
   private static String str(Object o) {

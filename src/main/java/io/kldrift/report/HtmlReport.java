@@ -1,0 +1,1098 @@
+package io.kldrift.report;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.Function;
+
+/**
+ * Renders one drift run as a single self-contained HTML5 page: status, failing checks first,
+ * headline figures with 95% confidence intervals, the KL histogram, per-class contributions, the
+ * trend over earlier runs, and the slice, confusion and worst-example tables.
+ *
+ * <p>The page is meant to be attached to an alert or opened straight from the report folder, often
+ * on a machine without network access and by people who did not run the job. So it carries its own
+ * CSS and inline SVG charts, has no JavaScript and loads nothing: it reads the same offline, in a
+ * mail client, or printed. Class names, slice values, keys, model tags and paths come from user
+ * data, so every one of them is HTML-escaped, and a Content-Security-Policy forbids scripts and
+ * network loads as a second line of defence.
+ *
+ * <p>Any value may be missing or null; it is shown as {@code n/a}. Numbers use {@link Locale#ROOT}.
+ */
+public final class HtmlReport {
+  /** At most this many classes are drawn; more would make bars too thin to read or label. */
+  private static final int MAX_CLASSES = 30;
+
+  private static final int MAX_LABEL_CHARS = 26;
+  private static final int CLASS_LABEL_RIGHT = 192;
+  private static final int CHART_WIDTH = 1080;
+  private static final String NA = "n/a";
+  private static final List<String> OUTCOME_ORDER =
+      List.of("ALERT", "WARN", "INSUFFICIENT_DATA", "OK");
+
+  private static final String CSS =
+      """
+      :root{--ok:#1a7f37;--warn:#b25e00;--alert:#c62828;--unknown:#555f6d;--muted:#667085;\
+      --grid:#e9ecf1;--mean:#1f5fbf;--p99:#8e44ad}
+      *{box-sizing:border-box}
+      body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;\
+      color:#1d2939;background:#f4f5f7}
+      main{max-width:1180px;margin:0 auto;padding:0 24px 48px}
+      #status{color:#fff;padding:18px 24px}
+      #status .inner{max-width:1132px;margin:0 auto;display:flex;flex-wrap:wrap;gap:8px 28px;\
+      align-items:baseline}
+      .status-ok{background:var(--ok)}.status-warn{background:var(--warn)}
+      .status-alert{background:var(--alert)}.status-unknown{background:var(--unknown)}
+      .status-word{font-size:34px;font-weight:800;letter-spacing:.05em}
+      .status-date{font-size:20px;font-weight:600}
+      .status-detail{opacity:.92}
+      section{background:#fff;border:1px solid #e4e7ec;border-radius:8px;padding:16px 20px;\
+      margin-top:18px}
+      h2{font-size:17px;margin:0 0 10px}
+      p{margin:0 0 10px}
+      .note{color:var(--muted);font-style:italic}
+      .wrap{overflow-x:auto}
+      table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
+      th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eaecf0;vertical-align:top}
+      th{background:#f8f9fb;color:#475467;font-size:12px;font-weight:600}
+      .num{text-align:right;white-space:nowrap}
+      .figure{font-weight:600;white-space:nowrap}
+      td.message,td.wide{min-width:240px}
+      .worst-examples-table{font-size:12.5px}.worst-examples-table td{white-space:nowrap}
+      .outcome{font-weight:700;white-space:nowrap}
+      tr.outcome-alert{background:#fdeceb}tr.outcome-alert .outcome{color:var(--alert)}
+      tr.outcome-warn{background:#fff4e3}tr.outcome-warn .outcome{color:var(--warn)}
+      tr.outcome-insufficient .outcome{color:var(--muted)}
+      tr.outcome-ok .outcome{color:var(--ok)}
+      svg{display:block;width:100%;height:auto;margin:4px 0 6px}
+      svg text{font-size:11px;fill:#475467}
+      svg .title{font-size:12px;fill:#1d2939}
+      .bar{fill:#4a78c9}.neg .bar{fill:#d9822b}
+      .grid{stroke:var(--grid)}.axis{stroke:#98a2b3}
+      .trend-mean,.legend-mean{fill:none;stroke:var(--mean);stroke-width:2}
+      .trend-p99,.legend-p99{fill:none;stroke:var(--p99);stroke-width:2;stroke-dasharray:7 3}
+      .point-mean{fill:var(--mean)}.point-p99{fill:var(--p99)}
+      .threshold-warn,.legend-warn{stroke:var(--warn);stroke-width:1.5;stroke-dasharray:4 4}
+      .threshold-alert,.legend-alert{stroke:var(--alert);stroke-width:1.5;stroke-dasharray:4 4}
+      details summary{cursor:pointer;color:#475467;margin:8px 0}
+      """;
+
+  /**
+   * What a page is made of: {@code summary} is summary.json as nested maps, lists, numbers,
+   * strings, booleans and nulls; {@code perClass} and {@code worstExamples} are the rows of the
+   * per_class and worst_examples tables; {@code trend} is one map per run, oldest first, with
+   * {@code run_date}, {@code kl_mean}, {@code kl_p99} and optionally the {@code warn} and {@code
+   * alert} thresholds of the mean KL. Null arguments are read as empty.
+   */
+  public record Input(
+      Map<String, Object> summary,
+      List<Map<String, Object>> perClass,
+      List<Map<String, Object>> worstExamples,
+      List<Map<String, Object>> trend) {
+    public Input {
+      summary = summary == null ? Map.of() : summary;
+      perClass = perClass == null ? List.of() : perClass;
+      worstExamples = worstExamples == null ? List.of() : worstExamples;
+      trend = trend == null ? List.of() : trend;
+    }
+  }
+
+  private HtmlReport() {}
+
+  /** Renders the page; never fails on missing or null values. */
+  public static String render(Input in) {
+    Objects.requireNonNull(in, "in");
+    Map<String, Object> s = in.summary();
+    StringBuilder h = new StringBuilder(64 * 1024);
+    head(h, s);
+    statusBanner(h, s);
+    h.append("<main>\n");
+    checks(h, list(s.get("checks")));
+    headline(h, s);
+    histogram(h, at(s, "global", "kl", "histogram"));
+    classContributions(h, classRows(in));
+    trend(h, in.trend());
+    slices(h, list(s.get("per_slice")));
+    confusions(h, list(s.get("top_confusions")));
+    worstExamples(h, in.worstExamples());
+    metadata(h, s);
+    h.append("</main>\n</body>\n</html>\n");
+    return h.toString();
+  }
+
+  // ---- page frame ----
+
+  private static void head(StringBuilder h, Map<String, Object> s) {
+    h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    // Defence in depth: should a value ever slip past escaping, nothing may run or load.
+    h.append("<meta http-equiv=\"Content-Security-Policy\"")
+        .append(" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
+    h.append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    String title = "kldrift " + str(s.get("status")) + " \u2014 " + str(at(s, "run", "run_date"));
+    h.append("<title>").append(esc(title)).append("</title>\n");
+    h.append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
+  }
+
+  private static void statusBanner(StringBuilder h, Map<String, Object> s) {
+    String status = str(s.get("status"));
+    h.append(
+        fmt(
+            "<header id=\"status\" class=\"%s\"><div class=\"inner\">"
+                + "<span class=\"status-word\">%s</span><span class=\"status-date\">%s</span>"
+                + "<span class=\"status-detail\">%s</span><span class=\"status-detail\">%s</span>"
+                + "</div></header>\n",
+            statusClass(status),
+            esc(status),
+            esc(str(at(s, "run", "run_date"))),
+            esc(modelLine(s)),
+            esc(checkCounts(list(s.get("checks"))))));
+  }
+
+  private static String statusClass(String status) {
+    return switch (status) {
+      case "OK" -> "status-ok";
+      case "WARN" -> "status-warn";
+      case "ALERT" -> "status-alert";
+      default -> "status-unknown";
+    };
+  }
+
+  /** What ran, for the banner; unset tags are left out here (the run table shows them as n/a). */
+  private static String modelLine(Map<String, Object> s) {
+    List<String> parts = new ArrayList<>();
+    Object teacher = at(s, "run", "teacher_model");
+    Object student = at(s, "run", "student_model");
+    if (!str(teacher).equals(NA) || !str(student).equals(NA)) {
+      parts.add("teacher " + str(teacher) + " \u2192 student " + str(student));
+    }
+    if (!str(at(s, "run", "dataset")).equals(NA)) {
+      parts.add("dataset " + str(at(s, "run", "dataset")));
+    }
+    parts.add("mean KL " + num(at(s, "global", "kl", "mean")) + " nats");
+    return String.join(" \u00b7 ", parts);
+  }
+
+  private static String checkCounts(List<Object> checks) {
+    if (checks.isEmpty()) {
+      return "no checks configured";
+    }
+    List<String> parts = new ArrayList<>();
+    for (String outcome : OUTCOME_ORDER) {
+      long n = checks.stream().filter(c -> outcome.equals(str(at(c, "outcome")))).count();
+      if (n > 0) {
+        parts.add(n + " " + outcome);
+      }
+    }
+    return "checks: " + (parts.isEmpty() ? NA : String.join(", ", parts));
+  }
+
+  private static void openSection(StringBuilder h, String id, String title) {
+    h.append(fmt("<section id=\"%s\">\n<h2>%s</h2>\n", id, esc(title)));
+  }
+
+  private static void closeSection(StringBuilder h) {
+    h.append("</section>\n");
+  }
+
+  private static void note(StringBuilder h, String message) {
+    h.append("<p class=\"note\">").append(esc(message)).append("</p>\n");
+  }
+
+  // ---- checks ----
+
+  private static void checks(StringBuilder h, List<Object> checks) {
+    openSection(h, "checks", "Checks");
+    if (checks.isEmpty()) {
+      note(h, "No checks are configured for this run.");
+      closeSection(h);
+      return;
+    }
+    List<Object> sorted = new ArrayList<>(checks);
+    // Stable sort: failing checks first, the configured order within one outcome.
+    sorted.sort(Comparator.comparingInt(c -> outcomeRank(str(at(c, "outcome")))));
+    Table t =
+        new Table(
+            List.of(
+                new Col("Outcome", "outcome"),
+                new Col("Check", ""),
+                new Col("Metric", ""),
+                new Col("Scope", ""),
+                new Col("Value", "num"),
+                new Col("n", "num"),
+                new Col("Warn", "num"),
+                new Col("Alert", "num"),
+                new Col("Baseline", "num"),
+                new Col("Message", "message")));
+    for (Object c : sorted) {
+      t.row(
+          outcomeClass(str(at(c, "outcome"))),
+          str(at(c, "outcome")),
+          str(at(c, "name")) + " (" + str(at(c, "type")) + ")",
+          str(at(c, "metric")),
+          scope(c),
+          num(at(c, "value")),
+          count(at(c, "n")),
+          num(at(c, "warn")),
+          num(at(c, "alert")),
+          num(at(c, "baseline")),
+          str(at(c, "message")));
+    }
+    t.write(h, "checks-table");
+    closeSection(h);
+  }
+
+  private static int outcomeRank(String outcome) {
+    int i = OUTCOME_ORDER.indexOf(outcome);
+    return i < 0 ? OUTCOME_ORDER.size() : i;
+  }
+
+  private static String outcomeClass(String outcome) {
+    return switch (outcome) {
+      case "ALERT" -> "outcome-alert";
+      case "WARN" -> "outcome-warn";
+      case "INSUFFICIENT_DATA" -> "outcome-insufficient";
+      case "OK" -> "outcome-ok";
+      default -> "";
+    };
+  }
+
+  private static String scope(Object check) {
+    String scope = str(at(check, "scope"));
+    if (at(check, "scope_column") == null && at(check, "scope_value") == null) {
+      return scope;
+    }
+    return scope + " " + str(at(check, "scope_column")) + "=" + str(at(check, "scope_value"));
+  }
+
+  // ---- headline figures ----
+
+  private static void headline(StringBuilder h, Map<String, Object> s) {
+    openSection(h, "headline", "Headline figures");
+    Object in = s.get("inputs");
+    Object kl = at(s, "global", "kl");
+    Table t =
+        new Table(
+            List.of(
+                new Col("Figure", "figure"), new Col("Value", "num"), new Col("Detail", "wide")));
+    t.row(
+        "",
+        "Matched rows",
+        count(at(in, "matched")),
+        "teacher " + count(at(in, "teacher_rows")) + ", student " + count(at(in, "student_rows")));
+    t.row(
+        "",
+        "Unmatched rows",
+        count(sum(at(in, "teacher_only"), at(in, "student_only"))),
+        "teacher only "
+            + count(at(in, "teacher_only"))
+            + ", student only "
+            + count(at(in, "student_only")));
+    t.row("", "Mean KL (nats)", num(at(kl, "mean")), ci(kl, HtmlReport::num));
+    t.row(
+        "",
+        "KL quantiles",
+        num(at(kl, "p99")) + " (p99)",
+        "p50 "
+            + num(at(kl, "p50"))
+            + ", p95 "
+            + num(at(kl, "p95"))
+            + ", max "
+            + num(at(kl, "max")));
+    t.row("", "Share above KL level", "", shareAbove(at(kl, "share_above")));
+    Object js = at(s, "global", "js");
+    t.row("", "Mean Jensen\u2013Shannon (nats)", num(at(js, "mean")), ci(js, HtmlReport::num));
+    Object agreement = at(s, "global", "agreement");
+    t.row("", "Top-1 agreement", pct(at(agreement, "mean")), ci(agreement, HtmlReport::pct));
+    Object violations = at(in, "support_violations");
+    t.row(
+        "",
+        "Support violations",
+        count(at(violations, "examples")) + " examples",
+        "total "
+            + count(at(violations, "total"))
+            + " (example, class) pairs where the student gives zero probability and the teacher"
+            + " does not; clipped to epsilon "
+            + num(at(violations, "epsilon")));
+    t.row(
+        "",
+        "Marginal KL (nats)",
+        num(at(s, "global", "marginal_kl")),
+        "KL between the mean teacher and mean student distributions (class prior shift)");
+    t.row(
+        "",
+        "Label accuracy",
+        "",
+        "teacher "
+            + pct(at(s, "global", "teacher_accuracy"))
+            + ", student "
+            + pct(at(s, "global", "student_accuracy")));
+    t.write(h, "headline-table");
+    closeSection(h);
+  }
+
+  private static String ci(Object stats, Function<Object, String> format) {
+    return "95% CI "
+        + format.apply(at(stats, "ci95_low"))
+        + " \u2013 "
+        + format.apply(at(stats, "ci95_high"))
+        + " (n = "
+        + count(at(stats, "n"))
+        + ")";
+  }
+
+  private static String shareAbove(Object shares) {
+    if (!(shares instanceof Map<?, ?> m) || m.isEmpty()) {
+      return NA;
+    }
+    List<String> parts = new ArrayList<>();
+    m.forEach((level, share) -> parts.add("> " + str(level) + ": " + pct(share)));
+    return String.join(", ", parts);
+  }
+
+  private static Long sum(Object a, Object b) {
+    Double x = dbl(a);
+    Double y = dbl(b);
+    return x == null || y == null ? null : Math.round(x + y);
+  }
+
+  // ---- histogram ----
+
+  private static void histogram(StringBuilder h, Object hist) {
+    openSection(h, "histogram", "Per-example KL (log-spaced bins)");
+    List<Object> counts = list(at(hist, "counts"));
+    List<Object> edges = list(at(hist, "edges"));
+    int first = 0;
+    while (first < counts.size() && value(counts.get(first)) <= 0) {
+      first++;
+    }
+    int last = counts.size() - 1;
+    while (last >= first && value(counts.get(last)) <= 0) {
+      last--;
+    }
+    if (first > last) {
+      note(h, "No histogram: no examples were counted.");
+      closeSection(h);
+      return;
+    }
+    double total = 0;
+    double max = 0;
+    for (Object c : counts) {
+      total += value(c);
+      max = Math.max(max, value(c));
+    }
+    // Empty bins at both ends are left out: the configured range spans 8 decades, the data rarely.
+    Frame f = new Frame(64, 16, CHART_WIDTH - 84, 220);
+    Axis y = Axis.of(max);
+    svgOpen(h, "kl-histogram", f.height + 66, "Histogram of per-example KL");
+    yGrid(h, f, y, HtmlReport::count);
+    int bins = last - first + 1;
+    double w = f.width / bins;
+    for (int b = first; b <= last; b++) {
+      double c = value(counts.get(b));
+      double bh = c / y.max * f.height;
+      double x = f.left + (b - first) * w;
+      String title =
+          binLabel(b, edges, counts.size())
+              + ": "
+              + count(c)
+              + " examples ("
+              + pct(c / total)
+              + ")";
+      bar(h, x + 1, f.bottom() - bh, Math.max(w - 2, 1), bh, title);
+      if (b < last && b < edges.size() && isDecade(value(edges.get(b)))) {
+        double tx = x + w;
+        line(h, tx, f.bottom(), tx, f.bottom() + 5, "axis");
+        label(h, tx, f.bottom() + 18, "middle", "", decade(value(edges.get(b))));
+      }
+    }
+    line(h, f.left, f.bottom(), f.right(), f.bottom(), "axis");
+    label(
+        h,
+        f.left + f.width / 2,
+        f.bottom() + 40,
+        "middle",
+        "title",
+        "KL(teacher \u2016 student), nats, log scale");
+    verticalLabel(h, 14, f.top + f.height / 2, "examples");
+    h.append("</svg>\n");
+    note(
+        h,
+        "Bars span log-spaced bins; empty bins at both ends are not drawn. Hover a bar for its"
+            + " range.");
+    closeSection(h);
+  }
+
+  private static String binLabel(int bin, List<Object> edges, int bins) {
+    if (edges.size() != bins - 1) {
+      return "bin " + bin;
+    }
+    if (bin == 0) {
+      return "KL < " + num(edges.get(0));
+    }
+    if (bin == edges.size()) {
+      return "KL \u2265 " + num(edges.get(bin - 1));
+    }
+    return num(edges.get(bin - 1)) + " \u2264 KL < " + num(edges.get(bin));
+  }
+
+  /** A power of ten as an axis label: plain near 1, 1e-6 style further out. */
+  private static String decade(double edge) {
+    long exponent = Math.round(Math.log10(edge));
+    return Math.abs(exponent) <= 3 ? num(edge) : "1e" + exponent;
+  }
+
+  private static boolean isDecade(double edge) {
+    if (!(edge > 0) || Double.isInfinite(edge)) {
+      return false;
+    }
+    double e = Math.log10(edge);
+    return Math.abs(e - Math.rint(e)) < 1e-9;
+  }
+
+  // ---- per-class contributions ----
+
+  private static List<Object> classRows(Input in) {
+    // Without the per_class table the summary's top classes are all there is to draw.
+    return in.perClass().isEmpty()
+        ? list(in.summary().get("top_drifted_classes"))
+        : new ArrayList<>(in.perClass());
+  }
+
+  private static void classContributions(StringBuilder h, List<Object> rows) {
+    openSection(h, "classes", "Per-class KL contributions");
+    List<Object> drawn =
+        new ArrayList<>(rows.stream().filter(r -> dbl(at(r, "kl_contribution")) != null).toList());
+    if (drawn.isEmpty()) {
+      note(h, "No per-class contributions are available.");
+      closeSection(h);
+      return;
+    }
+    drawn.sort(Comparator.comparingDouble(r -> -Math.abs(contribution(r))));
+    int total = drawn.size();
+    drawn = drawn.subList(0, Math.min(MAX_CLASSES, total));
+    double lo = Math.min(0, drawn.stream().mapToDouble(HtmlReport::contribution).min().orElse(0));
+    double hi = Math.max(0, drawn.stream().mapToDouble(HtmlReport::contribution).max().orElse(0));
+    double span = hi > lo ? hi - lo : 1;
+    double rowHeight = 22;
+    Frame f =
+        new Frame(
+            CLASS_LABEL_RIGHT + 8,
+            24,
+            CHART_WIDTH - CLASS_LABEL_RIGHT - 158,
+            rowHeight * drawn.size());
+    DoubleUnaryOperator x = v -> f.left + (v - lo) / span * f.width;
+    svgOpen(h, "class-contributions", f.height + 68, "Per-class KL contributions");
+    label(h, CLASS_LABEL_RIGHT, 14, "end", "title", "class (index)");
+    label(h, CHART_WIDTH - 8, 14, "end", "title", "nats (share of mean KL)");
+    for (int i = 0; i < drawn.size(); i++) {
+      classBar(h, drawn.get(i), f.top + i * rowHeight, rowHeight, x);
+    }
+    double step = Axis.niceStep(span / 5);
+    for (long k = (long) Math.ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step; k++) {
+      double tx = x.applyAsDouble(k * step);
+      line(h, tx, f.bottom(), tx, f.bottom() + 5, "axis");
+      label(h, tx, f.bottom() + 18, "middle", "", k == 0 ? "0" : num(k * step));
+    }
+    double zero = x.applyAsDouble(0);
+    line(h, zero, f.top - 4, zero, f.bottom() + 4, "axis");
+    label(h, f.left + f.width / 2, f.bottom() + 38, "middle", "title", "KL contribution, nats");
+    h.append("</svg>\n");
+    String shown =
+        total > MAX_CLASSES
+            ? "The " + MAX_CLASSES + " of " + total + " classes with the largest |contribution|. "
+            : "";
+    note(
+        h,
+        shown
+            + "Contributions sum to the mean KL; a negative one (left of zero) means the student"
+            + " on average gives that class more probability than the teacher.");
+    closeSection(h);
+  }
+
+  private static double contribution(Object classRow) {
+    return value(at(classRow, "kl_contribution"));
+  }
+
+  private static void classBar(
+      StringBuilder h, Object r, double y, double rowHeight, DoubleUnaryOperator x) {
+    double v = contribution(r);
+    double zero = x.applyAsDouble(0);
+    double end = x.applyAsDouble(v);
+    String name = str(at(r, "class_name"));
+    h.append(v < 0 ? "<g class=\"neg\">" : "<g class=\"pos\">");
+    label(
+        h,
+        CLASS_LABEL_RIGHT,
+        y + rowHeight / 2 + 4,
+        "end",
+        "",
+        shorten(name) + " (" + count(at(r, "class_index")) + ")");
+    bar(
+        h,
+        Math.min(zero, end),
+        y + 3,
+        Math.max(Math.abs(end - zero), 1),
+        rowHeight - 6,
+        classTitle(r));
+    label(
+        h,
+        CHART_WIDTH - 8,
+        y + rowHeight / 2 + 4,
+        "end",
+        "",
+        num(v) + " (" + pct(at(r, "kl_share")) + ")");
+    h.append("</g>\n");
+  }
+
+  private static String classTitle(Object r) {
+    return str(at(r, "class_name"))
+        + " (class "
+        + count(at(r, "class_index"))
+        + "): contribution "
+        + num(at(r, "kl_contribution"))
+        + " nats, "
+        + pct(at(r, "kl_share"))
+        + " of mean KL; mean probability teacher "
+        + num(at(r, "teacher_mean_prob"))
+        + ", student "
+        + num(at(r, "student_mean_prob"))
+        + "; support violations "
+        + count(at(r, "support_violations"))
+        + "; teacher top-1 "
+        + count(at(r, "teacher_top1_count"))
+        + " (mean KL "
+        + num(at(r, "teacher_top1_mean_kl"))
+        + ", agreement "
+        + pct(at(r, "teacher_top1_agreement"))
+        + "), student top-1 "
+        + count(at(r, "student_top1_count"));
+  }
+
+  // ---- trend ----
+
+  private static void trend(StringBuilder h, List<Map<String, Object>> history) {
+    openSection(h, "trend", "Mean and p99 KL over time");
+    List<Map<String, Object>> runs = history.stream().filter(Objects::nonNull).toList();
+    long usable =
+        runs.stream()
+            .filter(r -> dbl(r.get("kl_mean")) != null || dbl(r.get("kl_p99")) != null)
+            .count();
+    if (usable < 2) {
+      note(
+          h,
+          "No trend yet: it needs at least two runs with KL figures, and the history has "
+              + usable
+              + ".");
+      closeSection(h);
+      return;
+    }
+    double max = 0;
+    for (Map<String, Object> r : runs) {
+      for (String k : List.of("kl_mean", "kl_p99", "warn", "alert")) {
+        Double v = dbl(r.get(k));
+        if (v != null && Double.isFinite(v)) {
+          max = Math.max(max, v);
+        }
+      }
+    }
+    Frame f = new Frame(64, 30, CHART_WIDTH - 64 - 48, 220);
+    Axis y = Axis.of(max);
+    int n = runs.size();
+    double step = n > 1 ? f.width / (n - 1) : 0;
+    DoubleUnaryOperator xs = i -> n > 1 ? f.left + i * step : f.left + f.width / 2;
+    DoubleUnaryOperator ys = v -> f.bottom() - Math.max(0, Math.min(v, y.max)) / y.max * f.height;
+    svgOpen(h, "kl-trend", f.height + 60, "Mean and p99 KL per run");
+    yGrid(h, f, y, HtmlReport::num);
+    threshold(h, runs, "warn", xs, ys, step / 2, f);
+    threshold(h, runs, "alert", xs, ys, step / 2, f);
+    series(h, runs, "kl_p99", "trend-p99", "point-p99", "p99 KL", xs, ys);
+    series(h, runs, "kl_mean", "trend-mean", "point-mean", "mean KL", xs, ys);
+    line(h, f.left, f.bottom(), f.right(), f.bottom(), "axis");
+    // At most about ten date labels, counted back from the latest run so that one is always shown.
+    int every = (int) Math.ceil(n / 10.0);
+    for (int i = 0; i < n; i++) {
+      if ((n - 1 - i) % every == 0) {
+        label(
+            h,
+            xs.applyAsDouble(i),
+            f.bottom() + 18,
+            "middle",
+            "",
+            str(runs.get(i).get("run_date")));
+      }
+    }
+    verticalLabel(h, 14, f.top + f.height / 2, "KL, nats");
+    legend(h, f, runs);
+    h.append("</svg>\n");
+    closeSection(h);
+  }
+
+  /** Draws one polyline per run of consecutive known values, so a missing run shows as a gap. */
+  private static void series(
+      StringBuilder h,
+      List<Map<String, Object>> runs,
+      String key,
+      String lineClass,
+      String pointClass,
+      String name,
+      DoubleUnaryOperator xs,
+      DoubleUnaryOperator ys) {
+    List<String> points = new ArrayList<>();
+    for (int i = 0; i <= runs.size(); i++) {
+      Double v = i < runs.size() ? dbl(runs.get(i).get(key)) : null;
+      if (v != null && Double.isFinite(v)) {
+        points.add(fmt("%.1f,%.1f", xs.applyAsDouble(i), ys.applyAsDouble(v)));
+        continue;
+      }
+      if (points.size() > 1) {
+        h.append(
+            fmt("<polyline class=\"%s\" points=\"%s\"/>\n", lineClass, String.join(" ", points)));
+      }
+      points.clear();
+    }
+    for (int i = 0; i < runs.size(); i++) {
+      Double v = dbl(runs.get(i).get(key));
+      if (v != null && Double.isFinite(v)) {
+        String title = str(runs.get(i).get("run_date")) + ": " + name + " " + num(v);
+        h.append(
+            fmt(
+                "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>%s</title></circle>\n",
+                pointClass, xs.applyAsDouble(i), ys.applyAsDouble(v), esc(title)));
+      }
+    }
+  }
+
+  /**
+   * Draws a threshold as horizontal segments, one per stretch of runs sharing its value, so a
+   * threshold changed mid-history is drawn where it applied.
+   */
+  private static void threshold(
+      StringBuilder h,
+      List<Map<String, Object>> runs,
+      String key,
+      DoubleUnaryOperator xs,
+      DoubleUnaryOperator ys,
+      double half,
+      Frame f) {
+    int start = 0;
+    for (int i = 1; i <= runs.size(); i++) {
+      Double v = dbl(runs.get(start).get(key));
+      Double next = i < runs.size() ? dbl(runs.get(i).get(key)) : null;
+      if (i < runs.size() && Objects.equals(v, next)) {
+        continue;
+      }
+      if (v != null && Double.isFinite(v)) {
+        double x1 = Math.max(f.left, xs.applyAsDouble(start) - half);
+        double x2 = Math.min(f.right(), xs.applyAsDouble(i - 1) + half);
+        double y = ys.applyAsDouble(v);
+        h.append(
+            fmt(
+                "<line class=\"threshold-%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\">"
+                    + "<title>%s</title></line>\n",
+                key, x1, y, x2, y, esc(key + " threshold for mean KL: " + num(v))));
+      }
+      start = i;
+    }
+  }
+
+  private static void legend(StringBuilder h, Frame f, List<Map<String, Object>> runs) {
+    double x = f.left;
+    double y = 14;
+    x = legendItem(h, x, y, "legend-mean", "mean KL");
+    x = legendItem(h, x, y, "legend-p99", "p99 KL");
+    for (String k : List.of("warn", "alert")) {
+      if (runs.stream().anyMatch(r -> dbl(r.get(k)) != null)) {
+        x = legendItem(h, x, y, "legend-" + k, k + " threshold (mean KL)");
+      }
+    }
+  }
+
+  /** Draws one legend entry and returns where the next one starts. */
+  private static double legendItem(StringBuilder h, double x, double y, String cls, String name) {
+    line(h, x, y - 4, x + 24, y - 4, cls);
+    label(h, x + 30, y, "start", "", name);
+    // About 6 units per character at the 11-unit label font.
+    return x + 44 + 6 * name.length();
+  }
+
+  // ---- tables ----
+
+  private static void slices(StringBuilder h, List<Object> slices) {
+    openSection(h, "slices", "Per slice");
+    if (slices.isEmpty()) {
+      note(h, "No slice columns are configured.");
+      closeSection(h);
+      return;
+    }
+    Table t =
+        new Table(
+            List.of(
+                new Col("Column", ""),
+                new Col("Value", ""),
+                new Col("n", "num"),
+                new Col("Mean KL", "num"),
+                new Col("95% CI", "num"),
+                new Col("p50", "num"),
+                new Col("p95", "num"),
+                new Col("p99", "num"),
+                new Col("max", "num"),
+                new Col("Mean JS", "num"),
+                new Col("Agreement", "num")));
+    for (Object sl : slices) {
+      Object kl = at(sl, "kl");
+      t.row(
+          "",
+          str(at(sl, "column")),
+          str(at(sl, "value")),
+          count(at(kl, "n")),
+          num(at(kl, "mean")),
+          num(at(kl, "ci95_low")) + " \u2013 " + num(at(kl, "ci95_high")),
+          num(at(kl, "p50")),
+          num(at(kl, "p95")),
+          num(at(kl, "p99")),
+          num(at(kl, "max")),
+          num(at(sl, "js", "mean")),
+          pct(at(sl, "agreement", "mean")));
+    }
+    t.write(h, "slices-table");
+    closeSection(h);
+  }
+
+  private static void confusions(StringBuilder h, List<Object> confusions) {
+    openSection(h, "confusions", "Most frequent top-1 disagreements");
+    if (confusions.isEmpty()) {
+      note(h, "No disagreements were recorded.");
+      closeSection(h);
+      return;
+    }
+    Table t =
+        new Table(
+            List.of(
+                new Col("Teacher top-1", ""),
+                new Col("Student top-1", ""),
+                new Col("Examples", "num"),
+                new Col("Mean KL", "num")));
+    for (Object c : confusions) {
+      t.row(
+          "",
+          classLabel(at(c, "teacher_class_name"), at(c, "teacher_class_index")),
+          classLabel(at(c, "student_class_name"), at(c, "student_class_index")),
+          count(at(c, "count")),
+          num(at(c, "mean_kl")));
+    }
+    t.write(h, "confusions-table");
+    closeSection(h);
+  }
+
+  private static String classLabel(Object name, Object index) {
+    return str(name) + " (" + count(index) + ")";
+  }
+
+  private static void worstExamples(StringBuilder h, List<Map<String, Object>> rows) {
+    openSection(h, "worst-examples", "Highest-KL examples");
+    if (rows.isEmpty()) {
+      note(h, "No examples were given.");
+      closeSection(h);
+      return;
+    }
+    List<Map<String, Object>> present = rows.stream().filter(Objects::nonNull).toList();
+    // Rows may differ in their columns; the union keeps first-seen order.
+    Set<String> keys = new LinkedHashSet<>();
+    present.forEach(r -> keys.addAll(r.keySet()));
+    List<Col> cols = new ArrayList<>();
+    keys.forEach(k -> cols.add(new Col(k, isNumeric(present, k) ? "num" : "")));
+    Table t = new Table(cols);
+    for (Map<String, Object> r : present) {
+      List<String> cells = new ArrayList<>();
+      keys.forEach(k -> cells.add(str(r.get(k))));
+      t.row("", cells.toArray(String[]::new));
+    }
+    t.write(h, "worst-examples-table");
+    closeSection(h);
+  }
+
+  private static boolean isNumeric(List<Map<String, Object>> rows, String key) {
+    List<Object> values = rows.stream().map(r -> r.get(key)).filter(Objects::nonNull).toList();
+    return !values.isEmpty() && values.stream().allMatch(v -> v instanceof Number);
+  }
+
+  private static void metadata(StringBuilder h, Map<String, Object> s) {
+    openSection(h, "run", "Run");
+    Table t = new Table(List.of(new Col("Field", "figure"), new Col("Value", "")));
+    t.row("", "schema_version", str(s.get("schema_version")));
+    if (s.get("run") instanceof Map<?, ?> run) {
+      run.forEach((k, v) -> t.row("", str(k), str(v)));
+    }
+    t.row("", "classes", count(at(s, "inputs", "num_classes")));
+    t.write(h, "run-table");
+    if (s.get("config") instanceof Map<?, ?> config && !config.isEmpty()) {
+      h.append("<details><summary>Configuration</summary>\n");
+      Table ct = new Table(List.of(new Col("Key", "figure"), new Col("Value", "")));
+      config.forEach((k, v) -> ct.row("", str(k), str(v)));
+      ct.write(h, "config-table");
+      h.append("</details>\n");
+    }
+    closeSection(h);
+  }
+
+  /** A column: its header and a CSS class from this file (never from data). */
+  private record Col(String header, String cssClass) {}
+
+  /** Table rows as plain text: every cell is escaped when written, so callers cannot forget. */
+  private static final class Table {
+    private final List<Col> cols;
+    private final List<String> rowClasses = new ArrayList<>();
+    private final List<String[]> rows = new ArrayList<>();
+
+    Table(List<Col> cols) {
+      this.cols = cols;
+    }
+
+    void row(String rowClass, String... cells) {
+      rowClasses.add(rowClass);
+      rows.add(cells);
+    }
+
+    void write(StringBuilder h, String cls) {
+      h.append(fmt("<div class=\"wrap\"><table class=\"%s\">\n<thead><tr>", cls));
+      for (Col c : cols) {
+        h.append(fmt("<th%s>%s</th>", classAttr(c.cssClass()), esc(c.header())));
+      }
+      h.append("</tr></thead>\n<tbody>\n");
+      for (int i = 0; i < rows.size(); i++) {
+        h.append(fmt("<tr%s>", classAttr(rowClasses.get(i))));
+        String[] cells = rows.get(i);
+        for (int j = 0; j < cols.size(); j++) {
+          String cell = j < cells.length ? cells[j] : NA;
+          h.append(fmt("<td%s>%s</td>", classAttr(cols.get(j).cssClass()), esc(cell)));
+        }
+        h.append("</tr>\n");
+      }
+      h.append("</tbody></table></div>\n");
+    }
+
+    private static String classAttr(String cls) {
+      return cls.isEmpty() ? "" : " class=\"" + cls + "\"";
+    }
+  }
+
+  // ---- SVG primitives ----
+
+  /** A plot area inside an SVG, in user units. */
+  private record Frame(double left, double top, double width, double height) {
+    double right() {
+      return left + width;
+    }
+
+    double bottom() {
+      return top + height;
+    }
+  }
+
+  /** A value axis from 0 to a round maximum, with round gridline steps. */
+  private record Axis(double max, double step) {
+    static Axis of(double dataMax) {
+      if (!(dataMax > 0) || Double.isInfinite(dataMax)) {
+        return new Axis(1, 0.25);
+      }
+      double step = niceStep(dataMax / 4);
+      return new Axis(Math.ceil(dataMax / step - 1e-9) * step, step);
+    }
+
+    /** The smallest of 1, 2, 2.5, 5 times a power of ten that is at least {@code raw}. */
+    static double niceStep(double raw) {
+      double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+      for (double m : new double[] {1, 2, 2.5, 5}) {
+        if (m * magnitude >= raw) {
+          return m * magnitude;
+        }
+      }
+      return 10 * magnitude;
+    }
+  }
+
+  private static void svgOpen(StringBuilder h, String id, double height, String label) {
+    h.append(
+        fmt(
+            "<svg id=\"%s\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%.0f\""
+                + " viewBox=\"0 0 %d %.0f\">\n",
+            id, esc(label), CHART_WIDTH, height, CHART_WIDTH, height));
+  }
+
+  private static void yGrid(StringBuilder h, Frame f, Axis y, Function<Object, String> format) {
+    int steps = (int) Math.round(y.max / y.step);
+    for (int i = 0; i <= steps; i++) {
+      double v = i * y.step;
+      double py = f.bottom() - v / y.max * f.height;
+      line(h, f.left, py, f.right(), py, "grid");
+      label(h, f.left - 6, py + 4, "end", "", format.apply(v));
+    }
+  }
+
+  private static void bar(
+      StringBuilder h, double x, double y, double w, double height, String title) {
+    h.append(
+        fmt(
+            "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
+                + "<title>%s</title></rect>\n",
+            x, y, w, height, esc(title)));
+  }
+
+  private static void line(
+      StringBuilder h, double x1, double y1, double x2, double y2, String cls) {
+    h.append(
+        fmt(
+            "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+            cls, x1, y1, x2, y2));
+  }
+
+  private static void label(
+      StringBuilder h, double x, double y, String anchor, String cls, String content) {
+    h.append(
+        fmt(
+            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" class=\"%s\">%s</text>\n",
+            x, y, anchor, cls, esc(content)));
+  }
+
+  /** A y-axis title, rotated to run along the axis. */
+  private static void verticalLabel(StringBuilder h, double x, double y, String content) {
+    h.append(
+        fmt(
+            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"title\""
+                + " transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
+            x, y, x, y, esc(content)));
+  }
+
+  /** Formats with {@link Locale#ROOT}, so a page never depends on the machine's locale. */
+  private static String fmt(String format, Object... args) {
+    return String.format(Locale.ROOT, format, args);
+  }
+
+  // ---- values ----
+
+  /** Escapes text for HTML element content and double- or single-quoted attribute values. */
+  private static String esc(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 16);
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      switch (ch) {
+        case '&' -> b.append("&amp;");
+        case '<' -> b.append("&lt;");
+        case '>' -> b.append("&gt;");
+        case '"' -> b.append("&quot;");
+        case '\'' -> b.append("&#39;");
+        default -> b.append(ch);
+      }
+    }
+    return b.toString();
+  }
+
+  /** The value at a path of map keys, or null when any step is missing or not a map. */
+  private static Object at(Object root, String... keys) {
+    Object cur = root;
+    for (String k : keys) {
+      if (!(cur instanceof Map<?, ?> m)) {
+        return null;
+      }
+      cur = m.get(k);
+    }
+    return cur;
+  }
+
+  private static List<Object> list(Object o) {
+    return o instanceof List<?> l ? new ArrayList<>(l) : List.of();
+  }
+
+  private static Double dbl(Object o) {
+    return o instanceof Number n ? n.doubleValue() : null;
+  }
+
+  /** A number for arithmetic where missing counts as zero. */
+  private static double value(Object o) {
+    Double d = dbl(o);
+    return d == null || d.isNaN() ? 0 : d;
+  }
+
+  /** Any value as display text: null and blank become n/a, numbers are formatted. */
+  private static String str(Object o) {
+    if (o == null) {
+      return NA;
+    }
+    if (o instanceof Number n) {
+      return isIntegral(n) ? n.toString() : num(n);
+    }
+    if (o instanceof List<?> l) {
+      List<String> parts = new ArrayList<>();
+      l.forEach(e -> parts.add(str(e)));
+      return "[" + String.join(", ", parts) + "]";
+    }
+    String s = o.toString();
+    return s.isBlank() ? NA : s;
+  }
+
+  private static boolean isIntegral(Number n) {
+    return n instanceof Integer
+        || n instanceof Long
+        || n instanceof Short
+        || n instanceof Byte
+        || n instanceof BigInteger;
+  }
+
+  /** A measurement: four significant digits, scientific notation for very small or large values. */
+  private static String num(Object o) {
+    Double d = dbl(o);
+    if (d == null || d.isNaN()) {
+      return NA;
+    }
+    double v = d;
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "\u221e" : "\u2212\u221e";
+    }
+    double a = Math.abs(v);
+    if (v == 0 || (a >= 1 && a < 1e15 && v == Math.rint(v))) {
+      return Long.toString((long) v);
+    }
+    if (a >= 1e-4 && a < 1e3) {
+      return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+    }
+    if (a >= 1e3 && a < 1e15) {
+      return fmt("%.1f", v);
+    }
+    return fmt("%.3e", v);
+  }
+
+  /** A count with thousands separators. */
+  private static String count(Object o) {
+    Double d = dbl(o);
+    if (d == null || d.isNaN() || Double.isInfinite(d) || d != Math.rint(d)) {
+      return num(o);
+    }
+    return fmt("%,d", d.longValue());
+  }
+
+  /** A fraction shown as a percentage. */
+  private static String pct(Object o) {
+    Double d = dbl(o);
+    if (d == null || d.isNaN() || Double.isInfinite(d)) {
+      return NA;
+    }
+    return fmt("%.2f%%", d * 100);
+  }
+
+  /** Shortens a label for a chart axis; the full text stays in the bar's tooltip. */
+  private static String shorten(String s) {
+    if (s.codePointCount(0, s.length()) <= MAX_LABEL_CHARS) {
+      return s;
+    }
+    return s.substring(0, s.offsetByCodePoints(0, MAX_LABEL_CHARS - 1)) + "\u2026";
+  }
+}

@@ -1,0 +1,73 @@
+package io.kldrift.report;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.kldrift.Chromium;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Opens the page in a real headless Chromium: the string checks of {@link HtmlReportTest} cannot
+ * tell whether a browser parses the markup into the intended DOM or renders it at all.
+ */
+class HtmlReportBrowserTest {
+  @TempDir Path tmp;
+  private Path page;
+
+  @BeforeEach
+  void writePage() throws IOException {
+    assumeTrue(Chromium.available(), Chromium.MISSING);
+    page = tmp.resolve("report.html");
+    Files.writeString(page, HtmlReport.render(HtmlReportTest.sampleInput()), UTF_8);
+  }
+
+  @Test
+  void browserBuildsTheIntendedDom() throws Exception {
+    Chromium.Result r = Chromium.run(tmp, "dom", "--dump-dom", page.toUri().toString());
+
+    assertThat(r.stdout()).contains("id=\"status\"", ">ALERT<", "2026-11-29");
+    assertThat(r.stdout())
+        .contains(
+            "<svg id=\"kl-histogram\"", "<svg id=\"class-contributions\"", "<svg id=\"kl-trend\"");
+    assertThat(r.stdout())
+        .contains("<polyline class=\"trend-mean\"", "<line class=\"threshold-alert\"");
+    assertThat(count(r.stdout(), "<rect class=\"bar\"")).isEqualTo(4 + 3);
+    // The hostile names survive as text; neither became an element.
+    assertThat(r.stdout()).contains(HtmlReportTest.EVIL_CLASS_ESCAPED);
+    assertThat(r.stdout().toLowerCase(Locale.ROOT)).doesNotContain("<img", "<script");
+    r.assertNoScriptErrors();
+  }
+
+  @Test
+  void browserRendersAScreenshot() throws Exception {
+    Path png = tmp.resolve("report.png");
+
+    Chromium.Result r =
+        Chromium.run(
+            tmp,
+            "screenshot",
+            "--screenshot=" + png,
+            "--window-size=1280,2400",
+            page.toUri().toString());
+
+    assertThat(png).exists();
+    // A blank page at this size gives a PNG of about 14 kB; text and charts take far more.
+    assertThat(Files.size(png)).isGreaterThan(50_000);
+    r.assertNoScriptErrors();
+  }
+
+  private static int count(String haystack, String needle) {
+    int n = 0;
+    for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+}
