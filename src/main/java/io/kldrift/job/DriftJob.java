@@ -209,6 +209,22 @@ public final class DriftJob implements Callable<Integer> {
       }
       s.append('\n');
     }
+    List<Map<String, Object>> checks = r.checks();
+    if (!checks.isEmpty()) {
+      Map<String, Integer> counts = new java.util.TreeMap<>();
+      checks.forEach(c -> counts.merge(String.valueOf(c.get("outcome")), 1, Integer::sum));
+      s.append("checks      ").append(counts.toString().replaceAll("[{}]", "").replace("=", " ")).append('\n');
+      for (Map<String, Object> c : checks) {
+        Object o = c.get("outcome");
+        if ("ALERT".equals(o) || "WARN".equals(o)) {
+          s.append("  ").append(o).append(' ').append(c.get("name"));
+          if (c.get("scope_value") != null) {
+            s.append(" [").append(c.get("scope_column")).append('=').append(c.get("scope_value")).append(']');
+          }
+          s.append(": ").append(c.get("message")).append('\n');
+        }
+      }
+    }
     s.append("report      ").append(where).append('\n');
     s.append("status: ").append(r.status());
     System.out.println(s);

@@ -90,6 +90,22 @@ public final class SampleGenerator {
             "input.student.kind=" + kind,
             "input.slice_columns=segment",
             "input.class_names_file=classes.txt",
+            "run.dataset=generated-sample",
+            "check.mean_kl.metric=kl.mean",
+            "check.mean_kl.warn=0.1",
+            "check.mean_kl.alert=0.3",
+            "check.mean_kl_band.metric=kl.mean",
+            "check.mean_kl_band.type=sigma",
+            "check.mean_kl_band.warn=4",
+            "check.mean_kl_band.alert=6",
+            "check.slice_kl.metric=kl.mean",
+            "check.slice_kl.scope=slice",
+            "check.slice_kl.warn=0.2",
+            "check.slice_kl.alert=0.5",
+            "check.agreement.metric=agreement.mean",
+            "check.agreement.direction=below",
+            "check.agreement.warn=0.85",
+            "check.agreement.alert=0.7",
             "");
     Files.writeString(dir.resolve("kldrift.properties"), props, StandardCharsets.UTF_8);
   }
