@@ -13,12 +13,15 @@ import org.apache.spark.sql.Row;
  * tables are small aggregates except {@link #perExample()}, which stays distributed.
  *
  * <pre>{@code
- * DriftReport report = KlDrift.analyze(spark, config, "2026-11-28");
- * report.perClass().orderBy(desc("kl_contribution")).show(5);
- * System.out.println(report.meanKl() + " " + report.status());
+ * try (DriftReport report = KlDrift.analyze(spark, config, LocalDate.parse("2026-11-28"))) {
+ *   report.perClass().orderBy(desc("kl_contribution")).show(5);
+ *   System.out.println(report.meanKl() + " " + report.status());
+ * }
  * }</pre>
+ *
+ * <p>The per-example metrics stay cached until {@link #close()}.
  */
-public final class DriftReport {
+public final class DriftReport implements AutoCloseable {
   /** Version of the summary.json layout; bumped whenever a stable name changes. */
   public static final int SCHEMA_VERSION = 1;
 
@@ -110,6 +113,12 @@ public final class DriftReport {
   /** Every joined example's metrics (distributed; written only when report.per_example is set). */
   public Dataset<Row> perExample() {
     return perExample;
+  }
+
+  /** Releases the cached per-example metrics; the report's figures and small tables stay usable. */
+  @Override
+  public void close() {
+    perExample.unpersist();
   }
 
   /** Overall status: OK, WARN or ALERT. */

@@ -11,7 +11,7 @@ public final class TestSpark {
 
   private TestSpark() {}
 
-  /** The shared session, created on first use with the kldrift extensions installed. */
+  /** The shared session, created on first use; the jar's service entry installs the functions. */
   public static synchronized SparkSession get() {
     if (spark == null) {
       spark =
@@ -24,7 +24,6 @@ public final class TestSpark {
               .config("spark.sql.shuffle.partitions", "4")
               .config("spark.default.parallelism", "4")
               .config("spark.sql.session.timeZone", "UTC")
-              .config("spark.sql.extensions", "io.kldrift.sql.KlDriftExtensions")
               .getOrCreate();
       spark.sparkContext().setLogLevel("WARN");
     }

@@ -223,25 +223,30 @@ public final class PredictionInputs {
   private static long checkRows(
       Dataset<Row> df, String column, String side, String userColumn, Kind kind, List<String> keys,
       int numClasses, double tol) {
-    Column keyJson = to_json(struct(keys.stream().map(k -> col(k)).toArray(Column[]::new)));
+    // Group on the raw key columns; only the example keys of broken rules are rendered as JSON.
+    Column[] keyCols = keys.stream().map(k -> col(k)).toArray(Column[]::new);
+    Column keyJson = to_json(struct(keyCols));
     Column rule = call_function("kldrift_check", col(column), lit(kind.label()), lit(tol));
+    List<Column> perKeyCols = new ArrayList<>(List.of(keyCols));
+    perKeyCols.add(rule.as("rule"));
+    perKeyCols.add(size(col(column)).as("len"));
     Dataset<Row> perKey =
-        df.select(keyJson.as("k"), rule.as("rule"), size(col(column)).as("len"))
-            .groupBy("k")
+        df.select(perKeyCols.toArray(Column[]::new))
+            .groupBy(keyCols)
             .agg(count(lit(1)).as("copies"), max("rule").as("rule"), max("len").as("len"));
     List<Column> aggs = new ArrayList<>();
     aggs.add(sum("copies").as("rows"));
     aggs.add(count_if(col("copies").gt(1)).as("dup"));
-    aggs.add(first(when(col("copies").gt(1), col("k")), true).as("dup_key"));
+    aggs.add(first(when(col("copies").gt(1), keyJson), true).as("dup_key"));
     aggs.add(count_if(col("rule").equalTo(-1)).as("r0"));
-    aggs.add(first(when(col("rule").equalTo(-1), col("k")), true).as("k0"));
+    aggs.add(first(when(col("rule").equalTo(-1), keyJson), true).as("k0"));
     for (int r = 1; r < RULES.length; r++) {
       aggs.add(count_if(col("rule").equalTo(r)).as("r" + r));
-      aggs.add(first(when(col("rule").equalTo(r), col("k")), true).as("k" + r));
+      aggs.add(first(when(col("rule").equalTo(r), keyJson), true).as("k" + r));
     }
     Column wrongLen = col("len").notEqual(numClasses).and(col("rule").notEqual(-1));
     aggs.add(count_if(wrongLen).as("wrong_len"));
-    aggs.add(first(when(wrongLen, col("k")), true).as("wrong_len_key"));
+    aggs.add(first(when(wrongLen, keyJson), true).as("wrong_len_key"));
     aggs.add(first(when(wrongLen, col("len")), true).as("wrong_len_value"));
     df.sparkSession().sparkContext().setJobDescription("kldrift: validate " + side + " rows");
     Row r = perKey.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new)).first();

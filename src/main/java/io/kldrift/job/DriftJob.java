@@ -147,10 +147,11 @@ public final class DriftJob implements Callable<Integer> {
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = sb.getOrCreate();
     try {
-      DriftReport report = KlDrift.analyze(spark, cfg, date);
-      String where = KlDrift.write(spark, report, root, date);
-      printSummary(report, date, where);
-      return exitCode(report.status());
+      try (DriftReport report = KlDrift.analyze(spark, cfg, date)) {
+        String where = KlDrift.write(spark, report, root, date);
+        printSummary(report, date, where);
+        return exitCode(report.status());
+      }
     } finally {
       if (ownSession) {
         spark.stop();

@@ -202,20 +202,30 @@ public final class DriftAnalysis {
     return cols.toArray(Column[]::new);
   }
 
-  private List<String> summarized() {
-    List<String> l = new ArrayList<>(List.of(SCALARS));
+  /**
+   * The metrics summarized globally (all of them) or per slice (KL, JS, agreement: what the
+   * per-slice table and checks read).
+   */
+  private List<String> summarized(boolean global) {
+    List<String> l = new ArrayList<>(global ? List.of(SCALARS) : List.of("kl", "js"));
     l.add("agreement");
-    if (logits()) {
+    if (logits() && global) {
       l.add("t2_kl");
     }
     return l;
   }
 
+  /**
+   * Metrics with quantiles: the divergences. Each quantile sketch costs about as much as the
+   * kernel itself, so entropies, confidences and agreement get moments, min and max only.
+   */
+  private static final List<String> QUANTILED = List.of("kl", "reverse_kl", "js", "total_variation", "t2_kl");
+
   /** The scalar aggregates shared by the global pass and the per-slice passes. */
   private List<Column> scalarAggregates(boolean global) {
     List<Column> aggs = new ArrayList<>();
-    for (String s : summarized()) {
-      aggs.addAll(Stats.columns(s, col(s), accuracy));
+    for (String s : summarized(global)) {
+      aggs.addAll(Stats.columns(s, col(s), accuracy, QUANTILED.contains(s)));
     }
     List<Double> levels = config.get(DriftConfig.KL_LEVELS);
     for (int i = 0; i < levels.size(); i++) {
@@ -239,7 +249,7 @@ public final class DriftAnalysis {
 
   private Map<String, Object> readScalarSummaries(Row r, boolean global) {
     Map<String, Object> out = new LinkedHashMap<>();
-    for (String s : summarized()) {
+    for (String s : summarized(global)) {
       out.put(s, Stats.read(r, s));
     }
     @SuppressWarnings("unchecked")

@@ -29,18 +29,22 @@ final class Stats {
 
   private Stats() {}
 
-  static List<Column> columns(String name, Column value, int accuracy) {
+  static List<Column> columns(String name, Column value, int accuracy, boolean quantiles) {
     Column[] qs = new Column[QUANTILES.length];
     for (int i = 0; i < qs.length; i++) {
       qs[i] = lit(QUANTILES[i]);
     }
+    Column q =
+        quantiles
+            ? percentile_approx(value, array(qs), lit(accuracy))
+            : lit(null).cast("array<double>");
     return List.of(
         count(value).as(name + "__n"),
         avg(value).as(name + "__mean"),
         stddev_samp(value).as(name + "__std"),
         min(value).as(name + "__min"),
         max(value).as(name + "__max"),
-        percentile_approx(value, array(qs), lit(accuracy)).as(name + "__q"));
+        q.as(name + "__q"));
   }
 
   /** Reads the summary of {@code name} from a row holding {@link #columns}. */

@@ -451,7 +451,6 @@ public final class Bench implements Callable<Integer> {
     SparkSession.Builder b = SparkSession.builder()
         .master(master)
         .appName("kldrift-bench")
-        .config("spark.sql.extensions", "io.kldrift.sql.KlDriftExtensions")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", String.valueOf(shufflePartitions));
     if (master.startsWith("local")) {
@@ -683,7 +682,7 @@ public final class Bench implements Callable<Integer> {
     row(sb, "max heap (`Runtime.maxMemory`)", mib(rt.maxMemory()));
     row(sb, "load average (1 min) at start / end", String.format(Locale.ROOT, "%.2f / %.2f", env.loadStart(), env.loadEnd()));
     row(sb, "Spark", spark.version() + ", master `" + master + "` (" + env.sparkCores() + " cores), one SparkSession for all variants");
-    row(sb, "Spark settings", "`spark.sql.shuffle.partitions=" + shufflePartitions + "`, `spark.sql.extensions=io.kldrift.sql.KlDriftExtensions`,"
+    row(sb, "Spark settings", "`spark.sql.shuffle.partitions=" + shufflePartitions + "`, kldrift functions from the jar's service entry,"
         + " UI off, driver host 127.0.0.1; everything else at Spark's defaults (adaptive execution on)");
     row(sb, "DuckDB", env.duckVersion() + " (JDBC, in-process `jdbc:duckdb:` in the same JVM), `SET threads=" + env.threads()
         + "` to match Spark's cores (threads setting read back: " + env.duckThreads() + "), memory_limit " + env.duckMemory() + " (default)");
