@@ -61,6 +61,58 @@ public final class KlDrift {
   }
 
   /**
+   * Appends every per-example metric (the fields of {@code kldrift_metrics}: {@code kl},
+   * {@code reverse_kl}, {@code js}, ..., {@code t2_kl}) as columns to a Dataset that holds the
+   * teacher and student distributions side by side. Kinds, temperature and epsilon come from
+   * {@code config}.
+   *
+   * <pre>{@code
+   * KlDrift.perExample(preds, "teacher_probs", "student_probs", config)
+   *     .orderBy(desc("kl")).show(10);
+   * }</pre>
+   */
+  public static Dataset<Row> perExample(
+      Dataset<Row> df, String teacherColumn, String studentColumn, DriftConfig config) {
+    registerFunctions(df.sparkSession());
+    String m = "__kldrift_m";
+    return df.withColumn(m, metrics(df.col(teacherColumn), df.col(studentColumn), config))
+        .select(org.apache.spark.sql.functions.col("*"), org.apache.spark.sql.functions.col(m + ".*"))
+        .drop(m);
+  }
+
+  /**
+   * Joins a teacher and a student Dataset on the configured keys (after checking both against
+   * the input contract) and returns the keys, the teacher's slice columns and label, and every
+   * per-example metric.
+   *
+   * <pre>{@code
+   * Dataset<Row> m = KlDrift.perExample(teacher, student, config);
+   * m.groupBy("segment").agg(avg("kl")).show();
+   * }</pre>
+   */
+  public static Dataset<Row> perExample(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+    registerFunctions(teacher.sparkSession());
+    PredictionInputs.Checked in = PredictionInputs.check(teacher, student, config);
+    return DriftAnalysis.perExample(in, config);
+  }
+
+  /**
+   * Mean KL, mean T²·KL, mean JS and top-1 agreement at each temperature, in one pass over the
+   * joined examples: the question asked when choosing T for distillation. At least one side must
+   * be logits (the temperature applies to logits only).
+   *
+   * <pre>{@code
+   * KlDrift.temperatureSweep(teacher, student, config, 1, 2, 4, 8).show();
+   * }</pre>
+   */
+  public static Dataset<Row> temperatureSweep(
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, double... temperatures) {
+    registerFunctions(teacher.sparkSession());
+    PredictionInputs.Checked in = PredictionInputs.check(teacher, student, config);
+    return DriftAnalysis.temperatureSweep(in, config, temperatures);
+  }
+
+  /**
    * Reads the configured inputs, checks them and computes the whole report for {@code runDate},
    * including the configured checks against the history under {@code output.path} (when set).
    */

@@ -46,4 +46,16 @@ public final class Fixtures {
   public static float[] f(float... v) {
     return v;
   }
+
+  /** The contents of the README's fenced code blocks of one language, in order. */
+  public static List<String> readmeBlocks(String language) throws IOException {
+    String readme = Files.readString(Path.of("README.md"));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("```" + language + "\\n(.*?)```", java.util.regex.Pattern.DOTALL).matcher(readme);
+    List<String> out = new ArrayList<>();
+    while (m.find()) {
+      out.add(m.group(1));
+    }
+    return out;
+  }
 }

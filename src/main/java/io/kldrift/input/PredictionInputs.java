@@ -120,7 +120,10 @@ public final class PredictionInputs {
     sSel.add(asArray(ss, sCol).as(STUDENT));
     Dataset<Row> s = student.select(sSel.toArray(Column[]::new));
 
-    int numClasses = firstLength(t, TEACHER, "teacher", tCol);
+    double tol = config.get(DriftConfig.SUM_TOLERANCE);
+    long[] tStats = checkRows(t, TEACHER, "teacher", tCol, config.get(DriftConfig.TEACHER_KIND), keys, -1, tol);
+    int numClasses = (int) tStats[1];
+    long[] sStats = checkRows(s, STUDENT, "student", sCol, config.get(DriftConfig.STUDENT_KIND), keys, numClasses, tol);
     List<String> names = config.get(DriftConfig.CLASS_NAMES);
     if (!names.isEmpty() && names.size() != numClasses) {
       throw DriftException.invalidConfig(
@@ -128,10 +131,7 @@ public final class PredictionInputs {
               + " classes",
           "list exactly one name per class in input.class_names or input.class_names_file");
     }
-    double tol = config.get(DriftConfig.SUM_TOLERANCE);
-    long tRows = checkRows(t, TEACHER, "teacher", tCol, config.get(DriftConfig.TEACHER_KIND), keys, numClasses, tol);
-    long sRows = checkRows(s, STUDENT, "student", sCol, config.get(DriftConfig.STUDENT_KIND), keys, numClasses, tol);
-    return new Checked(t, s, tRows, sRows, numClasses, hasLabel, slices);
+    return new Checked(t, s, tStats[0], sStats[0], numClasses, hasLabel, slices);
   }
 
   private static Dataset<Row> load(SparkSession spark, DriftConfig config, String side, String path) {
@@ -191,16 +191,6 @@ public final class PredictionInputs {
         || t instanceof org.apache.spark.sql.types.BinaryType);
   }
 
-  private static int firstLength(Dataset<Row> t, String column, String side, String userColumn) {
-    List<Row> first = t.select(size(col(column))).where(col(column).isNotNull()).limit(1).collectAsList();
-    if (first.isEmpty()) {
-      throw DriftException.invalidInput(
-          side + " table has no rows with a non-null '" + userColumn + "'",
-          "point --" + side + " at a non-empty prediction table");
-    }
-    return first.get(0).getInt(0);
-  }
-
   /** The row rules, in the order they are reported. */
   private static final String[] RULES = {"null_vector", "empty_vector", "not_finite", "negative_probability", "not_normalized"};
 
@@ -220,9 +210,14 @@ public final class PredictionInputs {
     "normalize the vectors, raise validate.sum_tolerance, or set input.*.kind if they are logits or log-probabilities"
   };
 
-  private static long checkRows(
+  /**
+   * Checks the row rules of one table in one pass and returns its row count and vector length.
+   * {@code expectedLength} is the teacher's length when checking the student, -1 for the teacher,
+   * whose vectors must all have one length.
+   */
+  private static long[] checkRows(
       Dataset<Row> df, String column, String side, String userColumn, Kind kind, List<String> keys,
-      int numClasses, double tol) {
+      int expectedLength, double tol) {
     // Group on the raw key columns; only the example keys of broken rules are rendered as JSON.
     Column[] keyCols = keys.stream().map(k -> col(k)).toArray(Column[]::new);
     Column keyJson = to_json(struct(keyCols));
@@ -244,10 +239,8 @@ public final class PredictionInputs {
       aggs.add(count_if(col("rule").equalTo(r)).as("r" + r));
       aggs.add(first(when(col("rule").equalTo(r), keyJson), true).as("k" + r));
     }
-    Column wrongLen = col("len").notEqual(numClasses).and(col("rule").notEqual(-1));
-    aggs.add(count_if(wrongLen).as("wrong_len"));
-    aggs.add(first(when(wrongLen, keyJson), true).as("wrong_len_key"));
-    aggs.add(first(when(wrongLen, col("len")), true).as("wrong_len_value"));
+    aggs.add(org.apache.spark.sql.functions.min(when(col("rule").notEqual(-1), col("len"))).as("min_len"));
+    aggs.add(max(when(col("rule").notEqual(-1), col("len"))).as("max_len"));
     df.sparkSession().sparkContext().setJobDescription("kldrift: validate " + side + " rows");
     Row r = perKey.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new)).first();
     Map<String, Object> v = new LinkedHashMap<>();
@@ -263,13 +256,24 @@ public final class PredictionInputs {
           "deduplicate the " + side + " table on " + String.join(", ", keys)
               + " (a re-run that appended the same partition twice is the usual cause)");
     }
-    long wrong = (Long) v.get("wrong_len");
-    if (wrong > 0) {
+    if (rows == 0 || v.get("min_len") == null) {
       throw DriftException.invalidInput(
-          side + " table, column '" + userColumn + "': " + wrong + " rows have a vector of length "
-              + "other than " + numClasses + " (rule wrong_length; the teacher's first vector has "
-              + numClasses + " classes), e.g. key " + v.get("wrong_len_key") + " has length "
-              + v.get("wrong_len_value"),
+          side + " table has no rows with a non-null '" + userColumn + "'",
+          "point --" + side + " at a non-empty prediction table");
+    }
+    int minLen = (Integer) v.get("min_len");
+    int maxLen = (Integer) v.get("max_len");
+    int expected = expectedLength >= 0 ? expectedLength : minLen;
+    if (minLen != expected || maxLen != expected) {
+      // The failure path may scan again: it names an offending key.
+      int bad = minLen != expected ? minLen : maxLen;
+      Row example = perKey.where(col("len").equalTo(bad)).select(keyJson).first();
+      String expectation = expectedLength >= 0
+          ? "the teacher vectors have " + expected + " classes"
+          : "teacher vectors have lengths from " + minLen + " to " + maxLen;
+      throw DriftException.invalidInput(
+          side + " table, column '" + userColumn + "': vectors of the wrong length (rule wrong_length; "
+              + expectation + "), e.g. key " + example.get(0) + " has length " + bad,
           "every teacher and student vector must list the same classes in the same order");
     }
     for (int i = 0; i < RULES.length; i++) {
@@ -281,6 +285,6 @@ public final class PredictionInputs {
             RULE_FIX[i]);
       }
     }
-    return rows;
+    return new long[] {rows, expected};
   }
 }

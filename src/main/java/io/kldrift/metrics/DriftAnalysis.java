@@ -90,18 +90,65 @@ public final class DriftAnalysis {
         lit(config.get(DriftConfig.EPSILON)));
   }
 
+  /** The joined examples with their keys, label, slices and every per-example metric. */
+  public static Dataset<Row> perExample(PredictionInputs.Checked in, DriftConfig config) {
+    Dataset<Row> joined = join(in, config);
+    List<Column> keep = new ArrayList<>();
+    config.get(DriftConfig.KEY_COLUMNS).forEach(k -> keep.add(col(k)));
+    in.sliceColumns().forEach(s -> keep.add(col(s)));
+    if (in.hasLabel()) {
+      keep.add(col(PredictionInputs.LABEL).as("label"));
+    }
+    keep.add(metricsColumn(col(PredictionInputs.TEACHER), col(PredictionInputs.STUDENT), config).as("m"));
+    return joined.select(keep.toArray(Column[]::new)).select(col("*"), col("m.*")).drop("m");
+  }
+
+  /** Mean KL, T²·KL and agreement per temperature, all temperatures in one aggregation. */
+  public static Dataset<Row> temperatureSweep(PredictionInputs.Checked in, DriftConfig config, double... temperatures) {
+    if (config.get(DriftConfig.TEACHER_KIND) != Kind.LOGITS && config.get(DriftConfig.STUDENT_KIND) != Kind.LOGITS) {
+      throw io.kldrift.DriftException.invalidConfig(
+          "a temperature sweep needs logits, but both input.teacher.kind and input.student.kind are not logits",
+          "set input.teacher.kind=logits and/or input.student.kind=logits");
+    }
+    if (temperatures.length == 0) {
+      throw io.kldrift.DriftException.invalidConfig("no temperatures given", "pass one or more positive temperatures");
+    }
+    Dataset<Row> joined = join(in, config);
+    List<Column> aggs = new ArrayList<>();
+    for (int i = 0; i < temperatures.length; i++) {
+      double t = temperatures[i];
+      if (!(t > 0) || Double.isInfinite(t)) {
+        throw io.kldrift.DriftException.invalidConfig("temperature " + t + " is not positive", "pass positive temperatures");
+      }
+      Column m = call_function("kldrift_metrics", col(PredictionInputs.TEACHER), col(PredictionInputs.STUDENT),
+          lit(config.get(DriftConfig.TEACHER_KIND).label()), lit(config.get(DriftConfig.STUDENT_KIND).label()), lit(t),
+          lit(config.get(DriftConfig.EPSILON)));
+      aggs.add(org.apache.spark.sql.functions.struct(
+          lit(t).as("temperature"), count(lit(1)).as("n"), avg(m.getField("kl")).as("mean_kl"),
+          avg(m.getField("t2_kl")).as("mean_t2_kl"), avg(m.getField("js")).as("mean_js"),
+          avg(m.getField("agree").cast(DataTypes.DoubleType)).as("agreement")).as("t" + i));
+    }
+    Dataset<Row> wide = joined.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new));
+    Column[] cols = new Column[temperatures.length];
+    for (int i = 0; i < cols.length; i++) {
+      cols[i] = col("t" + i);
+    }
+    return wide.select(org.apache.spark.sql.functions.explode(org.apache.spark.sql.functions.array(cols)).as("s")).select("s.*");
+  }
+
+  private static Dataset<Row> join(PredictionInputs.Checked in, DriftConfig config) {
+    return in.teacher().join(in.student(), scala.jdk.javaapi.CollectionConverters.asScala(config.get(DriftConfig.KEY_COLUMNS)).toSeq(), "inner");
+  }
+
   private boolean logits() {
     return config.get(DriftConfig.TEACHER_KIND) == Kind.LOGITS
         || config.get(DriftConfig.STUDENT_KIND) == Kind.LOGITS;
   }
 
   private Result run() {
-    Dataset<Row> joined =
-        in.teacher().join(in.student(), scala.jdk.javaapi.CollectionConverters.asScala(keys).toSeq(), "inner");
-    Dataset<Row> withMetrics =
-        joined.withColumn("m", metricsColumn(col(PredictionInputs.TEACHER), col(PredictionInputs.STUDENT), config));
+    Dataset<Row> joined = join(in, config);
 
-    // Scan 1: every global and per-class aggregate in one agg over the joined vectors.
+    // Scan 1: the per-class sums over the joined vectors, one vector-valued aggregate.
     ClassSums classSums =
         new ClassSums(
             config.get(DriftConfig.TEACHER_KIND),
@@ -113,13 +160,25 @@ public final class DriftAnalysis {
             .apply(
                 col(PredictionInputs.TEACHER).cast("array<double>"),
                 col(PredictionInputs.STUDENT).cast("array<double>"));
-    List<Column> aggs = new ArrayList<>();
-    aggs.add(sums.as("class_sums"));
-    aggs.addAll(scalarAggregates(true));
-    spark.sparkContext().setJobDescription("kldrift: join, per-example metrics, global and per-class aggregates");
-    Row g = withMetrics.select(flatMetrics(col("m"), true)).agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new)).first();
+    spark.sparkContext().setJobDescription("kldrift: join and per-class sums");
+    Row cs = joined.agg(sums.as("class_sums")).first().getStruct(0);
 
-    long matched = g.getLong(g.fieldIndex("kl__n"));
+    // Scan 2: the per-example metrics, without the vectors, kept for every other aggregate.
+    Dataset<Row> withMetrics =
+        joined.withColumn("m", metricsColumn(col(PredictionInputs.TEACHER), col(PredictionInputs.STUDENT), config));
+    List<Column> keep = new ArrayList<>();
+    keys.forEach(k -> keep.add(col(k)));
+    in.sliceColumns().forEach(s -> keep.add(col(s)));
+    keep.addAll(List.of(flatMetrics(col("m"))));
+    keep.add(col("m.agree").as("agree"));
+    keep.add(histogramBin(col("m.kl")).as("kl_bin"));
+    Dataset<Row> perExample = withMetrics.select(keep.toArray(Column[]::new)).persist(StorageLevel.MEMORY_AND_DISK());
+    spark.sparkContext().setJobDescription("kldrift: join and per-example metrics");
+    perExample.count();
+
+    spark.sparkContext().setJobDescription("kldrift: global aggregates");
+    Map<String, Object> g = aggregate(perExample, true);
+    long matched = (Long) g.get("kl__n");
     Map<String, Object> inputs = new LinkedHashMap<>();
     inputs.put("teacher_rows", in.teacherRows());
     inputs.put("student_rows", in.studentRows());
@@ -129,25 +188,13 @@ public final class DriftAnalysis {
     inputs.put("num_classes", in.numClasses());
     inputs.put("invalid", Map.of());
     Map<String, Object> violations = new LinkedHashMap<>();
-    violations.put("examples", g.getLong(g.fieldIndex("violating_examples")));
-    violations.put("total", longOrZero(g, "violations_total"));
-    violations.put("reverse_examples", g.getLong(g.fieldIndex("reverse_violating_examples")));
+    violations.put("examples", g.get("violating_examples"));
+    violations.put("total", g.get("violations_total") == null ? 0L : g.get("violations_total"));
+    violations.put("reverse_examples", g.get("reverse_violating_examples"));
     violations.put("epsilon", config.get(DriftConfig.EPSILON));
     inputs.put("support_violations", violations);
 
     Map<String, Object> global = readScalarSummaries(g, true);
-    Row cs = g.getStruct(g.fieldIndex("class_sums"));
-
-    // The per-example metrics without the vectors, kept for the grouped passes.
-    List<Column> keep = new ArrayList<>();
-    keys.forEach(k -> keep.add(col(k)));
-    in.sliceColumns().forEach(s -> keep.add(col(s)));
-    if (in.hasLabel()) {
-      keep.add(col(PredictionInputs.LABEL).as("label"));
-    }
-    keep.add(col("m.*"));
-    keep.add(col("m.agree").cast(DataTypes.DoubleType).as("agreement"));
-    Dataset<Row> perExample = withMetrics.select(keep.toArray(Column[]::new)).persist(StorageLevel.MEMORY_AND_DISK());
 
     List<String> names = classNames();
     Dataset<Row> perClass = perClassTable(cs, matched, names, global, perExample);
@@ -180,8 +227,8 @@ public final class DriftAnalysis {
         inputs, global, sliceSummaries, topClasses, topConfusions, perClass, perSlice, confusion, worst, perExample);
   }
 
-  /** The struct fields of kldrift_metrics as top-level columns, with agreement as 0/1. */
-  private Column[] flatMetrics(Column m, boolean withVectors) {
+  /** The struct fields of kldrift_metrics as top-level columns, with agreement as 0/1 and the label. */
+  private Column[] flatMetrics(Column m) {
     List<Column> cols = new ArrayList<>();
     for (String s : SCALARS) {
       cols.add(m.getField(s).as(s));
@@ -194,10 +241,6 @@ public final class DriftAnalysis {
     cols.add(m.getField("t2_kl").as("t2_kl"));
     if (in.hasLabel()) {
       cols.add(col(PredictionInputs.LABEL).as("label"));
-    }
-    if (withVectors) {
-      cols.add(col(PredictionInputs.TEACHER));
-      cols.add(col(PredictionInputs.STUDENT));
     }
     return cols.toArray(Column[]::new);
   }
@@ -221,6 +264,42 @@ public final class DriftAnalysis {
    */
   private static final List<String> QUANTILED = List.of("kl", "reverse_kl", "js", "total_variation", "t2_kl");
 
+  /**
+   * The global (or, with {@code by}, per-group) summaries over the cached per-example metrics, as
+   * field name to value. Two queries: the moments, counts and histogram are declarative aggregates
+   * that Spark compiles; the quantile sketches are not, and mixed in they would make Spark
+   * interpret every aggregate of the query.
+   */
+  private Map<String, Object> aggregate(Dataset<Row> perExample, boolean global) {
+    List<Map<String, Object>> one = aggregateBy(perExample, global, null);
+    return one.get(0);
+  }
+
+  private List<Map<String, Object>> aggregateBy(Dataset<Row> perExample, boolean global, Column group) {
+    List<Column> plain = new ArrayList<>();
+    List<Column> sketches = new ArrayList<>();
+    for (Column c : scalarAggregates(global)) {
+      (c.toString().contains("percentile_approx") ? sketches : plain).add(c);
+    }
+    List<Map<String, Object>> out = new ArrayList<>();
+    Map<String, Map<String, Object>> byGroup = new LinkedHashMap<>();
+    for (List<Column> part : List.of(plain, sketches)) {
+      Dataset<Row> d = group == null
+          ? perExample.agg(part.get(0), part.subList(1, part.size()).toArray(Column[]::new))
+          : perExample.groupBy(group.as("__group")).agg(part.get(0), part.subList(1, part.size()).toArray(Column[]::new));
+      for (Row r : d.collectAsList()) {
+        int gi = group == null ? -1 : r.fieldIndex("__group");
+        String key = group == null ? "" : r.isNullAt(gi) ? "\u0000null" : "v" + r.get(gi);
+        Map<String, Object> m = byGroup.computeIfAbsent(key, k -> new LinkedHashMap<>());
+        for (String f : r.schema().fieldNames()) {
+          m.put(f, r.get(r.fieldIndex(f)));
+        }
+      }
+    }
+    out.addAll(byGroup.values());
+    return out;
+  }
+
   /** The scalar aggregates shared by the global pass and the per-slice passes. */
   private List<Column> scalarAggregates(boolean global) {
     List<Column> aggs = new ArrayList<>();
@@ -231,9 +310,8 @@ public final class DriftAnalysis {
     for (int i = 0; i < levels.size(); i++) {
       aggs.add(avg(when(col("kl").gt(levels.get(i)), 1.0).otherwise(0.0)).as("kl_above__" + i));
     }
-    Column bin = histogramBin(col("kl"));
     for (int b = 0; b < histogramEdges().size() + 1; b++) {
-      aggs.add(count_if(bin.equalTo(b)).as("kl_hist__" + b));
+      aggs.add(count_if(col("kl_bin").equalTo(b)).as("kl_hist__" + b));
     }
     if (global) {
       aggs.add(count_if(col("support_violations").gt(0)).as("violating_examples"));
@@ -247,7 +325,7 @@ public final class DriftAnalysis {
     return aggs;
   }
 
-  private Map<String, Object> readScalarSummaries(Row r, boolean global) {
+  private Map<String, Object> readScalarSummaries(Map<String, Object> r, boolean global) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (String s : summarized(global)) {
       out.put(s, Stats.read(r, s));
@@ -262,7 +340,7 @@ public final class DriftAnalysis {
     kl.put("share_above", above);
     List<Long> counts = new ArrayList<>();
     for (int b = 0; b < histogramEdges().size() + 1; b++) {
-      counts.add(r.getLong(r.fieldIndex("kl_hist__" + b)));
+      counts.add((Long) r.get("kl_hist__" + b));
     }
     Map<String, Object> hist = new LinkedHashMap<>();
     hist.put("edges", histogramEdges());
@@ -487,13 +565,10 @@ public final class DriftAnalysis {
     List<Row> rows = new ArrayList<>();
     for (String slice : in.sliceColumns()) {
       spark.sparkContext().setJobDescription("kldrift: aggregates per " + slice);
-      List<Column> aggs = scalarAggregates(false);
-      List<Row> grouped = perExample.groupBy(col(slice).cast(DataTypes.StringType).as("slice_value"))
-          .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
-          .orderBy("slice_value")
-          .collectAsList();
-      for (Row g : grouped) {
-        String value = g.isNullAt(0) ? null : g.getString(0);
+      List<Map<String, Object>> grouped = aggregateBy(perExample, false, col(slice).cast(DataTypes.StringType));
+      grouped.sort(java.util.Comparator.comparing(g -> (String) g.get("__group"), java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
+      for (Map<String, Object> g : grouped) {
+        String value = (String) g.get("__group");
         Map<String, Object> metrics = readScalarSummaries(g, false);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("column", slice);
@@ -519,8 +594,4 @@ public final class DriftAnalysis {
     return spark.createDataFrame(rows, schema);
   }
 
-  private static long longOrZero(Row r, String f) {
-    int i = r.fieldIndex(f);
-    return r.isNullAt(i) ? 0L : ((Number) r.get(i)).longValue();
-  }
 }

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Row;
 
 /**
  * The summary of one per-example metric (n, mean, std, 95% CI of the mean, min, quantiles, max) as
@@ -48,9 +47,9 @@ final class Stats {
   }
 
   /** Reads the summary of {@code name} from a row holding {@link #columns}. */
-  static Map<String, Object> read(Row row, String name) {
+  static Map<String, Object> read(Map<String, Object> row, String name) {
     Map<String, Object> m = new LinkedHashMap<>();
-    long n = row.getLong(row.fieldIndex(name + "__n"));
+    long n = (Long) row.get(name + "__n");
     Double mean = num(row, name + "__mean");
     Double std = num(row, name + "__std");
     m.put("n", n);
@@ -65,7 +64,7 @@ final class Stats {
       m.put("ci95_high", null);
     }
     m.put("min", num(row, name + "__min"));
-    List<Object> q = row.isNullAt(row.fieldIndex(name + "__q")) ? null : row.getList(row.fieldIndex(name + "__q"));
+    List<?> q = row.get(name + "__q") == null ? null : scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) row.get(name + "__q"));
     for (int i = 0; i < QUANTILE_NAMES.length; i++) {
       m.put(QUANTILE_NAMES[i], q == null ? null : ((Number) q.get(i)).doubleValue());
     }
@@ -73,12 +72,12 @@ final class Stats {
     return m;
   }
 
-  static Double num(Row row, String field) {
-    int i = row.fieldIndex(field);
-    if (row.isNullAt(i)) {
+  static Double num(Map<String, Object> row, String field) {
+    Object o = row.get(field);
+    if (o == null) {
       return null;
     }
-    double v = ((Number) row.get(i)).doubleValue();
+    double v = ((Number) o).doubleValue();
     return Double.isFinite(v) ? v : null;
   }
 }

@@ -89,7 +89,14 @@ class BadInputTest {
   void vectorsOfDifferentLength() {
     DriftException e = failure(good(), with(good(), 3, row(4, f(0.2f, 0.3f, 0.5f), 1, "a")));
     assertThat(e.getMessage()).contains("student table, column 'probs'").contains("rule wrong_length")
-        .contains("{\"example_id\":4} has length 3").contains("teacher's first vector has 2 classes");
+        .contains("{\"example_id\":4} has length 3").contains("the teacher vectors have 2 classes");
+  }
+
+  @Test
+  void teacherVectorsOfDifferentLengths() {
+    DriftException e = failure(with(good(), 1, row(2, f(0.2f, 0.3f, 0.5f), 1, "a")), good());
+    assertThat(e.getMessage()).contains("teacher table, column 'probs'").contains("rule wrong_length")
+        .contains("lengths from 2 to 3").contains("{\"example_id\":2} has length 3");
   }
 
   @Test
