@@ -1,0 +1,58 @@
+package io.kldrift.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kldrift.Fixtures;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's quick-start and sample-data commands, run as written with bash: the quick start
+ * prints where the report is and its status, and the generator command, run in a scratch folder,
+ * rebuilds data that gives exactly the committed sample's report.
+ */
+class ReadmeCommandsIT {
+  @TempDir Path tmp;
+
+  private static String run(Path dir, String command) throws Exception {
+    Path out = Files.createTempFile("readme-command", ".txt");
+    Process p = new ProcessBuilder("bash", "-c", command).directory(dir.toFile())
+        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    if (!p.waitFor(10, TimeUnit.MINUTES)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      throw new AssertionError(command + " did not finish:\n" + Files.readString(out));
+    }
+    String text = Files.readString(out, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(command + "\n" + text).isZero();
+    return text;
+  }
+
+  private static String command(List<String> blocks, String startsWith) {
+    return blocks.stream().map(String::trim).filter(b -> b.startsWith(startsWith)).findFirst()
+        .orElseThrow(() -> new AssertionError("no README bash block starts with " + startsWith));
+  }
+
+  @Test
+  void quickStartAndSampleGeneratorAsWritten() throws Exception {
+    List<String> bash = Fixtures.readmeBlocks("bash");
+    Path project = Path.of("").toAbsolutePath();
+
+    String quickStart = run(project, command(bash, "jobs/drift-report --teacher sample-data/teacher"));
+    assertThat(quickStart).contains("matched 19,962").contains("report      file:" + project.resolve("out/run_date="))
+        .contains("\nstatus: OK");
+    String meanLine = quickStart.lines().filter(l -> l.startsWith("mean KL")).findFirst().orElseThrow();
+
+    // the generator, in a scratch folder that links the launchers, then the drift job on its output
+    Files.createSymbolicLink(tmp.resolve("jobs"), project.resolve("jobs"));
+    run(tmp, command(bash, "jobs/generate-sample --rows 20000"));
+    String again = run(tmp, "jobs/drift-report --teacher sample-data/teacher --student sample-data/student"
+        + " --config sample-data/kldrift.properties --out out");
+    assertThat(again.lines().filter(l -> l.startsWith("mean KL")).findFirst().orElseThrow()).isEqualTo(meanLine);
+  }
+}
