@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
@@ -185,10 +184,5 @@ public final class SampleGenerator {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);
-  }
-
-  /** A short description for logs. */
-  static String describe(Spec s) {
-    return String.format(Locale.ROOT, "%,d rows x %d classes, seed %d, %s", s.rows(), s.classes(), s.seed(), s.logits() ? "logits" : "probs");
   }
 }

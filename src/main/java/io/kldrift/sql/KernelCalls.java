@@ -78,13 +78,7 @@ public final class KernelCalls {
     return new GenericInternalRow(values);
   }
 
-  /** KL(P||Q) alone, for the {@code kl_div} family of SQL functions. */
-  public static double kl(
-      ArrayData p, ArrayData q, int pElement, int qElement, int pKind, int qKind, double epsilon) {
-    return single(p, q, pElement, qElement, pKind, qKind, 1.0, epsilon, Divergences.KL);
-  }
-
-  /** One metric of {@link Divergences#metrics}, selected by its index. */
+  /** One metric of {@link Divergences#compute}, selected by its index (the kl_div family). */
   public static double single(
       ArrayData p,
       ArrayData q,
