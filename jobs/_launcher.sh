@@ -3,7 +3,7 @@
 # resolved (nothing but Java 17 and Maven is needed).
 set -euo pipefail
 
-KLDRIFT_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+KLDRIFT_HOME="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$KLDRIFT_HOME/target/kldrift.jar"
 
 kldrift_build() {
