@@ -122,9 +122,12 @@ public final class PredictionInputs {
 
     double tol = config.get(DriftConfig.SUM_TOLERANCE);
     long[] tStats = checkRows(t, TEACHER, "teacher", tCol, config.get(DriftConfig.TEACHER_KIND), keys, -1, tol);
-    int numClasses = (int) tStats[1];
-    long[] sStats = checkRows(s, STUDENT, "student", sCol, config.get(DriftConfig.STUDENT_KIND), keys, numClasses, tol);
+    long[] sStats =
+        checkRows(s, STUDENT, "student", sCol, config.get(DriftConfig.STUDENT_KIND), keys, (int) tStats[1], tol);
     List<String> names = config.get(DriftConfig.CLASS_NAMES);
+    // An empty table is a valid input (its report says INSUFFICIENT_DATA); the class count then
+    // comes from the other table, or from the configured names when both are empty.
+    int numClasses = (int) (tStats[1] >= 0 ? tStats[1] : sStats[1] >= 0 ? sStats[1] : names.size());
     if (!names.isEmpty() && names.size() != numClasses) {
       throw DriftException.invalidConfig(
           names.size() + " class names are configured but the teacher vectors have " + numClasses
@@ -256,15 +259,13 @@ public final class PredictionInputs {
           "deduplicate the " + side + " table on " + String.join(", ", keys)
               + " (a re-run that appended the same partition twice is the usual cause)");
     }
-    if (rows == 0 || v.get("min_len") == null) {
-      throw DriftException.invalidInput(
-          side + " table has no rows with a non-null '" + userColumn + "'",
-          "point --" + side + " at a non-empty prediction table");
+    if (rows == 0) {
+      return new long[] {0, expectedLength};
     }
-    int minLen = (Integer) v.get("min_len");
-    int maxLen = (Integer) v.get("max_len");
+    int minLen = v.get("min_len") == null ? expectedLength : (Integer) v.get("min_len");
+    int maxLen = v.get("max_len") == null ? expectedLength : (Integer) v.get("max_len");
     int expected = expectedLength >= 0 ? expectedLength : minLen;
-    if (minLen != expected || maxLen != expected) {
+    if (v.get("min_len") != null && (minLen != expected || maxLen != expected)) {
       // The failure path may scan again: it names an offending key.
       int bad = minLen != expected ? minLen : maxLen;
       Row example = perKey.where(col("len").equalTo(bad)).select(keyJson).first();

@@ -1,0 +1,51 @@
+package io.kldrift.job;
+
+import static io.kldrift.Fixtures.f;
+import static io.kldrift.Fixtures.row;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kldrift.ExitCodes;
+import io.kldrift.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An empty night (no teacher rows, or nothing at all) gives a valid report, not an exception. */
+class EmptyInputTest {
+  @TempDir Path tmp;
+
+  private JsonNode run(List<Row> teacher, List<Row> student) throws Exception {
+    String t = Fixtures.parquet(tmp, "t", Fixtures.SCHEMA, teacher);
+    String s = Fixtures.parquet(tmp, "s", Fixtures.SCHEMA, student);
+    String out = tmp.resolve("out").toString();
+    int code = DriftJob.run("--teacher", t, "--student", s, "--out", out, "--run-date", "2026-11-28", "--quiet",
+        "--conf", "check.mean_kl.metric=kl.mean", "--conf", "check.mean_kl.alert=0.1",
+        "--conf", "input.class_names=neg,pos");
+    assertThat(code).isEqualTo(ExitCodes.OK);
+    assertThat(Path.of(out, "run_date=2026-11-28", "report.html")).exists();
+    return Fixtures.summary(out + "/run_date=2026-11-28");
+  }
+
+  @Test
+  void emptyTeacherTable() throws Exception {
+    JsonNode s = run(List.of(), List.of(row(1, f(0.5f, 0.5f), 0, "a"), row(2, f(0.9f, 0.1f), 1, "b")));
+    assertThat(s.get("inputs").get("matched").asLong()).isZero();
+    assertThat(s.get("inputs").get("student_only").asLong()).isEqualTo(2);
+    assertThat(s.get("inputs").get("num_classes").asInt()).isEqualTo(2);
+    assertThat(s.get("global").get("kl").get("mean").isNull()).isTrue();
+    assertThat(s.get("checks").get(0).get("outcome").asText()).isEqualTo("INSUFFICIENT_DATA");
+    assertThat(s.get("status").asText()).isEqualTo("OK");
+  }
+
+  @Test
+  void bothTablesEmpty() throws Exception {
+    JsonNode s = run(List.of(), List.of());
+    assertThat(s.get("inputs").get("teacher_rows").asLong()).isZero();
+    assertThat(s.get("checks").get(0).get("outcome").asText()).isEqualTo("INSUFFICIENT_DATA");
+    assertThat(Files.readString(tmp.resolve("out/run_date=2026-11-28/report.html"))).contains("INSUFFICIENT_DATA");
+  }
+}
