@@ -31,7 +31,9 @@ import picocli.CommandLine.Option;
     usageHelpAutoWidth = true,
     description = {
       "Compares teacher and student prediction tables and writes a drift report under"
-          + " <out>/run_date=YYYY-MM-DD/ (summary.json and Parquet tables).",
+          + " <out>/run_date=YYYY-MM-DD/ (summary.json, report.html, Parquet tables, optionally"
+          + " metrics.prom), adds the run's figures to <out>/history/, evaluates the configured"
+          + " checks against it, and prints a summary whose last line is the status.",
       ""
     },
     footerHeading = "%nExit codes:%n",
