@@ -51,7 +51,7 @@ public final class DriftConfig {
   /** Join key columns. */
   public static final ConfigKey<List<String>> KEY_COLUMNS =
       key("input.key_columns", "example_id", DriftConfig::list, l -> !l.isEmpty(),
-          "one or more comma-separated column names", "Join key column(s), comma-separated; duplicate keys are an input error.");
+          "one or more comma-separated column names", "Join key column(s), comma-separated; a key that occurs twice in a table breaks rule duplicate_key.");
   /** Teacher distribution column. */
   public static final ConfigKey<String> TEACHER_COLUMN =
       column("input.teacher.column", "probs", "Teacher distribution column: array<float>, array<double> or ML Vector.");
@@ -95,6 +95,38 @@ public final class DriftConfig {
   public static final ConfigKey<Double> SUM_TOLERANCE =
       key("validate.sum_tolerance", "1e-3", Double::parseDouble, t -> t >= 0 && t < 1, "a number in [0, 1)",
           "A probability (or exp(log-prob)) vector whose sum is further than this from 1 is invalid.");
+  /** Policy for rows whose vector is null. */
+  public static final ConfigKey<String> POLICY_NULL_VECTOR =
+      policy("validate.null_vector", false, "Rows whose distribution vector is null");
+  /** Policy for rows whose vector is empty. */
+  public static final ConfigKey<String> POLICY_EMPTY_VECTOR =
+      policy("validate.empty_vector", false, "Rows whose distribution vector is empty");
+  /** Policy for rows whose vector length differs from the class count. */
+  public static final ConfigKey<String> POLICY_WRONG_LENGTH =
+      policy("validate.wrong_length", false,
+          "Rows whose vector length is not the class count (input.class_names, else the teacher's most common length)");
+  /** Policy for rows with NaN or infinite values. */
+  public static final ConfigKey<String> POLICY_NOT_FINITE =
+      policy("validate.not_finite", false, "Rows with NaN or infinite values (a log-probability may be -Infinity)");
+  /** Policy for rows with a negative probability. */
+  public static final ConfigKey<String> POLICY_NEGATIVE =
+      policy("validate.negative_probability", false, "Rows with a negative probability (kind probs)");
+  /** Policy for rows whose probabilities do not sum to 1. */
+  public static final ConfigKey<String> POLICY_NOT_NORMALIZED =
+      policy("validate.not_normalized", true,
+          "Rows whose probabilities (or exp(log-probs)) sum further than validate.sum_tolerance from 1");
+  /** Policy for keys that occur more than once in one table. */
+  public static final ConfigKey<String> POLICY_DUPLICATE_KEY =
+      policy("validate.duplicate_key", false, "Keys that occur more than once in one table (every copy)");
+  /** Largest sum deviation that the renormalize policy repairs. */
+  public static final ConfigKey<Double> RENORMALIZE_BOUND =
+      key("validate.renormalize_bound", "0.05", Double::parseDouble, t -> t > 0 && t < 1, "a number in (0, 1)",
+          "With validate.not_normalized=renormalize: sums off 1 by more than the tolerance but at most this are divided by"
+              + " their sum; further off fails the run.");
+  /** Share of one table's rows that may be quarantined before the run fails anyway. */
+  public static final ConfigKey<Double> MAX_QUARANTINED_SHARE =
+      key("validate.max_quarantined_share", "0.01", Double::parseDouble, t -> t >= 0 && t <= 1, "a number in [0, 1]",
+          "The run fails when more than this share of the teacher's or the student's rows is quarantined.");
 
   // ---- report ----
   /** Quantile accuracy. */
@@ -141,6 +173,11 @@ public final class DriftConfig {
   /** Extra copy of the Prometheus metrics for a node-exporter textfile collector. */
   public static final ConfigKey<String> PROMETHEUS_FILE =
       text("report.prometheus_file", "", "Also write the Prometheus metrics to this local file (atomically), e.g. a node-exporter textfile directory.");
+
+  /** Age after which a leftover staging folder is deleted. */
+  public static final ConfigKey<Integer> STAGING_RETENTION_HOURS =
+      key("report.staging_retention_hours", "24", Integer::parseInt, x -> x >= 0, "an integer >= 0",
+          "A run deletes staging folders under <output.path>/_staging/ older than this (left by killed runs).");
 
   // ---- monitoring ----
   /** Where baselines come from. */
@@ -356,6 +393,13 @@ public final class DriftConfig {
 
   private static ConfigKey<String> text(String key, String def, String doc) {
     return key(key, def, s -> s, s -> true, "any text", doc);
+  }
+
+  private static ConfigKey<String> policy(String key, boolean renormalize, String what) {
+    List<String> allowed = renormalize ? List.of("fail", "quarantine", "renormalize") : List.of("fail", "quarantine");
+    return key(key, "fail", s -> s, allowed::contains, String.join(", ", allowed),
+        what + ": " + String.join(", ", allowed) + " (quarantine: set aside in quarantine/ and counted"
+            + (renormalize ? "; renormalize: divided by their sum, within validate.renormalize_bound" : "") + ").");
   }
 
   private static ConfigKey<String> column(String key, String def, String doc) {

@@ -35,6 +35,7 @@ public final class DriftReport implements AutoCloseable {
   private final List<Map<String, Object>> perClassRows;
   private final List<MetricRow> metricRows;
   private final List<Map<String, Object>> trend;
+  private final Map<String, Dataset<Row>> quarantine;
 
   DriftReport(
       DriftConfig config,
@@ -46,7 +47,8 @@ public final class DriftReport implements AutoCloseable {
       Dataset<Row> perExample,
       List<Map<String, Object>> perClassRows,
       List<MetricRow> metricRows,
-      List<Map<String, Object>> trend) {
+      List<Map<String, Object>> trend,
+      Map<String, Dataset<Row>> quarantine) {
     this.config = config;
     this.summary = Collections.unmodifiableMap(summary);
     this.perClass = perClass;
@@ -57,6 +59,16 @@ public final class DriftReport implements AutoCloseable {
     this.perClassRows = perClassRows;
     this.metricRows = metricRows;
     this.trend = trend;
+    this.quarantine = Collections.unmodifiableMap(quarantine);
+  }
+
+  /**
+   * The rows set aside by quarantine policies, by side ({@code teacher}, {@code student}; a side
+   * is absent when none of its rows were): every input column plus {@code kldrift_rule}, the rule
+   * the row broke. Written to {@code quarantine/<side>/}.
+   */
+  public Map<String, Dataset<Row>> quarantine() {
+    return quarantine;
   }
 
   /** The configuration the report was computed with. */

@@ -169,6 +169,13 @@ public final class KlDrift {
     if (config.get(DriftConfig.WRITE_PER_EXAMPLE)) {
       tables.add("per_example");
     }
+    Map<String, Dataset<Row>> quarantine = new LinkedHashMap<>();
+    for (PredictionInputs.SideValidation v : List.of(checked.teacherValidation(), checked.studentValidation())) {
+      if (v.quarantine() != null) {
+        quarantine.put(v.side(), v.quarantine());
+        tables.add("quarantine/" + v.side());
+      }
+    }
     summary.put("tables", tables);
     @SuppressWarnings("unchecked")
     Map<String, Object> clean = (Map<String, Object>) ReportWriter.finite(summary);
@@ -190,6 +197,7 @@ public final class KlDrift {
           metrics.addAll(List.of(base + ".n", base + ".std"));
         }
       }
+      ReportWriter.recover(spark, root);
       history = Progress.stage("read history", () -> History.earlierRuns(spark, root, runDate.toString(), dataset,
           metrics, config.get(DriftConfig.BASELINE_WINDOW), config.get(DriftConfig.BASELINE_PINNED_DATE),
           config.get(DriftConfig.BASELINE_PINNED_LABEL)));
@@ -205,7 +213,7 @@ public final class KlDrift {
     now.put("kl_p99", r.global().get("kl") instanceof Map<?, ?> kl ? kl.get("p99") : null);
     trend.add(now);
     return new DriftReport(config, clean, r.perClass(), r.perSlice(), r.confusion(), r.worstExamples(), r.perExample(),
-        perClassRows, metricRows, trend);
+        perClassRows, metricRows, trend, quarantine);
   }
 
   private static int severity(String outcome) {
@@ -257,6 +265,7 @@ public final class KlDrift {
     if (names.contains("per_example")) {
       tables.add(new ReportWriter.Table("per_example", report.perExample(), false));
     }
+    report.quarantine().forEach((side, rows) -> tables.add(new ReportWriter.Table("quarantine/" + side, rows, false)));
     Map<String, byte[]> files = new LinkedHashMap<>();
     try {
       files.put("summary.json", ReportWriter.json().writeValueAsBytes(report.summary()));
@@ -276,7 +285,8 @@ public final class KlDrift {
         str(run.get("dataset")), str(run.get("label")));
     Dataset<Row> history = History.rows(spark, report.metricRows(), tags, report.status());
     String where = Progress.stage("write report", () ->
-        ReportWriter.write(spark, root, "run_date=" + runDate, files, tables, history));
+        ReportWriter.write(spark, root, "run_date=" + runDate, files, tables, history,
+            java.time.Duration.ofHours(report.config().get(DriftConfig.STAGING_RETENTION_HOURS))));
     String promFile = report.config().get(DriftConfig.PROMETHEUS_FILE);
     if (!promFile.isEmpty()) {
       ReportWriter.writeLocalAtomically(java.nio.file.Path.of(promFile), prom);

@@ -6,13 +6,14 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /** Concise progress lines on the driver's standard error: one per pipeline stage, with timings. */
-final class Progress {
+public final class Progress {
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
   static volatile boolean quiet = Boolean.getBoolean("kldrift.quiet");
 
   private Progress() {}
 
-  static void say(String line) {
+  /** Prints one progress line unless -Dkldrift.quiet=true. */
+  public static void say(String line) {
     if (!quiet) {
       System.err.println("[kldrift " + LocalTime.now().format(CLOCK) + "] " + line);
     }

@@ -1,16 +1,18 @@
 package io.kldrift.input;
 
+import static org.apache.spark.sql.functions.aggregate;
 import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.when;
 
 import io.kldrift.DriftConfig;
@@ -53,7 +55,48 @@ public final class PredictionInputs {
       long studentRows,
       int numClasses,
       boolean hasLabel,
-      List<String> sliceColumns) {}
+      List<String> sliceColumns,
+      SideValidation teacherValidation,
+      SideValidation studentValidation) {}
+
+  /**
+   * What the row rules found in one table and what their policies did: rows per rule (each row
+   * counted once, under the first rule it breaks), an example key per rule, the rows set aside
+   * and the rows renormalized. {@code quarantine} holds the set-aside rows, every column of the
+   * input plus {@code ruleColumn}, or is null when nothing was set aside.
+   */
+  public record SideValidation(
+      String side,
+      long rows,
+      Map<RowRule, Long> broken,
+      Map<RowRule, String> examples,
+      long duplicateKeys,
+      long quarantined,
+      long renormalized,
+      Dataset<Row> quarantine,
+      String ruleColumn) {
+
+    /** The counts as {@code summary.json} lists them under {@code inputs.invalid.<side>}. */
+    public Map<String, Object> asSummary(DriftConfig config) {
+      Map<String, Object> rules = new LinkedHashMap<>();
+      for (RowRule r : RowRule.values()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rows", broken.getOrDefault(r, 0L));
+        if (r == RowRule.DUPLICATE_KEY) {
+          m.put("keys", duplicateKeys);
+        }
+        m.put("policy", r.policy(config).label());
+        m.put("example_key", examples.get(r));
+        rules.put(r.label(), m);
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("rows", rows);
+      out.put("quarantined", quarantined);
+      out.put("renormalized", renormalized);
+      out.put("rules", rules);
+      return out;
+    }
+  }
 
   private PredictionInputs() {}
 
@@ -120,21 +163,22 @@ public final class PredictionInputs {
     sSel.add(asArray(ss, sCol).as(STUDENT));
     Dataset<Row> s = student.select(sSel.toArray(Column[]::new));
 
-    double tol = config.get(DriftConfig.SUM_TOLERANCE);
-    long[] tStats = checkRows(t, TEACHER, "teacher", tCol, config.get(DriftConfig.TEACHER_KIND), keys, -1, tol);
-    long[] sStats =
-        checkRows(s, STUDENT, "student", sCol, config.get(DriftConfig.STUDENT_KIND), keys, (int) tStats[1], tol);
     List<String> names = config.get(DriftConfig.CLASS_NAMES);
+    Rows tRows = new Rows(teacher, t, TEACHER, "teacher", tCol, config.get(DriftConfig.TEACHER_KIND), keys, config);
+    Expected tExpected = names.isEmpty()
+        ? null
+        : new Expected(names.size(), "input.class_names lists " + names.size() + " classes");
+    Outcome tOut = tRows.check(tExpected);
+    Expected sExpected = tOut.length() >= 0
+        ? new Expected(tOut.length(), "the teacher vectors have " + tOut.length() + " classes")
+        : tExpected;
+    Rows sRows = new Rows(student, s, STUDENT, "student", sCol, config.get(DriftConfig.STUDENT_KIND), keys, config);
+    Outcome sOut = sRows.check(sExpected);
     // An empty table is a valid input (its report says INSUFFICIENT_DATA); the class count then
     // comes from the other table, or from the configured names when both are empty.
-    int numClasses = (int) (tStats[1] >= 0 ? tStats[1] : sStats[1] >= 0 ? sStats[1] : names.size());
-    if (!names.isEmpty() && names.size() != numClasses) {
-      throw DriftException.invalidConfig(
-          names.size() + " class names are configured but the teacher vectors have " + numClasses
-              + " classes",
-          "list exactly one name per class in input.class_names or input.class_names_file");
-    }
-    return new Checked(t, s, tStats[0], sStats[0], numClasses, hasLabel, slices);
+    int numClasses = tOut.length() >= 0 ? tOut.length() : sOut.length() >= 0 ? sOut.length() : names.size();
+    return new Checked(tOut.data(), sOut.data(), tOut.validation().rows(), sOut.validation().rows(), numClasses,
+        hasLabel, slices, tOut.validation(), sOut.validation());
   }
 
   private static Dataset<Row> load(SparkSession spark, DriftConfig config, String side, String path) {
@@ -194,98 +238,300 @@ public final class PredictionInputs {
         || t instanceof org.apache.spark.sql.types.BinaryType);
   }
 
-  /** The row rules, in the order they are reported. */
-  private static final String[] RULES = {"null_vector", "empty_vector", "not_finite", "negative_probability", "not_normalized"};
+  /** The class count a table's vectors must have, and where that count comes from. */
+  private record Expected(int length, String source) {}
 
-  private static final String[] RULE_TEXT = {
-    "have a null distribution vector",
-    "have an empty distribution vector",
-    "contain NaN or infinite values",
-    "contain a negative probability",
-    "have probabilities that do not sum to 1 within validate.sum_tolerance"
-  };
+  /** A table after its row rules: the rows to analyze, the class count, what was found. */
+  private record Outcome(Dataset<Row> data, int length, SideValidation validation) {}
 
-  private static final String[] RULE_FIX = {
-    "drop or repair these rows upstream",
-    "drop or repair these rows upstream",
-    "fix the model export; NaN usually means a numerical overflow in the model",
-    "check that the column holds probabilities and not logits (input.*.kind=logits)",
-    "normalize the vectors, raise validate.sum_tolerance, or set input.*.kind if they are logits or log-probabilities"
-  };
+  /** One group of the validation scan: keys with one rule code and vector length. */
+  private record Group(boolean duplicate, int rule, int length, long keys, long rows, String example) {}
 
-  /**
-   * Checks the row rules of one table in one pass and returns its row count and vector length.
-   * {@code expectedLength} is the teacher's length when checking the student, -1 for the teacher,
-   * whose vectors must all have one length.
-   */
-  private static long[] checkRows(
-      Dataset<Row> df, String column, String side, String userColumn, Kind kind, List<String> keys,
-      int expectedLength, double tol) {
-    // Group on the raw key columns; only the example keys of broken rules are rendered as JSON.
-    Column[] keyCols = keys.stream().map(k -> col(k)).toArray(Column[]::new);
-    Column keyJson = to_json(struct(keyCols));
-    Column rule = call_function("kldrift_check", col(column), lit(kind.label()), lit(tol));
-    List<Column> perKeyCols = new ArrayList<>(List.of(keyCols));
-    perKeyCols.add(rule.as("rule"));
-    perKeyCols.add(size(col(column)).as("len"));
-    Dataset<Row> perKey =
-        df.select(perKeyCols.toArray(Column[]::new))
-            .groupBy(keyCols)
-            .agg(count(lit(1)).as("copies"), max("rule").as("rule"), max("len").as("len"));
-    List<Column> aggs = new ArrayList<>();
-    aggs.add(sum("copies").as("rows"));
-    aggs.add(count_if(col("copies").gt(1)).as("dup"));
-    aggs.add(first(when(col("copies").gt(1), keyJson), true).as("dup_key"));
-    aggs.add(count_if(col("rule").equalTo(-1)).as("r0"));
-    aggs.add(first(when(col("rule").equalTo(-1), keyJson), true).as("k0"));
-    for (int r = 1; r < RULES.length; r++) {
-      aggs.add(count_if(col("rule").equalTo(r)).as("r" + r));
-      aggs.add(first(when(col("rule").equalTo(r), keyJson), true).as("k" + r));
+  /** The row rules of one table: one validation scan, then the policies. */
+  private static final class Rows {
+    private final Dataset<Row> original;
+    private final Dataset<Row> df;
+    private final String column;
+    private final String side;
+    private final String userColumn;
+    private final Kind kind;
+    private final List<String> keys;
+    private final DriftConfig config;
+    private final double tol;
+    private final double bound;
+
+    Rows(Dataset<Row> original, Dataset<Row> df, String column, String side, String userColumn, Kind kind,
+        List<String> keys, DriftConfig config) {
+      this.original = original;
+      this.df = df;
+      this.column = column;
+      this.side = side;
+      this.userColumn = userColumn;
+      this.kind = kind;
+      this.keys = keys;
+      this.config = config;
+      this.tol = config.get(DriftConfig.SUM_TOLERANCE);
+      this.bound = Math.max(tol, config.get(DriftConfig.RENORMALIZE_BOUND));
     }
-    aggs.add(org.apache.spark.sql.functions.min(when(col("rule").notEqual(-1), col("len"))).as("min_len"));
-    aggs.add(max(when(col("rule").notEqual(-1), col("len"))).as("max_len"));
-    df.sparkSession().sparkContext().setJobDescription("kldrift: validate " + side + " rows");
-    Row r = perKey.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new)).first();
-    Map<String, Object> v = new LinkedHashMap<>();
-    for (String f : r.schema().fieldNames()) {
-      v.put(f, r.get(r.fieldIndex(f)));
+
+    private Column[] keyCols() {
+      return keys.stream().map(k -> col(k)).toArray(Column[]::new);
     }
-    long rows = v.get("rows") == null ? 0 : (Long) v.get("rows");
-    long dup = (Long) v.get("dup");
-    if (dup > 0) {
-      throw DriftException.invalidInput(
-          side + " table: " + dup + " keys occur more than once (rule duplicate_key), e.g. key "
-              + v.get("dup_key"),
-          "deduplicate the " + side + " table on " + String.join(", ", keys)
-              + " (a re-run that appended the same partition twice is the usual cause)");
+
+    private Column code(Column v) {
+      return call_function("kldrift_check", v, lit(kind.label()), lit(tol), lit(bound));
     }
-    if (rows == 0) {
-      return new long[] {0, expectedLength};
+
+    /**
+     * One scan: keys grouped on their raw values (duplicates), then the keys grouped by rule code
+     * and vector length. The result is small (a row per rule and distinct length) and collected.
+     */
+    private List<Group> scan() {
+      Column[] keyCols = keyCols();
+      List<Column> perKeyCols = new ArrayList<>(List.of(keyCols));
+      perKeyCols.add(code(col(column)).as("rule"));
+      perKeyCols.add(size(col(column)).as("len"));
+      Dataset<Row> perKey =
+          df.select(perKeyCols.toArray(Column[]::new))
+              .groupBy(keyCols)
+              .agg(count(lit(1)).as("copies"), max("rule").as("rule"), max("len").as("len"));
+      Column dup = col("copies").gt(1);
+      Dataset<Row> groups =
+          perKey
+              .groupBy(dup.as("dup"), when(not(dup), col("rule")).as("rule"), when(not(dup), col("len")).as("len"))
+              .agg(count(lit(1)).as("keys"), sum("copies").as("rows"), first(struct(keyCols)).as("example"))
+              .select(col("dup"), col("rule"), col("len"), col("keys"), col("rows"), to_json(col("example")));
+      df.sparkSession().sparkContext().setJobDescription("kldrift: validate " + side + " rows");
+      List<Group> out = new ArrayList<>();
+      for (Row r : groups.collectAsList()) {
+        out.add(new Group(r.getBoolean(0), r.isNullAt(1) ? 0 : r.getInt(1), r.isNullAt(2) ? -1 : r.getInt(2),
+            r.getLong(3), r.getLong(4), r.getString(5)));
+      }
+      return out;
     }
-    int minLen = v.get("min_len") == null ? expectedLength : (Integer) v.get("min_len");
-    int maxLen = v.get("max_len") == null ? expectedLength : (Integer) v.get("max_len");
-    int expected = expectedLength >= 0 ? expectedLength : minLen;
-    if (v.get("min_len") != null && (minLen != expected || maxLen != expected)) {
-      // The failure path may scan again: it names an offending key.
-      int bad = minLen != expected ? minLen : maxLen;
-      Row example = perKey.where(col("len").equalTo(bad)).select(keyJson).first();
-      String expectation = expectedLength >= 0
-          ? "the teacher vectors have " + expected + " classes"
-          : "teacher vectors have lengths from " + minLen + " to " + maxLen;
-      throw DriftException.invalidInput(
-          side + " table, column '" + userColumn + "': vectors of the wrong length (rule wrong_length; "
-              + expectation + "), e.g. key " + example.get(0) + " has length " + bad,
-          "every teacher and student vector must list the same classes in the same order");
-    }
-    for (int i = 0; i < RULES.length; i++) {
-      long n = (Long) v.get("r" + i);
-      if (n > 0) {
+
+    Outcome check(Expected given) {
+      List<Group> groups = scan();
+      long rows = 0;
+      long dupKeys = 0;
+      Map<Integer, Long> byLength = new java.util.TreeMap<>();
+      for (Group g : groups) {
+        rows += g.rows();
+        if (g.duplicate()) {
+          dupKeys += g.keys();
+        } else if (g.rule() != -1 && g.rule() != Divergences.EMPTY) {
+          byLength.merge(g.length(), g.rows(), Long::sum);
+        }
+      }
+      Expected expected = given != null ? given : mostCommonLength(byLength);
+      Map<RowRule, Long> broken = new java.util.EnumMap<>(RowRule.class);
+      Map<RowRule, String> examples = new java.util.EnumMap<>(RowRule.class);
+      long beyondBound = 0;
+      String beyondExample = null;
+      int wrongLength = -1;
+      for (Group g : groups) {
+        RowRule rule = ruleOf(g, expected);
+        if (rule == null) {
+          continue;
+        }
+        broken.merge(rule, g.rows(), Long::sum);
+        examples.putIfAbsent(rule, g.example());
+        if (rule == RowRule.WRONG_LENGTH && wrongLength < 0) {
+          wrongLength = g.length();
+        }
+        if (rule == RowRule.NOT_NORMALIZED && g.rule() == Divergences.NOT_NORMALIZED_BEYOND_BOUND) {
+          beyondBound += g.rows();
+          beyondExample = beyondExample == null ? g.example() : beyondExample;
+        }
+      }
+      if (rows == 0) {
+        SideValidation v = new SideValidation(side, 0, broken, examples, 0, 0, 0, null, RULE_COLUMN);
+        return new Outcome(df, given == null ? -1 : given.length(), v);
+      }
+      for (RowRule rule : RowRule.values()) {
+        long n = broken.getOrDefault(rule, 0L);
+        if (n > 0 && rule.policy(config) == RowRule.Policy.FAIL) {
+          throw failure(rule, n, examples.get(rule), dupKeys, expected, byLength, wrongLength);
+        }
+      }
+      if (broken.getOrDefault(RowRule.WRONG_LENGTH, 0L) > 0 && expected.length() < 0) {
         throw DriftException.invalidInput(
-            side + " table, column '" + userColumn + "' (kind " + kind.label() + "): " + n
-                + " rows " + RULE_TEXT[i] + " (rule " + RULES[i] + "), e.g. key " + v.get("k" + i),
-            RULE_FIX[i]);
+            side + " table, column '" + userColumn + "': the class count cannot be told from the data ("
+                + "vector lengths " + byLength + " occur equally often), so rule wrong_length cannot pick the rows to set aside",
+            "list the classes in input.class_names or input.class_names_file");
+      }
+      boolean renormalize = RowRule.NOT_NORMALIZED.policy(config) == RowRule.Policy.RENORMALIZE;
+      if (renormalize && beyondBound > 0) {
+        throw DriftException.invalidInput(
+            side + " table, column '" + userColumn + "' (kind " + kind.label() + "): " + beyondBound
+                + " rows have probabilities whose sum is off 1 by more than validate.renormalize_bound ("
+                + config.get(DriftConfig.RENORMALIZE_BOUND) + "), too far to renormalize (rule not_normalized), e.g. key "
+                + beyondExample,
+            "fix these rows upstream, set validate.not_normalized=quarantine to set them aside, or raise validate.renormalize_bound");
+      }
+      long renormalized = renormalize ? broken.getOrDefault(RowRule.NOT_NORMALIZED, 0L) : 0;
+      long quarantined = 0;
+      List<String> parts = new ArrayList<>();
+      for (Map.Entry<RowRule, Long> e : broken.entrySet()) {
+        if (e.getKey().policy(config) == RowRule.Policy.QUARANTINE) {
+          quarantined += e.getValue();
+          parts.add(e.getKey().label() + " " + e.getValue());
+        }
+      }
+      double maxShare = config.get(DriftConfig.MAX_QUARANTINED_SHARE);
+      if (quarantined > maxShare * rows) {
+        throw DriftException.invalidInput(
+            String.format(java.util.Locale.ROOT,
+                "%s table: %,d of %,d rows (%.2f%%) break rules whose policy is quarantine (%s), more than"
+                    + " validate.max_quarantined_share (%s) allows", side, quarantined, rows, 100.0 * quarantined / rows,
+                String.join(", ", parts), maxShare),
+            "repair the " + side + " table, or raise validate.max_quarantined_share if this share is expected");
+      }
+      Dataset<Row> data = df;
+      Dataset<Row> quarantine = null;
+      boolean duplicates = broken.getOrDefault(RowRule.DUPLICATE_KEY, 0L) > 0;
+      if (quarantined > 0 || renormalized > 0) {
+        Column v = col(column);
+        Column rule = ruleColumn(v, expected.length());
+        data = data.where(renormalized > 0 ? rule.isNull().or(rule.equalTo(RowRule.NOT_NORMALIZED.label())) : rule.isNull());
+        if (duplicates) {
+          data = data.join(duplicateKeys(df), seq(keys), "left_anti");
+        }
+        if (renormalized > 0) {
+          data = data.withColumn(column, when(code(v).equalTo(Divergences.NOT_NORMALIZED), renormalized(v))
+              .otherwise(v.cast("array<double>")));
+        }
+      }
+      String ruleColumn = RULE_COLUMN;
+      if (quarantined > 0) {
+        java.util.Set<String> names = new java.util.HashSet<>(List.of(original.columns()));
+        while (names.contains(ruleColumn)) {
+          ruleColumn = "_" + ruleColumn;
+        }
+        Column rule = ruleColumn(asArray(original.schema(), userColumn), expected.length());
+        if (renormalize) {
+          rule = when(rule.notEqual(RowRule.NOT_NORMALIZED.label()), rule);
+        }
+        quarantine = original.withColumn(ruleColumn, rule);
+        if (duplicates) {
+          quarantine = quarantine
+              .join(duplicateKeys(original).withColumn("__kd_dup", lit(true)), seq(keys), "left")
+              .withColumn(ruleColumn,
+                  when(col("__kd_dup").isNotNull(), lit(RowRule.DUPLICATE_KEY.label())).otherwise(col(ruleColumn)))
+              .drop("__kd_dup");
+        }
+        quarantine = quarantine.where(col(ruleColumn).isNotNull());
+      }
+      SideValidation v = new SideValidation(
+          side, rows, broken, examples, dupKeys, quarantined, renormalized, quarantine, ruleColumn);
+      return new Outcome(data, expected.length(), v);
+    }
+
+    private RowRule ruleOf(Group g, Expected expected) {
+      if (g.duplicate()) {
+        return RowRule.DUPLICATE_KEY;
+      }
+      if (g.rule() == -1) {
+        return RowRule.NULL_VECTOR;
+      }
+      if (g.rule() == Divergences.EMPTY) {
+        return RowRule.EMPTY_VECTOR;
+      }
+      if (g.length() != expected.length()) {
+        return RowRule.WRONG_LENGTH;
+      }
+      switch (g.rule()) {
+        case Divergences.NOT_FINITE:
+          return RowRule.NOT_FINITE;
+        case Divergences.NEGATIVE:
+          return RowRule.NEGATIVE_PROBABILITY;
+        case Divergences.NOT_NORMALIZED:
+        case Divergences.NOT_NORMALIZED_BEYOND_BOUND:
+          return RowRule.NOT_NORMALIZED;
+        default:
+          return null;
       }
     }
-    return new long[] {rows, expected};
+
+    /** The rule a row breaks, by name, or null; the same order and tests as {@link #ruleOf}. */
+    private Column ruleColumn(Column v, int expected) {
+      Column code = code(v);
+      return when(v.isNull(), lit(RowRule.NULL_VECTOR.label()))
+          .when(size(v).equalTo(0), lit(RowRule.EMPTY_VECTOR.label()))
+          .when(size(v).notEqual(expected), lit(RowRule.WRONG_LENGTH.label()))
+          .when(code.equalTo(Divergences.NOT_FINITE), lit(RowRule.NOT_FINITE.label()))
+          .when(code.equalTo(Divergences.NEGATIVE), lit(RowRule.NEGATIVE_PROBABILITY.label()))
+          .when(code.geq(Divergences.NOT_NORMALIZED), lit(RowRule.NOT_NORMALIZED.label()));
+    }
+
+    /** The vector divided by its sum (probabilities) or shifted by log of its sum (log-probabilities). */
+    private Column renormalized(Column v) {
+      if (kind == Kind.LOG_PROBS) {
+        Column logSum = org.apache.spark.sql.functions.log(
+            aggregate(v, lit(0.0), (a, x) -> a.plus(org.apache.spark.sql.functions.exp(x))));
+        return transform(v, x -> x.minus(logSum));
+      }
+      Column total = aggregate(v, lit(0.0), (a, x) -> a.plus(x));
+      return transform(v, x -> x.cast("double").divide(total));
+    }
+
+    private Dataset<Row> duplicateKeys(Dataset<Row> table) {
+      Column[] keyCols = keyCols();
+      return table.groupBy(keyCols).count().where(col("count").gt(1)).select(keyCols);
+    }
+
+    private Expected mostCommonLength(Map<Integer, Long> byLength) {
+      int best = -1;
+      long bestRows = -1;
+      boolean tie = false;
+      for (Map.Entry<Integer, Long> e : byLength.entrySet()) {
+        if (e.getValue() > bestRows) {
+          best = e.getKey();
+          bestRows = e.getValue();
+          tie = false;
+        } else if (e.getValue() == bestRows) {
+          tie = true;
+        }
+      }
+      if (byLength.size() <= 1) {
+        return new Expected(best, "all teacher vectors have " + best + " classes");
+      }
+      int min = byLength.keySet().iterator().next();
+      int max = ((java.util.TreeMap<Integer, Long>) byLength).lastKey();
+      String source = side + " vectors have lengths from " + min + " to " + max
+          + (tie ? ", none more common than the others" : "; the most common is " + best + " (" + bestRows + " rows)");
+      return new Expected(tie ? -1 : best, source);
+    }
+
+    private DriftException failure(
+        RowRule rule, long n, String example, long dupKeys, Expected expected, Map<Integer, Long> byLength, int length) {
+      String fix = rule.fix() + " (or set " + rule.policyKey().key() + "=quarantine to set such rows aside)";
+      switch (rule) {
+        case DUPLICATE_KEY:
+          return DriftException.invalidInput(
+              side + " table: " + dupKeys + " keys occur more than once (rule duplicate_key; " + n + " rows), e.g. key "
+                  + example,
+              "deduplicate the " + side + " table on " + String.join(", ", keys)
+                  + " (a re-run that appended the same partition twice is the usual cause), or set "
+                  + rule.policyKey().key() + "=quarantine to set every copy aside");
+        case WRONG_LENGTH:
+          return DriftException.invalidInput(
+              side + " table, column '" + userColumn + "': " + n + " rows have vectors of the wrong length (rule wrong_length; "
+                  + expected.source() + "), e.g. key " + example + " has length " + length,
+              fix);
+        default:
+          return DriftException.invalidInput(
+              side + " table, column '" + userColumn + "' (kind " + kind.label() + "): " + n + " rows " + rule.text()
+                  + " (rule " + rule.label() + "), e.g. key " + example,
+              fix);
+      }
+    }
+  }
+
+  /** The column of the quarantine tables that names the rule each row broke. */
+  public static final String RULE_COLUMN = "kldrift_rule";
+
+  private static scala.collection.immutable.Seq<String> seq(List<String> list) {
+    return scala.jdk.javaapi.CollectionConverters.asScala(list).toSeq();
   }
 }

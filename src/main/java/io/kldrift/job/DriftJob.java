@@ -194,6 +194,7 @@ public final class DriftJob implements Callable<Integer> {
     s.append(String.format(Locale.ROOT, "kldrift %s  run_date=%s%n", KlDrift.VERSION, date));
     s.append(String.format(Locale.ROOT, "rows        teacher %,d  student %,d  matched %,d  teacher-only %,d  student-only %,d%n",
         in.get("teacher_rows"), in.get("student_rows"), in.get("matched"), in.get("teacher_only"), in.get("student_only")));
+    s.append("row rules   ").append(ruleLine((Map<String, Object>) in.get("invalid"))).append('\n');
     if (kl.get("mean") != null) {
       s.append(String.format(Locale.ROOT, "mean KL     %.6f nats (95%% CI %s .. %s)  p50 %s  p99 %s  max %s%n",
           kl.get("mean"), fmt(kl.get("ci95_low")), fmt(kl.get("ci95_high")), fmt(kl.get("p50")), fmt(kl.get("p99")), fmt(kl.get("max"))));
@@ -231,6 +232,29 @@ public final class DriftJob implements Callable<Integer> {
     s.append("report      ").append(where).append('\n');
     s.append("status: ").append(r.status());
     System.out.println(s);
+  }
+
+  /** "all rows valid", or per side the rows quarantined and renormalized, by rule. */
+  @SuppressWarnings("unchecked")
+  static String ruleLine(Map<String, Object> invalid) {
+    List<String> sides = new java.util.ArrayList<>();
+    for (String side : List.of("teacher", "student")) {
+      Map<String, Object> v = (Map<String, Object>) invalid.get(side);
+      Map<String, Object> rules = (Map<String, Object>) v.get("rules");
+      List<String> byRule = new java.util.ArrayList<>();
+      rules.forEach((name, r) -> {
+        long rows = ((Number) ((Map<String, Object>) r).get("rows")).longValue();
+        if (rows > 0) {
+          byRule.add(String.format(Locale.ROOT, "%s %,d %s", name, rows,
+              "renormalize".equals(((Map<String, Object>) r).get("policy")) ? "renormalized" : "quarantined"));
+        }
+      });
+      if (!byRule.isEmpty()) {
+        sides.add(side + ": " + String.join(", ", byRule));
+      }
+    }
+    String all = String.join("; ", sides);
+    return sides.isEmpty() ? "all rows valid" : all.contains("quarantined") ? all + " (rows in quarantine/)" : all;
   }
 
   private static String fmt(Object v) {

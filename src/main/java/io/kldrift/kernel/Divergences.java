@@ -202,7 +202,8 @@ public final class Divergences {
   }
 
   /** Row-rule codes returned by {@link #check}; 0 means the vector is valid. */
-  public static final int OK = 0, EMPTY = 1, NOT_FINITE = 2, NEGATIVE = 3, NOT_NORMALIZED = 4;
+  public static final int OK = 0, EMPTY = 1, NOT_FINITE = 2, NEGATIVE = 3, NOT_NORMALIZED = 4,
+      NOT_NORMALIZED_BEYOND_BOUND = 5;
 
   /**
    * Checks one raw vector against the rules of its kind and returns the first rule broken:
@@ -211,6 +212,14 @@ public final class Divergences {
    * or exp(log-probabilities) summing to more than {@code sumTolerance} away from 1).
    */
   public static int check(double[] raw, int n, Kind kind, double sumTolerance) {
+    return check(raw, n, kind, sumTolerance, Double.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Like {@link #check(double[], int, Kind, double)}, but a sum further than {@code bound} from 1
+   * gives {@link #NOT_NORMALIZED_BEYOND_BOUND}: too far off to be repaired by renormalizing.
+   */
+  public static int check(double[] raw, int n, Kind kind, double sumTolerance, double bound) {
     if (n == 0) {
       return EMPTY;
     }
@@ -245,8 +254,8 @@ public final class Divergences {
           throw new AssertionError(kind);
       }
     }
-    if (kind != Kind.LOGITS && Math.abs(sum - 1.0) > sumTolerance) {
-      return NOT_NORMALIZED;
+    if (kind != Kind.LOGITS && !(Math.abs(sum - 1.0) <= sumTolerance)) {
+      return Math.abs(sum - 1.0) <= bound ? NOT_NORMALIZED : NOT_NORMALIZED_BEYOND_BOUND;
     }
     return OK;
   }

@@ -183,10 +183,21 @@ public final class DriftAnalysis {
     inputs.put("teacher_rows", in.teacherRows());
     inputs.put("student_rows", in.studentRows());
     inputs.put("matched", matched);
-    inputs.put("teacher_only", in.teacherRows() - matched);
-    inputs.put("student_only", in.studentRows() - matched);
+    // A quarantined row is not joined: the only-counts are of the rows that passed the row rules.
+    inputs.put("teacher_only", in.teacherRows() - in.teacherValidation().quarantined() - matched);
+    inputs.put("student_only", in.studentRows() - in.studentValidation().quarantined() - matched);
     inputs.put("num_classes", in.numClasses());
-    inputs.put("invalid", Map.of());
+    inputs.put("teacher_quarantined", in.teacherValidation().quarantined());
+    inputs.put("student_quarantined", in.studentValidation().quarantined());
+    inputs.put("teacher_renormalized", in.teacherValidation().renormalized());
+    inputs.put("student_renormalized", in.studentValidation().renormalized());
+    Map<String, Object> invalid = new LinkedHashMap<>();
+    invalid.put("teacher", in.teacherValidation().asSummary(config));
+    invalid.put("student", in.studentValidation().asSummary(config));
+    invalid.put("max_quarantined_share", config.get(DriftConfig.MAX_QUARANTINED_SHARE));
+    invalid.put("sum_tolerance", config.get(DriftConfig.SUM_TOLERANCE));
+    invalid.put("renormalize_bound", config.get(DriftConfig.RENORMALIZE_BOUND));
+    inputs.put("invalid", invalid);
     Map<String, Object> violations = new LinkedHashMap<>();
     violations.put("examples", g.get("violating_examples"));
     violations.put("total", g.get("violations_total") == null ? 0L : g.get("violations_total"));

@@ -23,7 +23,8 @@ public record MetricRow(String scope, String column, String key, String metric, 
           "kl.n", "kl.mean", "kl.std", "kl.p50", "kl.p90", "kl.p95", "kl.p99", "kl.max",
           "js.mean", "js.p95", "js.p99", "reverse_kl.mean", "total_variation.mean", "cross_entropy.mean",
           "teacher_entropy.mean", "agreement.mean", "marginal_kl", "matched", "unmatched_share",
-          "teacher_only_share", "student_only_share", "support_violation_share");
+          "teacher_only_share", "student_only_share", "support_violation_share", "quarantined_share",
+          "renormalized_share");
 
   /** Metrics of slice scope. */
   public static final List<String> SLICE_METRICS =
@@ -86,11 +87,17 @@ public record MetricRow(String scope, String column, String key, String metric, 
       case "marginal_kl":
         return global.get("marginal_kl") == null ? null : num(global.get("marginal_kl"));
       case "unmatched_share":
-        return tRows + sRows == 0 ? null : (tRows + sRows - 2 * matched) / (tRows + sRows);
+        return tRows + sRows == 0 ? null : (num(inputs.get("teacher_only")) + num(inputs.get("student_only"))) / (tRows + sRows);
       case "teacher_only_share":
-        return tRows == 0 ? null : (tRows - matched) / tRows;
+        return tRows == 0 ? null : num(inputs.get("teacher_only")) / tRows;
       case "student_only_share":
-        return sRows == 0 ? null : (sRows - matched) / sRows;
+        return sRows == 0 ? null : num(inputs.get("student_only")) / sRows;
+      case "quarantined_share":
+        return tRows + sRows == 0 ? null
+            : (num(inputs.get("teacher_quarantined")) + num(inputs.get("student_quarantined"))) / (tRows + sRows);
+      case "renormalized_share":
+        return tRows + sRows == 0 ? null
+            : (num(inputs.get("teacher_renormalized")) + num(inputs.get("student_renormalized"))) / (tRows + sRows);
       case "support_violation_share":
         Map<String, Object> v = (Map<String, Object>) inputs.get("support_violations");
         return matched == 0 ? null : num(v.get("examples")) / matched;

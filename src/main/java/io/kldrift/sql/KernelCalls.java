@@ -128,7 +128,7 @@ public final class KernelCalls {
    * The first row rule a vector breaks ({@link Divergences#check}), or -1 for a null vector; used by
    * validation so that it applies exactly the rules the kernel relies on.
    */
-  public static int check(ArrayData v, int element, int kind, double sumTolerance) {
+  public static int check(ArrayData v, int element, int kind, double sumTolerance, double bound) {
     if (v == null) {
       return -1;
     }
@@ -136,7 +136,7 @@ public final class KernelCalls {
     Workspace s = WORKSPACE.get();
     s.ensure(n);
     load(v, element, s.rawP, n);
-    return Divergences.check(s.rawP, n, KINDS[kind], sumTolerance);
+    return Divergences.check(s.rawP, n, KINDS[kind], sumTolerance, bound);
   }
 
   /**

@@ -121,23 +121,27 @@ public final class KlDriftFunctions {
     defs.add(
         new Definition(
             "kldrift_check",
-            "_FUNC_(v, kind, sum_tolerance) - The first row rule that distribution v breaks: 0 valid,"
-                + " 1 empty, 2 NaN or infinite, 3 negative probability, 4 sum off 1 by more than"
-                + " sum_tolerance; -1 for a null vector.",
+            "_FUNC_(v, kind, sum_tolerance[, renormalize_bound]) - The first row rule that distribution v"
+                + " breaks: 0 valid, 1 empty, 2 NaN or infinite, 3 negative probability, 4 sum off 1 by more"
+                + " than sum_tolerance, 5 sum off 1 by more than renormalize_bound (when given); -1 for a"
+                + " null vector.",
             args("v: array<float|double> or ML Vector", "kind: 'probs', 'log_probs' or 'logits'",
-                "sum_tolerance: allowed distance of the sum from 1"),
-            examples("SELECT _FUNC_(array(0.5D, 0.6D), 'probs', 0.001);", "4"),
+                "sum_tolerance: allowed distance of the sum from 1",
+                "renormalize_bound: optional; a larger distance gives 5 instead of 4"),
+            examples("SELECT _FUNC_(array(0.5D, 0.6D), 'probs', 0.001);", "4",
+                "SELECT _FUNC_(array(0.5D, 0.6D), 'probs', 0.001, 0.05);", "5"),
             (fn, a) -> {
-              expectArity(fn, a, 3, 3);
+              expectArity(fn, a, 3, 4);
               Expression v = distribution(fn, a.get(0));
               Kind kind = foldKind(fn, a.get(1));
               double tol = foldDouble(fn, a.get(2), "sum_tolerance");
+              double bound = a.size() == 4 ? foldDouble(fn, a.get(3), "renormalize_bound") : Double.POSITIVE_INFINITY;
               if (v == null) {
                 return Literal.create(-1, DataTypes.IntegerType);
               }
               return new StaticInvoke(
                   KernelCalls.class, DataTypes.IntegerType, "check",
-                  seq(List.of(v, elementCode(v), intLit(kind.ordinal()), doubleLit(tol))),
+                  seq(List.of(v, elementCode(v), intLit(kind.ordinal()), doubleLit(tol), doubleLit(bound))),
                   seq(List.<AbstractDataType>of()), false, false, true, Option.empty());
             }));
     return defs;
@@ -307,7 +311,12 @@ public final class KlDriftFunctions {
     return b.append("  ").toString();
   }
 
-  private static String examples(String sql, String result) {
-    return "\n    Examples:\n      > " + sql + "\n       " + result + "\n  ";
+  /** Spark's Examples block from (statement, result) pairs. */
+  private static String examples(String... sqlAndResult) {
+    StringBuilder b = new StringBuilder("\n    Examples:\n");
+    for (int i = 0; i < sqlAndResult.length; i += 2) {
+      b.append("      > ").append(sqlAndResult[i]).append("\n       ").append(sqlAndResult[i + 1]).append('\n');
+    }
+    return b.append("  ").toString();
   }
 }

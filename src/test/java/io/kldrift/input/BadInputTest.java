@@ -129,7 +129,8 @@ class BadInputTest {
     List<Row> dup = good();
     dup.add(row(3, f(0.5f, 0.5f), 1, "a"));
     DriftException e = failure(dup, good());
-    assertThat(e.getMessage()).contains("teacher table: 1 keys occur more than once (rule duplicate_key), e.g. key {\"example_id\":3}");
+    assertThat(e.getMessage()).contains("teacher table: 1 keys occur more than once (rule duplicate_key; 2 rows), e.g. key {\"example_id\":3}")
+        .contains("set validate.duplicate_key=quarantine");
   }
 
   @Test

@@ -31,19 +31,27 @@ class SqlFunctionsTest {
   @Test
   void everyDocumentedExampleReturnsWhatItsDocumentationSays() {
     for (KlDriftFunctions.Definition d : KlDriftFunctions.all()) {
-      String examples = d.examples();
-      String sql = examples.substring(examples.indexOf("> ") + 2, examples.indexOf(";")).replace("_FUNC_", d.name());
-      String documented = examples.substring(examples.indexOf(";") + 1).trim();
-      Row r = spark.sql(sql).first();
-      Object v = r.get(0);
-      // Documented results are rounded to 10 decimals for readers; compare as numbers.
-      String actual = v instanceof scala.collection.Seq<?> s ? s.mkString(",") : String.valueOf(v);
-      String[] want = documented.replace("[", "").replace("]", "").split(",");
-      String[] got = actual.split(",");
-      assertThat(got).as(d.name()).hasSameSizeAs(want);
-      for (int i = 0; i < want.length; i++) {
-        assertThat(Double.parseDouble(got[i])).as(d.name()).isCloseTo(Double.parseDouble(want[i]), within(1e-10));
+      String[] lines = d.examples().split("\n");
+      int run = 0;
+      for (int l = 0; l < lines.length; l++) {
+        if (!lines[l].trim().startsWith("> ")) {
+          continue;
+        }
+        String statement = lines[l].trim().substring(2);
+        String sql = statement.substring(0, statement.indexOf(';')).replace("_FUNC_", d.name());
+        String documented = lines[l + 1].trim();
+        Object v = spark.sql(sql).first().get(0);
+        // Documented results are rounded to 10 decimals for readers; compare as numbers.
+        String actual = v instanceof scala.collection.Seq<?> s ? s.mkString(",") : String.valueOf(v);
+        String[] want = documented.replace("[", "").replace("]", "").split(",");
+        String[] got = actual.split(",");
+        assertThat(got).as(sql).hasSameSizeAs(want);
+        for (int i = 0; i < want.length; i++) {
+          assertThat(Double.parseDouble(got[i])).as(sql).isCloseTo(Double.parseDouble(want[i]), within(1e-10));
+        }
+        run++;
       }
+      assertThat(run).as(d.name() + " has an example").isPositive();
       List<Row> described = spark.sql("DESCRIBE FUNCTION " + d.name()).collectAsList();
       assertThat(described.toString()).contains("Usage:").contains(d.name());
     }

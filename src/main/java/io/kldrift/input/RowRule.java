@@ -1,0 +1,80 @@
+package io.kldrift.input;
+
+import io.kldrift.ConfigKey;
+import io.kldrift.DriftConfig;
+
+/**
+ * The row rules of the input contract, in the order a row is judged: a row that breaks several
+ * rules is counted once, under the first. Each rule has a policy ({@code validate.<rule>}): fail
+ * the run, quarantine the rows, or (for {@link #NOT_NORMALIZED} only) renormalize them.
+ */
+public enum RowRule {
+  DUPLICATE_KEY(
+      "duplicate_key", DriftConfig.POLICY_DUPLICATE_KEY, "have a key that occurs more than once",
+      "deduplicate the table on its key (a re-run that appended the same partition twice is the usual cause)"),
+  NULL_VECTOR(
+      "null_vector", DriftConfig.POLICY_NULL_VECTOR, "have a null distribution vector",
+      "drop or repair these rows upstream"),
+  EMPTY_VECTOR(
+      "empty_vector", DriftConfig.POLICY_EMPTY_VECTOR, "have an empty distribution vector",
+      "drop or repair these rows upstream"),
+  WRONG_LENGTH(
+      "wrong_length", DriftConfig.POLICY_WRONG_LENGTH, "have vectors of the wrong length",
+      "every teacher and student vector must list the same classes in the same order"),
+  NOT_FINITE(
+      "not_finite", DriftConfig.POLICY_NOT_FINITE, "contain NaN or infinite values",
+      "fix the model export; NaN usually means a numerical overflow in the model"),
+  NEGATIVE_PROBABILITY(
+      "negative_probability", DriftConfig.POLICY_NEGATIVE, "contain a negative probability",
+      "check that the column holds probabilities and not logits (input.*.kind=logits)"),
+  NOT_NORMALIZED(
+      "not_normalized", DriftConfig.POLICY_NOT_NORMALIZED,
+      "have probabilities that do not sum to 1 within validate.sum_tolerance",
+      "normalize the vectors, raise validate.sum_tolerance, set validate.not_normalized=renormalize, or set"
+          + " input.*.kind if they are logits or log-probabilities");
+
+  /** What a rule's policy does with the rows that break it. */
+  public enum Policy {
+    FAIL, QUARANTINE, RENORMALIZE;
+
+    /** The policy's name in the configuration. */
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private final String label;
+  private final ConfigKey<String> policyKey;
+  private final String text;
+  private final String fix;
+
+  RowRule(String label, ConfigKey<String> policyKey, String text, String fix) {
+    this.label = label;
+    this.policyKey = policyKey;
+    this.text = text;
+    this.fix = fix;
+  }
+
+  /** The rule's name in reports, errors and the quarantine table. */
+  public String label() {
+    return label;
+  }
+
+  /** The configuration key that sets this rule's policy. */
+  public ConfigKey<String> policyKey() {
+    return policyKey;
+  }
+
+  /** The configured policy of this rule. */
+  public Policy policy(DriftConfig config) {
+    return Policy.valueOf(config.get(policyKey).toUpperCase(java.util.Locale.ROOT));
+  }
+
+  String text() {
+    return text;
+  }
+
+  String fix() {
+    return fix;
+  }
+}
