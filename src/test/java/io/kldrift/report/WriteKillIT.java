@@ -1,0 +1,178 @@
+package io.kldrift.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kldrift.ExitCodes;
+import io.kldrift.Fixtures;
+import io.kldrift.TestSpark;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The driver is killed (SIGKILL) at each point of the report write, through the real launcher on
+ * the bundled sample: every time, the other date and the history are untouched, and the rewritten
+ * date holds either its previous report or, once the new one is published, the new one whole.
+ * Between the two renames of a publish the previous folder is aside, and {@link
+ * ReportWriter#recover} (run by every later run) puts it back byte for byte.
+ */
+class WriteKillIT {
+  private static final String DATE = "2026-11-28";
+  private static final String OTHER = "2026-11-27";
+  private static final String REPORT = "run_date=" + DATE + "/";
+  private static final String HISTORY = "history/run_date=" + DATE + "/";
+
+  @TempDir Path tmp;
+
+  private Process start(Path out, String date, String pauseAt, int topClasses, Path log) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("jobs/drift-report", "--teacher", "sample-data/teacher", "--student",
+        "sample-data/student", "--config", "sample-data/kldrift.properties", "--out", out.toString(), "--run-date", date,
+        "--master", "local[2]", "--conf", "report.top_classes=" + topClasses);
+    pb.environment().put("KLDRIFT_EMBEDDED", "1");
+    pb.environment().put("KLDRIFT_DRIVER_MEMORY", "1g");
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    if (pauseAt != null) {
+      pb.environment().put("KLDRIFT_JAVA_OPTS", "-Dkldrift.testing.pause_at=" + pauseAt);
+    }
+    pb.redirectErrorStream(true).redirectOutput(log.toFile());
+    return pb.start();
+  }
+
+  private void run(Path out, String date, int topClasses) throws Exception {
+    Path log = tmp.resolve("run-" + date + "-" + topClasses + ".log");
+    Process p = start(out, date, null, topClasses, log);
+    assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(ExitCodes.OK);
+  }
+
+  /** Starts a run that pauses at {@code point}, kills it there with SIGKILL, and waits for it to die. */
+  private void killAt(Path out, String point, int topClasses) throws Exception {
+    Path log = tmp.resolve("killed-" + point + ".log");
+    Process p = start(out, DATE, point, topClasses, log);
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
+    while (!Files.readString(log, StandardCharsets.UTF_8).contains("kldrift: paused at " + point)) {
+      assertThat(p.isAlive()).as("run ended before pausing at " + point + ":\n" + Files.readString(log)).isTrue();
+      assertThat(Instant.now()).as("pause at " + point).isBefore(deadline);
+      Thread.sleep(200);
+    }
+    p.destroyForcibly();
+    assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+  }
+
+  @Test
+  void aDriverKilledAtAnyPointOfTheWriteLeavesNoPartialReport() throws Exception {
+    Path out = tmp.resolve("reports");
+    run(out, OTHER, 5);
+    run(out, DATE, 5);
+
+    String[] points = {"staging-first-table", "staging-complete", "report-moved-aside", "report-published", "history-moved-aside"};
+    for (int i = 0; i < points.length; i++) {
+      String point = points[i];
+      int top = i + 1; // each doomed run's report differs from the one before it
+      Map<String, String> before = snapshot(out, false);
+      killAt(out, point, top);
+      Map<String, String> after = snapshot(out, false);
+
+      assertThat(without(after, REPORT, HISTORY)).as(point + ": other dates and other history").isEqualTo(without(before, REPORT, HISTORY));
+      switch (point) {
+        case "staging-first-table", "staging-complete" ->
+            assertThat(after).as(point + ": everything as before").isEqualTo(before);
+        case "report-moved-aside" -> {
+          assertThat(only(after, REPORT)).as(point + ": the date is aside, not half-written").isEmpty();
+          assertThat(only(after, HISTORY)).isEqualTo(only(before, HISTORY));
+          assertThat(movedAside(out, "replaced-report-run_date=" + DATE)).as("the previous report, aside").isEqualTo(only(before, REPORT));
+          ReportWriter.recover(TestSpark.get(), out.toString());
+          assertThat(snapshot(out, false)).as(point + ": after recovery").isEqualTo(before);
+        }
+        case "report-published" -> {
+          assertThat(only(after, HISTORY)).as(point + ": history as before").isEqualTo(only(before, HISTORY));
+          assertWholeNewReport(out, after, top);
+        }
+        case "history-moved-aside" -> {
+          assertWholeNewReport(out, after, top);
+          assertThat(only(after, HISTORY)).isEmpty();
+          assertThat(movedAside(out, "replaced-history-run_date=" + DATE)).isEqualTo(only(before, HISTORY));
+          ReportWriter.recover(TestSpark.get(), out.toString());
+          assertThat(only(snapshot(out, false), HISTORY)).as(point + ": history after recovery").isEqualTo(only(before, HISTORY));
+        }
+        default -> throw new AssertionError(point);
+      }
+    }
+
+    // The killed runs' staging folders are younger than the retention: made old, the next run
+    // removes them; the date then has one report and one set of history rows.
+    List<Path> leftovers;
+    try (Stream<Path> s = Files.list(out.resolve("_staging"))) {
+      leftovers = s.toList();
+    }
+    assertThat(leftovers).isNotEmpty();
+    for (Path p : leftovers) {
+      Files.setLastModifiedTime(p, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
+    }
+    run(out, DATE, 5);
+    assertThat(out.resolve("_staging")).doesNotExist();
+    var history = TestSpark.get().read().parquet(out.resolve("history").toString());
+    assertThat(history.where("run_date = '" + DATE + "' AND scope = 'global' AND metric = 'kl.mean'").count()).isEqualTo(1);
+    assertThat(history.where("scope = 'global' AND metric = 'kl.mean'").count()).isEqualTo(2);
+    assertThat(Fixtures.summary(out.resolve("run_date=" + DATE).toString()).get("top_drifted_classes")).hasSize(5);
+  }
+
+  private static void assertWholeNewReport(Path out, Map<String, String> files, int top) throws Exception {
+    JsonNode s = Fixtures.summary(out.resolve("run_date=" + DATE).toString());
+    assertThat(s.get("top_drifted_classes")).as("the new report").hasSize(top);
+    for (String part : List.of("summary.json", "report.html", "per_class/_SUCCESS", "per_slice/_SUCCESS",
+        "confusion/_SUCCESS", "worst_examples/_SUCCESS")) {
+      assertThat(files).containsKey(REPORT + part);
+    }
+  }
+
+  private static Map<String, String> movedAside(Path out, String prefix) throws Exception {
+    Path staging = out.resolve("_staging");
+    List<Path> matches;
+    try (Stream<Path> s = Files.list(staging)) {
+      matches = s.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+    }
+    assertThat(matches).as(prefix).hasSize(1);
+    Map<String, String> files = snapshot(matches.get(0), true);
+    String into = prefix.startsWith("replaced-report-") ? REPORT : HISTORY;
+    return files.entrySet().stream().collect(Collectors.toMap(e -> into + e.getKey(), Map.Entry::getValue, (a, b) -> a, TreeMap::new));
+  }
+
+  private static Map<String, String> only(Map<String, String> files, String prefix) {
+    return files.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
+  }
+
+  private static Map<String, String> without(Map<String, String> files, String... prefixes) {
+    return files.entrySet().stream().filter(e -> Stream.of(prefixes).noneMatch(e.getKey()::startsWith))
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
+  }
+
+  /** Every file under {@code root} with its SHA-256, by relative path; the staging area only when asked. */
+  private static Map<String, String> snapshot(Path root, boolean withStaging) throws Exception {
+    Map<String, String> files = new TreeMap<>();
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.filter(Files::isRegularFile).toList()) {
+        String rel = root.relativize(p).toString();
+        if (withStaging || !rel.startsWith("_staging")) {
+          byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
+          files.put(rel, java.util.HexFormat.of().formatHex(digest));
+        }
+      }
+    }
+    return files;
+  }
+}
