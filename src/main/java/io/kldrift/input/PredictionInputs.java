@@ -422,6 +422,10 @@ public final class PredictionInputs {
         }
         quarantine = quarantine.where(col(ruleColumn).isNotNull());
       }
+      if (quarantined > 0 || renormalized > 0) {
+        io.kldrift.Progress.say(String.format(java.util.Locale.ROOT, "%s table: %,d rows quarantined%s, %,d renormalized",
+            side, quarantined, parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")", renormalized));
+      }
       SideValidation v = new SideValidation(
           side, rows, broken, examples, dupKeys, quarantined, renormalized, quarantine, ruleColumn);
       return new Outcome(data, expected.length(), v);

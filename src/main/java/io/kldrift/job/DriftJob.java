@@ -31,8 +31,8 @@ import picocli.CommandLine.Option;
     usageHelpAutoWidth = true,
     description = {
       "Compares teacher and student prediction tables and writes a drift report under"
-          + " <out>/run_date=YYYY-MM-DD/ (summary.json, report.html, Parquet tables, optionally"
-          + " metrics.prom), adds the run's figures to <out>/history/, evaluates the configured"
+          + " <out>/run_date=YYYY-MM-DD/ (summary.json, report.html, Parquet tables, quarantine/ when"
+          + " validate.<rule>=quarantine set rows aside, optionally metrics.prom), adds the run's figures to <out>/history/, evaluates the configured"
           + " checks against it, and prints a summary whose last line is the status.",
       ""
     },
@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
       "  0  report written; status OK (or WARN without --fail-on warn)",
       "  1  internal failure (the previous report is left as it was)",
       "  2  bad command line or configuration",
-      "  3  invalid input: the message names the table, column, rule and an example key",
+      "  3  invalid input: the message names the table, column, rule and an example key (or more rows"
+          + " quarantined than validate.max_quarantined_share allows)",
       "  4  report written; status ALERT",
       "  5  report written; status WARN and --fail-on warn given",
       "",

@@ -58,9 +58,17 @@ public final class History {
    */
   public static Dataset<Row> read(SparkSession spark, String root) {
     Path dir = new Path(root, "history");
+    String[] partitions;
     try {
       FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (!fs.exists(dir) || fs.listStatus(dir, p -> p.getName().startsWith("run_date=")).length == 0) {
+      if (!fs.exists(dir)) {
+        return spark.createDataFrame(List.of(), SCHEMA.add("run_date", DataTypes.StringType));
+      }
+      // Explicit partition folders rather than a glob: Spark probes a single glob path as a
+      // literal file and logs a stack trace for it.
+      partitions = java.util.Arrays.stream(fs.listStatus(dir, p -> p.getName().startsWith("run_date=")))
+          .map(st -> st.getPath().toString()).toArray(String[]::new);
+      if (partitions.length == 0) {
         return spark.createDataFrame(List.of(), SCHEMA.add("run_date", DataTypes.StringType));
       }
     } catch (java.io.IOException e) {
@@ -70,7 +78,7 @@ public final class History {
         spark.read()
             .option("basePath", dir.toString())
             .schema(SCHEMA.add("run_date", DataTypes.StringType))
-            .parquet(dir + "/run_date=*");
+            .parquet(partitions);
     return d;
   }
 
