@@ -91,6 +91,23 @@ class DriftConfigTest {
   }
 
   @Test
+  void aConfigurationFileCannotNameCodeToLoad(@TempDir Path dir) throws Exception {
+    // Spark settings such as spark.plugins or spark.sql.extensions load classes; a kldrift
+    // configuration file may not carry them (only the operator's own --conf on the command line).
+    for (String key : List.of("spark.plugins", "spark.sql.extensions", "spark.driver.extraJavaOptions")) {
+      Path f = dir.resolve(key + ".properties");
+      Files.writeString(f, key + "=com.example.Evil\n", StandardCharsets.UTF_8);
+      assertThatThrownBy(() -> DriftConfig.builder().file(f)).isInstanceOf(DriftException.class)
+          .hasMessageContaining("unknown configuration key '" + key + "'");
+    }
+    // and a policy is one of its words, not a class name
+    assertThatThrownBy(() -> DriftConfig.builder().set("validate.not_finite", "com.example.Repair").build())
+        .hasMessageContaining("validate.not_finite").hasMessageContaining("fail, quarantine");
+    assertThatThrownBy(() -> DriftConfig.builder().set("validate.not_finite", "renormalize").build())
+        .as("renormalize is for not_normalized only").hasMessageContaining("is not allowed");
+  }
+
+  @Test
   void badValuesNameTheKeyAndTheRule() {
     assertThatThrownBy(() -> DriftConfig.builder().set("input.temperature", "-1").build())
         .hasMessageContaining("input.temperature = '-1' is not allowed").hasMessageContaining("a positive number");

@@ -340,6 +340,40 @@ class RowPoliciesTest {
   }
 
   @Test
+  void renormalizeShiftsLogProbabilitiesByTheLogOfTheirSum() throws IOException {
+    // Teacher log-probabilities whose exp sums to 1.03 (one row) or 1 (the rest); student probs.
+    List<Row> teacher = new ArrayList<>();
+    List<Row> student = new ArrayList<>();
+    Random r = new Random(5);
+    double expected = 0;
+    for (long k = 1; k <= 4; k++) {
+      float[] p = dist(r);
+      float[] q = dist(r);
+      double scale = k == 1 ? 1.03 : 1.0;
+      float[] logs = f((float) Math.log(p[0] * scale), (float) Math.log(p[1] * scale), (float) Math.log(p[2] * scale));
+      teacher.add(row(k, logs, 0, "web"));
+      student.add(row(k, q, 0, "web"));
+      // Only the broken row is renormalized; valid rows are used as they are.
+      double total = 0;
+      for (float x : logs) {
+        total += k == 1 ? Math.exp(x) : 0;
+      }
+      total = k == 1 ? total : 1;
+      double[] pd = new double[3];
+      for (int c = 0; c < 3; c++) {
+        pd[c] = Math.exp(logs[c]) / total;
+      }
+      expected += kl(pd, toDouble(q));
+    }
+    String t = Fixtures.parquet(dir, "logprob-teacher", Fixtures.SCHEMA, teacher);
+    String st = Fixtures.parquet(dir, "logprob-student", Fixtures.SCHEMA, student);
+    Run run = job("logprobs", t, st, "input.teacher.kind=log_probs", "validate.not_normalized=renormalize");
+    assertThat(run.code()).as(run.stdout()).isEqualTo(ExitCodes.OK);
+    assertThat(run.summary().at("/inputs/teacher_renormalized").asLong()).isEqualTo(1);
+    assertThat(run.summary().at("/global/kl/mean").asDouble()).isCloseTo(expected / 4, within(1e-12));
+  }
+
+  @Test
   void renormalizeRefusesSumsBeyondTheBound() {
     String m = failure(glob("teacher", "good", "not_normalized", "not_normalized_far"), glob("student", "good"),
         "validate.not_normalized=renormalize").getMessage();
