@@ -58,4 +58,22 @@ public final class Fixtures {
     }
     return out;
   }
+
+  /**
+   * Every file under {@code root} with its SHA-256 (hex), by relative path; the staging area
+   * ({@code _staging/}) only when {@code withStaging}. Two equal snapshots mean byte-identical trees.
+   */
+  public static java.util.Map<String, String> snapshot(Path root, boolean withStaging) throws Exception {
+    java.util.Map<String, String> files = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.filter(Files::isRegularFile).toList()) {
+        String rel = root.relativize(p).toString();
+        if (withStaging || !rel.startsWith("_staging")) {
+          byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
+          files.put(rel, java.util.HexFormat.of().formatHex(digest));
+        }
+      }
+    }
+    return files;
+  }
 }

@@ -159,16 +159,6 @@ class ClusterIT {
 
   /** Every file of the report and the history (not the staging area), with its bytes. */
   private static Map<String, String> snapshot(Path root) throws Exception {
-    Map<String, String> files = new TreeMap<>();
-    try (Stream<Path> all = Files.walk(root)) {
-      for (Path p : all.filter(Files::isRegularFile).toList()) {
-        String rel = root.relativize(p).toString();
-        if (!rel.startsWith("_staging")) {
-          byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
-          files.put(rel, java.util.HexFormat.of().formatHex(digest));
-        }
-      }
-    }
-    return files;
+    return Fixtures.snapshot(root, false);
   }
 }

@@ -161,18 +161,7 @@ class WriteKillIT {
         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
   }
 
-  /** Every file under {@code root} with its SHA-256, by relative path; the staging area only when asked. */
   private static Map<String, String> snapshot(Path root, boolean withStaging) throws Exception {
-    Map<String, String> files = new TreeMap<>();
-    try (Stream<Path> all = Files.walk(root)) {
-      for (Path p : all.filter(Files::isRegularFile).toList()) {
-        String rel = root.relativize(p).toString();
-        if (withStaging || !rel.startsWith("_staging")) {
-          byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
-          files.put(rel, java.util.HexFormat.of().formatHex(digest));
-        }
-      }
-    }
-    return files;
+    return Fixtures.snapshot(root, withStaging);
   }
 }
