@@ -351,7 +351,7 @@ public final class PredictionInputs {
       for (RowRule rule : RowRule.values()) {
         long n = broken.getOrDefault(rule, 0L);
         if (n > 0 && rule.policy(config) == RowRule.Policy.FAIL) {
-          throw failure(rule, n, examples.get(rule), dupKeys, expected, byLength, wrongLength);
+          throw failure(rule, n, examples.get(rule), dupKeys, expected, wrongLength);
         }
       }
       if (broken.getOrDefault(RowRule.WRONG_LENGTH, 0L) > 0 && expected.length() < 0) {
@@ -508,7 +508,7 @@ public final class PredictionInputs {
     }
 
     private DriftException failure(
-        RowRule rule, long n, String example, long dupKeys, Expected expected, Map<Integer, Long> byLength, int length) {
+        RowRule rule, long n, String example, long dupKeys, Expected expected, int length) {
       String fix = rule.fix() + " (or set " + rule.policyKey().key() + "=quarantine to set such rows aside)";
       switch (rule) {
         case DUPLICATE_KEY:
