@@ -3,15 +3,18 @@ package io.kldrift.job;
 import static io.kldrift.Fixtures.f;
 import static io.kldrift.Fixtures.row;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kldrift.DriftException;
 import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -164,6 +167,22 @@ class DriftJobTest {
     int code = DriftJob.run("--teacher", in[0], "--student", in[1], "--out", foreign.toString(), "--quiet");
     assertThat(code).isEqualTo(ExitCodes.USAGE);
     assertThat(Files.readString(foreign.resolve("important.csv"))).isEqualTo("a,b\n");
+  }
+
+  @Test
+  void runNamesCannotLeaveTheReportRoot() {
+    String[] in = inputs();
+    Path out = tmp.resolve("root");
+    assertThat(DriftJob.run("--teacher", in[0], "--student", in[1], "--out", out.toString(), "--run-date",
+        "../../escaped", "--quiet")).isEqualTo(ExitCodes.USAGE);
+    assertThat(DriftJob.run("--teacher", in[0], "--student", in[1], "--out", out.toString(), "--conf",
+        "baseline.pinned_run_date=../2026-11-01", "--quiet")).isEqualTo(ExitCodes.USAGE);
+    assertThat(tmp.resolve("escaped")).doesNotExist();
+    for (String bad : List.of("../run_date=2026-11-28", "run_date=2026-11-28/../../x", "/etc", "")) {
+      assertThatThrownBy(() -> io.kldrift.report.ReportWriter.write(spark, out.toString(), bad, Map.of(), List.of(), null,
+          java.time.Duration.ofHours(24))).as(bad).isInstanceOf(DriftException.class).hasMessageContaining("is not allowed");
+    }
+    assertThat(out).doesNotExist();
   }
 
   @Test
