@@ -1,6 +1,5 @@
 package io.kldrift.input;
 
-import static org.apache.spark.sql.functions.aggregate;
 import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -12,7 +11,6 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.to_json;
-import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.when;
 
 import io.kldrift.DriftConfig;
@@ -470,13 +468,7 @@ public final class PredictionInputs {
 
     /** The vector divided by its sum (probabilities) or shifted by log of its sum (log-probabilities). */
     private Column renormalized(Column v) {
-      if (kind == Kind.LOG_PROBS) {
-        Column logSum = org.apache.spark.sql.functions.log(
-            aggregate(v, lit(0.0), (a, x) -> a.plus(org.apache.spark.sql.functions.exp(x))));
-        return transform(v, x -> x.minus(logSum));
-      }
-      Column total = aggregate(v, lit(0.0), (a, x) -> a.plus(x));
-      return transform(v, x -> x.cast("double").divide(total));
+      return call_function("kldrift_renormalize", v, lit(kind.label()));
     }
 
     private Dataset<Row> duplicateKeys(Dataset<Row> table) {

@@ -201,6 +201,43 @@ public final class Divergences {
     out[REVERSE_SUPPORT_VIOLATIONS] = reverseViolations;
   }
 
+  /**
+   * Writes into {@code out} the raw vector renormalized for its kind: probabilities divided by
+   * their sum, log-probabilities minus the log of the sum of their exponentials (computed with the
+   * max shift); logits, which carry no normalization, are copied.
+   */
+  public static void renormalize(double[] raw, int n, Kind kind, double[] out) {
+    switch (kind) {
+      case PROBS: {
+        double sum = 0;
+        for (int c = 0; c < n; c++) {
+          sum += raw[c];
+        }
+        for (int c = 0; c < n; c++) {
+          out[c] = raw[c] / sum;
+        }
+        break;
+      }
+      case LOG_PROBS: {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < n; c++) {
+          max = Math.max(max, raw[c]);
+        }
+        double sum = 0;
+        for (int c = 0; c < n; c++) {
+          sum += Math.exp(raw[c] - max);
+        }
+        double logSum = max + Math.log(sum);
+        for (int c = 0; c < n; c++) {
+          out[c] = raw[c] - logSum;
+        }
+        break;
+      }
+      default:
+        System.arraycopy(raw, 0, out, 0, n);
+    }
+  }
+
   /** Row-rule codes returned by {@link #check}; 0 means the vector is valid. */
   public static final int OK = 0, EMPTY = 1, NOT_FINITE = 2, NEGATIVE = 3, NOT_NORMALIZED = 4,
       NOT_NORMALIZED_BEYOND_BOUND = 5;

@@ -112,6 +112,17 @@ public final class KernelCalls {
     return h;
   }
 
+  /** The vector renormalized for its kind ({@link Divergences#renormalize}), as array&lt;double&gt;. */
+  public static ArrayData renormalize(ArrayData v, int element, int kind) {
+    int n = v.numElements();
+    Workspace s = WORKSPACE.get();
+    s.ensure(n);
+    load(v, element, s.rawP, n);
+    double[] result = new double[n];
+    Divergences.renormalize(s.rawP, n, KINDS[kind], result);
+    return new GenericArrayData(result);
+  }
+
   /** Softmax (or log-softmax when {@code log}) of logits at a temperature, as array&lt;double&gt;. */
   public static ArrayData softmax(ArrayData logits, int element, double temperature, boolean log) {
     int n = logits.numElements();

@@ -144,6 +144,23 @@ public final class KlDriftFunctions {
                   seq(List.of(v, elementCode(v), intLit(kind.ordinal()), doubleLit(tol), doubleLit(bound))),
                   seq(List.<AbstractDataType>of()), false, false, true, Option.empty());
             }));
+    defs.add(
+        new Definition(
+            "kldrift_renormalize",
+            "_FUNC_(v, kind) - Distribution v renormalized: probabilities divided by their sum,"
+                + " log-probabilities shifted by the log of the sum of their exponentials; logits as they are.",
+            args("v: array<float|double> or ML Vector", "kind: 'probs', 'log_probs' or 'logits'"),
+            examples("SELECT _FUNC_(array(0.5D, 0.52D, 1.0D), 'probs');", "[0.2475247525,0.2574257426,0.4950495050]"),
+            (fn, a) -> {
+              expectArity(fn, a, 2, 2);
+              Expression v = distribution(fn, a.get(0));
+              Kind kind = foldKind(fn, a.get(1));
+              ArrayType out = DataTypes.createArrayType(DataTypes.DoubleType, false);
+              if (v == null) {
+                return Literal.create(null, out);
+              }
+              return invoke(out, "renormalize", List.of(v, elementCode(v), intLit(kind.ordinal())));
+            }));
     return defs;
   }
 
