@@ -232,8 +232,11 @@ public final class DriftAnalysis {
     for (String s : new String[] {"kl", "reverse_kl", "js", "cross_entropy", "teacher_entropy", "teacher_top1", "student_top1", "teacher_confidence", "student_confidence", "support_violations"}) {
       worstCols.add(col(s));
     }
-    Dataset<Row> worst =
+    // Computed once: the page and the Parquet table both read these rows.
+    spark.sparkContext().setJobDescription("kldrift: worst examples");
+    Dataset<Row> top =
         perExample.orderBy(desc("kl")).limit(config.get(DriftConfig.TOP_WORST)).select(worstCols.toArray(Column[]::new));
+    Dataset<Row> worst = spark.createDataFrame(top.collectAsList(), top.schema());
     return new Result(
         inputs, global, sliceSummaries, topClasses, topConfusions, perClass, perSlice, confusion, worst, perExample);
   }
