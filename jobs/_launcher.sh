@@ -15,7 +15,7 @@ kldrift_build() {
   fi
   if [ "$stale" = 1 ]; then
     echo "[kldrift] building $JAR (first run, or sources changed) ..." >&2
-    (cd "$KLDRIFT_HOME" && mvn -B -q -Dstyle.color=never -DskipTests package) >&2
+    (cd "$KLDRIFT_HOME" && mvn -B -q -Dstyle.color=never -DskipTests -Dspotless.check.skip=true package) >&2
   fi
 }
 

@@ -55,7 +55,13 @@ public final class ConfigKey<T> {
       value = parser.apply(text.trim());
     } catch (RuntimeException e) {
       throw DriftException.invalidConfig(
-          "configuration key " + key + " = '" + text + "' cannot be parsed (" + e.getMessage() + ")",
+          "configuration key "
+              + key
+              + " = '"
+              + text
+              + "' cannot be parsed ("
+              + e.getMessage()
+              + ")",
           "use " + rule);
     }
     if (!valid.test(value)) {

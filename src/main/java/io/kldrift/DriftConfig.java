@@ -40,182 +40,398 @@ public final class DriftConfig {
   // ---- input ----
   /** Teacher predictions: a Parquet path (directory, glob) or, with input.format=table, a table. */
   public static final ConfigKey<String> TEACHER_PATH =
-      text("input.teacher.path", "", "Teacher predictions: Parquet path or glob (or table name with input.format=table).");
+      text(
+          "input.teacher.path",
+          "",
+          "Teacher predictions: Parquet path or glob (or table name with input.format=table).");
+
   /** Student predictions, like {@link #TEACHER_PATH}. */
   public static final ConfigKey<String> STUDENT_PATH =
-      text("input.student.path", "", "Student predictions: Parquet path or glob (or table name with input.format=table).");
+      text(
+          "input.student.path",
+          "",
+          "Student predictions: Parquet path or glob (or table name with input.format=table).");
+
   /** How the input paths are read. */
   public static final ConfigKey<String> INPUT_FORMAT =
-      key("input.format", "parquet", s -> s, s -> s.equals("parquet") || s.equals("table"),
-          "parquet or table", "parquet: the paths are Parquet files/directories/globs; table: catalog table names.");
+      key(
+          "input.format",
+          "parquet",
+          s -> s,
+          s -> s.equals("parquet") || s.equals("table"),
+          "parquet or table",
+          "parquet: the paths are Parquet files/directories/globs; table: catalog table names.");
+
   /** Join key columns. */
   public static final ConfigKey<List<String>> KEY_COLUMNS =
-      key("input.key_columns", "example_id", DriftConfig::list, l -> !l.isEmpty(),
-          "one or more comma-separated column names", "Join key column(s), comma-separated; a key that occurs twice in a table breaks rule duplicate_key.");
+      key(
+          "input.key_columns",
+          "example_id",
+          DriftConfig::list,
+          l -> !l.isEmpty(),
+          "one or more comma-separated column names",
+          "Join key column(s), comma-separated; a key that occurs twice in a table breaks rule duplicate_key.");
+
   /** Teacher distribution column. */
   public static final ConfigKey<String> TEACHER_COLUMN =
-      column("input.teacher.column", "probs", "Teacher distribution column: array<float>, array<double> or ML Vector.");
+      column(
+          "input.teacher.column",
+          "probs",
+          "Teacher distribution column: array<float>, array<double> or ML Vector.");
+
   /** Student distribution column. */
   public static final ConfigKey<String> STUDENT_COLUMN =
-      column("input.student.column", "probs", "Student distribution column: array<float>, array<double> or ML Vector.");
+      column(
+          "input.student.column",
+          "probs",
+          "Student distribution column: array<float>, array<double> or ML Vector.");
+
   /** Meaning of the teacher vector. */
   public static final ConfigKey<Kind> TEACHER_KIND =
-      key("input.teacher.kind", "probs", Kind::parse, k -> true, "probs, log_probs or logits",
+      key(
+          "input.teacher.kind",
+          "probs",
+          Kind::parse,
+          k -> true,
+          "probs, log_probs or logits",
           "Meaning of the teacher vector: probs, log_probs or logits.");
+
   /** Meaning of the student vector. */
   public static final ConfigKey<Kind> STUDENT_KIND =
-      key("input.student.kind", "probs", Kind::parse, k -> true, "probs, log_probs or logits",
+      key(
+          "input.student.kind",
+          "probs",
+          Kind::parse,
+          k -> true,
+          "probs, log_probs or logits",
           "Meaning of the student vector: probs, log_probs or logits.");
+
   /** Softmax temperature for logits. */
   public static final ConfigKey<Double> TEMPERATURE =
-      key("input.temperature", "1.0", Double::parseDouble, t -> t > 0 && !t.isInfinite(),
-          "a positive number", "Temperature T applied to logits (softmax(z/T)); with logits the report adds T^2*KL.");
+      key(
+          "input.temperature",
+          "1.0",
+          Double::parseDouble,
+          t -> t > 0 && !t.isInfinite(),
+          "a positive number",
+          "Temperature T applied to logits (softmax(z/T)); with logits the report adds T^2*KL.");
+
   /** Label column, used when present. */
   public static final ConfigKey<String> LABEL_COLUMN =
-      key("input.label_column", "label", s -> s, s -> true, "a column name, or empty",
+      key(
+          "input.label_column",
+          "label",
+          s -> s,
+          s -> true,
+          "a column name, or empty",
           "Label column (int, long or string class index); used when present in the teacher or student table; empty to ignore.");
+
   /** Slice columns. */
   public static final ConfigKey<List<String>> SLICE_COLUMNS =
-      key("input.slice_columns", "", DriftConfig::list, l -> true, "comma-separated column names",
+      key(
+          "input.slice_columns",
+          "",
+          DriftConfig::list,
+          l -> true,
+          "comma-separated column names",
           "Slice columns, comma-separated; every aggregate is also computed per value of each.");
+
   /** Class names, inline. */
   public static final ConfigKey<List<String>> CLASS_NAMES =
-      key("input.class_names", "", DriftConfig::list, l -> true, "comma-separated names",
+      key(
+          "input.class_names",
+          "",
+          DriftConfig::list,
+          l -> true,
+          "comma-separated names",
           "Class names in vector order, comma-separated (default: class_<index>).");
+
   /** Class names, from a file. */
   public static final ConfigKey<String> CLASS_NAMES_FILE =
-      text("input.class_names_file", "", "File with one class name per line, in vector order; relative to the config file.");
+      text(
+          "input.class_names_file",
+          "",
+          "File with one class name per line, in vector order; relative to the config file.");
 
   // ---- metrics and validation ----
   /** Epsilon for zero student probabilities. */
   public static final ConfigKey<Double> EPSILON =
-      key("metrics.epsilon", "1e-12", Double::parseDouble, e -> e > 0 && e < 1, "a number in (0, 1)",
+      key(
+          "metrics.epsilon",
+          "1e-12",
+          Double::parseDouble,
+          e -> e > 0 && e < 1,
+          "a number in (0, 1)",
           "Q(c) = 0 where P(c) > 0 is a support violation: counted, and Q(c) clipped to this value.");
+
   /** Tolerance on probability sums. */
   public static final ConfigKey<Double> SUM_TOLERANCE =
-      key("validate.sum_tolerance", "1e-3", Double::parseDouble, t -> t >= 0 && t < 1, "a number in [0, 1)",
+      key(
+          "validate.sum_tolerance",
+          "1e-3",
+          Double::parseDouble,
+          t -> t >= 0 && t < 1,
+          "a number in [0, 1)",
           "A probability (or exp(log-prob)) vector whose sum is further than this from 1 is invalid.");
+
   /** Policy for rows whose vector is null. */
   public static final ConfigKey<String> POLICY_NULL_VECTOR =
       policy("validate.null_vector", false, "Rows whose distribution vector is null");
+
   /** Policy for rows whose vector is empty. */
   public static final ConfigKey<String> POLICY_EMPTY_VECTOR =
       policy("validate.empty_vector", false, "Rows whose distribution vector is empty");
+
   /** Policy for rows whose vector length differs from the class count. */
   public static final ConfigKey<String> POLICY_WRONG_LENGTH =
-      policy("validate.wrong_length", false,
+      policy(
+          "validate.wrong_length",
+          false,
           "Rows whose vector length is not the class count (input.class_names, else the teacher's most common length)");
+
   /** Policy for rows with NaN or infinite values. */
   public static final ConfigKey<String> POLICY_NOT_FINITE =
-      policy("validate.not_finite", false, "Rows with NaN or infinite values (a log-probability may be -Infinity)");
+      policy(
+          "validate.not_finite",
+          false,
+          "Rows with NaN or infinite values (a log-probability may be -Infinity)");
+
   /** Policy for rows with a negative probability. */
   public static final ConfigKey<String> POLICY_NEGATIVE =
-      policy("validate.negative_probability", false, "Rows with a negative probability (kind probs)");
+      policy(
+          "validate.negative_probability", false, "Rows with a negative probability (kind probs)");
+
   /** Policy for rows whose probabilities do not sum to 1. */
   public static final ConfigKey<String> POLICY_NOT_NORMALIZED =
-      policy("validate.not_normalized", true,
+      policy(
+          "validate.not_normalized",
+          true,
           "Rows whose probabilities (or exp(log-probs)) sum further than validate.sum_tolerance from 1");
+
   /** Policy for keys that occur more than once in one table. */
   public static final ConfigKey<String> POLICY_DUPLICATE_KEY =
-      policy("validate.duplicate_key", false, "Keys that occur more than once in one table (every copy)");
+      policy(
+          "validate.duplicate_key",
+          false,
+          "Keys that occur more than once in one table (every copy)");
+
   /** Largest sum deviation that the renormalize policy repairs. */
   public static final ConfigKey<Double> RENORMALIZE_BOUND =
-      key("validate.renormalize_bound", "0.05", Double::parseDouble, t -> t > 0 && t < 1, "a number in (0, 1)",
+      key(
+          "validate.renormalize_bound",
+          "0.05",
+          Double::parseDouble,
+          t -> t > 0 && t < 1,
+          "a number in (0, 1)",
           "With validate.not_normalized=renormalize: sums off 1 by more than the tolerance but at most this are divided by"
               + " their sum; further off fails the run.");
+
   /** Share of one table's rows that may be quarantined before the run fails anyway. */
   public static final ConfigKey<Double> MAX_QUARANTINED_SHARE =
-      key("validate.max_quarantined_share", "0.01", Double::parseDouble, t -> t >= 0 && t <= 1, "a number in [0, 1]",
+      key(
+          "validate.max_quarantined_share",
+          "0.01",
+          Double::parseDouble,
+          t -> t >= 0 && t <= 1,
+          "a number in [0, 1]",
           "The run fails when more than this share of the teacher's or the student's rows is quarantined.");
 
   // ---- report ----
   /** Quantile accuracy. */
   public static final ConfigKey<Integer> QUANTILE_ACCURACY =
-      key("report.quantile_accuracy", "10000", Integer::parseInt, a -> a >= 100, "an integer >= 100",
+      key(
+          "report.quantile_accuracy",
+          "10000",
+          Integer::parseInt,
+          a -> a >= 100,
+          "an integer >= 100",
           "Accuracy of approximate quantiles: rank error at most 1/accuracy of n.");
+
   /** KL levels for the share-above figures. */
   public static final ConfigKey<List<Double>> KL_LEVELS =
-      key("report.kl_levels", "0.01,0.1,1.0", s -> doubles(s), l -> l.stream().allMatch(x -> x > 0),
-          "comma-separated positive numbers", "Report the share of examples with KL above each of these levels.");
+      key(
+          "report.kl_levels",
+          "0.01,0.1,1.0",
+          s -> doubles(s),
+          l -> l.stream().allMatch(x -> x > 0),
+          "comma-separated positive numbers",
+          "Report the share of examples with KL above each of these levels.");
+
   /** Histogram lower edge. */
   public static final ConfigKey<Double> HISTOGRAM_MIN =
-      key("report.histogram.min", "1e-6", Double::parseDouble, x -> x > 0, "a positive number",
+      key(
+          "report.histogram.min",
+          "1e-6",
+          Double::parseDouble,
+          x -> x > 0,
+          "a positive number",
           "Lower edge of the log-spaced KL histogram; smaller values (and zero) fall in the first bin.");
+
   /** Histogram upper edge. */
   public static final ConfigKey<Double> HISTOGRAM_MAX =
-      key("report.histogram.max", "100", Double::parseDouble, x -> x > 0, "a positive number",
+      key(
+          "report.histogram.max",
+          "100",
+          Double::parseDouble,
+          x -> x > 0,
+          "a positive number",
           "Upper edge of the log-spaced KL histogram; larger values fall in the last bin.");
+
   /** Histogram resolution. */
   public static final ConfigKey<Integer> HISTOGRAM_BINS_PER_DECADE =
-      key("report.histogram.bins_per_decade", "4", Integer::parseInt, x -> x >= 1 && x <= 20, "an integer in 1..20",
+      key(
+          "report.histogram.bins_per_decade",
+          "4",
+          Integer::parseInt,
+          x -> x >= 1 && x <= 20,
+          "an integer in 1..20",
           "Histogram bins per factor of ten.");
+
   /** Worst examples kept. */
   public static final ConfigKey<Integer> TOP_WORST =
-      key("report.worst_examples", "50", Integer::parseInt, x -> x >= 0 && x <= 100000, "an integer in 0..100000",
+      key(
+          "report.worst_examples",
+          "50",
+          Integer::parseInt,
+          x -> x >= 0 && x <= 100000,
+          "an integer in 0..100000",
           "How many highest-KL examples go to worst_examples/.");
+
   /** Confusion pairs kept. */
   public static final ConfigKey<Integer> TOP_CONFUSIONS =
-      key("report.confusions", "50", Integer::parseInt, x -> x >= 0 && x <= 100000, "an integer in 0..100000",
+      key(
+          "report.confusions",
+          "50",
+          Integer::parseInt,
+          x -> x >= 0 && x <= 100000,
+          "an integer in 0..100000",
           "How many most frequent teacher-top1 -> student-top1 disagreements go to confusion/.");
+
   /** Drifted classes printed and put in the summary. */
   public static final ConfigKey<Integer> TOP_CLASSES =
-      key("report.top_classes", "5", Integer::parseInt, x -> x >= 0 && x <= 10000, "an integer in 0..10000",
+      key(
+          "report.top_classes",
+          "5",
+          Integer::parseInt,
+          x -> x >= 0 && x <= 10000,
+          "an integer in 0..10000",
           "How many classes with the largest KL contribution the summary lists.");
+
   /** Whether to write per-example rows. */
   public static final ConfigKey<Boolean> WRITE_PER_EXAMPLE =
-      key("report.per_example", "false", DriftConfig::bool, b -> true, "true or false",
+      key(
+          "report.per_example",
+          "false",
+          DriftConfig::bool,
+          b -> true,
+          "true or false",
           "Also write every joined example's metrics to per_example/ (large; for notebooks).");
 
   /** Prometheus text-format metrics. */
   public static final ConfigKey<Boolean> PROMETHEUS =
-      key("report.prometheus", "false", DriftConfig::bool, b -> true, "true or false",
+      key(
+          "report.prometheus",
+          "false",
+          DriftConfig::bool,
+          b -> true,
+          "true or false",
           "Also write the headline metrics as metrics.prom (Prometheus text format) in the run folder.");
+
   /** Extra copy of the Prometheus metrics for a node-exporter textfile collector. */
   public static final ConfigKey<String> PROMETHEUS_FILE =
-      text("report.prometheus_file", "", "Also write the Prometheus metrics to this local file (atomically), e.g. a node-exporter textfile directory.");
+      text(
+          "report.prometheus_file",
+          "",
+          "Also write the Prometheus metrics to this local file (atomically), e.g. a node-exporter textfile directory.");
 
   /** Age after which a leftover staging folder is deleted. */
   public static final ConfigKey<Integer> STAGING_RETENTION_HOURS =
-      key("report.staging_retention_hours", "24", Integer::parseInt, x -> x >= 0, "an integer >= 0",
+      key(
+          "report.staging_retention_hours",
+          "24",
+          Integer::parseInt,
+          x -> x >= 0,
+          "an integer >= 0",
           "A run deletes staging folders under <output.path>/_staging/ older than this (left by killed runs).");
 
   // ---- monitoring ----
   /** Where baselines come from. */
   public static final ConfigKey<String> BASELINE_MODE =
-      key("baseline.mode", "previous", s -> s, s -> s.equals("previous") || s.equals("pinned") || s.equals("mean"),
-          "previous, pinned or mean", "Baseline for relative and significance checks: the previous run, a pinned run, or the mean of the last baseline.window runs.");
+      key(
+          "baseline.mode",
+          "previous",
+          s -> s,
+          s -> s.equals("previous") || s.equals("pinned") || s.equals("mean"),
+          "previous, pinned or mean",
+          "Baseline for relative and significance checks: the previous run, a pinned run, or the mean of the last baseline.window runs.");
+
   /** Pinned baseline by date. */
   public static final ConfigKey<String> BASELINE_PINNED_DATE =
-      key("baseline.pinned_run_date", "", s -> s, s -> s.isEmpty() || s.matches("\\d{4}-\\d{2}-\\d{2}"),
-          "a date YYYY-MM-DD, or empty", "With baseline.mode=pinned: the run date to compare with.");
+      key(
+          "baseline.pinned_run_date",
+          "",
+          s -> s,
+          s -> s.isEmpty() || s.matches("\\d{4}-\\d{2}-\\d{2}"),
+          "a date YYYY-MM-DD, or empty",
+          "With baseline.mode=pinned: the run date to compare with.");
+
   /** Pinned baseline by label. */
   public static final ConfigKey<String> BASELINE_PINNED_LABEL =
-      text("baseline.pinned_label", "", "With baseline.mode=pinned: compare with the latest run whose run.label is this (instead of a date).");
+      text(
+          "baseline.pinned_label",
+          "",
+          "With baseline.mode=pinned: compare with the latest run whose run.label is this (instead of a date).");
+
   /** Runs in the mean baseline and the sigma band. */
   public static final ConfigKey<Integer> BASELINE_WINDOW =
-      key("baseline.window", "7", Integer::parseInt, x -> x >= 1 && x <= 1000, "an integer in 1..1000",
+      key(
+          "baseline.window",
+          "7",
+          Integer::parseInt,
+          x -> x >= 1 && x <= 1000,
+          "an integer in 1..1000",
           "Earlier runs used by baseline.mode=mean and by sigma checks.");
 
   // ---- run metadata ----
   /** Output root. */
   public static final ConfigKey<String> OUTPUT_PATH =
       text("output.path", "", "Report root; each run writes <output.path>/run_date=YYYY-MM-DD/.");
+
   /** Teacher model version tag. */
   public static final ConfigKey<String> TEACHER_MODEL =
       text("run.teacher_model", "", "Teacher model version, recorded in the report.");
+
   /** Student model version tag. */
   public static final ConfigKey<String> STUDENT_MODEL =
       text("run.student_model", "", "Student model version, recorded in the report.");
+
   /** Dataset tag. */
   public static final ConfigKey<String> DATASET =
-      text("run.dataset", "", "Dataset name, recorded in the report; history comparisons only use runs of the same dataset.");
+      text(
+          "run.dataset",
+          "",
+          "Dataset name, recorded in the report; history comparisons only use runs of the same dataset.");
+
   /** Free label of a run, for pinning. */
   public static final ConfigKey<String> LABEL =
-      text("run.label", "", "Free label of this run (e.g. golden), recorded in the history; baseline.pinned_label refers to it.");
+      text(
+          "run.label",
+          "",
+          "Free label of this run (e.g. golden), recorded in the history; baseline.pinned_label refers to it.");
 
   /** The settable fields of a check: {@code check.<name>.<field>}. */
   public static final List<String> CHECK_FIELDS =
-      List.of("metric", "type", "scope", "slice_column", "warn", "alert", "direction", "min_n", "alpha", "min_history");
+      List.of(
+          "metric",
+          "type",
+          "scope",
+          "slice_column",
+          "warn",
+          "alert",
+          "direction",
+          "min_n",
+          "alpha",
+          "min_history");
 
   private static final java.util.regex.Pattern CHECK_KEY =
       java.util.regex.Pattern.compile("check\\.([a-z0-9_]{1,64})\\.([a-z_]+)");
@@ -224,7 +440,8 @@ public final class DriftConfig {
   private final Map<String, String> texts;
   private final Map<String, String> checks;
 
-  private DriftConfig(Map<ConfigKey<?>, Object> values, Map<String, String> texts, Map<String, String> checks) {
+  private DriftConfig(
+      Map<ConfigKey<?>, Object> values, Map<String, String> texts, Map<String, String> checks) {
     this.values = values;
     this.texts = texts;
     this.checks = checks;
@@ -273,8 +490,12 @@ public final class DriftConfig {
         if (!CHECK_FIELDS.contains(m.group(2))) {
           throw DriftException.invalidConfig(
               "unknown check field '" + m.group(2) + "' in '" + key + "'",
-              "did you mean 'check." + m.group(1) + "." + closestOf(m.group(2), CHECK_FIELDS)
-                  + "'? A check has the fields " + String.join(", ", CHECK_FIELDS));
+              "did you mean 'check."
+                  + m.group(1)
+                  + "."
+                  + closestOf(m.group(2), CHECK_FIELDS)
+                  + "'? A check has the fields "
+                  + String.join(", ", CHECK_FIELDS));
         }
         checks.put(key, value == null ? "" : value.trim());
         return this;
@@ -385,7 +606,12 @@ public final class DriftConfig {
   }
 
   private static <T> ConfigKey<T> key(
-      String key, String def, Function<String, T> parser, Predicate<T> valid, String rule, String doc) {
+      String key,
+      String def,
+      Function<String, T> parser,
+      Predicate<T> valid,
+      String rule,
+      String doc) {
     ConfigKey<T> k = new ConfigKey<>(key, def, parser, valid, rule, doc);
     KEYS.put(key, k);
     return k;
@@ -396,10 +622,22 @@ public final class DriftConfig {
   }
 
   private static ConfigKey<String> policy(String key, boolean renormalize, String what) {
-    List<String> allowed = renormalize ? List.of("fail", "quarantine", "renormalize") : List.of("fail", "quarantine");
-    return key(key, "fail", s -> s, allowed::contains, String.join(", ", allowed),
-        what + ": " + String.join(", ", allowed) + " (quarantine: set aside in quarantine/ and counted"
-            + (renormalize ? "; renormalize: divided by their sum, within validate.renormalize_bound" : "") + ").");
+    List<String> allowed =
+        renormalize ? List.of("fail", "quarantine", "renormalize") : List.of("fail", "quarantine");
+    return key(
+        key,
+        "fail",
+        s -> s,
+        allowed::contains,
+        String.join(", ", allowed),
+        what
+            + ": "
+            + String.join(", ", allowed)
+            + " (quarantine: set aside in quarantine/ and counted"
+            + (renormalize
+                ? "; renormalize: divided by their sum, within validate.renormalize_bound"
+                : "")
+            + ").");
   }
 
   private static ConfigKey<String> column(String key, String def, String doc) {

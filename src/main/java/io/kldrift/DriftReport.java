@@ -63,9 +63,9 @@ public final class DriftReport implements AutoCloseable {
   }
 
   /**
-   * The rows set aside by quarantine policies, by side ({@code teacher}, {@code student}; a side
-   * is absent when none of its rows were): every input column plus {@code kldrift_rule}, the rule
-   * the row broke. Written to {@code quarantine/<side>/}.
+   * The rows set aside by quarantine policies, by side ({@code teacher}, {@code student}; a side is
+   * absent when none of its rows were): every input column plus {@code kldrift_rule}, the rule the
+   * row broke. Written to {@code quarantine/<side>/}.
    */
   public Map<String, Dataset<Row>> quarantine() {
     return quarantine;

@@ -43,8 +43,8 @@ public final class KlDrift {
   private KlDrift() {}
 
   /**
-   * Makes the kldrift SQL functions available in {@code spark} if the session was built without
-   * the extension (the jar's service entry normally installs them). Safe to call repeatedly.
+   * Makes the kldrift SQL functions available in {@code spark} if the session was built without the
+   * extension (the jar's service entry normally installs them). Safe to call repeatedly.
    */
   public static void registerFunctions(SparkSession spark) {
     if (!spark.catalog().functionExists("kldrift_metrics")) {
@@ -61,10 +61,9 @@ public final class KlDrift {
   }
 
   /**
-   * Appends every per-example metric (the fields of {@code kldrift_metrics}: {@code kl},
-   * {@code reverse_kl}, {@code js}, ..., {@code t2_kl}) as columns to a Dataset that holds the
-   * teacher and student distributions side by side. Kinds, temperature and epsilon come from
-   * {@code config}.
+   * Appends every per-example metric (the fields of {@code kldrift_metrics}: {@code kl}, {@code
+   * reverse_kl}, {@code js}, ..., {@code t2_kl}) as columns to a Dataset that holds the teacher and
+   * student distributions side by side. Kinds, temperature and epsilon come from {@code config}.
    *
    * <pre>{@code
    * KlDrift.perExample(preds, "teacher_probs", "student_probs", config)
@@ -76,13 +75,14 @@ public final class KlDrift {
     registerFunctions(df.sparkSession());
     String m = "__kldrift_m";
     return df.withColumn(m, metrics(df.col(teacherColumn), df.col(studentColumn), config))
-        .select(org.apache.spark.sql.functions.col("*"), org.apache.spark.sql.functions.col(m + ".*"))
+        .select(
+            org.apache.spark.sql.functions.col("*"), org.apache.spark.sql.functions.col(m + ".*"))
         .drop(m);
   }
 
   /**
-   * Joins a teacher and a student Dataset on the configured keys (after checking both against
-   * the input contract) and returns the keys, the teacher's slice columns and label, and every
+   * Joins a teacher and a student Dataset on the configured keys (after checking both against the
+   * input contract) and returns the keys, the teacher's slice columns and label, and every
    * per-example metric.
    *
    * <pre>{@code
@@ -90,7 +90,8 @@ public final class KlDrift {
    * m.groupBy("segment").agg(avg("kl")).show();
    * }</pre>
    */
-  public static Dataset<Row> perExample(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+  public static Dataset<Row> perExample(
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
     registerFunctions(teacher.sparkSession());
     PredictionInputs.Checked in = PredictionInputs.check(teacher, student, config);
     return DriftAnalysis.perExample(in, config);
@@ -98,8 +99,8 @@ public final class KlDrift {
 
   /**
    * Mean KL, mean T²·KL, mean JS and top-1 agreement at each temperature, in one pass over the
-   * joined examples: the question asked when choosing T for distillation. At least one side must
-   * be logits (the temperature applies to logits only).
+   * joined examples: the question asked when choosing T for distillation. At least one side must be
+   * logits (the temperature applies to logits only).
    *
    * <pre>{@code
    * KlDrift.temperatureSweep(teacher, student, config, 1, 2, 4, 8).show();
@@ -120,13 +121,18 @@ public final class KlDrift {
     registerFunctions(spark);
     Checks.parse(config);
     Instant started = Instant.now();
-    PredictionInputs.Checked checked = Progress.stage("read and validate inputs", () -> PredictionInputs.read(spark, config));
+    PredictionInputs.Checked checked =
+        Progress.stage("read and validate inputs", () -> PredictionInputs.read(spark, config));
     return build(spark, config, runDate, started, checked);
   }
 
   /** Like {@link #analyze(SparkSession, DriftConfig, LocalDate)} for Datasets already loaded. */
   public static DriftReport analyze(
-      SparkSession spark, Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, LocalDate runDate) {
+      SparkSession spark,
+      Dataset<Row> teacher,
+      Dataset<Row> student,
+      DriftConfig config,
+      LocalDate runDate) {
     registerFunctions(spark);
     Checks.parse(config);
     Instant started = Instant.now();
@@ -136,10 +142,21 @@ public final class KlDrift {
   }
 
   private static DriftReport build(
-      SparkSession spark, DriftConfig config, LocalDate runDate, Instant started, PredictionInputs.Checked checked) {
-    Progress.say(String.format(java.util.Locale.ROOT,
-        "inputs: teacher %,d rows, student %,d rows, %d classes", checked.teacherRows(), checked.studentRows(), checked.numClasses()));
-    DriftAnalysis.Result r = Progress.stage("join, metrics and aggregates", () -> DriftAnalysis.run(spark, config, checked));
+      SparkSession spark,
+      DriftConfig config,
+      LocalDate runDate,
+      Instant started,
+      PredictionInputs.Checked checked) {
+    Progress.say(
+        String.format(
+            java.util.Locale.ROOT,
+            "inputs: teacher %,d rows, student %,d rows, %d classes",
+            checked.teacherRows(),
+            checked.studentRows(),
+            checked.numClasses()));
+    DriftAnalysis.Result r =
+        Progress.stage(
+            "join, metrics and aggregates", () -> DriftAnalysis.run(spark, config, checked));
 
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("schema_version", DriftReport.SCHEMA_VERSION);
@@ -165,12 +182,14 @@ public final class KlDrift {
     summary.put("top_drifted_classes", r.topClasses());
     summary.put("top_confusions", r.topConfusions());
     summary.put("checks", List.of());
-    List<String> tables = new ArrayList<>(List.of("per_class", "per_slice", "confusion", "worst_examples"));
+    List<String> tables =
+        new ArrayList<>(List.of("per_class", "per_slice", "confusion", "worst_examples"));
     if (config.get(DriftConfig.WRITE_PER_EXAMPLE)) {
       tables.add("per_example");
     }
     Map<String, Dataset<Row>> quarantine = new LinkedHashMap<>();
-    for (PredictionInputs.SideValidation v : List.of(checked.teacherValidation(), checked.studentValidation())) {
+    for (PredictionInputs.SideValidation v :
+        List.of(checked.teacherValidation(), checked.studentValidation())) {
       if (v.quarantine() != null) {
         quarantine.put(v.side(), v.quarantine());
         tables.add("quarantine/" + v.side());
@@ -198,12 +217,23 @@ public final class KlDrift {
         }
       }
       ReportWriter.recover(spark, root);
-      history = Progress.stage("read history", () -> History.earlierRuns(spark, root, runDate.toString(), dataset,
-          metrics, config.get(DriftConfig.BASELINE_WINDOW), config.get(DriftConfig.BASELINE_PINNED_DATE),
-          config.get(DriftConfig.BASELINE_PINNED_LABEL)));
+      history =
+          Progress.stage(
+              "read history",
+              () ->
+                  History.earlierRuns(
+                      spark,
+                      root,
+                      runDate.toString(),
+                      dataset,
+                      metrics,
+                      config.get(DriftConfig.BASELINE_WINDOW),
+                      config.get(DriftConfig.BASELINE_PINNED_DATE),
+                      config.get(DriftConfig.BASELINE_PINNED_LABEL)));
       trend.addAll(History.trend(spark, root, runDate.toString(), dataset));
     }
-    List<Map<String, Object>> checks = new ArrayList<>(Checks.evaluate(specs, metricRows, history, config));
+    List<Map<String, Object>> checks =
+        new ArrayList<>(Checks.evaluate(specs, metricRows, history, config));
     checks.sort(java.util.Comparator.comparingInt(c -> severity((String) c.get("outcome"))));
     clean.put("checks", ReportWriter.finite(checks));
     clean.put("status", Checks.status(checks));
@@ -212,8 +242,18 @@ public final class KlDrift {
     now.put("kl_mean", r.global().get("kl") instanceof Map<?, ?> kl ? kl.get("mean") : null);
     now.put("kl_p99", r.global().get("kl") instanceof Map<?, ?> kl ? kl.get("p99") : null);
     trend.add(now);
-    return new DriftReport(config, clean, r.perClass(), r.perSlice(), r.confusion(), r.worstExamples(), r.perExample(),
-        perClassRows, metricRows, trend, quarantine);
+    return new DriftReport(
+        config,
+        clean,
+        r.perClass(),
+        r.perSlice(),
+        r.confusion(),
+        r.worstExamples(),
+        r.perExample(),
+        perClassRows,
+        metricRows,
+        trend,
+        quarantine);
   }
 
   private static int severity(String outcome) {
@@ -242,9 +282,9 @@ public final class KlDrift {
   }
 
   /**
-   * The metrics history under {@code root} (every run's summary figures, long format, with a
-   * string {@code run_date} column), for notebooks: {@code KlDrift.history(spark, "out")
-   * .where("metric = 'kl.mean' AND scope = 'global'").orderBy("run_date").show()}.
+   * The metrics history under {@code root} (every run's summary figures, long format, with a string
+   * {@code run_date} column), for notebooks: {@code KlDrift.history(spark, "out") .where("metric =
+   * 'kl.mean' AND scope = 'global'").orderBy("run_date").show()}.
    */
   public static Dataset<Row> history(SparkSession spark, String root) {
     return History.read(spark, root);
@@ -254,7 +294,8 @@ public final class KlDrift {
    * Writes {@code report} under {@code <root>/run_date=<runDate>/}, atomically replacing that
    * date's previous report, and returns the folder written.
    */
-  public static String write(SparkSession spark, DriftReport report, String root, LocalDate runDate) {
+  public static String write(
+      SparkSession spark, DriftReport report, String root, LocalDate runDate) {
     List<ReportWriter.Table> tables = new ArrayList<>();
     tables.add(new ReportWriter.Table("per_class", report.perClass(), true));
     tables.add(new ReportWriter.Table("per_slice", report.perSlice(), true));
@@ -265,7 +306,10 @@ public final class KlDrift {
     if (names.contains("per_example")) {
       tables.add(new ReportWriter.Table("per_example", report.perExample(), false));
     }
-    report.quarantine().forEach((side, rows) -> tables.add(new ReportWriter.Table("quarantine/" + side, rows, false)));
+    report
+        .quarantine()
+        .forEach(
+            (side, rows) -> tables.add(new ReportWriter.Table("quarantine/" + side, rows, false)));
     Map<String, byte[]> files = new LinkedHashMap<>();
     try {
       files.put("summary.json", ReportWriter.json().writeValueAsBytes(report.summary()));
@@ -273,7 +317,10 @@ public final class KlDrift {
       throw new IllegalStateException("summary.json cannot be written: " + e.getMessage(), e);
     }
     List<Map<String, Object>> worst = rows(report.worstExamples());
-    String html = HtmlReport.render(new HtmlReport.Input(report.summary(), report.perClassRows(), worst, trendWithThresholds(report)));
+    String html =
+        HtmlReport.render(
+            new HtmlReport.Input(
+                report.summary(), report.perClassRows(), worst, trendWithThresholds(report)));
     files.put("report.html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     String prom = Prometheus.render(report.summary());
     if (report.config().get(DriftConfig.PROMETHEUS)) {
@@ -281,12 +328,26 @@ public final class KlDrift {
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> run = (Map<String, Object>) report.summary().get("run");
-    History.Tags tags = new History.Tags(str(run.get("teacher_model")), str(run.get("student_model")),
-        str(run.get("dataset")), str(run.get("label")));
+    History.Tags tags =
+        new History.Tags(
+            str(run.get("teacher_model")),
+            str(run.get("student_model")),
+            str(run.get("dataset")),
+            str(run.get("label")));
     Dataset<Row> history = History.rows(spark, report.metricRows(), tags, report.status());
-    String where = Progress.stage("write report", () ->
-        ReportWriter.write(spark, root, "run_date=" + runDate, files, tables, history,
-            java.time.Duration.ofHours(report.config().get(DriftConfig.STAGING_RETENTION_HOURS))));
+    String where =
+        Progress.stage(
+            "write report",
+            () ->
+                ReportWriter.write(
+                    spark,
+                    root,
+                    "run_date=" + runDate,
+                    files,
+                    tables,
+                    history,
+                    java.time.Duration.ofHours(
+                        report.config().get(DriftConfig.STAGING_RETENTION_HOURS))));
     String promFile = report.config().get(DriftConfig.PROMETHEUS_FILE);
     if (!promFile.isEmpty()) {
       ReportWriter.writeLocalAtomically(java.nio.file.Path.of(promFile), prom);
@@ -299,7 +360,9 @@ public final class KlDrift {
     Double warn = null;
     Double alert = null;
     for (Checks.Spec s : Checks.parse(report.config())) {
-      if (s.type().equals("threshold") && s.scope().equals("global") && s.metric().equals("kl.mean")) {
+      if (s.type().equals("threshold")
+          && s.scope().equals("global")
+          && s.metric().equals("kl.mean")) {
         warn = s.warn();
         alert = s.alert();
         break;

@@ -7,7 +7,8 @@ import java.util.function.Supplier;
 
 /** Concise progress lines on the driver's standard error: one per pipeline stage, with timings. */
 public final class Progress {
-  private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
+  private static final DateTimeFormatter CLOCK =
+      DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
   static volatile boolean quiet = Boolean.getBoolean("kldrift.quiet");
 
   private Progress() {}
@@ -15,7 +16,11 @@ public final class Progress {
   /** Prints one progress line unless -Dkldrift.quiet=true. */
   public static void say(String line) {
     if (!quiet) {
-      System.err.println("[kldrift " + LocalTime.now().format(CLOCK) + "] " + line);
+      System.err.println(
+          "[kldrift "
+              + LocalTime.now(java.time.ZoneId.systemDefault()).format(CLOCK)
+              + "] "
+              + line);
     }
   }
 

@@ -33,14 +33,18 @@ public final class Chromium {
 
   /** What one Chromium run printed. */
   public record Result(int exitCode, String stdout, String stderr) {
-    /** Chromium logs console messages as "LEVEL:CONSOLE"; the report has no script, so any is a defect. */
+    /**
+     * Chromium logs console messages as "LEVEL:CONSOLE"; the report has no script, so any is a
+     * defect.
+     */
     public void assertNoScriptErrors() {
       assertThat(stderr.lines()).noneMatch(l -> l.contains("Uncaught") || l.contains(":CONSOLE"));
     }
   }
 
   /** Runs Chromium headless with a fresh profile under {@code work}; fails on timeout or error. */
-  public static Result run(Path work, String name, String... args) throws IOException, InterruptedException {
+  public static Result run(Path work, String name, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd =
         new ArrayList<>(
             List.of(
@@ -60,13 +64,15 @@ public final class Chromium {
     Path out = work.resolve(name + ".stdout");
     Path err = work.resolve(name + ".stderr");
     // Output goes to files, not pipes: a full pipe buffer would block Chromium until the timeout.
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
       throw new AssertionError("chromium did not finish within " + TIMEOUT_SECONDS + " s: " + cmd);
     }
-    Result r = new Result(p.exitValue(), Files.readString(out, UTF_8), Files.readString(err, UTF_8));
+    Result r =
+        new Result(p.exitValue(), Files.readString(out, UTF_8), Files.readString(err, UTF_8));
     assertThat(r.exitCode()).as("chromium exit code; stderr:%n%s", r.stderr()).isZero();
     return r;
   }

@@ -43,12 +43,18 @@ class DriftConfigTest {
       # check.mean_kl_band.alert=4
       """;
 
-  /** The documented configuration file, rendered from the keys; conf/kldrift.properties must equal it. */
+  /**
+   * The documented configuration file, rendered from the keys; conf/kldrift.properties must equal
+   * it.
+   */
   static String render() {
     StringBuilder b = new StringBuilder();
-    b.append("# kldrift configuration: every key with its default. Pass a file like this one with\n");
-    b.append("# --config FILE; --conf key=value and the job's options (--teacher, --out, ...) override it.\n");
-    b.append("# Unknown keys are rejected. Generated from DriftConfig by DriftConfigTest (-Dkldrift.regenerate=true).\n");
+    b.append(
+        "# kldrift configuration: every key with its default. Pass a file like this one with\n");
+    b.append(
+        "# --config FILE; --conf key=value and the job's options (--teacher, --out, ...) override it.\n");
+    b.append(
+        "# Unknown keys are rejected. Generated from DriftConfig by DriftConfigTest (-Dkldrift.regenerate=true).\n");
     String section = "";
     for (ConfigKey<?> k : DriftConfig.keys()) {
       String s = k.key().substring(0, k.key().indexOf('.'));
@@ -68,7 +74,9 @@ class DriftConfigTest {
     if (Boolean.getBoolean("kldrift.regenerate")) {
       Files.writeString(CONF, render(), StandardCharsets.UTF_8);
     }
-    assertThat(Files.readString(CONF)).as("conf/kldrift.properties; regenerate with -Dkldrift.regenerate=true").isEqualTo(render());
+    assertThat(Files.readString(CONF))
+        .as("conf/kldrift.properties; regenerate with -Dkldrift.regenerate=true")
+        .isEqualTo(render());
     // and the file, read as configuration, gives exactly the defaults
     DriftConfig fromFile = DriftConfig.builder().file(CONF).build();
     assertThat(fromFile.asText()).isEqualTo(DriftConfig.builder().build().asText());
@@ -94,31 +102,41 @@ class DriftConfigTest {
   void aConfigurationFileCannotNameCodeToLoad(@TempDir Path dir) throws Exception {
     // Spark settings such as spark.plugins or spark.sql.extensions load classes; a kldrift
     // configuration file may not carry them (only the operator's own --conf on the command line).
-    for (String key : List.of("spark.plugins", "spark.sql.extensions", "spark.driver.extraJavaOptions")) {
+    for (String key :
+        List.of("spark.plugins", "spark.sql.extensions", "spark.driver.extraJavaOptions")) {
       Path f = dir.resolve(key + ".properties");
       Files.writeString(f, key + "=com.example.Evil\n", StandardCharsets.UTF_8);
-      assertThatThrownBy(() -> DriftConfig.builder().file(f)).isInstanceOf(DriftException.class)
+      assertThatThrownBy(() -> DriftConfig.builder().file(f))
+          .isInstanceOf(DriftException.class)
           .hasMessageContaining("unknown configuration key '" + key + "'");
     }
     // and a policy is one of its words, not a class name
-    assertThatThrownBy(() -> DriftConfig.builder().set("validate.not_finite", "com.example.Repair").build())
-        .hasMessageContaining("validate.not_finite").hasMessageContaining("fail, quarantine");
-    assertThatThrownBy(() -> DriftConfig.builder().set("validate.not_finite", "renormalize").build())
-        .as("renormalize is for not_normalized only").hasMessageContaining("is not allowed");
+    assertThatThrownBy(
+            () -> DriftConfig.builder().set("validate.not_finite", "com.example.Repair").build())
+        .hasMessageContaining("validate.not_finite")
+        .hasMessageContaining("fail, quarantine");
+    assertThatThrownBy(
+            () -> DriftConfig.builder().set("validate.not_finite", "renormalize").build())
+        .as("renormalize is for not_normalized only")
+        .hasMessageContaining("is not allowed");
   }
 
   @Test
   void badValuesNameTheKeyAndTheRule() {
     assertThatThrownBy(() -> DriftConfig.builder().set("input.temperature", "-1").build())
-        .hasMessageContaining("input.temperature = '-1' is not allowed").hasMessageContaining("a positive number");
+        .hasMessageContaining("input.temperature = '-1' is not allowed")
+        .hasMessageContaining("a positive number");
     assertThatThrownBy(() -> DriftConfig.builder().set("input.teacher.kind", "softmax").build())
-        .hasMessageContaining("input.teacher.kind").hasMessageContaining("probs, log_probs or logits");
+        .hasMessageContaining("input.teacher.kind")
+        .hasMessageContaining("probs, log_probs or logits");
   }
 
   @Test
   void laterSettingsWinAndClassNamesComeFromAFile() throws Exception {
     Path file = tmp.resolve("c.properties");
-    Files.writeString(file, "input.slice_columns=a,b\ninput.class_names_file=names.txt\ninput.student.kind=logits\n");
+    Files.writeString(
+        file,
+        "input.slice_columns=a,b\ninput.class_names_file=names.txt\ninput.student.kind=logits\n");
     Files.writeString(tmp.resolve("names.txt"), "cat\ndog\n\n");
     DriftConfig c = DriftConfig.builder().file(file).set("input.slice_columns", "locale").build();
     assertThat(c.get(DriftConfig.SLICE_COLUMNS)).containsExactly("locale");

@@ -33,7 +33,12 @@ public final class Fixtures {
   public static String parquet(Path dir, String name, StructType schema, List<Row> rows) {
     String path = dir.resolve(name).toString();
     List<Row> copy = new ArrayList<>(rows);
-    TestSpark.get().createDataFrame(copy, schema).coalesce(1).write().mode("overwrite").parquet(path);
+    TestSpark.get()
+        .createDataFrame(copy, schema)
+        .coalesce(1)
+        .write()
+        .mode("overwrite")
+        .parquet(path);
     return path;
   }
 
@@ -51,7 +56,9 @@ public final class Fixtures {
   public static List<String> readmeBlocks(String language) throws IOException {
     String readme = Files.readString(Path.of("README.md"));
     java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("```" + language + "\\n(.*?)```", java.util.regex.Pattern.DOTALL).matcher(readme);
+        java.util.regex.Pattern.compile(
+                "```" + language + "\\n(.*?)```", java.util.regex.Pattern.DOTALL)
+            .matcher(readme);
     List<String> out = new ArrayList<>();
     while (m.find()) {
       out.add(m.group(1));
@@ -61,15 +68,18 @@ public final class Fixtures {
 
   /**
    * Every file under {@code root} with its SHA-256 (hex), by relative path; the staging area
-   * ({@code _staging/}) only when {@code withStaging}. Two equal snapshots mean byte-identical trees.
+   * ({@code _staging/}) only when {@code withStaging}. Two equal snapshots mean byte-identical
+   * trees.
    */
-  public static java.util.Map<String, String> snapshot(Path root, boolean withStaging) throws Exception {
+  public static java.util.Map<String, String> snapshot(Path root, boolean withStaging)
+      throws Exception {
     java.util.Map<String, String> files = new java.util.TreeMap<>();
     try (java.util.stream.Stream<Path> all = Files.walk(root)) {
       for (Path p : all.filter(Files::isRegularFile).toList()) {
         String rel = root.relativize(p).toString();
         if (withStaging || !rel.startsWith("_staging")) {
-          byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
+          byte[] digest =
+              java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
           files.put(rel, java.util.HexFormat.of().formatHex(digest));
         }
       }

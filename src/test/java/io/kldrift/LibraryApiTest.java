@@ -22,20 +22,25 @@ class LibraryApiTest {
 
   @Test
   void perExampleOnOneDatasetWithBothColumns() {
-    Dataset<Row> df = spark.sql(
-        "SELECT 1L AS id, array(0.5D, 0.5D) AS t, array(0.9D, 0.1D) AS s UNION ALL"
-            + " SELECT 2L, array(0.9D, 0.1D), array(0.9D, 0.1D)");
+    Dataset<Row> df =
+        spark.sql(
+            "SELECT 1L AS id, array(0.5D, 0.5D) AS t, array(0.9D, 0.1D) AS s UNION ALL"
+                + " SELECT 2L, array(0.9D, 0.1D), array(0.9D, 0.1D)");
     Dataset<Row> m = KlDrift.perExample(df, "t", "s", DriftConfig.builder().build()).orderBy("id");
-    assertThat(m.columns()).startsWith("id", "t", "s", "kl", "reverse_kl", "js").contains("agree", "t2_kl");
+    assertThat(m.columns())
+        .startsWith("id", "t", "s", "kl", "reverse_kl", "js")
+        .contains("agree", "t2_kl");
     List<Row> rows = m.collectAsList();
-    assertThat(rows.get(0).getDouble(rows.get(0).fieldIndex("kl"))).isCloseTo(0.5108256238, within(1e-10));
+    assertThat(rows.get(0).getDouble(rows.get(0).fieldIndex("kl")))
+        .isCloseTo(0.5108256238, within(1e-10));
     assertThat(rows.get(1).getDouble(rows.get(1).fieldIndex("kl"))).isEqualTo(0.0);
   }
 
   @Test
   void perExampleOfTwoDatasetsKeepsKeysSlicesAndLabel() throws Exception {
     String data = tmp.resolve("d").toString();
-    SampleGenerator.generate(spark, new SampleGenerator.Spec(500, 4, 3, false, List.of(1), 1.0, 0.02, 1), data);
+    SampleGenerator.generate(
+        spark, new SampleGenerator.Spec(500, 4, 3, false, List.of(1), 1.0, 0.02, 1), data);
     DriftConfig config = DriftConfig.builder().file(Path.of(data, "kldrift.properties")).build();
     Dataset<Row> t = spark.read().parquet(data + "/teacher");
     Dataset<Row> s = spark.read().parquet(data + "/student");
@@ -48,24 +53,45 @@ class LibraryApiTest {
   @Test
   void temperatureSweepMatchesSoftmaxComputedWithBuiltIns() throws Exception {
     String data = tmp.resolve("logits").toString();
-    SampleGenerator.generate(spark, new SampleGenerator.Spec(400, 5, 9, true, List.of(2), 1.0, 0.0, 1), data);
+    SampleGenerator.generate(
+        spark, new SampleGenerator.Spec(400, 5, 9, true, List.of(2), 1.0, 0.0, 1), data);
     DriftConfig config = DriftConfig.builder().file(Path.of(data, "kldrift.properties")).build();
     Dataset<Row> t = spark.read().parquet(data + "/teacher");
     Dataset<Row> s = spark.read().parquet(data + "/student");
-    List<Row> sweep = KlDrift.temperatureSweep(t, s, config, 1.0, 2.0, 4.0).orderBy("temperature").collectAsList();
+    List<Row> sweep =
+        KlDrift.temperatureSweep(t, s, config, 1.0, 2.0, 4.0)
+            .orderBy("temperature")
+            .collectAsList();
     assertThat(sweep).hasSize(3);
     t.createOrReplaceTempView("lt");
     s.createOrReplaceTempView("ls");
     for (Row r : sweep) {
       double temp = r.getDouble(r.fieldIndex("temperature"));
       // independent: softmax of logits / T with Spark's exp/ln, then sum p ln(p/q), averaged
-      String softmax = "transform(%1$s, x -> exp(x / %2$s - ln(aggregate(%1$s, 0D, (a, y) -> a + exp(y / %2$s)))))";
-      double expected = spark.sql(String.format(java.util.Locale.ROOT,
-          "SELECT avg(aggregate(zip_with(p, q, (a, b) -> a * ln(a / b)), 0D, (x, y) -> x + y)) FROM"
-              + " (SELECT " + softmax + " AS p, " + softmax.replace("%1$s", "%3$s") + " AS q"
-              + " FROM lt JOIN ls USING (example_id))", "lt.logits", temp, "ls.logits")).first().getDouble(0);
-      assertThat(r.getDouble(r.fieldIndex("mean_kl"))).as("T = %s", temp).isCloseTo(expected, within(1e-9 * expected));
-      assertThat(r.getDouble(r.fieldIndex("mean_t2_kl"))).isCloseTo(temp * temp * expected, within(1e-8 * expected * temp * temp));
+      String softmax =
+          "transform(%1$s, x -> exp(x / %2$s - ln(aggregate(%1$s, 0D, (a, y) -> a + exp(y / %2$s)))))";
+      double expected =
+          spark
+              .sql(
+                  String.format(
+                      java.util.Locale.ROOT,
+                      "SELECT avg(aggregate(zip_with(p, q, (a, b) -> a * ln(a / b)), 0D, (x, y) -> x + y)) FROM"
+                          + " (SELECT "
+                          + softmax
+                          + " AS p, "
+                          + softmax.replace("%1$s", "%3$s")
+                          + " AS q"
+                          + " FROM lt JOIN ls USING (example_id))",
+                      "lt.logits",
+                      temp,
+                      "ls.logits"))
+              .first()
+              .getDouble(0);
+      assertThat(r.getDouble(r.fieldIndex("mean_kl")))
+          .as("T = %s", temp)
+          .isCloseTo(expected, within(1e-9 * expected));
+      assertThat(r.getDouble(r.fieldIndex("mean_t2_kl")))
+          .isCloseTo(temp * temp * expected, within(1e-8 * expected * temp * temp));
       assertThat(r.getLong(r.fieldIndex("n"))).isEqualTo(400);
     }
     // softer targets (higher T) bring the distributions closer: mean KL falls with T here
@@ -76,12 +102,14 @@ class LibraryApiTest {
   void temperatureSweepNeedsLogits() {
     Dataset<Row> t = spark.sql("SELECT 1L AS example_id, array(0.5F, 0.5F) AS probs");
     assertThatThrownBy(() -> KlDrift.temperatureSweep(t, t, DriftConfig.builder().build(), 2.0))
-        .isInstanceOf(DriftException.class).hasMessageContaining("needs logits");
+        .isInstanceOf(DriftException.class)
+        .hasMessageContaining("needs logits");
   }
 
   @Test
   void historyIsEmptyWithoutRuns() {
     assertThat(KlDrift.history(spark, tmp.resolve("none").toString()).count()).isZero();
-    assertThat(KlDrift.history(spark, tmp.resolve("none").toString()).columns()).contains("run_date", "metric", "value");
+    assertThat(KlDrift.history(spark, tmp.resolve("none").toString()).columns())
+        .contains("run_date", "metric", "value");
   }
 }

@@ -35,9 +35,11 @@ class ReadmeSqlTest {
         assertThat(rows).as(sql).isNotEmpty();
         statements++;
         int next = block.indexOf(statement) + statement.length();
-        Matcher expected = Pattern.compile("\\A;\\s*--\\s*([-0-9.eE]+)").matcher(block.substring(next));
+        Matcher expected =
+            Pattern.compile("\\A;\\s*--\\s*([-0-9.eE]+)").matcher(block.substring(next));
         if (expected.find()) {
-          assertThat(((Number) rows.get(0).get(0)).doubleValue()).as(sql)
+          assertThat(((Number) rows.get(0).get(0)).doubleValue())
+              .as(sql)
               .isCloseTo(Double.parseDouble(expected.group(1)), within(1e-9));
         }
       }

@@ -59,9 +59,9 @@ public final class PredictionInputs {
 
   /**
    * What the row rules found in one table and what their policies did: rows per rule (each row
-   * counted once, under the first rule it breaks), an example key per rule, the rows set aside
-   * and the rows renormalized. {@code quarantine} holds the set-aside rows, every column of the
-   * input plus {@code ruleColumn}, or is null when nothing was set aside.
+   * counted once, under the first rule it breaks), an example key per rule, the rows set aside and
+   * the rows renormalized. {@code quarantine} holds the set-aside rows, every column of the input
+   * plus {@code ruleColumn}, or is null when nothing was set aside.
    */
   public record SideValidation(
       String side,
@@ -114,12 +114,19 @@ public final class PredictionInputs {
     StructType ss = student.schema();
 
     for (String k : keys) {
-      DataType tk = require(ts, "teacher", k, "key column", DriftConfig.KEY_COLUMNS.key()).dataType();
-      DataType sk = require(ss, "student", k, "key column", DriftConfig.KEY_COLUMNS.key()).dataType();
+      DataType tk =
+          require(ts, "teacher", k, "key column", DriftConfig.KEY_COLUMNS.key()).dataType();
+      DataType sk =
+          require(ss, "student", k, "key column", DriftConfig.KEY_COLUMNS.key()).dataType();
       if (!tk.equals(sk)) {
         throw DriftException.invalidInput(
-            "key column '" + k + "' has type " + tk.simpleString() + " in the teacher table but "
-                + sk.simpleString() + " in the student table",
+            "key column '"
+                + k
+                + "' has type "
+                + tk.simpleString()
+                + " in the teacher table but "
+                + sk.simpleString()
+                + " in the student table",
             "cast one side so both keys have the same type");
       }
       if (!orderable(tk)) {
@@ -135,10 +142,15 @@ public final class PredictionInputs {
     boolean hasLabel = !label.isEmpty() && ts.getFieldIndex(label).isDefined();
     if (hasLabel) {
       DataType lt = ts.apply(label).dataType();
-      if (!(lt == DataTypes.IntegerType || lt == DataTypes.LongType || lt == DataTypes.ShortType
+      if (!(lt == DataTypes.IntegerType
+          || lt == DataTypes.LongType
+          || lt == DataTypes.ShortType
           || lt == DataTypes.ByteType)) {
         throw DriftException.invalidInput(
-            "teacher table, label column '" + label + "' has type " + lt.simpleString()
+            "teacher table, label column '"
+                + label
+                + "' has type "
+                + lt.simpleString()
                 + ", expected an integer class index",
             "store the label as the 0-based class index, or set input.label_column= (empty) to ignore it");
       }
@@ -162,24 +174,54 @@ public final class PredictionInputs {
     Dataset<Row> s = student.select(sSel.toArray(Column[]::new));
 
     List<String> names = config.get(DriftConfig.CLASS_NAMES);
-    Rows tRows = new Rows(teacher, t, TEACHER, "teacher", tCol, config.get(DriftConfig.TEACHER_KIND), keys, config);
-    Expected tExpected = names.isEmpty()
-        ? null
-        : new Expected(names.size(), "input.class_names lists " + names.size() + " classes");
+    Rows tRows =
+        new Rows(
+            teacher,
+            t,
+            TEACHER,
+            "teacher",
+            tCol,
+            config.get(DriftConfig.TEACHER_KIND),
+            keys,
+            config);
+    Expected tExpected =
+        names.isEmpty()
+            ? null
+            : new Expected(names.size(), "input.class_names lists " + names.size() + " classes");
     Outcome tOut = tRows.check(tExpected);
-    Expected sExpected = tOut.length() >= 0
-        ? new Expected(tOut.length(), "the teacher vectors have " + tOut.length() + " classes")
-        : tExpected;
-    Rows sRows = new Rows(student, s, STUDENT, "student", sCol, config.get(DriftConfig.STUDENT_KIND), keys, config);
+    Expected sExpected =
+        tOut.length() >= 0
+            ? new Expected(tOut.length(), "the teacher vectors have " + tOut.length() + " classes")
+            : tExpected;
+    Rows sRows =
+        new Rows(
+            student,
+            s,
+            STUDENT,
+            "student",
+            sCol,
+            config.get(DriftConfig.STUDENT_KIND),
+            keys,
+            config);
     Outcome sOut = sRows.check(sExpected);
     // An empty table is a valid input (its report says INSUFFICIENT_DATA); the class count then
     // comes from the other table, or from the configured names when both are empty.
-    int numClasses = tOut.length() >= 0 ? tOut.length() : sOut.length() >= 0 ? sOut.length() : names.size();
-    return new Checked(tOut.data(), sOut.data(), tOut.validation().rows(), sOut.validation().rows(), numClasses,
-        hasLabel, slices, tOut.validation(), sOut.validation());
+    int numClasses =
+        tOut.length() >= 0 ? tOut.length() : sOut.length() >= 0 ? sOut.length() : names.size();
+    return new Checked(
+        tOut.data(),
+        sOut.data(),
+        tOut.validation().rows(),
+        sOut.validation().rows(),
+        numClasses,
+        hasLabel,
+        slices,
+        tOut.validation(),
+        sOut.validation());
   }
 
-  private static Dataset<Row> load(SparkSession spark, DriftConfig config, String side, String path) {
+  private static Dataset<Row> load(
+      SparkSession spark, DriftConfig config, String side, String path) {
     if (path.isEmpty()) {
       throw DriftException.invalidConfig(
           "no " + side + " input given", "pass --" + side + " PATH or set input." + side + ".path");
@@ -198,11 +240,18 @@ public final class PredictionInputs {
     }
   }
 
-  private static StructField require(StructType schema, String side, String column, String role, String key) {
+  private static StructField require(
+      StructType schema, String side, String column, String role, String key) {
     if (schema.getFieldIndex(column).isEmpty()) {
       throw DriftException.invalidInput(
-          side + " table has no " + role + " '" + column + "' (columns: "
-              + String.join(", ", schema.fieldNames()) + ")",
+          side
+              + " table has no "
+              + role
+              + " '"
+              + column
+              + "' (columns: "
+              + String.join(", ", schema.fieldNames())
+              + ")",
           "set " + key + " to the right column, or add the column to the " + side + " table");
     }
     return schema.apply(column);
@@ -213,10 +262,15 @@ public final class PredictionInputs {
     boolean ok =
         t.equals(SQLDataTypes.VectorType())
             || (t instanceof ArrayType a
-                && (a.elementType() == DataTypes.FloatType || a.elementType() == DataTypes.DoubleType));
+                && (a.elementType() == DataTypes.FloatType
+                    || a.elementType() == DataTypes.DoubleType));
     if (!ok) {
       throw DriftException.invalidInput(
-          side + " table, column '" + column + "' has type " + t.simpleString()
+          side
+              + " table, column '"
+              + column
+              + "' has type "
+              + t.simpleString()
               + ", expected array<float>, array<double> or an ML Vector",
           "write the distribution as one of those types, or set " + key + " to the right column");
     }
@@ -243,7 +297,8 @@ public final class PredictionInputs {
   private record Outcome(Dataset<Row> data, int length, SideValidation validation) {}
 
   /** One group of the validation scan: keys with one rule code and vector length. */
-  private record Group(boolean duplicate, int rule, int length, long keys, long rows, String example) {}
+  private record Group(
+      boolean duplicate, int rule, int length, long keys, long rows, String example) {}
 
   /** The row rules of one table: one validation scan, then the policies. */
   private static final class Rows {
@@ -258,8 +313,15 @@ public final class PredictionInputs {
     private final double tol;
     private final double bound;
 
-    Rows(Dataset<Row> original, Dataset<Row> df, String column, String side, String userColumn, Kind kind,
-        List<String> keys, DriftConfig config) {
+    Rows(
+        Dataset<Row> original,
+        Dataset<Row> df,
+        String column,
+        String side,
+        String userColumn,
+        Kind kind,
+        List<String> keys,
+        DriftConfig config) {
       this.original = original;
       this.df = df;
       this.column = column;
@@ -296,14 +358,32 @@ public final class PredictionInputs {
       Column dup = col("copies").gt(1);
       Dataset<Row> groups =
           perKey
-              .groupBy(dup.as("dup"), when(not(dup), col("rule")).as("rule"), when(not(dup), col("len")).as("len"))
-              .agg(count(lit(1)).as("keys"), sum("copies").as("rows"), first(struct(keyCols)).as("example"))
-              .select(col("dup"), col("rule"), col("len"), col("keys"), col("rows"), to_json(col("example")));
+              .groupBy(
+                  dup.as("dup"),
+                  when(not(dup), col("rule")).as("rule"),
+                  when(not(dup), col("len")).as("len"))
+              .agg(
+                  count(lit(1)).as("keys"),
+                  sum("copies").as("rows"),
+                  first(struct(keyCols)).as("example"))
+              .select(
+                  col("dup"),
+                  col("rule"),
+                  col("len"),
+                  col("keys"),
+                  col("rows"),
+                  to_json(col("example")));
       df.sparkSession().sparkContext().setJobDescription("kldrift: validate " + side + " rows");
       List<Group> out = new ArrayList<>();
       for (Row r : groups.collectAsList()) {
-        out.add(new Group(r.getBoolean(0), r.isNullAt(1) ? 0 : r.getInt(1), r.isNullAt(2) ? -1 : r.getInt(2),
-            r.getLong(3), r.getLong(4), r.getString(5)));
+        out.add(
+            new Group(
+                r.getBoolean(0),
+                r.isNullAt(1) ? 0 : r.getInt(1),
+                r.isNullAt(2) ? -1 : r.getInt(2),
+                r.getLong(3),
+                r.getLong(4),
+                r.getString(5)));
       }
       return out;
     }
@@ -343,7 +423,8 @@ public final class PredictionInputs {
         }
       }
       if (rows == 0) {
-        SideValidation v = new SideValidation(side, 0, broken, examples, 0, 0, 0, null, RULE_COLUMN);
+        SideValidation v =
+            new SideValidation(side, 0, broken, examples, 0, 0, 0, null, RULE_COLUMN);
         return new Outcome(df, given == null ? -1 : given.length(), v);
       }
       for (RowRule rule : RowRule.values()) {
@@ -354,16 +435,28 @@ public final class PredictionInputs {
       }
       if (broken.getOrDefault(RowRule.WRONG_LENGTH, 0L) > 0 && expected.length() < 0) {
         throw DriftException.invalidInput(
-            side + " table, column '" + userColumn + "': the class count cannot be told from the data ("
-                + "vector lengths " + byLength + " occur equally often), so rule wrong_length cannot pick the rows to set aside",
+            side
+                + " table, column '"
+                + userColumn
+                + "': the class count cannot be told from the data ("
+                + "vector lengths "
+                + byLength
+                + " occur equally often), so rule wrong_length cannot pick the rows to set aside",
             "list the classes in input.class_names or input.class_names_file");
       }
       boolean renormalize = RowRule.NOT_NORMALIZED.policy(config) == RowRule.Policy.RENORMALIZE;
       if (renormalize && beyondBound > 0) {
         throw DriftException.invalidInput(
-            side + " table, column '" + userColumn + "' (kind " + kind.label() + "): " + beyondBound
+            side
+                + " table, column '"
+                + userColumn
+                + "' (kind "
+                + kind.label()
+                + "): "
+                + beyondBound
                 + " rows have probabilities whose sum is off 1 by more than validate.renormalize_bound ("
-                + config.get(DriftConfig.RENORMALIZE_BOUND) + "), too far to renormalize (rule not_normalized), e.g. key "
+                + config.get(DriftConfig.RENORMALIZE_BOUND)
+                + "), too far to renormalize (rule not_normalized), e.g. key "
                 + beyondExample,
             "fix these rows upstream, set validate.not_normalized=quarantine to set them aside, or raise validate.renormalize_bound");
       }
@@ -379,11 +472,19 @@ public final class PredictionInputs {
       double maxShare = config.get(DriftConfig.MAX_QUARANTINED_SHARE);
       if (quarantined > maxShare * rows) {
         throw DriftException.invalidInput(
-            String.format(java.util.Locale.ROOT,
+            String.format(
+                java.util.Locale.ROOT,
                 "%s table: %,d of %,d rows (%.2f%%) break rules whose policy is quarantine (%s), more than"
-                    + " validate.max_quarantined_share (%s) allows", side, quarantined, rows, 100.0 * quarantined / rows,
-                String.join(", ", parts), maxShare),
-            "repair the " + side + " table, or raise validate.max_quarantined_share if this share is expected");
+                    + " validate.max_quarantined_share (%s) allows",
+                side,
+                quarantined,
+                rows,
+                100.0 * quarantined / rows,
+                String.join(", ", parts),
+                maxShare),
+            "repair the "
+                + side
+                + " table, or raise validate.max_quarantined_share if this share is expected");
       }
       Dataset<Row> data = df;
       Dataset<Row> quarantine = null;
@@ -391,13 +492,20 @@ public final class PredictionInputs {
       if (quarantined > 0 || renormalized > 0) {
         Column v = col(column);
         Column rule = ruleColumn(v, expected.length());
-        data = data.where(renormalized > 0 ? rule.isNull().or(rule.equalTo(RowRule.NOT_NORMALIZED.label())) : rule.isNull());
+        data =
+            data.where(
+                renormalized > 0
+                    ? rule.isNull().or(rule.equalTo(RowRule.NOT_NORMALIZED.label()))
+                    : rule.isNull());
         if (duplicates) {
           data = data.join(duplicateKeys(df), seq(keys), "left_anti");
         }
         if (renormalized > 0) {
-          data = data.withColumn(column, when(code(v).equalTo(Divergences.NOT_NORMALIZED), renormalized(v))
-              .otherwise(v.cast("array<double>")));
+          data =
+              data.withColumn(
+                  column,
+                  when(code(v).equalTo(Divergences.NOT_NORMALIZED), renormalized(v))
+                      .otherwise(v.cast("array<double>")));
         }
       }
       String ruleColumn = RULE_COLUMN;
@@ -412,20 +520,39 @@ public final class PredictionInputs {
         }
         quarantine = original.withColumn(ruleColumn, rule);
         if (duplicates) {
-          quarantine = quarantine
-              .join(duplicateKeys(original).withColumn("__kd_dup", lit(true)), seq(keys), "left")
-              .withColumn(ruleColumn,
-                  when(col("__kd_dup").isNotNull(), lit(RowRule.DUPLICATE_KEY.label())).otherwise(col(ruleColumn)))
-              .drop("__kd_dup");
+          quarantine =
+              quarantine
+                  .join(
+                      duplicateKeys(original).withColumn("__kd_dup", lit(true)), seq(keys), "left")
+                  .withColumn(
+                      ruleColumn,
+                      when(col("__kd_dup").isNotNull(), lit(RowRule.DUPLICATE_KEY.label()))
+                          .otherwise(col(ruleColumn)))
+                  .drop("__kd_dup");
         }
         quarantine = quarantine.where(col(ruleColumn).isNotNull());
       }
       if (quarantined > 0 || renormalized > 0) {
-        io.kldrift.Progress.say(String.format(java.util.Locale.ROOT, "%s table: %,d rows quarantined%s, %,d renormalized",
-            side, quarantined, parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")", renormalized));
+        io.kldrift.Progress.say(
+            String.format(
+                java.util.Locale.ROOT,
+                "%s table: %,d rows quarantined%s, %,d renormalized",
+                side,
+                quarantined,
+                parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")",
+                renormalized));
       }
-      SideValidation v = new SideValidation(
-          side, rows, broken, examples, dupKeys, quarantined, renormalized, quarantine, ruleColumn);
+      SideValidation v =
+          new SideValidation(
+              side,
+              rows,
+              broken,
+              examples,
+              dupKeys,
+              quarantined,
+              renormalized,
+              quarantine,
+              ruleColumn);
       return new Outcome(data, expected.length(), v);
     }
 
@@ -466,7 +593,10 @@ public final class PredictionInputs {
           .when(code.geq(Divergences.NOT_NORMALIZED), lit(RowRule.NOT_NORMALIZED.label()));
     }
 
-    /** The vector divided by its sum (probabilities) or shifted by log of its sum (log-probabilities). */
+    /**
+     * The vector divided by its sum (probabilities) or shifted by log of its sum
+     * (log-probabilities).
+     */
     private Column renormalized(Column v) {
       return call_function("kldrift_renormalize", v, lit(kind.label()));
     }
@@ -494,31 +624,68 @@ public final class PredictionInputs {
       }
       int min = byLength.keySet().iterator().next();
       int max = ((java.util.TreeMap<Integer, Long>) byLength).lastKey();
-      String source = side + " vectors have lengths from " + min + " to " + max
-          + (tie ? ", none more common than the others" : "; the most common is " + best + " (" + bestRows + " rows)");
+      String source =
+          side
+              + " vectors have lengths from "
+              + min
+              + " to "
+              + max
+              + (tie
+                  ? ", none more common than the others"
+                  : "; the most common is " + best + " (" + bestRows + " rows)");
       return new Expected(tie ? -1 : best, source);
     }
 
     private DriftException failure(
         RowRule rule, long n, String example, long dupKeys, Expected expected, int length) {
-      String fix = rule.fix() + " (or set " + rule.policyKey().key() + "=quarantine to set such rows aside)";
+      String fix =
+          rule.fix() + " (or set " + rule.policyKey().key() + "=quarantine to set such rows aside)";
       switch (rule) {
         case DUPLICATE_KEY:
           return DriftException.invalidInput(
-              side + " table: " + dupKeys + " keys occur more than once (rule duplicate_key; " + n + " rows), e.g. key "
+              side
+                  + " table: "
+                  + dupKeys
+                  + " keys occur more than once (rule duplicate_key; "
+                  + n
+                  + " rows), e.g. key "
                   + example,
-              "deduplicate the " + side + " table on " + String.join(", ", keys)
+              "deduplicate the "
+                  + side
+                  + " table on "
+                  + String.join(", ", keys)
                   + " (a re-run that appended the same partition twice is the usual cause), or set "
-                  + rule.policyKey().key() + "=quarantine to set every copy aside");
+                  + rule.policyKey().key()
+                  + "=quarantine to set every copy aside");
         case WRONG_LENGTH:
           return DriftException.invalidInput(
-              side + " table, column '" + userColumn + "': " + n + " rows have vectors of the wrong length (rule wrong_length; "
-                  + expected.source() + "), e.g. key " + example + " has length " + length,
+              side
+                  + " table, column '"
+                  + userColumn
+                  + "': "
+                  + n
+                  + " rows have vectors of the wrong length (rule wrong_length; "
+                  + expected.source()
+                  + "), e.g. key "
+                  + example
+                  + " has length "
+                  + length,
               fix);
         default:
           return DriftException.invalidInput(
-              side + " table, column '" + userColumn + "' (kind " + kind.label() + "): " + n + " rows " + rule.text()
-                  + " (rule " + rule.label() + "), e.g. key " + example,
+              side
+                  + " table, column '"
+                  + userColumn
+                  + "' (kind "
+                  + kind.label()
+                  + "): "
+                  + n
+                  + " rows "
+                  + rule.text()
+                  + " (rule "
+                  + rule.label()
+                  + "), e.g. key "
+                  + example,
               fix);
       }
     }

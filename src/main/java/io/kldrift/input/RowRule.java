@@ -10,32 +10,47 @@ import io.kldrift.DriftConfig;
  */
 public enum RowRule {
   DUPLICATE_KEY(
-      "duplicate_key", DriftConfig.POLICY_DUPLICATE_KEY, "have a key that occurs more than once",
+      "duplicate_key",
+      DriftConfig.POLICY_DUPLICATE_KEY,
+      "have a key that occurs more than once",
       "deduplicate the table on its key (a re-run that appended the same partition twice is the usual cause)"),
   NULL_VECTOR(
-      "null_vector", DriftConfig.POLICY_NULL_VECTOR, "have a null distribution vector",
+      "null_vector",
+      DriftConfig.POLICY_NULL_VECTOR,
+      "have a null distribution vector",
       "drop or repair these rows upstream"),
   EMPTY_VECTOR(
-      "empty_vector", DriftConfig.POLICY_EMPTY_VECTOR, "have an empty distribution vector",
+      "empty_vector",
+      DriftConfig.POLICY_EMPTY_VECTOR,
+      "have an empty distribution vector",
       "drop or repair these rows upstream"),
   WRONG_LENGTH(
-      "wrong_length", DriftConfig.POLICY_WRONG_LENGTH, "have vectors of the wrong length",
+      "wrong_length",
+      DriftConfig.POLICY_WRONG_LENGTH,
+      "have vectors of the wrong length",
       "every teacher and student vector must list the same classes in the same order"),
   NOT_FINITE(
-      "not_finite", DriftConfig.POLICY_NOT_FINITE, "contain NaN or infinite values",
+      "not_finite",
+      DriftConfig.POLICY_NOT_FINITE,
+      "contain NaN or infinite values",
       "fix the model export; NaN usually means a numerical overflow in the model"),
   NEGATIVE_PROBABILITY(
-      "negative_probability", DriftConfig.POLICY_NEGATIVE, "contain a negative probability",
+      "negative_probability",
+      DriftConfig.POLICY_NEGATIVE,
+      "contain a negative probability",
       "check that the column holds probabilities and not logits (input.*.kind=logits)"),
   NOT_NORMALIZED(
-      "not_normalized", DriftConfig.POLICY_NOT_NORMALIZED,
+      "not_normalized",
+      DriftConfig.POLICY_NOT_NORMALIZED,
       "have probabilities that do not sum to 1 within validate.sum_tolerance",
       "normalize the vectors, raise validate.sum_tolerance, set validate.not_normalized=renormalize, or set"
           + " input.*.kind if they are logits or log-probabilities");
 
   /** What a rule's policy does with the rows that break it. */
   public enum Policy {
-    FAIL, QUARANTINE, RENORMALIZE;
+    FAIL,
+    QUARANTINE,
+    RENORMALIZE;
 
     /** The policy's name in the configuration. */
     public String label() {

@@ -50,28 +50,52 @@ import picocli.CommandLine.Option;
     })
 public final class DriftJob implements Callable<Integer> {
 
-  @Option(names = "--teacher", paramLabel = "PATH", description = "Teacher predictions (Parquet path or glob; sets input.teacher.path).")
+  @Option(
+      names = "--teacher",
+      paramLabel = "PATH",
+      description = "Teacher predictions (Parquet path or glob; sets input.teacher.path).")
   String teacher;
 
-  @Option(names = "--student", paramLabel = "PATH", description = "Student predictions (Parquet path or glob; sets input.student.path).")
+  @Option(
+      names = "--student",
+      paramLabel = "PATH",
+      description = "Student predictions (Parquet path or glob; sets input.student.path).")
   String student;
 
-  @Option(names = "--out", paramLabel = "PATH", description = "Report root (sets output.path); the run goes to <out>/run_date=YYYY-MM-DD/.")
+  @Option(
+      names = "--out",
+      paramLabel = "PATH",
+      description = "Report root (sets output.path); the run goes to <out>/run_date=YYYY-MM-DD/.")
   String out;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (Java properties); see conf/kldrift.properties.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Configuration file (Java properties); see conf/kldrift.properties.")
   Path config;
 
-  @Option(names = "--run-date", paramLabel = "YYYY-MM-DD", description = "Names the run (default: today).")
+  @Option(
+      names = "--run-date",
+      paramLabel = "YYYY-MM-DD",
+      description = "Names the run (default: today).")
   String runDate;
 
-  @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: local[*] unless spark-submit set one).")
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      description = "Spark master (default: local[*] unless spark-submit set one).")
   String master;
 
-  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A configuration key (or a spark.* setting); repeatable; overrides --config.")
+  @Option(
+      names = "--conf",
+      paramLabel = "KEY=VALUE",
+      description = "A configuration key (or a spark.* setting); repeatable; overrides --config.")
   Map<String, String> conf = new LinkedHashMap<>();
 
-  @Option(names = "--fail-on", paramLabel = "LEVEL", description = "Lowest status that gives a non-zero exit code: alert (default) or warn.")
+  @Option(
+      names = "--fail-on",
+      paramLabel = "LEVEL",
+      description = "Lowest status that gives a non-zero exit code: alert (default) or warn.")
   String failOn = "alert";
 
   @Option(names = "--quiet", description = "No progress lines on standard error.")
@@ -93,7 +117,11 @@ public final class DriftJob implements Callable<Integer> {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof DriftException d) {
         System.err.println("kldrift: error: " + d.getMessage());
-        System.out.println("status: " + (d.kind() == DriftException.Kind.INVALID_INPUT ? "INVALID_INPUT" : "INVALID_CONFIG"));
+        System.out.println(
+            "status: "
+                + (d.kind() == DriftException.Kind.INVALID_INPUT
+                    ? "INVALID_INPUT"
+                    : "INVALID_CONFIG"));
         return d.kind().exitCode();
       }
     }
@@ -109,7 +137,8 @@ public final class DriftJob implements Callable<Integer> {
       System.setProperty("kldrift.quiet", "true");
     }
     if (!failOn.equals("alert") && !failOn.equals("warn")) {
-      throw DriftException.invalidConfig("--fail-on " + failOn + " is not a level", "use --fail-on alert or --fail-on warn");
+      throw DriftException.invalidConfig(
+          "--fail-on " + failOn + " is not a level", "use --fail-on alert or --fail-on warn");
     }
     LocalDate date = parseDate(runDate);
     DriftConfig.Builder b = DriftConfig.builder();
@@ -117,13 +146,14 @@ public final class DriftJob implements Callable<Integer> {
       b.file(config);
     }
     Map<String, String> sparkConf = new LinkedHashMap<>();
-    conf.forEach((k, v) -> {
-      if (k.startsWith("spark.")) {
-        sparkConf.put(k, v);
-      } else {
-        b.set(k, v);
-      }
-    });
+    conf.forEach(
+        (k, v) -> {
+          if (k.startsWith("spark.")) {
+            sparkConf.put(k, v);
+          } else {
+            b.set(k, v);
+          }
+        });
     if (teacher != null) {
       b.set(DriftConfig.TEACHER_PATH, teacher);
     }
@@ -136,7 +166,8 @@ public final class DriftJob implements Callable<Integer> {
     DriftConfig cfg = b.build();
     String root = cfg.get(DriftConfig.OUTPUT_PATH);
     if (root.isEmpty()) {
-      throw DriftException.invalidConfig("no output folder given", "pass --out PATH or set output.path");
+      throw DriftException.invalidConfig(
+          "no output folder given", "pass --out PATH or set output.path");
     }
 
     SparkSession.Builder sb = SparkSession.builder().appName("kldrift drift-report " + date);
@@ -175,12 +206,13 @@ public final class DriftJob implements Callable<Integer> {
 
   static LocalDate parseDate(String s) {
     if (s == null) {
-      return LocalDate.now();
+      return LocalDate.now(java.time.ZoneId.systemDefault());
     }
     try {
       return LocalDate.parse(s);
     } catch (DateTimeParseException e) {
-      throw DriftException.invalidConfig("--run-date '" + s + "' is not a date", "use the form YYYY-MM-DD, e.g. 2026-11-28");
+      throw DriftException.invalidConfig(
+          "--run-date '" + s + "' is not a date", "use the form YYYY-MM-DD, e.g. 2026-11-28");
     }
   }
 
@@ -193,14 +225,34 @@ public final class DriftJob implements Callable<Integer> {
     Map<String, Object> viol = (Map<String, Object>) in.get("support_violations");
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "kldrift %s  run_date=%s%n", KlDrift.VERSION, date));
-    s.append(String.format(Locale.ROOT, "rows        teacher %,d  student %,d  matched %,d  teacher-only %,d  student-only %,d%n",
-        in.get("teacher_rows"), in.get("student_rows"), in.get("matched"), in.get("teacher_only"), in.get("student_only")));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "rows        teacher %,d  student %,d  matched %,d  teacher-only %,d  student-only %,d%n",
+            count(in.get("teacher_rows")),
+            count(in.get("student_rows")),
+            count(in.get("matched")),
+            count(in.get("teacher_only")),
+            count(in.get("student_only"))));
     s.append("row rules   ").append(ruleLine((Map<String, Object>) in.get("invalid"))).append('\n');
     if (kl.get("mean") != null) {
-      s.append(String.format(Locale.ROOT, "mean KL     %.6f nats (95%% CI %s .. %s)  p50 %s  p99 %s  max %s%n",
-          kl.get("mean"), fmt(kl.get("ci95_low")), fmt(kl.get("ci95_high")), fmt(kl.get("p50")), fmt(kl.get("p99")), fmt(kl.get("max"))));
-      s.append(String.format(Locale.ROOT, "agreement   %.2f%%  mean JS %s  support violations: %s examples%n",
-          100 * ((Number) ag.get("mean")).doubleValue(), fmt(js.get("mean")), viol.get("examples")));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "mean KL     %.6f nats (95%% CI %s .. %s)  p50 %s  p99 %s  max %s%n",
+              ((Number) kl.get("mean")).doubleValue(),
+              fmt(kl.get("ci95_low")),
+              fmt(kl.get("ci95_high")),
+              fmt(kl.get("p50")),
+              fmt(kl.get("p99")),
+              fmt(kl.get("max"))));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "agreement   %.2f%%  mean JS %s  support violations: %s examples%n",
+              100 * ((Number) ag.get("mean")).doubleValue(),
+              fmt(js.get("mean")),
+              viol.get("examples")));
     } else {
       s.append("mean KL     n/a (no matched examples)\n");
     }
@@ -209,8 +261,14 @@ public final class DriftJob implements Callable<Integer> {
       s.append("top drifted classes (share of mean KL):");
       for (Map<String, Object> c : top) {
         Object share = c.get("kl_share");
-        s.append(String.format(Locale.ROOT, "  %s %s", c.get("class_name"),
-            share == null ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * ((Number) share).doubleValue())));
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "  %s %s",
+                c.get("class_name"),
+                share == null
+                    ? "n/a"
+                    : String.format(Locale.ROOT, "%.1f%%", 100 * ((Number) share).doubleValue())));
       }
       s.append('\n');
     }
@@ -218,13 +276,19 @@ public final class DriftJob implements Callable<Integer> {
     if (!checks.isEmpty()) {
       Map<String, Integer> counts = new java.util.TreeMap<>();
       checks.forEach(c -> counts.merge(String.valueOf(c.get("outcome")), 1, Integer::sum));
-      s.append("checks      ").append(counts.toString().replaceAll("[{}]", "").replace("=", " ")).append('\n');
+      s.append("checks      ")
+          .append(counts.toString().replaceAll("[{}]", "").replace("=", " "))
+          .append('\n');
       for (Map<String, Object> c : checks) {
         Object o = c.get("outcome");
         if ("ALERT".equals(o) || "WARN".equals(o)) {
           s.append("  ").append(o).append(' ').append(c.get("name"));
           if (c.get("scope_value") != null) {
-            s.append(" [").append(c.get("scope_column")).append('=').append(c.get("scope_value")).append(']');
+            s.append(" [")
+                .append(c.get("scope_column"))
+                .append('=')
+                .append(c.get("scope_value"))
+                .append(']');
           }
           s.append(": ").append(c.get("message")).append('\n');
         }
@@ -243,19 +307,33 @@ public final class DriftJob implements Callable<Integer> {
       Map<String, Object> v = (Map<String, Object>) invalid.get(side);
       Map<String, Object> rules = (Map<String, Object>) v.get("rules");
       List<String> byRule = new java.util.ArrayList<>();
-      rules.forEach((name, r) -> {
-        long rows = ((Number) ((Map<String, Object>) r).get("rows")).longValue();
-        if (rows > 0) {
-          byRule.add(String.format(Locale.ROOT, "%s %,d %s", name, rows,
-              "renormalize".equals(((Map<String, Object>) r).get("policy")) ? "renormalized" : "quarantined"));
-        }
-      });
+      rules.forEach(
+          (name, r) -> {
+            long rows = ((Number) ((Map<String, Object>) r).get("rows")).longValue();
+            if (rows > 0) {
+              byRule.add(
+                  String.format(
+                      Locale.ROOT,
+                      "%s %,d %s",
+                      name,
+                      rows,
+                      "renormalize".equals(((Map<String, Object>) r).get("policy"))
+                          ? "renormalized"
+                          : "quarantined"));
+            }
+          });
       if (!byRule.isEmpty()) {
         sides.add(side + ": " + String.join(", ", byRule));
       }
     }
     String all = String.join("; ", sides);
-    return sides.isEmpty() ? "all rows valid" : all.contains("quarantined") ? all + " (rows in quarantine/)" : all;
+    return sides.isEmpty()
+        ? "all rows valid"
+        : all.contains("quarantined") ? all + " (rows in quarantine/)" : all;
+  }
+
+  private static long count(Object v) {
+    return ((Number) v).longValue();
   }
 
   private static String fmt(Object v) {
@@ -266,7 +344,13 @@ public final class DriftJob implements Callable<Integer> {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"kldrift " + KlDrift.VERSION + " (Spark " + org.apache.spark.package$.MODULE$.SPARK_VERSION() + ")"};
+      return new String[] {
+        "kldrift "
+            + KlDrift.VERSION
+            + " (Spark "
+            + org.apache.spark.package$.MODULE$.SPARK_VERSION()
+            + ")"
+      };
     }
   }
 }

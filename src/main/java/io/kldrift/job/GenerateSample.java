@@ -31,16 +31,25 @@ public final class GenerateSample implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Output folder.")
   String out;
 
-  @Option(names = "--logits", description = "Write logits (column 'logits') instead of probabilities (column 'probs').")
+  @Option(
+      names = "--logits",
+      description = "Write logits (column 'logits') instead of probabilities (column 'probs').")
   boolean logits;
 
-  @Option(names = "--drift-classes", split = ",", description = "Classes the student under-predicts on the mobile slice (default: 3,5).")
+  @Option(
+      names = "--drift-classes",
+      split = ",",
+      description = "Classes the student under-predicts on the mobile slice (default: 3,5).")
   List<Integer> driftClasses = new ArrayList<>(List.of(3, 5));
 
-  @Option(names = "--drift", description = "Logit shift of the drift classes (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--drift",
+      description = "Logit shift of the drift classes (default: ${DEFAULT-VALUE}).")
   double drift = 1.5;
 
-  @Option(names = "--unmatched", description = "Share of keys present on one side only, per side (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--unmatched",
+      description = "Share of keys present on one side only, per side (default: ${DEFAULT-VALUE}).")
   double unmatched = 0.001;
 
   @Option(names = "--files", description = "Parquet files per table (default: ${DEFAULT-VALUE}).")
@@ -57,13 +66,28 @@ public final class GenerateSample implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (rows < 1 || classes < 1 || files < 1 || unmatched < 0 || unmatched >= 0.5) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "rows, classes and files must be positive; unmatched in [0, 0.5)");
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "rows, classes and files must be positive; unmatched in [0, 0.5)");
     }
-    SparkSession spark = SparkSession.builder().master(master).appName("kldrift generate-sample").getOrCreate();
+    SparkSession spark =
+        SparkSession.builder().master(master).appName("kldrift generate-sample").getOrCreate();
     try {
-      SampleGenerator.Spec spec = new SampleGenerator.Spec(rows, classes, seed, logits, driftClasses, drift, unmatched, files);
+      SampleGenerator.Spec spec =
+          new SampleGenerator.Spec(
+              rows, classes, seed, logits, driftClasses, drift, unmatched, files);
       SampleGenerator.generate(spark, spec, out);
-      System.out.println("wrote " + out + "/teacher and " + out + "/student (" + rows + " rows x " + classes + " classes, seed " + seed + ")");
+      System.out.println(
+          "wrote "
+              + out
+              + "/teacher and "
+              + out
+              + "/student ("
+              + rows
+              + " rows x "
+              + classes
+              + " classes, seed "
+              + seed
+              + ")");
       return 0;
     } finally {
       spark.stop();

@@ -2,7 +2,8 @@ package io.kldrift.kernel;
 
 /**
  * The per-example divergence kernel: plain static methods over primitive arrays, testable without
- * Spark. One fused loop computes every metric of DESIGN §2, evaluating each logarithm once per element.
+ * Spark. One fused loop computes every metric of DESIGN §2, evaluating each logarithm once per
+ * element.
  *
  * <p>Distributions arrive in one of three {@link Kind kinds}. {@link #prepare} turns a raw vector
  * into probabilities and log-probabilities; logits and log-probabilities stay in log space, so only
@@ -70,7 +71,13 @@ public final class Divergences {
    * VectorMath}.
    */
   public static void compute(
-      Workspace w, int n, Kind pKind, Kind qKind, double temperature, double logEpsilon, boolean withTerms) {
+      Workspace w,
+      int n,
+      Kind pKind,
+      Kind qKind,
+      double temperature,
+      double logEpsilon,
+      boolean withTerms) {
     prepare(w.math, w.rawP, n, pKind, temperature, w.p, w.logP);
     prepare(w.math, w.rawQ, n, qKind, temperature, w.q, w.logQ);
     double[] p = w.p, q = w.q, mix = w.mix;
@@ -87,7 +94,13 @@ public final class Divergences {
    * {@code temperature} and passed through a max-shifted (numerically stable) log-softmax.
    */
   public static void prepare(
-      VectorMath math, double[] raw, int n, Kind kind, double temperature, double[] prob, double[] logProb) {
+      VectorMath math,
+      double[] raw,
+      int n,
+      Kind kind,
+      double temperature,
+      double[] prob,
+      double[] logProb) {
     switch (kind) {
       case PROBS:
         System.arraycopy(raw, 0, prob, 0, n);
@@ -208,45 +221,51 @@ public final class Divergences {
    */
   public static void renormalize(double[] raw, int n, Kind kind, double[] out) {
     switch (kind) {
-      case PROBS: {
-        double sum = 0;
-        for (int c = 0; c < n; c++) {
-          sum += raw[c];
+      case PROBS:
+        {
+          double sum = 0;
+          for (int c = 0; c < n; c++) {
+            sum += raw[c];
+          }
+          for (int c = 0; c < n; c++) {
+            out[c] = raw[c] / sum;
+          }
+          break;
         }
-        for (int c = 0; c < n; c++) {
-          out[c] = raw[c] / sum;
+      case LOG_PROBS:
+        {
+          double max = Double.NEGATIVE_INFINITY;
+          for (int c = 0; c < n; c++) {
+            max = Math.max(max, raw[c]);
+          }
+          double sum = 0;
+          for (int c = 0; c < n; c++) {
+            sum += Math.exp(raw[c] - max);
+          }
+          double logSum = max + Math.log(sum);
+          for (int c = 0; c < n; c++) {
+            out[c] = raw[c] - logSum;
+          }
+          break;
         }
-        break;
-      }
-      case LOG_PROBS: {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < n; c++) {
-          max = Math.max(max, raw[c]);
-        }
-        double sum = 0;
-        for (int c = 0; c < n; c++) {
-          sum += Math.exp(raw[c] - max);
-        }
-        double logSum = max + Math.log(sum);
-        for (int c = 0; c < n; c++) {
-          out[c] = raw[c] - logSum;
-        }
-        break;
-      }
       default:
         System.arraycopy(raw, 0, out, 0, n);
     }
   }
 
   /** Row-rule codes returned by {@link #check}; 0 means the vector is valid. */
-  public static final int OK = 0, EMPTY = 1, NOT_FINITE = 2, NEGATIVE = 3, NOT_NORMALIZED = 4,
+  public static final int OK = 0,
+      EMPTY = 1,
+      NOT_FINITE = 2,
+      NEGATIVE = 3,
+      NOT_NORMALIZED = 4,
       NOT_NORMALIZED_BEYOND_BOUND = 5;
 
   /**
-   * Checks one raw vector against the rules of its kind and returns the first rule broken:
-   * {@link #EMPTY}, {@link #NOT_FINITE} (NaN anywhere, or an infinity other than a log-probability
-   * of {@code -Infinity}), {@link #NEGATIVE} probability, or {@link #NOT_NORMALIZED} (probabilities
-   * or exp(log-probabilities) summing to more than {@code sumTolerance} away from 1).
+   * Checks one raw vector against the rules of its kind and returns the first rule broken: {@link
+   * #EMPTY}, {@link #NOT_FINITE} (NaN anywhere, or an infinity other than a log-probability of
+   * {@code -Infinity}), {@link #NEGATIVE} probability, or {@link #NOT_NORMALIZED} (probabilities or
+   * exp(log-probabilities) summing to more than {@code sumTolerance} away from 1).
    */
   public static int check(double[] raw, int n, Kind kind, double sumTolerance) {
     return check(raw, n, kind, sumTolerance, Double.POSITIVE_INFINITY);

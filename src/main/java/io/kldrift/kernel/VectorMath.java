@@ -64,7 +64,8 @@ public interface VectorMath {
       }
       try {
         // Loaded reflectively: the class links against jdk.incubator.vector, which may be absent.
-        return (VectorMath) Class.forName("io.kldrift.kernel.SimdMath").getDeclaredConstructor().newInstance();
+        return (VectorMath)
+            Class.forName("io.kldrift.kernel.SimdMath").getDeclaredConstructor().newInstance();
       } catch (ReflectiveOperationException | LinkageError e) {
         return null;
       }

@@ -2,8 +2,8 @@ package io.kldrift.kernel;
 
 /**
  * Reusable buffers for {@link Divergences#compute}: the raw vectors go into {@link #rawP} and
- * {@link #rawQ}; results come out in {@link #out} (and {@link #terms}). One per thread; growing only
- * when a longer vector arrives, so the per-row path allocates nothing.
+ * {@link #rawQ}; results come out in {@link #out} (and {@link #terms}). One per thread; growing
+ * only when a longer vector arrives, so the per-row path allocates nothing.
  */
 public final class Workspace {
   /** How logarithms and exponentials are evaluated. */
@@ -20,7 +20,10 @@ public final class Workspace {
 
   double[] mix = new double[0], logMix = new double[0];
 
-  /** The metrics of the last {@link Divergences#compute} call, by the indexes of {@link Divergences}. */
+  /**
+   * The metrics of the last {@link Divergences#compute} call, by the indexes of {@link
+   * Divergences}.
+   */
   public final double[] out = new double[Divergences.METRIC_COUNT];
 
   /** A workspace using the fastest {@link VectorMath} this JVM offers. */

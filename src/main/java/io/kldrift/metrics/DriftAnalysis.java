@@ -35,15 +35,22 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * Join, per-example metrics and aggregation (DESIGN §3). One scan computes every global and
- * per-class aggregate; the per-example metrics are then kept (without the vectors) for the
- * grouped passes: slices, classes by top-1 and label, confusions and worst examples.
+ * per-class aggregate; the per-example metrics are then kept (without the vectors) for the grouped
+ * passes: slices, classes by top-1 and label, confusions and worst examples.
  */
 public final class DriftAnalysis {
 
   /** The per-example metric columns, in output order (the fields of kldrift_metrics). */
   static final String[] SCALARS = {
-    "kl", "reverse_kl", "js", "teacher_entropy", "student_entropy", "cross_entropy",
-    "total_variation", "teacher_confidence", "student_confidence"
+    "kl",
+    "reverse_kl",
+    "js",
+    "teacher_entropy",
+    "student_entropy",
+    "cross_entropy",
+    "total_variation",
+    "teacher_confidence",
+    "student_confidence"
   };
 
   /** What the analysis computed: the summary sections and the report tables. */
@@ -99,45 +106,79 @@ public final class DriftAnalysis {
     if (in.hasLabel()) {
       keep.add(col(PredictionInputs.LABEL).as("label"));
     }
-    keep.add(metricsColumn(col(PredictionInputs.TEACHER), col(PredictionInputs.STUDENT), config).as("m"));
+    keep.add(
+        metricsColumn(col(PredictionInputs.TEACHER), col(PredictionInputs.STUDENT), config)
+            .as("m"));
     return joined.select(keep.toArray(Column[]::new)).select(col("*"), col("m.*")).drop("m");
   }
 
   /** Mean KL, T²·KL and agreement per temperature, all temperatures in one aggregation. */
-  public static Dataset<Row> temperatureSweep(PredictionInputs.Checked in, DriftConfig config, double... temperatures) {
-    if (config.get(DriftConfig.TEACHER_KIND) != Kind.LOGITS && config.get(DriftConfig.STUDENT_KIND) != Kind.LOGITS) {
+  public static Dataset<Row> temperatureSweep(
+      PredictionInputs.Checked in, DriftConfig config, double... temperatures) {
+    if (config.get(DriftConfig.TEACHER_KIND) != Kind.LOGITS
+        && config.get(DriftConfig.STUDENT_KIND) != Kind.LOGITS) {
       throw io.kldrift.DriftException.invalidConfig(
           "a temperature sweep needs logits, but both input.teacher.kind and input.student.kind are not logits",
           "set input.teacher.kind=logits and/or input.student.kind=logits");
     }
     if (temperatures.length == 0) {
-      throw io.kldrift.DriftException.invalidConfig("no temperatures given", "pass one or more positive temperatures");
+      throw io.kldrift.DriftException.invalidConfig(
+          "no temperatures given", "pass one or more positive temperatures");
     }
     Dataset<Row> joined = join(in, config);
     List<Column> aggs = new ArrayList<>();
     for (int i = 0; i < temperatures.length; i++) {
       double t = temperatures[i];
       if (!(t > 0) || Double.isInfinite(t)) {
-        throw io.kldrift.DriftException.invalidConfig("temperature " + t + " is not positive", "pass positive temperatures");
+        throw io.kldrift.DriftException.invalidConfig(
+            "temperature " + t + " is not positive", "pass positive temperatures");
       }
-      Column m = call_function("kldrift_metrics", col(PredictionInputs.TEACHER), col(PredictionInputs.STUDENT),
-          lit(config.get(DriftConfig.TEACHER_KIND).label()), lit(config.get(DriftConfig.STUDENT_KIND).label()), lit(t),
-          lit(config.get(DriftConfig.EPSILON)));
-      aggs.add(org.apache.spark.sql.functions.struct(
-          lit(t).as("temperature"), count(lit(1)).as("n"), avg(m.getField("kl")).as("mean_kl"),
-          avg(m.getField("t2_kl")).as("mean_t2_kl"), avg(m.getField("js")).as("mean_js"),
-          avg(m.getField("agree").cast(DataTypes.DoubleType)).as("agreement")).as("t" + i));
+      Column m =
+          call_function(
+              "kldrift_metrics",
+              col(PredictionInputs.TEACHER),
+              col(PredictionInputs.STUDENT),
+              lit(config.get(DriftConfig.TEACHER_KIND).label()),
+              lit(config.get(DriftConfig.STUDENT_KIND).label()),
+              lit(t),
+              lit(config.get(DriftConfig.EPSILON)));
+      aggs.add(
+          org.apache
+              .spark
+              .sql
+              .functions
+              .struct(
+                  lit(t).as("temperature"),
+                  count(lit(1)).as("n"),
+                  avg(m.getField("kl")).as("mean_kl"),
+                  avg(m.getField("t2_kl")).as("mean_t2_kl"),
+                  avg(m.getField("js")).as("mean_js"),
+                  avg(m.getField("agree").cast(DataTypes.DoubleType)).as("agreement"))
+              .as("t" + i));
     }
-    Dataset<Row> wide = joined.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new));
+    Dataset<Row> wide =
+        joined.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new));
     Column[] cols = new Column[temperatures.length];
     for (int i = 0; i < cols.length; i++) {
       cols[i] = col("t" + i);
     }
-    return wide.select(org.apache.spark.sql.functions.explode(org.apache.spark.sql.functions.array(cols)).as("s")).select("s.*");
+    return wide.select(
+            org.apache
+                .spark
+                .sql
+                .functions
+                .explode(org.apache.spark.sql.functions.array(cols))
+                .as("s"))
+        .select("s.*");
   }
 
   private static Dataset<Row> join(PredictionInputs.Checked in, DriftConfig config) {
-    return in.teacher().join(in.student(), scala.jdk.javaapi.CollectionConverters.asScala(config.get(DriftConfig.KEY_COLUMNS)).toSeq(), "inner");
+    return in.teacher()
+        .join(
+            in.student(),
+            scala.jdk.javaapi.CollectionConverters.asScala(config.get(DriftConfig.KEY_COLUMNS))
+                .toSeq(),
+            "inner");
   }
 
   private boolean logits() {
@@ -165,14 +206,17 @@ public final class DriftAnalysis {
 
     // Scan 2: the per-example metrics, without the vectors, kept for every other aggregate.
     Dataset<Row> withMetrics =
-        joined.withColumn("m", metricsColumn(col(PredictionInputs.TEACHER), col(PredictionInputs.STUDENT), config));
+        joined.withColumn(
+            "m",
+            metricsColumn(col(PredictionInputs.TEACHER), col(PredictionInputs.STUDENT), config));
     List<Column> keep = new ArrayList<>();
     keys.forEach(k -> keep.add(col(k)));
     in.sliceColumns().forEach(s -> keep.add(col(s)));
     keep.addAll(List.of(flatMetrics(col("m"))));
     keep.add(col("m.agree").as("agree"));
     keep.add(histogramBin(col("m.kl")).as("kl_bin"));
-    Dataset<Row> perExample = withMetrics.select(keep.toArray(Column[]::new)).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> perExample =
+        withMetrics.select(keep.toArray(Column[]::new)).persist(StorageLevel.MEMORY_AND_DISK());
     spark.sparkContext().setJobDescription("kldrift: join and per-example metrics");
     perExample.count();
 
@@ -229,19 +273,45 @@ public final class DriftAnalysis {
     if (in.hasLabel()) {
       worstCols.add(col("label"));
     }
-    for (String s : new String[] {"kl", "reverse_kl", "js", "cross_entropy", "teacher_entropy", "teacher_top1", "student_top1", "teacher_confidence", "student_confidence", "support_violations"}) {
+    for (String s :
+        new String[] {
+          "kl",
+          "reverse_kl",
+          "js",
+          "cross_entropy",
+          "teacher_entropy",
+          "teacher_top1",
+          "student_top1",
+          "teacher_confidence",
+          "student_confidence",
+          "support_violations"
+        }) {
       worstCols.add(col(s));
     }
     // Computed once: the page and the Parquet table both read these rows.
     spark.sparkContext().setJobDescription("kldrift: worst examples");
     Dataset<Row> top =
-        perExample.orderBy(desc("kl")).limit(config.get(DriftConfig.TOP_WORST)).select(worstCols.toArray(Column[]::new));
+        perExample
+            .orderBy(desc("kl"))
+            .limit(config.get(DriftConfig.TOP_WORST))
+            .select(worstCols.toArray(Column[]::new));
     Dataset<Row> worst = spark.createDataFrame(top.collectAsList(), top.schema());
     return new Result(
-        inputs, global, sliceSummaries, topClasses, topConfusions, perClass, perSlice, confusion, worst, perExample);
+        inputs,
+        global,
+        sliceSummaries,
+        topClasses,
+        topConfusions,
+        perClass,
+        perSlice,
+        confusion,
+        worst,
+        perExample);
   }
 
-  /** The struct fields of kldrift_metrics as top-level columns, with agreement as 0/1 and the label. */
+  /**
+   * The struct fields of kldrift_metrics as top-level columns, with agreement as 0/1 and the label.
+   */
   private Column[] flatMetrics(Column m) {
     List<Column> cols = new ArrayList<>();
     for (String s : SCALARS) {
@@ -273,10 +343,11 @@ public final class DriftAnalysis {
   }
 
   /**
-   * Metrics with quantiles: the divergences. Each quantile sketch costs about as much as the
-   * kernel itself, so entropies, confidences and agreement get moments, min and max only.
+   * Metrics with quantiles: the divergences. Each quantile sketch costs about as much as the kernel
+   * itself, so entropies, confidences and agreement get moments, min and max only.
    */
-  private static final List<String> QUANTILED = List.of("kl", "reverse_kl", "js", "total_variation", "t2_kl");
+  private static final List<String> QUANTILED =
+      List.of("kl", "reverse_kl", "js", "total_variation", "t2_kl");
 
   /**
    * The global (or, with {@code by}, per-group) summaries over the cached per-example metrics, as
@@ -289,7 +360,8 @@ public final class DriftAnalysis {
     return one.get(0);
   }
 
-  private List<Map<String, Object>> aggregateBy(Dataset<Row> perExample, boolean global, Column group) {
+  private List<Map<String, Object>> aggregateBy(
+      Dataset<Row> perExample, boolean global, Column group) {
     List<Column> plain = new ArrayList<>();
     List<Column> sketches = new ArrayList<>();
     for (Column c : scalarAggregates(global)) {
@@ -298,9 +370,12 @@ public final class DriftAnalysis {
     List<Map<String, Object>> out = new ArrayList<>();
     Map<String, Map<String, Object>> byGroup = new LinkedHashMap<>();
     for (List<Column> part : List.of(plain, sketches)) {
-      Dataset<Row> d = group == null
-          ? perExample.agg(part.get(0), part.subList(1, part.size()).toArray(Column[]::new))
-          : perExample.groupBy(group.as("__group")).agg(part.get(0), part.subList(1, part.size()).toArray(Column[]::new));
+      Dataset<Row> d =
+          group == null
+              ? perExample.agg(part.get(0), part.subList(1, part.size()).toArray(Column[]::new))
+              : perExample
+                  .groupBy(group.as("__group"))
+                  .agg(part.get(0), part.subList(1, part.size()).toArray(Column[]::new));
       for (Row r : d.collectAsList()) {
         int gi = group == null ? -1 : r.fieldIndex("__group");
         String key = group == null ? "" : r.isNullAt(gi) ? "\u0000null" : "v" + r.get(gi);
@@ -332,8 +407,12 @@ public final class DriftAnalysis {
       aggs.add(sum("support_violations").as("violations_total"));
       aggs.add(count_if(col("reverse_support_violations").gt(0)).as("reverse_violating_examples"));
       if (in.hasLabel()) {
-        aggs.add(avg(when(col("teacher_top1").equalTo(col("label")), 1.0).otherwise(0.0)).as("teacher_accuracy"));
-        aggs.add(avg(when(col("student_top1").equalTo(col("label")), 1.0).otherwise(0.0)).as("student_accuracy"));
+        aggs.add(
+            avg(when(col("teacher_top1").equalTo(col("label")), 1.0).otherwise(0.0))
+                .as("teacher_accuracy"));
+        aggs.add(
+            avg(when(col("student_top1").equalTo(col("label")), 1.0).otherwise(0.0))
+                .as("student_accuracy"));
       }
     }
     return aggs;
@@ -359,7 +438,9 @@ public final class DriftAnalysis {
     Map<String, Object> hist = new LinkedHashMap<>();
     hist.put("edges", histogramEdges());
     hist.put("counts", counts);
-    hist.put("note", "bin 0 holds KL below edges[0] (including 0); bin i holds [edges[i-1], edges[i]); the last bin holds KL at or above the last edge");
+    hist.put(
+        "note",
+        "bin 0 holds KL below edges[0] (including 0); bin i holds [edges[i-1], edges[i]); the last bin holds KL at or above the last edge");
     kl.put("histogram", hist);
     if (global) {
       Double ce = meanOf(out, "cross_entropy");
@@ -404,9 +485,9 @@ public final class DriftAnalysis {
     double lo = Math.log10(edges.get(0));
     int perDecade = config.get(DriftConfig.HISTOGRAM_BINS_PER_DECADE);
     int last = edges.size();
-    Column inside = floor(log10(kl).minus(lo).multiply(perDecade)).plus(1).cast(DataTypes.IntegerType);
-    return when(kl.lt(edges.get(0)), 0)
-        .otherwise(least(greatest(inside, lit(1)), lit(last)));
+    Column inside =
+        floor(log10(kl).minus(lo).multiply(perDecade)).plus(1).cast(DataTypes.IntegerType);
+    return when(kl.lt(edges.get(0)), 0).otherwise(least(greatest(inside, lit(1)), lit(last)));
   }
 
   private List<String> classNames() {
@@ -423,7 +504,8 @@ public final class DriftAnalysis {
     List<Object> comp = cs.getList(cs.fieldIndex("klCompensation"));
     double[] out = new double[terms.size()];
     for (int c = 0; c < out.length; c++) {
-      out[c] = (((Number) terms.get(c)).doubleValue() + ((Number) comp.get(c)).doubleValue()) / matched;
+      out[c] =
+          (((Number) terms.get(c)).doubleValue() + ((Number) comp.get(c)).doubleValue()) / matched;
     }
     return out;
   }
@@ -438,7 +520,11 @@ public final class DriftAnalysis {
   }
 
   private Dataset<Row> perClassTable(
-      Row cs, long matched, List<String> names, Map<String, Object> global, Dataset<Row> perExample) {
+      Row cs,
+      long matched,
+      List<String> names,
+      Map<String, Object> global,
+      Dataset<Row> perExample) {
     int n = in.numClasses();
     boolean empty = matched == 0;
     double[] contrib = empty ? new double[n] : klContributions(cs, matched);
@@ -460,18 +546,32 @@ public final class DriftAnalysis {
     global.put("marginal_kl", empty ? null : marginal);
 
     spark.sparkContext().setJobDescription("kldrift: per-class statistics by teacher top-1");
-    Map<Integer, Row> byTop1 = byClass(perExample.groupBy(col("teacher_top1").as("c")).agg(
-        count(lit(1)).as("n"), avg("kl").as("mean_kl"),
-        percentile_approx(col("kl"), lit(0.95), lit(accuracy)).as("p95_kl"), avg("agreement").as("agreement")));
-    Map<Integer, Row> studentTop1 = byClass(perExample.groupBy(col("student_top1").as("c")).agg(count(lit(1)).as("n")));
+    Map<Integer, Row> byTop1 =
+        byClass(
+            perExample
+                .groupBy(col("teacher_top1").as("c"))
+                .agg(
+                    count(lit(1)).as("n"), avg("kl").as("mean_kl"),
+                    percentile_approx(col("kl"), lit(0.95), lit(accuracy)).as("p95_kl"),
+                        avg("agreement").as("agreement")));
+    Map<Integer, Row> studentTop1 =
+        byClass(perExample.groupBy(col("student_top1").as("c")).agg(count(lit(1)).as("n")));
     Map<Integer, Row> byLabel = new LinkedHashMap<>();
     if (in.hasLabel()) {
       spark.sparkContext().setJobDescription("kldrift: per-class statistics by label");
-      byLabel = byClass(perExample.where(col("label").isNotNull()).groupBy(col("label").as("c")).agg(
-          count(lit(1)).as("n"), avg("kl").as("mean_kl"),
-          percentile_approx(col("kl"), lit(0.95), lit(accuracy)).as("p95_kl"),
-          avg(when(col("teacher_top1").equalTo(col("label")), 1.0).otherwise(0.0)).as("teacher_accuracy"),
-          avg(when(col("student_top1").equalTo(col("label")), 1.0).otherwise(0.0)).as("student_accuracy")));
+      byLabel =
+          byClass(
+              perExample
+                  .where(col("label").isNotNull())
+                  .groupBy(col("label").as("c"))
+                  .agg(
+                      count(lit(1)).as("n"),
+                      avg("kl").as("mean_kl"),
+                      percentile_approx(col("kl"), lit(0.95), lit(accuracy)).as("p95_kl"),
+                      avg(when(col("teacher_top1").equalTo(col("label")), 1.0).otherwise(0.0))
+                          .as("teacher_accuracy"),
+                      avg(when(col("student_top1").equalTo(col("label")), 1.0).otherwise(0.0))
+                          .as("student_accuracy")));
     }
     Double meanKl = (Double) ((Map<?, ?>) global.get("kl")).get("mean");
     List<Row> rows = new ArrayList<>();
@@ -479,37 +579,47 @@ public final class DriftAnalysis {
       Row t = byTop1.get(c);
       Row l = byLabel.get(c);
       Row s = studentTop1.get(c);
-      rows.add(RowFactory.create(
-          c, names.get(c), contrib[c],
-          meanKl == null || meanKl == 0 ? null : contrib[c] / meanKl,
-          meanP[c], meanQ[c], marginalTerm[c],
-          viol == null ? 0L : ((Number) viol.get(c)).longValue(),
-          t == null ? 0L : t.getLong(1), t == null ? null : t.getDouble(2), t == null ? null : t.getDouble(3),
-          t == null ? null : t.getDouble(4),
-          s == null ? 0L : s.getLong(1),
-          l == null ? (in.hasLabel() ? 0L : null) : (Long) l.getLong(1),
-          l == null ? null : l.getDouble(2), l == null ? null : l.getDouble(3),
-          l == null ? null : l.getDouble(4), l == null ? null : l.getDouble(5)));
+      rows.add(
+          RowFactory.create(
+              c,
+              names.get(c),
+              contrib[c],
+              meanKl == null || meanKl == 0 ? null : contrib[c] / meanKl,
+              meanP[c],
+              meanQ[c],
+              marginalTerm[c],
+              viol == null ? 0L : ((Number) viol.get(c)).longValue(),
+              t == null ? 0L : t.getLong(1),
+              t == null ? null : t.getDouble(2),
+              t == null ? null : t.getDouble(3),
+              t == null ? null : t.getDouble(4),
+              s == null ? 0L : s.getLong(1),
+              l == null ? (in.hasLabel() ? 0L : null) : (Long) l.getLong(1),
+              l == null ? null : l.getDouble(2),
+              l == null ? null : l.getDouble(3),
+              l == null ? null : l.getDouble(4),
+              l == null ? null : l.getDouble(5)));
     }
-    StructType schema = new StructType()
-        .add("class_index", DataTypes.IntegerType, false)
-        .add("class_name", DataTypes.StringType, false)
-        .add("kl_contribution", DataTypes.DoubleType, false)
-        .add("kl_share", DataTypes.DoubleType, true)
-        .add("teacher_mean_prob", DataTypes.DoubleType, false)
-        .add("student_mean_prob", DataTypes.DoubleType, false)
-        .add("marginal_kl_term", DataTypes.DoubleType, false)
-        .add("support_violations", DataTypes.LongType, false)
-        .add("teacher_top1_count", DataTypes.LongType, false)
-        .add("teacher_top1_mean_kl", DataTypes.DoubleType, true)
-        .add("teacher_top1_p95_kl", DataTypes.DoubleType, true)
-        .add("teacher_top1_agreement", DataTypes.DoubleType, true)
-        .add("student_top1_count", DataTypes.LongType, false)
-        .add("label_count", DataTypes.LongType, true)
-        .add("label_mean_kl", DataTypes.DoubleType, true)
-        .add("label_p95_kl", DataTypes.DoubleType, true)
-        .add("label_teacher_accuracy", DataTypes.DoubleType, true)
-        .add("label_student_accuracy", DataTypes.DoubleType, true);
+    StructType schema =
+        new StructType()
+            .add("class_index", DataTypes.IntegerType, false)
+            .add("class_name", DataTypes.StringType, false)
+            .add("kl_contribution", DataTypes.DoubleType, false)
+            .add("kl_share", DataTypes.DoubleType, true)
+            .add("teacher_mean_prob", DataTypes.DoubleType, false)
+            .add("student_mean_prob", DataTypes.DoubleType, false)
+            .add("marginal_kl_term", DataTypes.DoubleType, false)
+            .add("support_violations", DataTypes.LongType, false)
+            .add("teacher_top1_count", DataTypes.LongType, false)
+            .add("teacher_top1_mean_kl", DataTypes.DoubleType, true)
+            .add("teacher_top1_p95_kl", DataTypes.DoubleType, true)
+            .add("teacher_top1_agreement", DataTypes.DoubleType, true)
+            .add("student_top1_count", DataTypes.LongType, false)
+            .add("label_count", DataTypes.LongType, true)
+            .add("label_mean_kl", DataTypes.DoubleType, true)
+            .add("label_p95_kl", DataTypes.DoubleType, true)
+            .add("label_teacher_accuracy", DataTypes.DoubleType, true)
+            .add("label_student_accuracy", DataTypes.DoubleType, true);
     return spark.createDataFrame(rows, schema);
   }
 
@@ -523,7 +633,8 @@ public final class DriftAnalysis {
     return m;
   }
 
-  private List<Map<String, Object>> topClasses(Row cs, long matched, List<String> names, Map<String, Object> global) {
+  private List<Map<String, Object>> topClasses(
+      Row cs, long matched, List<String> names, Map<String, Object> global) {
     if (matched == 0) {
       return List.of();
     }
@@ -553,25 +664,28 @@ public final class DriftAnalysis {
 
   private Dataset<Row> confusionTable(Dataset<Row> perExample, List<String> names) {
     spark.sparkContext().setJobDescription("kldrift: top-1 confusions");
-    List<Row> pairs = perExample.where(col("teacher_top1").notEqual(col("student_top1")))
-        .groupBy("teacher_top1", "student_top1")
-        .agg(count(lit(1)).as("n"), avg("kl").as("mean_kl"))
-        .orderBy(desc("n"), col("teacher_top1"), col("student_top1"))
-        .limit(config.get(DriftConfig.TOP_CONFUSIONS))
-        .collectAsList();
+    List<Row> pairs =
+        perExample
+            .where(col("teacher_top1").notEqual(col("student_top1")))
+            .groupBy("teacher_top1", "student_top1")
+            .agg(count(lit(1)).as("n"), avg("kl").as("mean_kl"))
+            .orderBy(desc("n"), col("teacher_top1"), col("student_top1"))
+            .limit(config.get(DriftConfig.TOP_CONFUSIONS))
+            .collectAsList();
     List<Row> rows = new ArrayList<>();
     for (Row r : pairs) {
       int t = r.getInt(0);
       int s = r.getInt(1);
       rows.add(RowFactory.create(t, names.get(t), s, names.get(s), r.getLong(2), r.getDouble(3)));
     }
-    StructType schema = new StructType()
-        .add("teacher_class_index", DataTypes.IntegerType, false)
-        .add("teacher_class_name", DataTypes.StringType, false)
-        .add("student_class_index", DataTypes.IntegerType, false)
-        .add("student_class_name", DataTypes.StringType, false)
-        .add("count", DataTypes.LongType, false)
-        .add("mean_kl", DataTypes.DoubleType, false);
+    StructType schema =
+        new StructType()
+            .add("teacher_class_index", DataTypes.IntegerType, false)
+            .add("teacher_class_name", DataTypes.StringType, false)
+            .add("student_class_index", DataTypes.IntegerType, false)
+            .add("student_class_name", DataTypes.StringType, false)
+            .add("count", DataTypes.LongType, false)
+            .add("mean_kl", DataTypes.DoubleType, false);
     return spark.createDataFrame(rows, schema);
   }
 
@@ -579,8 +693,12 @@ public final class DriftAnalysis {
     List<Row> rows = new ArrayList<>();
     for (String slice : in.sliceColumns()) {
       spark.sparkContext().setJobDescription("kldrift: aggregates per " + slice);
-      List<Map<String, Object>> grouped = aggregateBy(perExample, false, col(slice).cast(DataTypes.StringType));
-      grouped.sort(java.util.Comparator.comparing(g -> (String) g.get("__group"), java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
+      List<Map<String, Object>> grouped =
+          aggregateBy(perExample, false, col(slice).cast(DataTypes.StringType));
+      grouped.sort(
+          java.util.Comparator.comparing(
+              g -> (String) g.get("__group"),
+              java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
       for (Map<String, Object> g : grouped) {
         String value = (String) g.get("__group");
         Map<String, Object> metrics = readScalarSummaries(g, false);
@@ -592,20 +710,49 @@ public final class DriftAnalysis {
         Map<?, ?> kl = (Map<?, ?>) metrics.get("kl");
         Map<?, ?> js = (Map<?, ?>) metrics.get("js");
         Map<?, ?> ag = (Map<?, ?>) metrics.get("agreement");
-        rows.add(RowFactory.create(
-            slice, value, kl.get("n"), kl.get("mean"), kl.get("std"), kl.get("ci95_low"), kl.get("ci95_high"),
-            kl.get("min"), kl.get("p50"), kl.get("p90"), kl.get("p95"), kl.get("p99"), kl.get("max"),
-            js.get("mean"), js.get("p95"), ag.get("mean")));
+        rows.add(
+            RowFactory.create(
+                slice,
+                value,
+                kl.get("n"),
+                kl.get("mean"),
+                kl.get("std"),
+                kl.get("ci95_low"),
+                kl.get("ci95_high"),
+                kl.get("min"),
+                kl.get("p50"),
+                kl.get("p90"),
+                kl.get("p95"),
+                kl.get("p99"),
+                kl.get("max"),
+                js.get("mean"),
+                js.get("p95"),
+                ag.get("mean")));
       }
     }
-    StructType schema = new StructType()
-        .add("slice_column", DataTypes.StringType, false)
-        .add("slice_value", DataTypes.StringType, true)
-        .add("n", DataTypes.LongType, false);
-    for (String f : new String[] {"kl_mean", "kl_std", "kl_ci95_low", "kl_ci95_high", "kl_min", "kl_p50", "kl_p90", "kl_p95", "kl_p99", "kl_max", "js_mean", "js_p95", "agreement"}) {
+    StructType schema =
+        new StructType()
+            .add("slice_column", DataTypes.StringType, false)
+            .add("slice_value", DataTypes.StringType, true)
+            .add("n", DataTypes.LongType, false);
+    for (String f :
+        new String[] {
+          "kl_mean",
+          "kl_std",
+          "kl_ci95_low",
+          "kl_ci95_high",
+          "kl_min",
+          "kl_p50",
+          "kl_p90",
+          "kl_p95",
+          "kl_p99",
+          "kl_max",
+          "js_mean",
+          "js_p95",
+          "agreement"
+        }) {
       schema = schema.add(f, DataTypes.DoubleType, true);
     }
     return spark.createDataFrame(rows, schema);
   }
-
 }

@@ -56,7 +56,7 @@ final class Stats {
     m.put("mean", mean);
     m.put("std", std);
     if (mean != null && std != null && n > 1) {
-      double half = Z95 * std / Math.sqrt(n);
+      double half = Z95 * std / Math.sqrt((double) n);
       m.put("ci95_low", mean - half);
       m.put("ci95_high", mean + half);
     } else {
@@ -64,7 +64,11 @@ final class Stats {
       m.put("ci95_high", null);
     }
     m.put("min", num(row, name + "__min"));
-    List<?> q = row.get(name + "__q") == null ? null : scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) row.get(name + "__q"));
+    List<?> q =
+        row.get(name + "__q") == null
+            ? null
+            : scala.jdk.javaapi.CollectionConverters.asJava(
+                (scala.collection.Seq<?>) row.get(name + "__q"));
     for (int i = 0; i < QUANTILE_NAMES.length; i++) {
       m.put(QUANTILE_NAMES[i], q == null ? null : ((Number) q.get(i)).doubleValue());
     }

@@ -21,7 +21,10 @@ import org.apache.commons.math3.distribution.TDistribution;
  */
 public final class Checks {
   /** Check outcomes, in increasing severity; INSUFFICIENT_DATA sorts with OK for the status. */
-  public static final String OK = "OK", WARN = "WARN", ALERT = "ALERT", INSUFFICIENT = "INSUFFICIENT_DATA";
+  public static final String OK = "OK",
+      WARN = "WARN",
+      ALERT = "ALERT",
+      INSUFFICIENT = "INSUFFICIENT_DATA";
 
   private Checks() {}
 
@@ -45,10 +48,13 @@ public final class Checks {
   /** Parses and validates every check of the configuration. */
   public static List<Spec> parse(DriftConfig config) {
     Map<String, Map<String, String>> byName = new TreeMap<>();
-    config.checkSettings().forEach((k, v) -> {
-      String[] parts = k.split("\\.");
-      byName.computeIfAbsent(parts[1], n -> new LinkedHashMap<>()).put(parts[2], v);
-    });
+    config
+        .checkSettings()
+        .forEach(
+            (k, v) -> {
+              String[] parts = k.split("\\.");
+              byName.computeIfAbsent(parts[1], n -> new LinkedHashMap<>()).put(parts[2], v);
+            });
     List<Spec> specs = new ArrayList<>();
     byName.forEach((name, f) -> specs.add(spec(name, f)));
     return specs;
@@ -66,15 +72,25 @@ public final class Checks {
     }
     String metric = f.get("metric");
     if (metric == null || !MetricRow.metricsOf(scope).contains(metric)) {
-      throw bad(prefix + "metric", metric, "one of the " + scope + " metrics: " + String.join(", ", MetricRow.metricsOf(scope)));
+      throw bad(
+          prefix + "metric",
+          metric,
+          "one of the " + scope + " metrics: " + String.join(", ", MetricRow.metricsOf(scope)));
     }
-    if (type.equals("significance") && !(metric.endsWith(".mean") && MetricRow.metricsOf(scope).contains(metric.replace(".mean", ".std")))) {
-      throw bad(prefix + "metric", metric, "a mean with a stored n and std (kl.mean) for a significance check");
+    if (type.equals("significance")
+        && !(metric.endsWith(".mean")
+            && MetricRow.metricsOf(scope).contains(metric.replace(".mean", ".std")))) {
+      throw bad(
+          prefix + "metric",
+          metric,
+          "a mean with a stored n and std (kl.mean) for a significance check");
     }
     Double warn = number(f, prefix, "warn");
     Double alert = number(f, prefix, "alert");
     if (warn == null && alert == null) {
-      throw DriftException.invalidConfig("check '" + name + "' has neither warn nor alert", "set " + prefix + "warn and/or " + prefix + "alert");
+      throw DriftException.invalidConfig(
+          "check '" + name + "' has neither warn nor alert",
+          "set " + prefix + "warn and/or " + prefix + "alert");
     }
     String direction = f.getOrDefault("direction", "above");
     if (!List.of("above", "below", "both").contains(direction)) {
@@ -86,8 +102,17 @@ public final class Checks {
     if (alpha != null && !(alpha > 0 && alpha < 1)) {
       throw bad(prefix + "alpha", f.get("alpha"), "a number in (0, 1)");
     }
-    return new Spec(name, type, metric, scope, f.getOrDefault("slice_column", ""), warn, alert, direction,
-        minN == null ? 100 : minN.longValue(), alpha == null ? 0.01 : alpha,
+    return new Spec(
+        name,
+        type,
+        metric,
+        scope,
+        f.getOrDefault("slice_column", ""),
+        warn,
+        alert,
+        direction,
+        minN == null ? 100 : minN.longValue(),
+        alpha == null ? 0.01 : alpha,
         minHistory == null ? 3 : minHistory.intValue());
   }
 
@@ -104,7 +129,8 @@ public final class Checks {
   }
 
   private static DriftException bad(String key, String value, String rule) {
-    return DriftException.invalidConfig("configuration key " + key + " = '" + value + "' is not allowed", "use " + rule);
+    return DriftException.invalidConfig(
+        "configuration key " + key + " = '" + value + "' is not allowed", "use " + rule);
   }
 
   /**
@@ -116,8 +142,11 @@ public final class Checks {
     List<Map<String, Object>> results = new ArrayList<>();
     for (Spec s : specs) {
       for (MetricRow row : current) {
-        if (row.scope().equals(s.scope()) && row.metric().equals(s.metric())
-            && (s.sliceColumn().isEmpty() || !s.scope().equals("slice") || s.sliceColumn().equals(row.column()))) {
+        if (row.scope().equals(s.scope())
+            && row.metric().equals(s.metric())
+            && (s.sliceColumn().isEmpty()
+                || !s.scope().equals("slice")
+                || s.sliceColumn().equals(row.column()))) {
           results.add(evaluate(s, row, current, history, config));
         }
       }
@@ -166,70 +195,111 @@ public final class Checks {
     switch (s.type()) {
       case "threshold":
         return graded(r, s, v, fmt(s.metric()) + " = " + fmt(v));
-      case "relative": {
-        Baseline b = baseline(s.metric(), row, history, config);
-        if (b == null) {
-          return outcome(r, INSUFFICIENT, "no baseline run (" + config.get(DriftConfig.BASELINE_MODE) + ") in the history");
-        }
-        r.put("baseline", b.value());
-        r.put("baseline_runs", b.runs());
-        if (b.value() == 0) {
-          return outcome(r, INSUFFICIENT, "the baseline value is 0; a relative change is undefined");
-        }
-        double rel = (v - b.value()) / Math.abs(b.value());
-        r.put("statistic", rel);
-        return graded(r, s, rel, String.format(Locale.ROOT, "%s changed by %+.1f%% against %s (%s -> %s)",
-            s.metric(), 100 * rel, b.runs(), fmt(b.value()), fmt(v)));
-      }
-      case "sigma": {
-        List<Double> past = new ArrayList<>();
-        List<String> dates = new ArrayList<>();
-        int window = config.get(DriftConfig.BASELINE_WINDOW);
-        for (int i = Math.max(0, history.size() - window); i < history.size(); i++) {
-          Double x = find(history.get(i).rows(), row, s.metric());
-          if (x != null) {
-            past.add(x);
-            dates.add(history.get(i).runDate());
+      case "relative":
+        {
+          Baseline b = baseline(s.metric(), row, history, config);
+          if (b == null) {
+            return outcome(
+                r,
+                INSUFFICIENT,
+                "no baseline run (" + config.get(DriftConfig.BASELINE_MODE) + ") in the history");
           }
+          r.put("baseline", b.value());
+          r.put("baseline_runs", b.runs());
+          if (b.value() == 0) {
+            return outcome(
+                r, INSUFFICIENT, "the baseline value is 0; a relative change is undefined");
+          }
+          double rel = (v - b.value()) / Math.abs(b.value());
+          r.put("statistic", rel);
+          return graded(
+              r,
+              s,
+              rel,
+              String.format(
+                  Locale.ROOT,
+                  "%s changed by %+.1f%% against %s (%s -> %s)",
+                  s.metric(),
+                  100 * rel,
+                  b.runs(),
+                  fmt(b.value()),
+                  fmt(v)));
         }
-        if (past.size() < s.minHistory()) {
-          return outcome(r, INSUFFICIENT, past.size() + " earlier runs; a sigma band needs min_history = " + s.minHistory());
+      case "sigma":
+        {
+          List<Double> past = new ArrayList<>();
+          List<String> dates = new ArrayList<>();
+          int window = config.get(DriftConfig.BASELINE_WINDOW);
+          for (int i = Math.max(0, history.size() - window); i < history.size(); i++) {
+            Double x = find(history.get(i).rows(), row, s.metric());
+            if (x != null) {
+              past.add(x);
+              dates.add(history.get(i).runDate());
+            }
+          }
+          if (past.size() < s.minHistory()) {
+            return outcome(
+                r,
+                INSUFFICIENT,
+                past.size() + " earlier runs; a sigma band needs min_history = " + s.minHistory());
+          }
+          double[] stats = Anomaly.meanStd(past);
+          double sigma = Anomaly.effectiveSigma(stats[0], stats[1]);
+          double z = (v - stats[0]) / sigma;
+          r.put("baseline", stats[0]);
+          r.put("baseline_runs", dates.get(0) + ".." + dates.get(dates.size() - 1));
+          r.put("statistic", z);
+          return graded(
+              r,
+              s,
+              z,
+              String.format(
+                  Locale.ROOT,
+                  "%s = %s is %.1f sigma from the mean %s of %d runs (sigma %s)",
+                  s.metric(),
+                  fmt(v),
+                  z,
+                  fmt(stats[0]),
+                  past.size(),
+                  fmt(sigma)));
         }
-        double[] stats = Anomaly.meanStd(past);
-        double sigma = Anomaly.effectiveSigma(stats[0], stats[1]);
-        double z = (v - stats[0]) / sigma;
-        r.put("baseline", stats[0]);
-        r.put("baseline_runs", dates.get(0) + ".." + dates.get(dates.size() - 1));
-        r.put("statistic", z);
-        return graded(r, s, z, String.format(Locale.ROOT, "%s = %s is %.1f sigma from the mean %s of %d runs (sigma %s)",
-            s.metric(), fmt(v), z, fmt(stats[0]), past.size(), fmt(sigma)));
-      }
-      case "significance": {
-        String base = s.metric().substring(0, s.metric().length() - ".mean".length());
-        Baseline b = baselineStats(base, row, history, config);
-        Double std = find(current, row, base + ".std");
-        if (b == null || std == null) {
-          return outcome(r, INSUFFICIENT, "no baseline run with n, mean and std in the history");
+      case "significance":
+        {
+          String base = s.metric().substring(0, s.metric().length() - ".mean".length());
+          Baseline b = baselineStats(base, row, history, config);
+          Double std = find(current, row, base + ".std");
+          if (b == null || std == null) {
+            return outcome(r, INSUFFICIENT, "no baseline run with n, mean and std in the history");
+          }
+          r.put("baseline", b.value());
+          r.put("baseline_runs", b.runs());
+          double p = Anomaly.welchPValue(v, std, (double) n, b.value(), b.std(), b.n());
+          double rel =
+              b.value() == 0 ? Double.POSITIVE_INFINITY : (v - b.value()) / Math.abs(b.value());
+          r.put("p_value", p);
+          r.put("statistic", rel);
+          String msg =
+              String.format(
+                  Locale.ROOT,
+                  "%s %s -> %s (%+.1f%%), Welch p = %.2g against %s",
+                  s.metric(),
+                  fmt(b.value()),
+                  fmt(v),
+                  100 * rel,
+                  p,
+                  b.runs());
+          if (p >= s.alpha()) {
+            return outcome(r, OK, msg + "; not significant at alpha = " + s.alpha());
+          }
+          return graded(r, s, rel, msg);
         }
-        r.put("baseline", b.value());
-        r.put("baseline_runs", b.runs());
-        double p = Anomaly.welchPValue(v, std, n, b.value(), b.std(), b.n());
-        double rel = b.value() == 0 ? Double.POSITIVE_INFINITY : (v - b.value()) / Math.abs(b.value());
-        r.put("p_value", p);
-        r.put("statistic", rel);
-        String msg = String.format(Locale.ROOT, "%s %s -> %s (%+.1f%%), Welch p = %.2g against %s",
-            s.metric(), fmt(b.value()), fmt(v), 100 * rel, p, b.runs());
-        if (p >= s.alpha()) {
-          return outcome(r, OK, msg + "; not significant at alpha = " + s.alpha());
-        }
-        return graded(r, s, rel, msg);
-      }
       default:
         throw new AssertionError(s.type());
     }
   }
 
-  private static Map<String, Object> graded(Map<String, Object> r, Spec s, double x, String message) {
+  private static Map<String, Object> graded(
+      Map<String, Object> r, Spec s, double x, String message) {
     if (s.alert() != null && exceeds(x, s.alert(), s.direction())) {
       return outcome(r, ALERT, message + " beyond the alert level " + fmt(s.alert()));
     }
@@ -250,7 +320,8 @@ public final class Checks {
     }
   }
 
-  private static Map<String, Object> outcome(Map<String, Object> r, String outcome, String message) {
+  private static Map<String, Object> outcome(
+      Map<String, Object> r, String outcome, String message) {
     r.put("outcome", outcome);
     r.put("message", message);
     return r;
@@ -264,7 +335,9 @@ public final class Checks {
 
   static Double find(List<MetricRow> rows, MetricRow like, String metric) {
     for (MetricRow r : rows) {
-      if (r.scope().equals(like.scope()) && r.column().equals(like.column()) && r.key().equals(like.key())
+      if (r.scope().equals(like.scope())
+          && r.column().equals(like.column())
+          && r.key().equals(like.key())
           && r.metric().equals(metric)) {
         return r.value();
       }
@@ -280,17 +353,19 @@ public final class Checks {
       return List.of();
     }
     switch (config.get(DriftConfig.BASELINE_MODE)) {
-      case "pinned": {
-        String date = config.get(DriftConfig.BASELINE_PINNED_DATE);
-        String label = config.get(DriftConfig.BASELINE_PINNED_LABEL);
-        for (int i = history.size() - 1; i >= 0; i--) {
-          Run run = history.get(i);
-          if ((!date.isEmpty() && run.runDate().equals(date)) || (date.isEmpty() && !label.isEmpty() && label.equals(run.label()))) {
-            return List.of(run);
+      case "pinned":
+        {
+          String date = config.get(DriftConfig.BASELINE_PINNED_DATE);
+          String label = config.get(DriftConfig.BASELINE_PINNED_LABEL);
+          for (int i = history.size() - 1; i >= 0; i--) {
+            Run run = history.get(i);
+            if ((!date.isEmpty() && run.runDate().equals(date))
+                || (date.isEmpty() && !label.isEmpty() && label.equals(run.label()))) {
+              return List.of(run);
+            }
           }
+          return List.of();
         }
-        return List.of();
-      }
       case "mean":
         int w = config.get(DriftConfig.BASELINE_WINDOW);
         return history.subList(Math.max(0, history.size() - w), history.size());
@@ -299,7 +374,8 @@ public final class Checks {
     }
   }
 
-  private static Baseline baseline(String metric, MetricRow row, List<Run> history, DriftConfig config) {
+  private static Baseline baseline(
+      String metric, MetricRow row, List<Run> history, DriftConfig config) {
     List<Double> values = new ArrayList<>();
     List<Run> runs = baselineRuns(history, config);
     for (Run run : runs) {
@@ -314,7 +390,8 @@ public final class Checks {
     return new Baseline(Anomaly.meanStd(values)[0], Double.NaN, values.size(), describe(runs));
   }
 
-  private static Baseline baselineStats(String base, MetricRow row, List<Run> history, DriftConfig config) {
+  private static Baseline baselineStats(
+      String base, MetricRow row, List<Run> history, DriftConfig config) {
     List<double[]> states = new ArrayList<>();
     List<Run> runs = baselineRuns(history, config);
     for (Run run : runs) {
@@ -336,7 +413,12 @@ public final class Checks {
     if (runs.size() == 1) {
       return "run " + runs.get(0).runDate();
     }
-    return "the mean of " + runs.size() + " runs " + runs.get(0).runDate() + ".." + runs.get(runs.size() - 1).runDate();
+    return "the mean of "
+        + runs.size()
+        + " runs "
+        + runs.get(0).runDate()
+        + ".."
+        + runs.get(runs.size() - 1).runDate();
   }
 
   private static String fmt(Object v) {

@@ -43,18 +43,30 @@ public final class History {
   public record Tags(String teacherModel, String studentModel, String dataset, String label) {}
 
   /** The rows of one run, ready to write as its partition (without the run_date column). */
-  public static Dataset<Row> rows(SparkSession spark, List<MetricRow> metrics, Tags tags, String status) {
+  public static Dataset<Row> rows(
+      SparkSession spark, List<MetricRow> metrics, Tags tags, String status) {
     List<Row> rows = new ArrayList<>();
     for (MetricRow m : metrics) {
-      rows.add(RowFactory.create(tags.teacherModel(), tags.studentModel(), tags.dataset(), tags.label(), status,
-          m.scope(), m.column(), m.key(), m.metric(), m.value()));
+      rows.add(
+          RowFactory.create(
+              tags.teacherModel(),
+              tags.studentModel(),
+              tags.dataset(),
+              tags.label(),
+              status,
+              m.scope(),
+              m.column(),
+              m.key(),
+              m.metric(),
+              m.value()));
     }
     return spark.createDataFrame(rows, SCHEMA);
   }
 
   /**
    * The whole history as a Dataset with a string {@code run_date} column, or an empty Dataset when
-   * there is none: for notebooks, e.g. {@code history.where("metric = 'kl.mean'").orderBy("run_date")}.
+   * there is none: for notebooks, e.g. {@code history.where("metric =
+   * 'kl.mean'").orderBy("run_date")}.
    */
   public static Dataset<Row> read(SparkSession spark, String root) {
     Path dir = new Path(root, "history");
@@ -66,8 +78,10 @@ public final class History {
       }
       // Explicit partition folders rather than a glob: Spark probes a single glob path as a
       // literal file and logs a stack trace for it.
-      partitions = java.util.Arrays.stream(fs.listStatus(dir, p -> p.getName().startsWith("run_date=")))
-          .map(st -> st.getPath().toString()).toArray(String[]::new);
+      partitions =
+          java.util.Arrays.stream(fs.listStatus(dir, p -> p.getName().startsWith("run_date=")))
+              .map(st -> st.getPath().toString())
+              .toArray(String[]::new);
       if (partitions.length == 0) {
         return spark.createDataFrame(List.of(), SCHEMA.add("run_date", DataTypes.StringType));
       }
@@ -75,7 +89,8 @@ public final class History {
       throw new IllegalStateException("cannot list " + dir + ": " + e.getMessage(), e);
     }
     Dataset<Row> d =
-        spark.read()
+        spark
+            .read()
             .option("basePath", dir.toString())
             .schema(SCHEMA.add("run_date", DataTypes.StringType))
             .parquet(partitions);
@@ -87,19 +102,29 @@ public final class History {
    * the metrics the checks read and to the most recent {@code window} runs plus a pinned date.
    */
   public static List<Checks.Run> earlierRuns(
-      SparkSession spark, String root, String runDate, String dataset, List<String> metrics, int window, String pinnedDate,
+      SparkSession spark,
+      String root,
+      String runDate,
+      String dataset,
+      List<String> metrics,
+      int window,
+      String pinnedDate,
       String pinnedLabel) {
-    Dataset<Row> h = read(spark, root).where(col("run_date").lt(runDate)).where(col("dataset").equalTo(dataset));
+    Dataset<Row> h =
+        read(spark, root).where(col("run_date").lt(runDate)).where(col("dataset").equalTo(dataset));
     if (!metrics.isEmpty()) {
       h = h.where(col("metric").isin(metrics.toArray()));
     }
-    List<Row> dates = h.select("run_date", "label").distinct().orderBy(col("run_date").desc()).collectAsList();
+    List<Row> dates =
+        h.select("run_date", "label").distinct().orderBy(col("run_date").desc()).collectAsList();
     List<String> keep = new ArrayList<>();
     Map<String, String> labels = new TreeMap<>();
     for (int i = 0; i < dates.size(); i++) {
       String d = dates.get(i).getString(0);
       labels.put(d, dates.get(i).getString(1));
-      boolean pinned = d.equals(pinnedDate) || (!pinnedLabel.isEmpty() && pinnedLabel.equals(dates.get(i).getString(1)));
+      boolean pinned =
+          d.equals(pinnedDate)
+              || (!pinnedLabel.isEmpty() && pinnedLabel.equals(dates.get(i).getString(1)));
       if (i < window || pinned) {
         keep.add(d);
       }
@@ -108,31 +133,59 @@ public final class History {
       return List.of();
     }
     Map<String, List<MetricRow>> byDate = new TreeMap<>();
-    Column[] cols = {col("run_date"), col("scope"), col("scope_column"), col("scope_value"), col("metric"), col("value")};
+    Column[] cols = {
+      col("run_date"),
+      col("scope"),
+      col("scope_column"),
+      col("scope_value"),
+      col("metric"),
+      col("value")
+    };
     for (Row r : h.where(col("run_date").isin(keep.toArray())).select(cols).collectAsList()) {
-      byDate.computeIfAbsent(r.getString(0), k -> new ArrayList<>())
-          .add(new MetricRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.isNullAt(5) ? null : r.getDouble(5)));
+      byDate
+          .computeIfAbsent(r.getString(0), k -> new ArrayList<>())
+          .add(
+              new MetricRow(
+                  r.getString(1),
+                  r.getString(2),
+                  r.getString(3),
+                  r.getString(4),
+                  r.isNullAt(5) ? null : r.getDouble(5)));
     }
     List<Checks.Run> runs = new ArrayList<>();
     byDate.forEach((d, rows) -> runs.add(new Checks.Run(d, labels.get(d), rows)));
     return runs;
   }
 
-  /** Mean and p99 KL of every earlier run of the dataset, oldest first, for the report's trend chart. */
-  public static List<Map<String, Object>> trend(SparkSession spark, String root, String runDate, String dataset) {
-    List<Row> rows = read(spark, root)
-        .where(col("run_date").lt(runDate).and(col("dataset").equalTo(dataset)).and(col("scope").equalTo("global"))
-            .and(col("metric").isin("kl.mean", "kl.p99")))
-        .select("run_date", "metric", "value")
-        .collectAsList();
+  /**
+   * Mean and p99 KL of every earlier run of the dataset, oldest first, for the report's trend
+   * chart.
+   */
+  public static List<Map<String, Object>> trend(
+      SparkSession spark, String root, String runDate, String dataset) {
+    List<Row> rows =
+        read(spark, root)
+            .where(
+                col("run_date")
+                    .lt(runDate)
+                    .and(col("dataset").equalTo(dataset))
+                    .and(col("scope").equalTo("global"))
+                    .and(col("metric").isin("kl.mean", "kl.p99")))
+            .select("run_date", "metric", "value")
+            .collectAsList();
     Map<String, Map<String, Object>> byDate = new TreeMap<>();
     for (Row r : rows) {
-      Map<String, Object> m = byDate.computeIfAbsent(r.getString(0), d -> {
-        Map<String, Object> x = new LinkedHashMap<>();
-        x.put("run_date", d);
-        return x;
-      });
-      m.put(r.getString(1).equals("kl.mean") ? "kl_mean" : "kl_p99", r.isNullAt(2) ? null : r.getDouble(2));
+      Map<String, Object> m =
+          byDate.computeIfAbsent(
+              r.getString(0),
+              d -> {
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("run_date", d);
+                return x;
+              });
+      m.put(
+          r.getString(1).equals("kl.mean") ? "kl_mean" : "kl_p99",
+          r.isNullAt(2) ? null : r.getDouble(2));
     }
     return new ArrayList<>(byDate.values());
   }

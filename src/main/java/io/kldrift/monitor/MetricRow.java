@@ -12,7 +12,8 @@ import java.util.Map;
  * @param scope global, slice or class
  * @param column the slice column, or the class index as text for class scope; empty for global
  * @param key the slice value or the class name; empty for global
- * @param metric e.g. {@code kl.mean}, {@code kl.p99}, {@code agreement.mean}, {@code kl_contribution}
+ * @param metric e.g. {@code kl.mean}, {@code kl.p99}, {@code agreement.mean}, {@code
+ *     kl_contribution}
  * @param value the figure, or null when undefined (e.g. a std of one example)
  */
 public record MetricRow(String scope, String column, String key, String metric, Double value) {
@@ -20,20 +21,46 @@ public record MetricRow(String scope, String column, String key, String metric, 
   /** Metrics of global scope, as read from summary.json. */
   public static final List<String> GLOBAL_METRICS =
       List.of(
-          "kl.n", "kl.mean", "kl.std", "kl.p50", "kl.p90", "kl.p95", "kl.p99", "kl.max",
-          "js.mean", "js.p95", "js.p99", "reverse_kl.mean", "total_variation.mean", "cross_entropy.mean",
-          "teacher_entropy.mean", "agreement.mean", "marginal_kl", "matched", "unmatched_share",
-          "teacher_only_share", "student_only_share", "support_violation_share", "quarantined_share",
+          "kl.n",
+          "kl.mean",
+          "kl.std",
+          "kl.p50",
+          "kl.p90",
+          "kl.p95",
+          "kl.p99",
+          "kl.max",
+          "js.mean",
+          "js.p95",
+          "js.p99",
+          "reverse_kl.mean",
+          "total_variation.mean",
+          "cross_entropy.mean",
+          "teacher_entropy.mean",
+          "agreement.mean",
+          "marginal_kl",
+          "matched",
+          "unmatched_share",
+          "teacher_only_share",
+          "student_only_share",
+          "support_violation_share",
+          "quarantined_share",
           "renormalized_share");
 
   /** Metrics of slice scope. */
   public static final List<String> SLICE_METRICS =
-      List.of("kl.n", "kl.mean", "kl.std", "kl.p50", "kl.p95", "kl.p99", "js.mean", "agreement.mean");
+      List.of(
+          "kl.n", "kl.mean", "kl.std", "kl.p50", "kl.p95", "kl.p99", "js.mean", "agreement.mean");
 
   /** Metrics of class scope, from per_class/; {@code n} is the class's teacher-top-1 count. */
   public static final List<String> CLASS_METRICS =
-      List.of("n", "kl_contribution", "teacher_mean_prob", "student_mean_prob", "teacher_top1_mean_kl",
-          "teacher_top1_agreement", "marginal_kl_term");
+      List.of(
+          "n",
+          "kl_contribution",
+          "teacher_mean_prob",
+          "student_mean_prob",
+          "teacher_top1_mean_kl",
+          "teacher_top1_agreement",
+          "marginal_kl_term");
 
   /** The valid metric names of a scope. */
   public static List<String> metricsOf(String scope) {
@@ -51,7 +78,8 @@ public record MetricRow(String scope, String column, String key, String metric, 
 
   /** The rows of one run: from its summary and its per-class table rows. */
   @SuppressWarnings("unchecked")
-  public static List<MetricRow> of(Map<String, Object> summary, List<Map<String, Object>> perClass) {
+  public static List<MetricRow> of(
+      Map<String, Object> summary, List<Map<String, Object>> perClass) {
     List<MetricRow> rows = new ArrayList<>();
     Map<String, Object> global = (Map<String, Object>) summary.get("global");
     Map<String, Object> inputs = (Map<String, Object>) summary.get("inputs");
@@ -70,14 +98,16 @@ public record MetricRow(String scope, String column, String key, String metric, 
       String name = String.valueOf(c.get("class_name"));
       for (String m : CLASS_METRICS) {
         Object v = c.get(m.equals("n") ? "teacher_top1_count" : m);
-        rows.add(new MetricRow("class", index, name, m, v == null ? null : ((Number) v).doubleValue()));
+        rows.add(
+            new MetricRow("class", index, name, m, v == null ? null : ((Number) v).doubleValue()));
       }
     }
     return rows;
   }
 
   @SuppressWarnings("unchecked")
-  private static Double globalValue(String m, Map<String, Object> global, Map<String, Object> inputs) {
+  private static Double globalValue(
+      String m, Map<String, Object> global, Map<String, Object> inputs) {
     double tRows = num(inputs.get("teacher_rows"));
     double sRows = num(inputs.get("student_rows"));
     double matched = num(inputs.get("matched"));
@@ -87,17 +117,23 @@ public record MetricRow(String scope, String column, String key, String metric, 
       case "marginal_kl":
         return global.get("marginal_kl") == null ? null : num(global.get("marginal_kl"));
       case "unmatched_share":
-        return tRows + sRows == 0 ? null : (num(inputs.get("teacher_only")) + num(inputs.get("student_only"))) / (tRows + sRows);
+        return tRows + sRows == 0
+            ? null
+            : (num(inputs.get("teacher_only")) + num(inputs.get("student_only"))) / (tRows + sRows);
       case "teacher_only_share":
         return tRows == 0 ? null : num(inputs.get("teacher_only")) / tRows;
       case "student_only_share":
         return sRows == 0 ? null : num(inputs.get("student_only")) / sRows;
       case "quarantined_share":
-        return tRows + sRows == 0 ? null
-            : (num(inputs.get("teacher_quarantined")) + num(inputs.get("student_quarantined"))) / (tRows + sRows);
+        return tRows + sRows == 0
+            ? null
+            : (num(inputs.get("teacher_quarantined")) + num(inputs.get("student_quarantined")))
+                / (tRows + sRows);
       case "renormalized_share":
-        return tRows + sRows == 0 ? null
-            : (num(inputs.get("teacher_renormalized")) + num(inputs.get("student_renormalized"))) / (tRows + sRows);
+        return tRows + sRows == 0
+            ? null
+            : (num(inputs.get("teacher_renormalized")) + num(inputs.get("student_renormalized")))
+                / (tRows + sRows);
       case "support_violation_share":
         Map<String, Object> v = (Map<String, Object>) inputs.get("support_violations");
         return matched == 0 ? null : num(v.get("examples")) / matched;

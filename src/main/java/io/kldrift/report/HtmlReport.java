@@ -351,25 +351,45 @@ public final class HtmlReport {
       closeSection(h);
       return;
     }
-    note(h, "Teacher: " + count(at(teacher, "quarantined")) + " rows quarantined, " + count(at(teacher, "renormalized"))
-        + " renormalized; student: " + count(at(student, "quarantined")) + " rows quarantined, "
-        + count(at(student, "renormalized")) + " renormalized (at most " + pct(at(invalid, "max_quarantined_share"))
-        + " of a table may be quarantined). A row is counted once, under the first rule it breaks;"
-        + " quarantined rows are in quarantine/teacher/ and quarantine/student/.");
+    note(
+        h,
+        "Teacher: "
+            + count(at(teacher, "quarantined"))
+            + " rows quarantined, "
+            + count(at(teacher, "renormalized"))
+            + " renormalized; student: "
+            + count(at(student, "quarantined"))
+            + " rows quarantined, "
+            + count(at(student, "renormalized"))
+            + " renormalized (at most "
+            + pct(at(invalid, "max_quarantined_share"))
+            + " of a table may be quarantined). A row is counted once, under the first rule it breaks;"
+            + " quarantined rows are in quarantine/teacher/ and quarantine/student/.");
     Table t =
         new Table(
             List.of(
-                new Col("Rule", "figure"), new Col("Policy", ""), new Col("Teacher rows", "num"),
-                new Col("Student rows", "num"), new Col("Example key", "wide")));
+                new Col("Rule", "figure"),
+                new Col("Policy", ""),
+                new Col("Teacher rows", "num"),
+                new Col("Student rows", "num"),
+                new Col("Example key", "wide")));
     if (at(teacher, "rules") instanceof Map<?, ?> rules) {
       for (Object rule : rules.keySet()) {
         Object tr = at(teacher, "rules", str(rule));
         Object sr = at(student, "rules", str(rule));
-        Object example = at(tr, "example_key") != null ? "teacher " + str(at(tr, "example_key"))
-            : at(sr, "example_key") != null ? "student " + str(at(sr, "example_key")) : "";
-        boolean broken = (dbl(at(tr, "rows")) != null && dbl(at(tr, "rows")) > 0)
-            || (dbl(at(sr, "rows")) != null && dbl(at(sr, "rows")) > 0);
-        t.row(broken ? "outcome-warn" : "", str(rule), str(at(tr, "policy")), count(at(tr, "rows")), count(at(sr, "rows")),
+        Object example =
+            at(tr, "example_key") != null
+                ? "teacher " + str(at(tr, "example_key"))
+                : at(sr, "example_key") != null ? "student " + str(at(sr, "example_key")) : "";
+        boolean broken =
+            (dbl(at(tr, "rows")) != null && dbl(at(tr, "rows")) > 0)
+                || (dbl(at(sr, "rows")) != null && dbl(at(sr, "rows")) > 0);
+        t.row(
+            broken ? "outcome-warn" : "",
+            str(rule),
+            str(at(tr, "policy")),
+            count(at(tr, "rows")),
+            count(at(sr, "rows")),
             str(example));
       }
     }

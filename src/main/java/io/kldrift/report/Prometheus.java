@@ -6,9 +6,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The run's headline metrics in the Prometheus text exposition format, for a node-exporter
- * textfile collector: status, mean and p99 KL, JS, agreement, counts, check outcomes, and mean KL
- * per slice. Labels carry the run's tags; their values are escaped as the format requires.
+ * The run's headline metrics in the Prometheus text exposition format, for a node-exporter textfile
+ * collector: status, mean and p99 KL, JS, agreement, counts, check outcomes, and mean KL per slice.
+ * Labels carry the run's tags; their values are escaped as the format requires.
  */
 public final class Prometheus {
   private Prometheus() {}
@@ -25,17 +25,61 @@ public final class Prometheus {
     tags.put("student_model", str(run.get("student_model")));
     StringBuilder b = new StringBuilder();
     String status = str(summary.get("status"));
-    gauge(b, "kldrift_status", "Overall status of the run: 0 OK, 1 WARN, 2 ALERT.", tags,
+    gauge(
+        b,
+        "kldrift_status",
+        "Overall status of the run: 0 OK, 1 WARN, 2 ALERT.",
+        tags,
         status.equals("ALERT") ? 2.0 : status.equals("WARN") ? 1.0 : 0.0);
-    gauge(b, "kldrift_kl_mean", "Mean KL(teacher||student) over matched examples, nats.", tags, stat(global, "kl", "mean"));
-    gauge(b, "kldrift_kl_p99", "99th percentile of per-example KL, nats.", tags, stat(global, "kl", "p99"));
-    gauge(b, "kldrift_js_mean", "Mean Jensen-Shannon divergence, nats.", tags, stat(global, "js", "mean"));
-    gauge(b, "kldrift_agreement", "Share of examples whose teacher and student top-1 agree.", tags, stat(global, "agreement", "mean"));
-    gauge(b, "kldrift_matched_examples", "Examples present in both tables.", tags, num(inputs.get("matched")));
-    gauge(b, "kldrift_teacher_only_examples", "Teacher keys without a student row.", tags, num(inputs.get("teacher_only")));
-    gauge(b, "kldrift_student_only_examples", "Student keys without a teacher row.", tags, num(inputs.get("student_only")));
+    gauge(
+        b,
+        "kldrift_kl_mean",
+        "Mean KL(teacher||student) over matched examples, nats.",
+        tags,
+        stat(global, "kl", "mean"));
+    gauge(
+        b,
+        "kldrift_kl_p99",
+        "99th percentile of per-example KL, nats.",
+        tags,
+        stat(global, "kl", "p99"));
+    gauge(
+        b,
+        "kldrift_js_mean",
+        "Mean Jensen-Shannon divergence, nats.",
+        tags,
+        stat(global, "js", "mean"));
+    gauge(
+        b,
+        "kldrift_agreement",
+        "Share of examples whose teacher and student top-1 agree.",
+        tags,
+        stat(global, "agreement", "mean"));
+    gauge(
+        b,
+        "kldrift_matched_examples",
+        "Examples present in both tables.",
+        tags,
+        num(inputs.get("matched")));
+    gauge(
+        b,
+        "kldrift_teacher_only_examples",
+        "Teacher keys without a student row.",
+        tags,
+        num(inputs.get("teacher_only")));
+    gauge(
+        b,
+        "kldrift_student_only_examples",
+        "Student keys without a teacher row.",
+        tags,
+        num(inputs.get("student_only")));
     Map<String, Object> viol = (Map<String, Object>) inputs.get("support_violations");
-    gauge(b, "kldrift_support_violation_examples", "Examples with Q(c)=0 where P(c)>0.", tags, num(viol.get("examples")));
+    gauge(
+        b,
+        "kldrift_support_violation_examples",
+        "Examples with Q(c)=0 where P(c)>0.",
+        tags,
+        num(viol.get("examples")));
     Map<String, Integer> outcomes = new LinkedHashMap<>();
     for (String o : List.of("OK", "WARN", "ALERT", "INSUFFICIENT_DATA")) {
       outcomes.put(o, 0);
@@ -44,11 +88,12 @@ public final class Prometheus {
       outcomes.merge(str(((Map<String, Object>) c).get("outcome")), 1, Integer::sum);
     }
     header(b, "kldrift_checks", "Check outcomes of the run, by outcome.");
-    outcomes.forEach((o, n) -> {
-      Map<String, String> l = new LinkedHashMap<>(tags);
-      l.put("outcome", o);
-      sample(b, "kldrift_checks", l, n);
-    });
+    outcomes.forEach(
+        (o, n) -> {
+          Map<String, String> l = new LinkedHashMap<>(tags);
+          l.put("outcome", o);
+          sample(b, "kldrift_checks", l, n);
+        });
     header(b, "kldrift_slice_kl_mean", "Mean KL per slice value, nats.");
     for (Object o : (List<Object>) summary.get("per_slice")) {
       Map<String, Object> s = (Map<String, Object>) o;
@@ -60,7 +105,8 @@ public final class Prometheus {
     return b.toString();
   }
 
-  private static void gauge(StringBuilder b, String name, String help, Map<String, String> labels, Double v) {
+  private static void gauge(
+      StringBuilder b, String name, String help, Map<String, String> labels, Double v) {
     header(b, name, help);
     sample(b, name, labels, v);
   }

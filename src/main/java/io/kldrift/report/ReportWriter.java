@@ -43,14 +43,19 @@ public final class ReportWriter {
 
   /**
    * Writes each file (name to bytes, e.g. summary.json) and each table as Parquet into {@code
-   * <root>/<runDir>}, replacing what that run folder held, then publishes {@code history} (when
-   * not null) as {@code <root>/history/<runDir>}. Before writing it finishes any publish that an
+   * <root>/<runDir>}, replacing what that run folder held, then publishes {@code history} (when not
+   * null) as {@code <root>/history/<runDir>}. Before writing it finishes any publish that an
    * earlier, killed run left half done ({@link #recover}) and deletes staging folders older than
    * {@code staleAfter}. Returns the published folder.
    */
   public static String write(
-      SparkSession spark, String root, String runDir, Map<String, byte[]> files, List<Table> tables,
-      Dataset<Row> history, Duration staleAfter) {
+      SparkSession spark,
+      String root,
+      String runDir,
+      Map<String, byte[]> files,
+      List<Table> tables,
+      Dataset<Row> history,
+      Duration staleAfter) {
     if (!RUN_ID.matcher(runDir).matches() || runDir.contains("..")) {
       throw DriftException.invalidConfig(
           "run folder name '" + runDir + "' is not allowed",
@@ -78,7 +83,8 @@ public final class ReportWriter {
       Path stagedHistory = null;
       if (history != null) {
         spark.sparkContext().setJobDescription("kldrift: write history");
-        stagedHistory = new Path(rootPath, STAGING + "/history-" + runDir + "-" + UUID.randomUUID());
+        stagedHistory =
+            new Path(rootPath, STAGING + "/history-" + runDir + "-" + UUID.randomUUID());
         history.coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(stagedHistory.toString());
       }
       pauseAt("staging-complete");
@@ -96,15 +102,16 @@ public final class ReportWriter {
       }
       return fs.makeQualified(target).toString();
     } catch (IOException e) {
-      throw new IllegalStateException("writing the report under " + root + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "writing the report under " + root + " failed: " + e.getMessage(), e);
     }
   }
 
   /**
-   * Finishes publishes that a killed run left half done, so readers see either the previous or
-   * the new report of a date, never none: a report or history folder that was moved aside is put
-   * back when nothing replaced it, and deleted when the new one was published. Safe to call at
-   * any time; does nothing under a root that is not a kldrift report root.
+   * Finishes publishes that a killed run left half done, so readers see either the previous or the
+   * new report of a date, never none: a report or history folder that was moved aside is put back
+   * when nothing replaced it, and deleted when the new one was published. Safe to call at any time;
+   * does nothing under a root that is not a kldrift report root.
    */
   public static void recover(SparkSession spark, String root) {
     Path rootPath = new Path(root);
@@ -114,7 +121,8 @@ public final class ReportWriter {
         recover(fs, rootPath);
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot recover the report root " + root + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot recover the report root " + root + ": " + e.getMessage(), e);
     }
   }
 
@@ -131,7 +139,10 @@ public final class ReportWriter {
         // <prefix><runDir>-<36-character UUID>
         if (name.startsWith(prefix) && name.length() > prefix.length() + 37) {
           String runDir = name.substring(prefix.length(), name.length() - 37);
-          target = kind.equals("report") ? new Path(root, runDir) : new Path(new Path(root, HISTORY), runDir);
+          target =
+              kind.equals("report")
+                  ? new Path(root, runDir)
+                  : new Path(new Path(root, HISTORY), runDir);
         }
       }
       if (target == null) {
@@ -140,14 +151,17 @@ public final class ReportWriter {
       if (fs.exists(target)) {
         fs.delete(st.getPath(), true);
       } else if (fs.rename(st.getPath(), target)) {
-        io.kldrift.Progress.say("restored " + target + ", which an interrupted run had moved aside");
+        io.kldrift.Progress.say(
+            "restored " + target + ", which an interrupted run had moved aside");
       } else {
         throw new IOException("cannot restore " + target + " from " + st.getPath());
       }
     }
   }
 
-  /** Deletes staging folders (not moved-aside reports) last modified longer ago than {@code age}. */
+  /**
+   * Deletes staging folders (not moved-aside reports) last modified longer ago than {@code age}.
+   */
   private static void removeStale(FileSystem fs, Path root, Duration age) throws IOException {
     Path stagingRoot = new Path(root, STAGING);
     if (!fs.exists(stagingRoot)) {
@@ -167,8 +181,12 @@ public final class ReportWriter {
    * folder, the new one renamed into place, then the old one deleted. A run killed between the two
    * renames leaves the old folder aside, and {@link #recover} puts it back.
    */
-  private static void publish(FileSystem fs, Path root, Path staged, Path target, String kind) throws IOException {
-    Path old = new Path(root, STAGING + "/" + REPLACED + kind + "-" + target.getName() + "-" + UUID.randomUUID());
+  private static void publish(FileSystem fs, Path root, Path staged, Path target, String kind)
+      throws IOException {
+    Path old =
+        new Path(
+            root,
+            STAGING + "/" + REPLACED + kind + "-" + target.getName() + "-" + UUID.randomUUID());
     boolean hadOld = fs.exists(target);
     if (hadOld && !fs.rename(target, old)) {
       throw new IOException("cannot move the previous " + target + " aside");
@@ -179,7 +197,12 @@ public final class ReportWriter {
       if (hadOld && !fs.exists(target)) {
         fs.rename(old, target);
       }
-      throw new IOException("cannot publish " + staged + " as " + target + " (did another run publish it meanwhile?)");
+      throw new IOException(
+          "cannot publish "
+              + staged
+              + " as "
+              + target
+              + " (did another run publish it meanwhile?)");
     }
     if (hadOld) {
       fs.delete(old, true);
@@ -187,8 +210,8 @@ public final class ReportWriter {
   }
 
   /**
-   * Crash-test hook: with {@code -Dkldrift.testing.pause_at=<point>} the run stops at that point
-   * of the write and waits to be killed. Points: staging-first-table, staging-complete,
+   * Crash-test hook: with {@code -Dkldrift.testing.pause_at=<point>} the run stops at that point of
+   * the write and waits to be killed. Points: staging-first-table, staging-complete,
    * report-moved-aside, report-published, history-moved-aside.
    */
   private static void pauseAt(String point) {
@@ -220,8 +243,12 @@ public final class ReportWriter {
           names.add(children[i].getPath().getName());
         }
         throw DriftException.invalidConfig(
-            "output path " + root + " is not empty and is not a kldrift report folder (it holds "
-                + String.join(", ", names) + (children.length > 3 ? ", ..." : "") + ")",
+            "output path "
+                + root
+                + " is not empty and is not a kldrift report folder (it holds "
+                + String.join(", ", names)
+                + (children.length > 3 ? ", ..." : "")
+                + ")",
             "choose an empty or new folder for --out; kldrift never writes into other data");
       }
     } else {
@@ -234,14 +261,20 @@ public final class ReportWriter {
     }
   }
 
-  /** Writes a local file through a temporary sibling and a rename, so readers never see half of it. */
+  /**
+   * Writes a local file through a temporary sibling and a rename, so readers never see half of it.
+   */
   public static void writeLocalAtomically(java.nio.file.Path file, String content) {
     try {
       java.nio.file.Path dir = file.toAbsolutePath().getParent();
       java.nio.file.Files.createDirectories(dir);
-      java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+      java.nio.file.Path tmp =
+          java.nio.file.Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
       java.nio.file.Files.writeString(tmp, content, java.nio.charset.StandardCharsets.UTF_8);
-      java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+      java.nio.file.Files.move(
+          tmp,
+          file,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);

@@ -21,17 +21,18 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Generates teacher and student prediction tables with a known drift, deterministically for a
- * seed (each example draws from its own generator seeded by the run seed and its id, so the data
- * does not depend on partitioning). The student is the teacher plus small logit noise, except that
- * the drift classes lose {@code drift} logits on the {@code mobile} slice; a few keys exist on one
- * side only; rows are written in a shuffled order.
+ * Generates teacher and student prediction tables with a known drift, deterministically for a seed
+ * (each example draws from its own generator seeded by the run seed and its id, so the data does
+ * not depend on partitioning). The student is the teacher plus small logit noise, except that the
+ * drift classes lose {@code drift} logits on the {@code mobile} slice; a few keys exist on one side
+ * only; rows are written in a shuffled order.
  */
 public final class SampleGenerator {
 
   /** Class names used when there are exactly ten classes. */
   static final List<String> TEN =
-      List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
+      List.of(
+          "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
 
   /** What to generate. */
   public record Spec(
@@ -47,7 +48,10 @@ public final class SampleGenerator {
 
   private SampleGenerator() {}
 
-  /** Writes {@code out/teacher}, {@code out/student}, {@code out/classes.txt} and {@code out/kldrift.properties}. */
+  /**
+   * Writes {@code out/teacher}, {@code out/student}, {@code out/classes.txt} and {@code
+   * out/kldrift.properties}.
+   */
   public static void generate(SparkSession spark, Spec spec, String out) throws IOException {
     StructType schema =
         new StructType()
@@ -57,7 +61,8 @@ public final class SampleGenerator {
             .add("label", DataTypes.IntegerType, false)
             .add("segment", DataTypes.StringType, false);
     FlatMapFunction<Long, Row> rows = id -> examples(spec, id).iterator();
-    Dataset<Row> all = spark.range(0, spec.rows()).as(Encoders.LONG()).flatMap(rows, Encoders.row(schema));
+    Dataset<Row> all =
+        spark.range(0, spec.rows()).as(Encoders.LONG()).flatMap(rows, Encoders.row(schema));
     String column = spec.logits() ? "logits" : "probs";
     for (int side = 0; side < 2; side++) {
       String name = side == 0 ? "teacher" : "student";
@@ -109,7 +114,10 @@ public final class SampleGenerator {
     Files.writeString(dir.resolve("kldrift.properties"), props, StandardCharsets.UTF_8);
   }
 
-  /** The teacher row and the student row of example {@code id} (one of them absent for unmatched keys). */
+  /**
+   * The teacher row and the student row of example {@code id} (one of them absent for unmatched
+   * keys).
+   */
   static List<Row> examples(Spec spec, long id) {
     SplittableRandom rng = new SplittableRandom(mix(spec.seed(), id));
     int c = spec.classes();

@@ -10,8 +10,8 @@ import org.apache.spark.sql.catalyst.util.GenericArrayData;
 
 /**
  * The static entry points that Spark's generated code calls (through {@code StaticInvoke}) for the
- * kldrift SQL functions. They read Spark's array representation element by element (no boxing,
- * no copy of the Parquet column vector), run {@link Divergences}, and build the result row.
+ * kldrift SQL functions. They read Spark's array representation element by element (no boxing, no
+ * copy of the Parquet column vector), run {@link Divergences}, and build the result row.
  *
  * <p>Public only because generated code lives in another package; not part of the API.
  */
@@ -40,8 +40,9 @@ public final class KernelCalls {
   }
 
   /**
-   * All per-example metrics of one teacher/student pair, as the struct {@link FunctionSchemas#METRICS}.
-   * {@code temperature} applies to logits; {@code lossTemperature}, when positive, adds {@code T²·KL}.
+   * All per-example metrics of one teacher/student pair, as the struct {@link
+   * FunctionSchemas#METRICS}. {@code temperature} applies to logits; {@code lossTemperature}, when
+   * positive, adds {@code T²·KL}.
    */
   public static InternalRow metrics(
       ArrayData p,
@@ -112,7 +113,9 @@ public final class KernelCalls {
     return h;
   }
 
-  /** The vector renormalized for its kind ({@link Divergences#renormalize}), as array&lt;double&gt;. */
+  /**
+   * The vector renormalized for its kind ({@link Divergences#renormalize}), as array&lt;double&gt;.
+   */
   public static ArrayData renormalize(ArrayData v, int element, int kind) {
     int n = v.numElements();
     Workspace s = WORKSPACE.get();
@@ -123,7 +126,9 @@ public final class KernelCalls {
     return new GenericArrayData(result);
   }
 
-  /** Softmax (or log-softmax when {@code log}) of logits at a temperature, as array&lt;double&gt;. */
+  /**
+   * Softmax (or log-softmax when {@code log}) of logits at a temperature, as array&lt;double&gt;.
+   */
   public static ArrayData softmax(ArrayData logits, int element, double temperature, boolean log) {
     int n = logits.numElements();
     Workspace s = WORKSPACE.get();
@@ -136,8 +141,8 @@ public final class KernelCalls {
   }
 
   /**
-   * The first row rule a vector breaks ({@link Divergences#check}), or -1 for a null vector; used by
-   * validation so that it applies exactly the rules the kernel relies on.
+   * The first row rule a vector breaks ({@link Divergences#check}), or -1 for a null vector; used
+   * by validation so that it applies exactly the rules the kernel relies on.
    */
   public static int check(ArrayData v, int element, int kind, double sumTolerance, double bound) {
     if (v == null) {

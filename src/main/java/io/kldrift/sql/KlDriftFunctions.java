@@ -66,7 +66,8 @@ public final class KlDriftFunctions {
 
     /** The fully qualified identifier a session's function registry takes directly. */
     public FunctionIdentifier qualifiedIdentifier() {
-      return org.apache.spark.sql.catalyst.analysis.FunctionRegistry$.MODULE$.builtinFunctionIdentifier(name);
+      return org.apache.spark.sql.catalyst.analysis.FunctionRegistry$.MODULE$
+          .builtinFunctionIdentifier(name);
     }
   }
 
@@ -80,11 +81,32 @@ public final class KlDriftFunctions {
   /** Every kldrift function, in the order the README documents them. */
   public static List<Definition> all() {
     List<Definition> defs = new ArrayList<>();
-    defs.add(pairFunction("kl_div", Divergences.KL, "KL(p||q) = sum p*ln(p/q) in nats", "0.5108256238"));
-    defs.add(pairFunction("reverse_kl_div", Divergences.REVERSE_KL, "KL(q||p), the reverse direction", "0.3680642072"));
-    defs.add(pairFunction("js_div", Divergences.JS, "Jensen-Shannon divergence in nats, between 0 and ln 2", "0.1017492251"));
-    defs.add(pairFunction("cross_entropy", Divergences.CROSS_ENTROPY, "cross-entropy H(p,q) = -sum p*ln q; equals entropy(p) + kl_div(p, q)", "1.2039728043"));
-    defs.add(pairFunction("total_variation", Divergences.TOTAL_VARIATION, "total variation distance, half the L1 distance", "0.4"));
+    defs.add(
+        pairFunction("kl_div", Divergences.KL, "KL(p||q) = sum p*ln(p/q) in nats", "0.5108256238"));
+    defs.add(
+        pairFunction(
+            "reverse_kl_div",
+            Divergences.REVERSE_KL,
+            "KL(q||p), the reverse direction",
+            "0.3680642072"));
+    defs.add(
+        pairFunction(
+            "js_div",
+            Divergences.JS,
+            "Jensen-Shannon divergence in nats, between 0 and ln 2",
+            "0.1017492251"));
+    defs.add(
+        pairFunction(
+            "cross_entropy",
+            Divergences.CROSS_ENTROPY,
+            "cross-entropy H(p,q) = -sum p*ln q; equals entropy(p) + kl_div(p, q)",
+            "1.2039728043"));
+    defs.add(
+        pairFunction(
+            "total_variation",
+            Divergences.TOTAL_VARIATION,
+            "total variation distance, half the L1 distance",
+            "0.4"));
     defs.add(
         new Definition(
             "entropy",
@@ -97,7 +119,10 @@ public final class KlDriftFunctions {
               if (p == null) {
                 return Literal.create(null, DataTypes.DoubleType);
               }
-              return invoke(DataTypes.DoubleType, "entropy", List.of(p, elementCode(p), intLit(Kind.PROBS.ordinal()), doubleLit(1.0)));
+              return invoke(
+                  DataTypes.DoubleType,
+                  "entropy",
+                  List.of(p, elementCode(p), intLit(Kind.PROBS.ordinal()), doubleLit(1.0)));
             }));
     defs.add(softmaxFunction("softmax", false));
     defs.add(softmaxFunction("log_softmax", true));
@@ -115,8 +140,7 @@ public final class KlDriftFunctions {
                 "p_kind, q_kind: 'probs' (default), 'log_probs' or 'logits'",
                 "temperature: applied to logits (default 1); t2_kl = T*T*kl when a side is logits",
                 "epsilon: replaces a zero student probability where p > 0 (default 1e-12)"),
-            examples(
-                "SELECT _FUNC_(array(0.5D, 0.5D), array(0.9D, 0.1D)).kl;", "0.5108256238"),
+            examples("SELECT _FUNC_(array(0.5D, 0.5D), array(0.9D, 0.1D)).kl;", "0.5108256238"),
             KlDriftFunctions::buildMetrics));
     defs.add(
         new Definition(
@@ -125,24 +149,44 @@ public final class KlDriftFunctions {
                 + " breaks: 0 valid, 1 empty, 2 NaN or infinite, 3 negative probability, 4 sum off 1 by more"
                 + " than sum_tolerance, 5 sum off 1 by more than renormalize_bound (when given); -1 for a"
                 + " null vector.",
-            args("v: array<float|double> or ML Vector", "kind: 'probs', 'log_probs' or 'logits'",
+            args(
+                "v: array<float|double> or ML Vector",
+                "kind: 'probs', 'log_probs' or 'logits'",
                 "sum_tolerance: allowed distance of the sum from 1",
                 "renormalize_bound: optional; a larger distance gives 5 instead of 4"),
-            examples("SELECT _FUNC_(array(0.5D, 0.6D), 'probs', 0.001);", "4",
-                "SELECT _FUNC_(array(0.5D, 0.6D), 'probs', 0.001, 0.05);", "5"),
+            examples(
+                "SELECT _FUNC_(array(0.5D, 0.6D), 'probs', 0.001);",
+                "4",
+                "SELECT _FUNC_(array(0.5D, 0.6D), 'probs', 0.001, 0.05);",
+                "5"),
             (fn, a) -> {
               expectArity(fn, a, 3, 4);
               Expression v = distribution(fn, a.get(0));
               Kind kind = foldKind(fn, a.get(1));
               double tol = foldDouble(fn, a.get(2), "sum_tolerance");
-              double bound = a.size() == 4 ? foldDouble(fn, a.get(3), "renormalize_bound") : Double.POSITIVE_INFINITY;
+              double bound =
+                  a.size() == 4
+                      ? foldDouble(fn, a.get(3), "renormalize_bound")
+                      : Double.POSITIVE_INFINITY;
               if (v == null) {
                 return Literal.create(-1, DataTypes.IntegerType);
               }
               return new StaticInvoke(
-                  KernelCalls.class, DataTypes.IntegerType, "check",
-                  seq(List.of(v, elementCode(v), intLit(kind.ordinal()), doubleLit(tol), doubleLit(bound))),
-                  seq(List.<AbstractDataType>of()), false, false, true, Option.empty());
+                  KernelCalls.class,
+                  DataTypes.IntegerType,
+                  "check",
+                  seq(
+                      List.of(
+                          v,
+                          elementCode(v),
+                          intLit(kind.ordinal()),
+                          doubleLit(tol),
+                          doubleLit(bound))),
+                  seq(List.<AbstractDataType>of()),
+                  false,
+                  false,
+                  true,
+                  Option.empty());
             }));
     defs.add(
         new Definition(
@@ -150,7 +194,9 @@ public final class KlDriftFunctions {
             "_FUNC_(v, kind) - Distribution v renormalized: probabilities divided by their sum,"
                 + " log-probabilities shifted by the log of the sum of their exponentials; logits as they are.",
             args("v: array<float|double> or ML Vector", "kind: 'probs', 'log_probs' or 'logits'"),
-            examples("SELECT _FUNC_(array(0.5D, 0.52D, 1.0D), 'probs');", "[0.2475247525,0.2574257426,0.4950495050]"),
+            examples(
+                "SELECT _FUNC_(array(0.5D, 0.52D, 1.0D), 'probs');",
+                "[0.2475247525,0.2574257426,0.4950495050]"),
             (fn, a) -> {
               expectArity(fn, a, 2, 2);
               Expression v = distribution(fn, a.get(0));
@@ -164,7 +210,9 @@ public final class KlDriftFunctions {
     return defs;
   }
 
-  /** Registers every function into an existing session (for sessions built without the extension). */
+  /**
+   * Registers every function into an existing session (for sessions built without the extension).
+   */
   public static void register(SparkSession spark) {
     var registry =
         ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().functionRegistry();
@@ -173,7 +221,8 @@ public final class KlDriftFunctions {
     }
   }
 
-  private static Definition pairFunction(String name, int metric, String what, String exampleResult) {
+  private static Definition pairFunction(
+      String name, int metric, String what, String exampleResult) {
     return new Definition(
         name,
         "_FUNC_(p, q[, epsilon]) - " + what + ", for probability vectors p and q.",
@@ -194,18 +243,29 @@ public final class KlDriftFunctions {
           return invoke(
               DataTypes.DoubleType,
               "single",
-              List.of(p, q, elementCode(p), elementCode(q), intLit(probs), intLit(probs),
-                  doubleLit(1.0), doubleLit(eps), intLit(metric)));
+              List.of(
+                  p,
+                  q,
+                  elementCode(p),
+                  elementCode(q),
+                  intLit(probs),
+                  intLit(probs),
+                  doubleLit(1.0),
+                  doubleLit(eps),
+                  intLit(metric)));
         });
   }
 
   private static Definition softmaxFunction(String name, boolean log) {
     return new Definition(
         name,
-        "_FUNC_(logits[, temperature]) - The " + (log ? "log-softmax" : "softmax")
+        "_FUNC_(logits[, temperature]) - The "
+            + (log ? "log-softmax" : "softmax")
             + " of logits divided by temperature (default 1), computed with the max shift.",
         args("logits: array<float|double> or ML Vector", "temperature: a positive number"),
-        examples("SELECT _FUNC_(array(0D, 0D), 1.0);", log ? "[-0.6931471806,-0.6931471806]" : "[0.5,0.5]"),
+        examples(
+            "SELECT _FUNC_(array(0D, 0D), 1.0);",
+            log ? "[-0.6931471806,-0.6931471806]" : "[0.5,0.5]"),
         (fn, a) -> {
           expectArity(fn, a, 1, 2);
           Expression z = distribution(fn, a.get(0));
@@ -215,7 +275,10 @@ public final class KlDriftFunctions {
           if (z == null) {
             return Literal.create(null, out);
           }
-          return invoke(out, "softmax", List.of(z, elementCode(z), doubleLit(t), Literal.create(log, DataTypes.BooleanType)));
+          return invoke(
+              out,
+              "softmax",
+              List.of(z, elementCode(z), doubleLit(t), Literal.create(log, DataTypes.BooleanType)));
         });
   }
 
@@ -229,7 +292,10 @@ public final class KlDriftFunctions {
     double eps = a.size() > 5 ? foldDouble(fn, a.get(5), "epsilon") : DEFAULT_EPSILON;
     checkTemperature(fn, t);
     if (!(eps > 0 && eps < 1)) {
-      throw FunctionErrors.badArgument(fn, "epsilon " + eps + " is not in (0, 1)", "pass a small positive epsilon such as 1e-12");
+      throw FunctionErrors.badArgument(
+          fn,
+          "epsilon " + eps + " is not in (0, 1)",
+          "pass a small positive epsilon such as 1e-12");
     }
     if (p == null || q == null) {
       return Literal.create(null, FunctionSchemas.METRICS);
@@ -237,8 +303,15 @@ public final class KlDriftFunctions {
     return invoke(
         FunctionSchemas.METRICS,
         "metrics",
-        List.of(p, q, elementCode(p), elementCode(q), intLit(pKind.ordinal()), intLit(qKind.ordinal()),
-            doubleLit(t), doubleLit(eps)));
+        List.of(
+            p,
+            q,
+            elementCode(p),
+            elementCode(q),
+            intLit(pKind.ordinal()),
+            intLit(qKind.ordinal()),
+            doubleLit(t),
+            doubleLit(eps)));
   }
 
   /**
@@ -255,11 +328,15 @@ public final class KlDriftFunctions {
       return e;
     }
     if (t.equals(SQLDataTypes.VectorType())) {
-      return invoke(DataTypes.createArrayType(DataTypes.DoubleType, false), "vectorValues", List.of(e));
+      return invoke(
+          DataTypes.createArrayType(DataTypes.DoubleType, false), "vectorValues", List.of(e));
     }
     throw FunctionErrors.badArgument(
         fn,
-        "argument " + e.sql() + " has type " + t.simpleString()
+        "argument "
+            + e.sql()
+            + " has type "
+            + t.simpleString()
             + ", not array<float>, array<double> or an ML Vector",
         "cast the column, e.g. CAST(x AS ARRAY<DOUBLE>)");
   }
@@ -271,7 +348,14 @@ public final class KlDriftFunctions {
 
   private static Expression invoke(DataType type, String method, List<Expression> args) {
     return new StaticInvoke(
-        KernelCalls.class, type, method, seq(args), seq(List.<AbstractDataType>of()), true, true, true,
+        KernelCalls.class,
+        type,
+        method,
+        seq(args),
+        seq(List.<AbstractDataType>of()),
+        true,
+        true,
+        true,
         Option.empty());
   }
 
@@ -290,33 +374,44 @@ public final class KlDriftFunctions {
   private static void expectArity(String fn, List<Expression> a, int min, int max) {
     if (a.size() < min || a.size() > max) {
       throw FunctionErrors.badArgument(
-          fn, "takes " + (min == max ? min : min + " to " + max) + " arguments, got " + a.size(),
+          fn,
+          "takes " + (min == max ? min : min + " to " + max) + " arguments, got " + a.size(),
           "see DESCRIBE FUNCTION EXTENDED " + fn);
     }
   }
 
   private static double foldDouble(String fn, Expression e, String what) {
     if (!e.foldable() || !(e.dataType() instanceof org.apache.spark.sql.types.NumericType)) {
-      throw FunctionErrors.badArgument(fn, what + " must be a numeric constant, got " + e.sql(), "pass a literal such as 2.0");
+      throw FunctionErrors.badArgument(
+          fn, what + " must be a numeric constant, got " + e.sql(), "pass a literal such as 2.0");
     }
     Object v = e.eval(null);
-    return v instanceof org.apache.spark.sql.types.Decimal d ? d.toDouble() : ((Number) v).doubleValue();
+    return v instanceof org.apache.spark.sql.types.Decimal d
+        ? d.toDouble()
+        : ((Number) v).doubleValue();
   }
 
   private static Kind foldKind(String fn, Expression e) {
     if (!e.foldable() || e.dataType() != DataTypes.StringType) {
-      throw FunctionErrors.badArgument(fn, "kind must be a string constant, got " + e.sql(), "pass 'probs', 'log_probs' or 'logits'");
+      throw FunctionErrors.badArgument(
+          fn,
+          "kind must be a string constant, got " + e.sql(),
+          "pass 'probs', 'log_probs' or 'logits'");
     }
     try {
       return Kind.parse(String.valueOf(e.eval(null)));
     } catch (IllegalArgumentException ex) {
-      throw FunctionErrors.badArgument(fn, ex.getMessage(), "pass 'probs', 'log_probs' or 'logits'");
+      throw FunctionErrors.badArgument(
+          fn, ex.getMessage(), "pass 'probs', 'log_probs' or 'logits'");
     }
   }
 
   private static void checkTemperature(String fn, double t) {
     if (!(t > 0) || Double.isInfinite(t)) {
-      throw FunctionErrors.badArgument(fn, "temperature " + t + " is not a positive finite number", "pass a temperature such as 1.0 or 2.0");
+      throw FunctionErrors.badArgument(
+          fn,
+          "temperature " + t + " is not a positive finite number",
+          "pass a temperature such as 1.0 or 2.0");
     }
   }
 
@@ -332,7 +427,11 @@ public final class KlDriftFunctions {
   private static String examples(String... sqlAndResult) {
     StringBuilder b = new StringBuilder("\n    Examples:\n");
     for (int i = 0; i < sqlAndResult.length; i += 2) {
-      b.append("      > ").append(sqlAndResult[i]).append("\n       ").append(sqlAndResult[i + 1]).append('\n');
+      b.append("      > ")
+          .append(sqlAndResult[i])
+          .append("\n       ")
+          .append(sqlAndResult[i + 1])
+          .append('\n');
     }
     return b.append("  ").toString();
   }

@@ -15,9 +15,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Times the drift job on a real standalone cluster (the test harness: master, worker, executor
- * JVMs on 127.0.0.1) with one and with two executors of one core each, on the same generated
- * data, and prints a markdown table. Run with {@code jobs/bench --cluster-scale}; not a test.
+ * Times the drift job on a real standalone cluster (the test harness: master, worker, executor JVMs
+ * on 127.0.0.1) with one and with two executors of one core each, on the same generated data, and
+ * prints a markdown table. Run with {@code jobs/bench --cluster-scale}; not a test.
  */
 @Command(name = "cluster-scale", mixinStandardHelpOptions = true)
 public final class ClusterScale implements Callable<Integer> {
@@ -27,10 +27,15 @@ public final class ClusterScale implements Callable<Integer> {
   @Option(names = "--classes", description = "Classes (default: ${DEFAULT-VALUE}).")
   int classes = 100;
 
-  @Option(names = "--repeat", description = "Timed runs per executor count; the median is reported (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--repeat",
+      description =
+          "Timed runs per executor count; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeat = 2;
 
-  @Option(names = "--data", description = "Folder of cached generated data (default: target/bench-data).")
+  @Option(
+      names = "--data",
+      description = "Folder of cached generated data (default: target/bench-data).")
   Path data = Path.of("target", "bench-data");
 
   /** Entry point. */
@@ -42,13 +47,21 @@ public final class ClusterScale implements Callable<Integer> {
   public Integer call() throws Exception {
     Path dir = data.resolve("r" + rows + "_c" + classes + "_s7").toAbsolutePath();
     if (!Files.exists(dir.resolve("student/_SUCCESS"))) {
-      SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
-      SampleGenerator.generate(spark, new SampleGenerator.Spec(rows, classes, 7, false, List.of(3, 5), 1.5, 0.001, 4), dir.toString());
+      SparkSession spark =
+          SparkSession.builder()
+              .master("local[2]")
+              .config("spark.ui.enabled", "false")
+              .getOrCreate();
+      SampleGenerator.generate(
+          spark,
+          new SampleGenerator.Spec(rows, classes, 7, false, List.of(3, 5), 1.5, 0.001, 4),
+          dir.toString());
       spark.stop();
     }
     Path work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "cluster-scale");
     StringBuilder md = new StringBuilder();
-    md.append("| executors (1 core, 1 GB each) | runs (s) | median (s) | speed-up |\n| ---: | --- | ---: | ---: |\n");
+    md.append(
+        "| executors (1 core, 1 GB each) | runs (s) | median (s) | speed-up |\n| ---: | --- | ---: | ---: |\n");
     double one = 0;
     try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("cluster"), 2, 2560)) {
       for (int executors : new int[] {1, 2}) {
@@ -56,12 +69,25 @@ public final class ClusterScale implements Callable<Integer> {
         for (int i = 0; i <= repeat; i++) {
           String name = "driver-" + executors + "-" + i;
           long t0 = System.nanoTime();
-          Process p = cluster.submit(name, executors, List.of("--teacher", dir + "/teacher", "--student", dir + "/student",
-              "--out", work.resolve("out-" + executors).toString(), "--run-date", "2026-11-2" + i, "--quiet"));
+          Process p =
+              cluster.submit(
+                  name,
+                  executors,
+                  List.of(
+                      "--teacher",
+                      dir + "/teacher",
+                      "--student",
+                      dir + "/student",
+                      "--out",
+                      work.resolve("out-" + executors).toString(),
+                      "--run-date",
+                      "2026-11-2" + i,
+                      "--quiet"));
           int code = StandaloneCluster.await(p, Duration.ofMinutes(20));
           double s = (System.nanoTime() - t0) / 1e9;
           if (code != 0) {
-            throw new IllegalStateException("run failed with exit code " + code + ":\n" + cluster.log(name + ".err"));
+            throw new IllegalStateException(
+                "run failed with exit code " + code + ":\n" + cluster.log(name + ".err"));
           }
           if (i > 0) {
             times.add(s); // the first run warms the cluster's page cache and is not counted
@@ -74,8 +100,15 @@ public final class ClusterScale implements Callable<Integer> {
         if (executors == 1) {
           one = median;
         }
-        md.append(String.format(Locale.ROOT, "| %d | %s | %.1f | %.2f |%n", executors,
-            String.join(", ", times.stream().map(t -> String.format(Locale.ROOT, "%.1f", t)).toList()), median, one / median));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %d | %s | %.1f | %.2f |%n",
+                executors,
+                String.join(
+                    ", ", times.stream().map(t -> String.format(Locale.ROOT, "%.1f", t)).toList()),
+                median,
+                one / median));
       }
     }
     System.out.println(md);

@@ -20,8 +20,8 @@ import javax.management.openmbean.CompositeData;
 /**
  * Measures the heap of this JVM while one benchmark variant runs: the used heap sampled every few
  * milliseconds, the sum of the heap pools' peak usage (peaks reset at start), and the heap in use
- * right after each garbage collection (the largest such value approximates the peak live data).
- * In local mode Spark's executors are threads of this JVM, so this is all of Spark's heap.
+ * right after each garbage collection (the largest such value approximates the peak live data). In
+ * local mode Spark's executors are threads of this JVM, so this is all of Spark's heap.
  */
 final class HeapProbe implements AutoCloseable {
   /** What one probe saw. */
@@ -43,7 +43,9 @@ final class HeapProbe implements AutoCloseable {
   private HeapProbe() {
     System.gc();
     heapPools =
-        ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP).toList();
+        ManagementFactory.getMemoryPoolMXBeans().stream()
+            .filter(p -> p.getType() == MemoryType.HEAP)
+            .toList();
     heapPoolNames = heapPools.stream().map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
     heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
     gcCount0 = gcCount();
@@ -119,9 +121,15 @@ final class HeapProbe implements AutoCloseable {
     for (MemoryPoolMXBean p : heapPools) {
       poolPeaks += p.getPeakUsage().getUsed();
     }
-    sampledMax.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
+    sampledMax.accumulateAndGet(
+        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
     close();
-    return new Peaks(sampledMax.get(), poolPeaks, afterGcMax.get(), gcCount() - gcCount0, gcMillis() - gcMillis0);
+    return new Peaks(
+        sampledMax.get(),
+        poolPeaks,
+        afterGcMax.get(),
+        gcCount() - gcCount0,
+        gcMillis() - gcMillis0);
   }
 
   @Override

@@ -37,14 +37,20 @@ public final class PolicyCost implements Callable<Integer> {
   @Option(names = "--classes", description = "Classes (default: ${DEFAULT-VALUE}).")
   int classes = 100;
 
-  @Option(names = "--repeat", description = "Timed rounds; the median is reported (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--repeat",
+      description = "Timed rounds; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeat = 3;
 
-  @Option(names = "--data", description = "Folder of cached generated data (default: target/bench-data).")
+  @Option(
+      names = "--data",
+      description = "Folder of cached generated data (default: target/bench-data).")
   Path data = Path.of("target", "bench-data");
 
   private static final String[] POLICIES = {
-    "validate.not_finite=quarantine", "validate.duplicate_key=quarantine", "validate.not_normalized=renormalize",
+    "validate.not_finite=quarantine",
+    "validate.duplicate_key=quarantine",
+    "validate.not_normalized=renormalize",
   };
 
   /** Entry point. */
@@ -54,36 +60,60 @@ public final class PolicyCost implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "8").config("spark.driver.host", "127.0.0.1").getOrCreate();
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.driver.host", "127.0.0.1")
+            .getOrCreate();
     KlDrift.registerFunctions(spark);
     Path dir = data.resolve("r" + rows + "_c" + classes + "_s7").toAbsolutePath();
     if (!Files.exists(dir.resolve("student/_SUCCESS"))) {
-      SampleGenerator.generate(spark, new SampleGenerator.Spec(rows, classes, 7, false, List.of(3, 5), 1.5, 0.001, 4), dir.toString());
+      SampleGenerator.generate(
+          spark,
+          new SampleGenerator.Spec(rows, classes, 7, false, List.of(3, 5), 1.5, 0.001, 4),
+          dir.toString());
     }
     // The broken copy: 0.5% of rows with a NaN, 0.1% of keys twice, 5% with sums 1.01.
     Path broken = dir.resolveSibling(dir.getFileName() + "_broken-student");
     if (!Files.exists(broken.resolve("_SUCCESS"))) {
       Dataset<Row> s = spark.read().parquet(dir + "/student");
-      Dataset<Row> nan = s.where("example_id % 200 = 1")
-          .withColumn("probs", expr("transform(probs, (x, i) -> IF(i = 0, CAST('NaN' AS FLOAT), x))"));
-      Dataset<Row> off = s.where("example_id % 20 = 2").withColumn("probs", expr("transform(probs, x -> CAST(x * 1.01 AS FLOAT))"));
+      Dataset<Row> nan =
+          s.where("example_id % 200 = 1")
+              .withColumn(
+                  "probs", expr("transform(probs, (x, i) -> IF(i = 0, CAST('NaN' AS FLOAT), x))"));
+      Dataset<Row> off =
+          s.where("example_id % 20 = 2")
+              .withColumn("probs", expr("transform(probs, x -> CAST(x * 1.01 AS FLOAT))"));
       Dataset<Row> dup = s.where("example_id % 1000 = 3");
-      s.where("example_id % 200 != 1 AND example_id % 20 != 2").unionByName(nan).unionByName(off).unionByName(dup)
-          .repartition(4).write().parquet(broken.toString());
+      s.where("example_id % 200 != 1 AND example_id % 20 != 2")
+          .unionByName(nan)
+          .unionByName(off)
+          .unionByName(dup)
+          .repartition(4)
+          .write()
+          .parquet(broken.toString());
     }
     Path work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "policy-cost");
     Map<String, String[]> variants = new LinkedHashMap<>();
     variants.put("clean data, default policies (fail)", new String[] {dir + "/student"});
-    variants.put("clean data, quarantine + renormalize configured", concat(new String[] {dir + "/student"}, POLICIES));
-    variants.put("broken student, quarantine + renormalize", concat(new String[] {broken.toString()}, POLICIES));
+    variants.put(
+        "clean data, quarantine + renormalize configured",
+        concat(new String[] {dir + "/student"}, POLICIES));
+    variants.put(
+        "broken student, quarantine + renormalize",
+        concat(new String[] {broken.toString()}, POLICIES));
     Map<String, List<Double>> times = new LinkedHashMap<>();
     Map<String, String> counts = new LinkedHashMap<>();
     variants.keySet().forEach(v -> times.put(v, new ArrayList<>()));
     for (int round = 0; round <= repeat; round++) {
       for (Map.Entry<String, String[]> v : variants.entrySet()) {
-        DriftConfig.Builder b = DriftConfig.builder().set(DriftConfig.TEACHER_PATH, dir + "/teacher")
-            .set(DriftConfig.STUDENT_PATH, v.getValue()[0]).set(DriftConfig.OUTPUT_PATH, work.resolve("out").toString());
+        DriftConfig.Builder b =
+            DriftConfig.builder()
+                .set(DriftConfig.TEACHER_PATH, dir + "/teacher")
+                .set(DriftConfig.STUDENT_PATH, v.getValue()[0])
+                .set(DriftConfig.OUTPUT_PATH, work.resolve("out").toString());
         for (int i = 1; i < v.getValue().length; i++) {
           String kv = v.getValue()[i];
           b.set(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
@@ -94,8 +124,14 @@ public final class PolicyCost implements Callable<Integer> {
           KlDrift.write(spark, r, config.get(DriftConfig.OUTPUT_PATH), LocalDate.of(2026, 11, 1));
           @SuppressWarnings("unchecked")
           Map<String, Object> in = (Map<String, Object>) r.summary().get("inputs");
-          counts.put(v.getKey(), String.format(Locale.ROOT, "%,d matched, %,d quarantined, %,d renormalized",
-              in.get("matched"), in.get("student_quarantined"), in.get("student_renormalized")));
+          counts.put(
+              v.getKey(),
+              String.format(
+                  Locale.ROOT,
+                  "%,d matched, %,d quarantined, %,d renormalized",
+                  in.get("matched"),
+                  in.get("student_quarantined"),
+                  in.get("student_renormalized")));
         }
         double s = (System.nanoTime() - t0) / 1e9;
         if (round > 0) {
@@ -104,16 +140,26 @@ public final class PolicyCost implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "round %d, %s: %.1f s%n", round, v.getKey(), s);
       }
     }
-    StringBuilder md = new StringBuilder("| variant | runs (s) | median (s) | × clean | rows |\n| --- | --- | ---: | ---: | --- |\n");
+    StringBuilder md =
+        new StringBuilder(
+            "| variant | runs (s) | median (s) | × clean | rows |\n| --- | --- | ---: | ---: | --- |\n");
     double clean = 0;
     for (Map.Entry<String, List<Double>> e : times.entrySet()) {
       List<Double> sorted = new ArrayList<>(e.getValue());
       sorted.sort(null);
       double median = sorted.get(sorted.size() / 2);
       clean = clean == 0 ? median : clean;
-      md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.2f | %s |%n", e.getKey(),
-          String.join(", ", e.getValue().stream().map(t -> String.format(Locale.ROOT, "%.1f", t)).toList()), median,
-          median / clean, counts.get(e.getKey())));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %.1f | %.2f | %s |%n",
+              e.getKey(),
+              String.join(
+                  ", ",
+                  e.getValue().stream().map(t -> String.format(Locale.ROOT, "%.1f", t)).toList()),
+              median,
+              median / clean,
+              counts.get(e.getKey())));
     }
     System.out.print(md);
     spark.stop();

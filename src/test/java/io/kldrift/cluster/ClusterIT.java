@@ -43,9 +43,13 @@ class ClusterIT {
   @BeforeAll
   static void start() throws Exception {
     data = tmp.resolve("data").toString();
-    SampleGenerator.generate(TestSpark.get(), new SampleGenerator.Spec(150_000, 64, 21, false, List.of(3, 5), 1.5, 0.001, 4), data);
+    SampleGenerator.generate(
+        TestSpark.get(),
+        new SampleGenerator.Spec(150_000, 64, 21, false, List.of(3, 5), 1.5, 0.001, 4),
+        data);
     String out = tmp.resolve("local").toString();
-    assertThat(DriftJob.run(args(out, "2026-11-20", "--master", "local[2]", "--quiet"))).isEqualTo(ExitCodes.OK);
+    assertThat(DriftJob.run(args(out, "2026-11-20", "--master", "local[2]", "--quiet")))
+        .isEqualTo(ExitCodes.OK);
     local = Fixtures.summary(out + "/run_date=2026-11-20");
     localPerClass = perClass(out + "/run_date=2026-11-20");
     cluster = StandaloneCluster.start(tmp.resolve("cluster"), 2, 2560);
@@ -59,8 +63,19 @@ class ClusterIT {
   }
 
   private static String[] args(String out, String date, String... more) {
-    List<String> a = new ArrayList<>(List.of("--teacher", data + "/teacher", "--student", data + "/student",
-        "--config", data + "/kldrift.properties", "--out", out, "--run-date", date));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "--teacher",
+                data + "/teacher",
+                "--student",
+                data + "/student",
+                "--config",
+                data + "/kldrift.properties",
+                "--out",
+                out,
+                "--run-date",
+                date));
     a.addAll(List.of(more));
     return a.toArray(String[]::new);
   }
@@ -75,22 +90,32 @@ class ClusterIT {
 
   private static void assertSameReport(String report) throws Exception {
     JsonNode s = Fixtures.summary(report);
-    for (String f : List.of("teacher_rows", "student_rows", "matched", "teacher_only", "student_only")) {
-      assertThat(s.get("inputs").get(f).asLong()).as(f).isEqualTo(local.get("inputs").get(f).asLong());
+    for (String f :
+        List.of("teacher_rows", "student_rows", "matched", "teacher_only", "student_only")) {
+      assertThat(s.get("inputs").get(f).asLong())
+          .as(f)
+          .isEqualTo(local.get("inputs").get(f).asLong());
     }
-    assertThat(relative(s.get("global").get("kl").get("mean").asDouble(), local.get("global").get("kl").get("mean").asDouble()))
+    assertThat(
+            relative(
+                s.get("global").get("kl").get("mean").asDouble(),
+                local.get("global").get("kl").get("mean").asDouble()))
         .isLessThan(1e-9);
-    assertThat(s.get("global").get("kl").get("histogram").get("counts")).isEqualTo(local.get("global").get("kl").get("histogram").get("counts"));
+    assertThat(s.get("global").get("kl").get("histogram").get("counts"))
+        .isEqualTo(local.get("global").get("kl").get("histogram").get("counts"));
     Map<Integer, Double> pc = perClass(report);
     assertThat(pc.keySet()).isEqualTo(localPerClass.keySet());
-    pc.forEach((c, v) -> assertThat(relative(v, localPerClass.get(c))).as("class %d", c).isLessThan(1e-9));
+    pc.forEach(
+        (c, v) -> assertThat(relative(v, localPerClass.get(c))).as("class %d", c).isLessThan(1e-9));
   }
 
   private static double relative(double a, double b) {
     return Math.abs(a - b) / Math.max(Math.abs(b), Double.MIN_NORMAL);
   }
 
-  /** Executor folders the worker created for the application(s) that ran, e.g. app-.../0, app-.../1. */
+  /**
+   * Executor folders the worker created for the application(s) that ran, e.g. app-.../0, app-.../1.
+   */
   private static List<Path> executorDirs() throws Exception {
     List<Path> dirs = new ArrayList<>();
     try (Stream<Path> apps = Files.list(tmp.resolve("cluster/worker"))) {
@@ -109,7 +134,9 @@ class ClusterIT {
     String out = tmp.resolve("on-cluster").toString();
     int before = executorDirs().size();
     Process driver = cluster.submit("driver-two", 2, List.of(args(out, "2026-11-20")));
-    assertThat(StandaloneCluster.await(driver, Duration.ofMinutes(5))).as(cluster.log("driver-two.err")).isEqualTo(ExitCodes.OK);
+    assertThat(StandaloneCluster.await(driver, Duration.ofMinutes(5)))
+        .as(cluster.log("driver-two.err"))
+        .isEqualTo(ExitCodes.OK);
     assertThat(cluster.log("driver-two.out")).contains("status: OK");
     assertThat(executorDirs().size() - before).as("executor JVMs launched").isEqualTo(2);
     assertSameReport(out + "/run_date=2026-11-20");
@@ -121,15 +148,21 @@ class ClusterIT {
     String out = tmp.resolve("executor-killed").toString();
     int before = executorDirs().size();
     Process driver = cluster.submit("driver-exec-kill", 2, List.of(args(out, "2026-11-20")));
-    cluster.waitForLog("driver-exec-kill.err", l -> l.contains("join, metrics and aggregates ..."), Duration.ofMinutes(3));
+    cluster.waitForLog(
+        "driver-exec-kill.err",
+        l -> l.contains("join, metrics and aggregates ..."),
+        Duration.ofMinutes(3));
     Thread.sleep(1500);
     List<ProcessHandle> executors = cluster.executors();
     assertThat(executors).as("executors running during the stage").hasSize(2);
     executors.get(0).destroyForcibly();
-    assertThat(StandaloneCluster.await(driver, Duration.ofMinutes(5))).as(cluster.log("driver-exec-kill.err")).isEqualTo(ExitCodes.OK);
+    assertThat(StandaloneCluster.await(driver, Duration.ofMinutes(5)))
+        .as(cluster.log("driver-exec-kill.err"))
+        .isEqualTo(ExitCodes.OK);
     // the lost executor was replaced by a new one and its tasks ran again
     assertThat(executorDirs().size() - before).isGreaterThanOrEqualTo(3);
-    assertThat(cluster.log("driver-exec-kill.err")).containsAnyOf("Lost executor", "lost executor", "ExecutorLostFailure", "Executor lost");
+    assertThat(cluster.log("driver-exec-kill.err"))
+        .containsAnyOf("Lost executor", "lost executor", "ExecutorLostFailure", "Executor lost");
     assertSameReport(out + "/run_date=2026-11-20");
   }
 
@@ -138,23 +171,46 @@ class ClusterIT {
   void aDriverKilledMidRunLeavesThePreviousReportAndHistory() throws Exception {
     Path out = tmp.resolve("driver-killed");
     Process first = cluster.submit("driver-first", 2, List.of(args(out.toString(), "2026-11-21")));
-    assertThat(StandaloneCluster.await(first, Duration.ofMinutes(5))).as(cluster.log("driver-first.err")).isEqualTo(ExitCodes.OK);
+    assertThat(StandaloneCluster.await(first, Duration.ofMinutes(5)))
+        .as(cluster.log("driver-first.err"))
+        .isEqualTo(ExitCodes.OK);
     Map<String, String> before = snapshot(out);
     assertThat(before).containsKey("run_date=2026-11-21/summary.json").containsKey("_kldrift");
     assertThat(before.keySet()).anyMatch(k -> k.startsWith("history/run_date=2026-11-21/"));
 
-    Process doomed = cluster.submit("driver-doomed", 2, List.of(args(out.toString(), "2026-11-21", "--conf", "report.top_classes=2")));
-    cluster.waitForLog("driver-doomed.err", l -> l.contains("join, metrics and aggregates ..."), Duration.ofMinutes(3));
+    Process doomed =
+        cluster.submit(
+            "driver-doomed",
+            2,
+            List.of(args(out.toString(), "2026-11-21", "--conf", "report.top_classes=2")));
+    cluster.waitForLog(
+        "driver-doomed.err",
+        l -> l.contains("join, metrics and aggregates ..."),
+        Duration.ofMinutes(3));
     Thread.sleep(1000);
     doomed.destroyForcibly();
     doomed.waitFor();
-    assertThat(snapshot(out)).as("report and history after the killed rerun").containsExactlyInAnyOrderEntriesOf(before);
+    assertThat(snapshot(out))
+        .as("report and history after the killed rerun")
+        .containsExactlyInAnyOrderEntriesOf(before);
 
-    Process again = cluster.submit("driver-again", 2, List.of(args(out.toString(), "2026-11-21", "--conf", "report.top_classes=2")));
-    assertThat(StandaloneCluster.await(again, Duration.ofMinutes(5))).as(cluster.log("driver-again.err")).isEqualTo(ExitCodes.OK);
+    Process again =
+        cluster.submit(
+            "driver-again",
+            2,
+            List.of(args(out.toString(), "2026-11-21", "--conf", "report.top_classes=2")));
+    assertThat(StandaloneCluster.await(again, Duration.ofMinutes(5)))
+        .as(cluster.log("driver-again.err"))
+        .isEqualTo(ExitCodes.OK);
     JsonNode s = Fixtures.summary(out + "/run_date=2026-11-21");
     assertThat(s.get("top_drifted_classes")).hasSize(2);
-    assertThat(TestSpark.get().read().parquet(out + "/history").where("scope = 'global' AND metric = 'kl.mean'").count()).isEqualTo(1);
+    assertThat(
+            TestSpark.get()
+                .read()
+                .parquet(out + "/history")
+                .where("scope = 'global' AND metric = 'kl.mean'")
+                .count())
+        .isEqualTo(1);
   }
 
   /** Every file of the report and the history (not the staging area), with its bytes. */

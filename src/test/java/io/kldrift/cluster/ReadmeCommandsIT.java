@@ -21,8 +21,12 @@ class ReadmeCommandsIT {
 
   private static String run(Path dir, String command) throws Exception {
     Path out = Files.createTempFile("readme-command", ".txt");
-    Process p = new ProcessBuilder("bash", "-c", command).directory(dir.toFile())
-        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    Process p =
+        new ProcessBuilder("bash", "-c", command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
     if (!p.waitFor(10, TimeUnit.MINUTES)) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
@@ -34,7 +38,10 @@ class ReadmeCommandsIT {
   }
 
   private static String command(List<String> blocks, String startsWith) {
-    return blocks.stream().map(String::trim).filter(b -> b.startsWith(startsWith)).findFirst()
+    return blocks.stream()
+        .map(String::trim)
+        .filter(b -> b.startsWith(startsWith))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no README bash block starts with " + startsWith));
   }
 
@@ -43,16 +50,24 @@ class ReadmeCommandsIT {
     List<String> bash = Fixtures.readmeBlocks("bash");
     Path project = Path.of("").toAbsolutePath();
 
-    String quickStart = run(project, command(bash, "jobs/drift-report --teacher sample-data/teacher"));
-    assertThat(quickStart).contains("matched 19,962").contains("report      file:" + project.resolve("out/run_date="))
+    String quickStart =
+        run(project, command(bash, "jobs/drift-report --teacher sample-data/teacher"));
+    assertThat(quickStart)
+        .contains("matched 19,962")
+        .contains("report      file:" + project.resolve("out/run_date="))
         .contains("\nstatus: OK");
-    String meanLine = quickStart.lines().filter(l -> l.startsWith("mean KL")).findFirst().orElseThrow();
+    String meanLine =
+        quickStart.lines().filter(l -> l.startsWith("mean KL")).findFirst().orElseThrow();
 
     // the generator, in a scratch folder that links the launchers, then the drift job on its output
     Files.createSymbolicLink(tmp.resolve("jobs"), project.resolve("jobs"));
     run(tmp, command(bash, "jobs/generate-sample --rows 20000"));
-    String again = run(tmp, "jobs/drift-report --teacher sample-data/teacher --student sample-data/student"
-        + " --config sample-data/kldrift.properties --out out");
-    assertThat(again.lines().filter(l -> l.startsWith("mean KL")).findFirst().orElseThrow()).isEqualTo(meanLine);
+    String again =
+        run(
+            tmp,
+            "jobs/drift-report --teacher sample-data/teacher --student sample-data/student"
+                + " --config sample-data/kldrift.properties --out out");
+    assertThat(again.lines().filter(l -> l.startsWith("mean KL")).findFirst().orElseThrow())
+        .isEqualTo(meanLine);
   }
 }

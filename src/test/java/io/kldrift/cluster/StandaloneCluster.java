@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A real Spark standalone cluster on 127.0.0.1, started from the build's own jars without Docker
- * or a Spark download: a master JVM and a worker JVM (which launches executor JVMs), plus
- * SparkSubmit as the driver JVM. Every process it starts, and their descendants, is stopped by
- * {@link #close()}, and by a shutdown hook if the test JVM dies first.
+ * A real Spark standalone cluster on 127.0.0.1, started from the build's own jars without Docker or
+ * a Spark download: a master JVM and a worker JVM (which launches executor JVMs), plus SparkSubmit
+ * as the driver JVM. Every process it starts, and their descendants, is stopped by {@link
+ * #close()}, and by a shutdown hook if the test JVM dies first.
  */
 public final class StandaloneCluster implements AutoCloseable {
   private final Path home;
@@ -85,14 +85,16 @@ public final class StandaloneCluster implements AutoCloseable {
 
   /** Spark's JVM module options, as the build wrote them for the launchers. */
   static List<String> moduleOptions() throws IOException {
-    return Arrays.asList(Files.readString(Path.of("target", "jvm-options.txt")).trim().split("\\s+"));
+    return Arrays.asList(
+        Files.readString(Path.of("target", "jvm-options.txt")).trim().split("\\s+"));
   }
 
   private static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  private ProcessBuilder jvm(String name, List<String> jvmArgs, String mainClass, List<String> args) throws IOException {
+  private ProcessBuilder jvm(String name, List<String> jvmArgs, String mainClass, List<String> args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(java());
     cmd.addAll(moduleOptions());
@@ -122,34 +124,76 @@ public final class StandaloneCluster implements AutoCloseable {
 
   private void startMaster() throws Exception {
     Files.createDirectories(work.resolve("conf"));
-    launch(jvm("master", List.of("-Xmx256m"), "org.apache.spark.deploy.master.Master",
-        List.of("--host", "127.0.0.1", "--port", String.valueOf(masterPort), "--webui-port", String.valueOf(freePort()))));
+    launch(
+        jvm(
+            "master",
+            List.of("-Xmx256m"),
+            "org.apache.spark.deploy.master.Master",
+            List.of(
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(masterPort),
+                "--webui-port",
+                String.valueOf(freePort()))));
     waitForLog("master.err", l -> l.contains("I have been elected leader"), Duration.ofSeconds(60));
   }
 
   private void startWorker(int cores, int memoryMb) throws Exception {
     Path dir = work.resolve("worker");
     Files.createDirectories(dir);
-    launch(jvm("worker", List.of("-Xmx256m"), "org.apache.spark.deploy.worker.Worker",
-        List.of("--host", "127.0.0.1", "--webui-port", String.valueOf(freePort()), "--cores", String.valueOf(cores),
-            "--memory", memoryMb + "m", "--work-dir", dir.toString(), masterUrl())));
-    waitForLog("worker.err", l -> l.contains("Successfully registered with master"), Duration.ofSeconds(60));
+    launch(
+        jvm(
+            "worker",
+            List.of("-Xmx256m"),
+            "org.apache.spark.deploy.worker.Worker",
+            List.of(
+                "--host",
+                "127.0.0.1",
+                "--webui-port",
+                String.valueOf(freePort()),
+                "--cores",
+                String.valueOf(cores),
+                "--memory",
+                memoryMb + "m",
+                "--work-dir",
+                dir.toString(),
+                masterUrl())));
+    waitForLog(
+        "worker.err",
+        l -> l.contains("Successfully registered with master"),
+        Duration.ofSeconds(60));
   }
 
-  /** A driver run started with SparkSubmit in client mode; its output goes to {@code <name>.out/.err}. */
+  /**
+   * A driver run started with SparkSubmit in client mode; its output goes to {@code
+   * <name>.out/.err}.
+   */
   public Process submit(String name, int executors, List<String> appArgs) throws IOException {
-    List<String> args = new ArrayList<>(List.of(
-        "--master", masterUrl(),
-        "--deploy-mode", "client",
-        "--class", "io.kldrift.job.DriftJob",
-        "--conf", "spark.executor.cores=1",
-        "--conf", "spark.cores.max=" + executors,
-        "--conf", "spark.executor.memory=1g",
-        "--conf", "spark.driver.host=127.0.0.1",
-        "--conf", "spark.driver.bindAddress=127.0.0.1",
-        "--conf", "spark.ui.enabled=false",
-        "--conf", "spark.sql.shuffle.partitions=8",
-        APP_JAR.toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--master",
+                masterUrl(),
+                "--deploy-mode",
+                "client",
+                "--class",
+                "io.kldrift.job.DriftJob",
+                "--conf",
+                "spark.executor.cores=1",
+                "--conf",
+                "spark.cores.max=" + executors,
+                "--conf",
+                "spark.executor.memory=1g",
+                "--conf",
+                "spark.driver.host=127.0.0.1",
+                "--conf",
+                "spark.driver.bindAddress=127.0.0.1",
+                "--conf",
+                "spark.ui.enabled=false",
+                "--conf",
+                "spark.sql.shuffle.partitions=8",
+                APP_JAR.toString()));
     args.addAll(appArgs);
     return launch(jvm(name, List.of("-Xmx1g"), "org.apache.spark.deploy.SparkSubmit", args));
   }
@@ -195,7 +239,13 @@ public final class StandaloneCluster implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("no matching line in " + f + " within " + timeout + ":\n" + (Files.exists(f) ? log(f) : "(no file)"));
+    throw new AssertionError(
+        "no matching line in "
+            + f
+            + " within "
+            + timeout
+            + ":\n"
+            + (Files.exists(f) ? log(f) : "(no file)"));
   }
 
   /** The text of a log file under the work folder. */

@@ -42,15 +42,19 @@ class BadInputTest {
     return failure(Fixtures.SCHEMA, teacher, student, conf);
   }
 
-  private DriftException failure(StructType teacherSchema, List<Row> teacher, List<Row> student, String... conf) {
+  private DriftException failure(
+      StructType teacherSchema, List<Row> teacher, List<Row> student, String... conf) {
     String t = Fixtures.parquet(tmp, "t", teacherSchema, teacher);
     String s = Fixtures.parquet(tmp, "s", Fixtures.SCHEMA, student);
-    DriftConfig.Builder b = DriftConfig.builder().set(DriftConfig.TEACHER_PATH, t).set(DriftConfig.STUDENT_PATH, s);
+    DriftConfig.Builder b =
+        DriftConfig.builder().set(DriftConfig.TEACHER_PATH, t).set(DriftConfig.STUDENT_PATH, s);
     for (int i = 0; i < conf.length; i += 2) {
       b.set(conf[i], conf[i + 1]);
     }
     DriftConfig config = b.build();
-    Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> KlDrift.analyze(spark, config, LocalDate.of(2026, 1, 1)));
+    Throwable thrown =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () -> KlDrift.analyze(spark, config, LocalDate.of(2026, 1, 1)));
     assertThat(thrown).isInstanceOf(DriftException.class);
     return (DriftException) thrown;
   }
@@ -65,51 +69,69 @@ class BadInputTest {
   void missingColumnNamesTableColumnAndFix() {
     DriftException e = failure(good(), good(), "input.teacher.column", "scores");
     assertThat(e.kind()).isEqualTo(DriftException.Kind.INVALID_INPUT);
-    assertThat(e.getMessage()).contains("teacher table has no distribution column 'scores'")
-        .contains("columns: example_id, probs, label, segment").contains("Fix: set input.teacher.column");
+    assertThat(e.getMessage())
+        .contains("teacher table has no distribution column 'scores'")
+        .contains("columns: example_id, probs, label, segment")
+        .contains("Fix: set input.teacher.column");
   }
 
   @Test
   void wrongTypeIsRejectedBeforeAnyScan() {
-    StructType stringProbs = new StructType().add("example_id", DataTypes.LongType).add("probs", DataTypes.StringType);
+    StructType stringProbs =
+        new StructType().add("example_id", DataTypes.LongType).add("probs", DataTypes.StringType);
     List<Row> rows = List.of(RowFactory.create(1L, "0.5,0.5"));
     DriftException e = failure(stringProbs, rows, good());
-    assertThat(e.getMessage()).contains("teacher table, column 'probs' has type string, expected array<float>");
+    assertThat(e.getMessage())
+        .contains("teacher table, column 'probs' has type string, expected array<float>");
   }
 
   @Test
   void keyTypesMustMatch() {
-    StructType stringKey = new StructType().add("example_id", DataTypes.StringType)
-        .add("probs", DataTypes.createArrayType(DataTypes.FloatType));
+    StructType stringKey =
+        new StructType()
+            .add("example_id", DataTypes.StringType)
+            .add("probs", DataTypes.createArrayType(DataTypes.FloatType));
     DriftException e = failure(stringKey, List.of(RowFactory.create("1", f(0.5f, 0.5f))), good());
-    assertThat(e.getMessage()).contains("key column 'example_id' has type string in the teacher table but bigint");
+    assertThat(e.getMessage())
+        .contains("key column 'example_id' has type string in the teacher table but bigint");
   }
 
   @Test
   void vectorsOfDifferentLength() {
     DriftException e = failure(good(), with(good(), 3, row(4, f(0.2f, 0.3f, 0.5f), 1, "a")));
-    assertThat(e.getMessage()).contains("student table, column 'probs'").contains("rule wrong_length")
-        .contains("{\"example_id\":4} has length 3").contains("the teacher vectors have 2 classes");
+    assertThat(e.getMessage())
+        .contains("student table, column 'probs'")
+        .contains("rule wrong_length")
+        .contains("{\"example_id\":4} has length 3")
+        .contains("the teacher vectors have 2 classes");
   }
 
   @Test
   void teacherVectorsOfDifferentLengths() {
     DriftException e = failure(with(good(), 1, row(2, f(0.2f, 0.3f, 0.5f), 1, "a")), good());
-    assertThat(e.getMessage()).contains("teacher table, column 'probs'").contains("rule wrong_length")
-        .contains("lengths from 2 to 3").contains("{\"example_id\":2} has length 3");
+    assertThat(e.getMessage())
+        .contains("teacher table, column 'probs'")
+        .contains("rule wrong_length")
+        .contains("lengths from 2 to 3")
+        .contains("{\"example_id\":2} has length 3");
   }
 
   @Test
   void nan() {
     DriftException e = failure(with(good(), 2, row(3, f(Float.NaN, 1f), 1, "a")), good());
-    assertThat(e.getMessage()).contains("teacher table, column 'probs' (kind probs): 1 rows contain NaN")
-        .contains("rule not_finite").contains("{\"example_id\":3}");
+    assertThat(e.getMessage())
+        .contains("teacher table, column 'probs' (kind probs): 1 rows contain NaN")
+        .contains("rule not_finite")
+        .contains("{\"example_id\":3}");
   }
 
   @Test
   void negativeProbability() {
     DriftException e = failure(good(), with(good(), 1, row(2, f(-0.25f, 1.25f), 1, "a")));
-    assertThat(e.getMessage()).contains("student table").contains("rule negative_probability").contains("{\"example_id\":2}");
+    assertThat(e.getMessage())
+        .contains("student table")
+        .contains("rule negative_probability")
+        .contains("{\"example_id\":2}");
   }
 
   @Test
@@ -129,7 +151,9 @@ class BadInputTest {
     List<Row> dup = good();
     dup.add(row(3, f(0.5f, 0.5f), 1, "a"));
     DriftException e = failure(dup, good());
-    assertThat(e.getMessage()).contains("teacher table: 1 keys occur more than once (rule duplicate_key; 2 rows), e.g. key {\"example_id\":3}")
+    assertThat(e.getMessage())
+        .contains(
+            "teacher table: 1 keys occur more than once (rule duplicate_key; 2 rows), e.g. key {\"example_id\":3}")
         .contains("set validate.duplicate_key=quarantine");
   }
 
@@ -142,25 +166,37 @@ class BadInputTest {
     }
     String t = Fixtures.parquet(tmp, "lt", Fixtures.SCHEMA, logits);
     String s = Fixtures.parquet(tmp, "ls", Fixtures.SCHEMA, good());
-    DriftConfig config = DriftConfig.builder().set(DriftConfig.TEACHER_PATH, t).set(DriftConfig.STUDENT_PATH, s)
-        .set(DriftConfig.TEACHER_KIND, "logits").build();
+    DriftConfig config =
+        DriftConfig.builder()
+            .set(DriftConfig.TEACHER_PATH, t)
+            .set(DriftConfig.STUDENT_PATH, s)
+            .set(DriftConfig.TEACHER_KIND, "logits")
+            .build();
     assertThat(KlDrift.analyze(spark, config, LocalDate.of(2026, 1, 1)).matched()).isEqualTo(5);
   }
 
   @Test
   void theJobExitsWithTheInvalidInputCode() {
-    String t = Fixtures.parquet(tmp, "jt", Fixtures.SCHEMA, with(good(), 2, row(3, f(Float.NaN, 1f), 1, "a")));
+    String t =
+        Fixtures.parquet(
+            tmp, "jt", Fixtures.SCHEMA, with(good(), 2, row(3, f(Float.NaN, 1f), 1, "a")));
     String s = Fixtures.parquet(tmp, "js", Fixtures.SCHEMA, good());
-    int code = DriftJob.run("--teacher", t, "--student", s, "--out", tmp.resolve("o").toString(), "--quiet");
+    int code =
+        DriftJob.run(
+            "--teacher", t, "--student", s, "--out", tmp.resolve("o").toString(), "--quiet");
     assertThat(code).isEqualTo(ExitCodes.INVALID_INPUT);
     assertThat(tmp.resolve("o").resolve("run_date=" + LocalDate.now())).doesNotExist();
   }
 
   @Test
   void missingInputPathIsClear() {
-    DriftConfig config = DriftConfig.builder().set(DriftConfig.TEACHER_PATH, tmp.resolve("nope").toString())
-        .set(DriftConfig.STUDENT_PATH, tmp.resolve("nope2").toString()).build();
+    DriftConfig config =
+        DriftConfig.builder()
+            .set(DriftConfig.TEACHER_PATH, tmp.resolve("nope").toString())
+            .set(DriftConfig.STUDENT_PATH, tmp.resolve("nope2").toString())
+            .build();
     assertThatThrownBy(() -> KlDrift.analyze(spark, config, LocalDate.of(2026, 1, 1)))
-        .isInstanceOf(DriftException.class).hasMessageContaining("teacher table cannot be read from");
+        .isInstanceOf(DriftException.class)
+        .hasMessageContaining("teacher table cannot be read from");
   }
 }

@@ -44,8 +44,12 @@ class RowPoliciesTest {
 
   @TempDir static Path dir;
 
-  /** Teacher files: rule to keys. Good rows are keys 1..1000 plus partners of the student's broken keys. */
+  /**
+   * Teacher files: rule to keys. Good rows are keys 1..1000 plus partners of the student's broken
+   * keys.
+   */
   private static final Map<String, long[]> TEACHER_BROKEN = new LinkedHashMap<>();
+
   private static final Map<String, long[]> STUDENT_BROKEN = new LinkedHashMap<>();
   private static final Map<Long, float[]> TEACHER_GOOD = new TreeMap<>();
   private static final Map<Long, float[]> STUDENT_GOOD = new TreeMap<>();
@@ -122,9 +126,16 @@ class RowPoliciesTest {
       switch (rule) {
         case "null_vector" -> p = null;
         case "empty_vector" -> p = new float[0];
-        case "wrong_length" -> p = good == TEACHER_GOOD ? f(0.25f, 0.25f, 0.25f, 0.25f) : f(0.5f, 0.5f);
-        case "not_finite" -> p = new float[][] {f(Float.NaN, 0.5f, 0.5f), f(0.2f, Float.POSITIVE_INFINITY, 0.3f),
-            f(Float.NEGATIVE_INFINITY, 0.5f, 0.5f)}[i % 3];
+        case "wrong_length" ->
+            p = good == TEACHER_GOOD ? f(0.25f, 0.25f, 0.25f, 0.25f) : f(0.5f, 0.5f);
+        case "not_finite" ->
+            p =
+                new float[][] {
+                      f(Float.NaN, 0.5f, 0.5f),
+                      f(0.2f, Float.POSITIVE_INFINITY, 0.3f),
+                      f(Float.NEGATIVE_INFINITY, 0.5f, 0.5f)
+                    }
+                    [i % 3];
         case "negative_probability" -> p = f(-0.1f, 0.6f, 0.5f);
         case "not_normalized" -> p = scaled(0.2f + 0.01f * i, 0.3f, 0.5f - 0.01f * i, scale);
         case "not_normalized_far" -> p = scaled(0.2f, 0.3f, 0.5f, 1.5f);
@@ -145,7 +156,11 @@ class RowPoliciesTest {
     String tmp = Fixtures.parquet(dir, "tmp-" + side + "-" + name, Fixtures.SCHEMA, rows);
     Path part;
     try (var files = Files.list(Path.of(tmp))) {
-      part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+      part =
+          files
+              .filter(p -> p.getFileName().toString().endsWith(".parquet"))
+              .findFirst()
+              .orElseThrow();
     }
     Files.createDirectories(dir.resolve(side));
     Files.move(part, dir.resolve(side).resolve(name + ".parquet"));
@@ -163,8 +178,18 @@ class RowPoliciesTest {
 
   private static Run job(String name, String teacher, String student, String... conf) {
     String out = dir.resolve("out-" + name).toString();
-    List<String> args = new ArrayList<>(List.of("--teacher", teacher, "--student", student, "--out", out,
-        "--run-date", "2026-11-29", "--quiet"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--teacher",
+                teacher,
+                "--student",
+                student,
+                "--out",
+                out,
+                "--run-date",
+                "2026-11-29",
+                "--quiet"));
     for (String c : conf) {
       args.add("--conf");
       args.add(c);
@@ -183,13 +208,16 @@ class RowPoliciesTest {
 
   private static DriftException failure(String teacher, String student, String... conf) {
     io.kldrift.DriftConfig.Builder b =
-        io.kldrift.DriftConfig.builder().set(io.kldrift.DriftConfig.TEACHER_PATH, teacher)
+        io.kldrift.DriftConfig.builder()
+            .set(io.kldrift.DriftConfig.TEACHER_PATH, teacher)
             .set(io.kldrift.DriftConfig.STUDENT_PATH, student);
     for (String c : conf) {
       b.set(c.substring(0, c.indexOf('=')), c.substring(c.indexOf('=') + 1));
     }
     io.kldrift.DriftConfig config = b.build();
-    Throwable t = catchThrowable(() -> io.kldrift.KlDrift.analyze(spark, config, java.time.LocalDate.of(2026, 11, 29)));
+    Throwable t =
+        catchThrowable(
+            () -> io.kldrift.KlDrift.analyze(spark, config, java.time.LocalDate.of(2026, 11, 29)));
     assertThat(t).isInstanceOf(DriftException.class);
     assertThat(((DriftException) t).kind().exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
     return (DriftException) t;
@@ -207,19 +235,33 @@ class RowPoliciesTest {
   void everyBrokenFileFailsByDefaultNamingSideRuleAndOneOfItsKeys() {
     for (Map.Entry<String, long[]> e : TEACHER_BROKEN.entrySet()) {
       String m = failure(glob("teacher", "good", e.getKey()), glob("student", "good")).getMessage();
-      assertThat(m).as(e.getKey()).startsWith("teacher table").contains("rule " + ruleOf(e.getKey()))
-          .containsAnyOf(LongStream.of(e.getValue()).mapToObj(RowPoliciesTest::keyJson).toArray(String[]::new));
+      assertThat(m)
+          .as(e.getKey())
+          .startsWith("teacher table")
+          .contains("rule " + ruleOf(e.getKey()))
+          .containsAnyOf(
+              LongStream.of(e.getValue())
+                  .mapToObj(RowPoliciesTest::keyJson)
+                  .toArray(String[]::new));
     }
     for (Map.Entry<String, long[]> e : STUDENT_BROKEN.entrySet()) {
       String m = failure(glob("teacher", "good"), glob("student", "good", e.getKey())).getMessage();
-      assertThat(m).as(e.getKey()).startsWith("student table").contains("rule " + ruleOf(e.getKey()))
-          .containsAnyOf(LongStream.of(e.getValue()).mapToObj(RowPoliciesTest::keyJson).toArray(String[]::new));
+      assertThat(m)
+          .as(e.getKey())
+          .startsWith("student table")
+          .contains("rule " + ruleOf(e.getKey()))
+          .containsAnyOf(
+              LongStream.of(e.getValue())
+                  .mapToObj(RowPoliciesTest::keyJson)
+                  .toArray(String[]::new));
     }
   }
 
   private static final String[] QUARANTINE_ALL = {
-    "validate.null_vector=quarantine", "validate.empty_vector=quarantine", "validate.wrong_length=quarantine",
-    "validate.not_finite=quarantine", "validate.negative_probability=quarantine", "validate.not_normalized=quarantine",
+    "validate.null_vector=quarantine", "validate.empty_vector=quarantine",
+        "validate.wrong_length=quarantine",
+    "validate.not_finite=quarantine", "validate.negative_probability=quarantine",
+        "validate.not_normalized=quarantine",
     "validate.duplicate_key=quarantine"
   };
 
@@ -231,24 +273,66 @@ class RowPoliciesTest {
 
   @Test
   void quarantineSetsAsideAndCountsEveryRuleBySide() throws IOException {
-    Run run = job("quarantine", teacherDir, studentDir, plus(QUARANTINE_ALL, "validate.max_quarantined_share=0.05"));
+    Run run =
+        job(
+            "quarantine",
+            teacherDir,
+            studentDir,
+            plus(QUARANTINE_ALL, "validate.max_quarantined_share=0.05"));
     assertThat(run.code()).as(run.stdout()).isEqualTo(ExitCodes.OK);
     JsonNode in = run.summary().get("inputs");
 
     // By rule: the fixture's rows, each duplicated key counted with every copy.
-    Map<String, Long> teacher = Map.of("null_vector", 1L, "empty_vector", 2L, "wrong_length", 3L, "not_finite", 4L,
-        "negative_probability", 5L, "not_normalized", 8L, "duplicate_key", 4L);
-    Map<String, Long> student = Map.of("null_vector", 1L, "empty_vector", 1L, "wrong_length", 1L, "not_finite", 3L,
-        "negative_probability", 2L, "not_normalized", 5L, "duplicate_key", 3L);
+    Map<String, Long> teacher =
+        Map.of(
+            "null_vector",
+            1L,
+            "empty_vector",
+            2L,
+            "wrong_length",
+            3L,
+            "not_finite",
+            4L,
+            "negative_probability",
+            5L,
+            "not_normalized",
+            8L,
+            "duplicate_key",
+            4L);
+    Map<String, Long> student =
+        Map.of(
+            "null_vector",
+            1L,
+            "empty_vector",
+            1L,
+            "wrong_length",
+            1L,
+            "not_finite",
+            3L,
+            "negative_probability",
+            2L,
+            "not_normalized",
+            5L,
+            "duplicate_key",
+            3L);
     for (String rule : teacher.keySet()) {
-      assertThat(in.at("/invalid/teacher/rules/" + rule + "/rows").asLong()).as("teacher " + rule).isEqualTo(teacher.get(rule));
-      assertThat(in.at("/invalid/student/rules/" + rule + "/rows").asLong()).as("student " + rule).isEqualTo(student.get(rule));
-      assertThat(in.at("/invalid/teacher/rules/" + rule + "/policy").asText()).isEqualTo("quarantine");
+      assertThat(in.at("/invalid/teacher/rules/" + rule + "/rows").asLong())
+          .as("teacher " + rule)
+          .isEqualTo(teacher.get(rule));
+      assertThat(in.at("/invalid/student/rules/" + rule + "/rows").asLong())
+          .as("student " + rule)
+          .isEqualTo(student.get(rule));
+      assertThat(in.at("/invalid/teacher/rules/" + rule + "/policy").asText())
+          .isEqualTo("quarantine");
     }
     assertThat(in.at("/invalid/teacher/rules/duplicate_key/keys").asLong()).isEqualTo(2);
     assertThat(in.at("/invalid/student/rules/duplicate_key/keys").asLong()).isEqualTo(1);
-    assertThat(in.at("/invalid/teacher/rules/not_finite/example_key").asText()).isIn("{\"example_id\":2007}",
-        "{\"example_id\":2008}", "{\"example_id\":2009}", "{\"example_id\":2010}");
+    assertThat(in.at("/invalid/teacher/rules/not_finite/example_key").asText())
+        .isIn(
+            "{\"example_id\":2007}",
+            "{\"example_id\":2008}",
+            "{\"example_id\":2009}",
+            "{\"example_id\":2010}");
     // Rows read: good + broken files; quarantined: every broken row.
     assertThat(in.get("teacher_rows").asLong()).isEqualTo(1013 + 1 + 2 + 3 + 4 + 5 + 6 + 2 + 2);
     assertThat(in.get("student_rows").asLong()).isEqualTo(1023 + 3 + 2 + 1 + 5 + 1 + 1 + 2);
@@ -271,49 +355,72 @@ class RowPoliciesTest {
     // quarantine/<side>/ holds exactly those rows, with every input column and the rule.
     for (String side : List.of("teacher", "student")) {
       Map<String, long[]> files = side.equals("teacher") ? TEACHER_BROKEN : STUDENT_BROKEN;
-      List<Row> rows = spark.read().parquet(run.out() + "/run_date=2026-11-29/quarantine/" + side).collectAsList();
-      assertThat(rows.get(0).schema().fieldNames()).contains("example_id", "probs", "label", "segment", "kldrift_rule");
+      List<Row> rows =
+          spark
+              .read()
+              .parquet(run.out() + "/run_date=2026-11-29/quarantine/" + side)
+              .collectAsList();
+      assertThat(rows.get(0).schema().fieldNames())
+          .contains("example_id", "probs", "label", "segment", "kldrift_rule");
       Map<String, TreeSet<Long>> got = new TreeMap<>();
       Map<String, Long> copies = new HashMap<>();
       for (Row r : rows) {
-        got.computeIfAbsent(r.getAs("kldrift_rule"), x -> new TreeSet<>()).add(r.getAs("example_id"));
+        got.computeIfAbsent(r.getAs("kldrift_rule"), x -> new TreeSet<>())
+            .add(r.getAs("example_id"));
         copies.merge(r.getAs("kldrift_rule"), 1L, Long::sum);
       }
       Map<String, TreeSet<Long>> want = new TreeMap<>();
-      files.forEach((file, ks) -> LongStream.of(ks).forEach(k -> want.computeIfAbsent(ruleOf(file), x -> new TreeSet<>()).add(k)));
+      files.forEach(
+          (file, ks) ->
+              LongStream.of(ks)
+                  .forEach(k -> want.computeIfAbsent(ruleOf(file), x -> new TreeSet<>()).add(k)));
       assertThat(got).as(side).isEqualTo(want);
       assertThat(copies).as(side).isEqualTo(side.equals("teacher") ? teacher : student);
     }
 
     // The printed summary and the HTML page show the counts by rule and side.
-    assertThat(run.stdout()).contains("row rules   teacher: duplicate_key 4 quarantined, null_vector 1 quarantined,"
-        + " empty_vector 2 quarantined, wrong_length 3 quarantined, not_finite 4 quarantined, negative_probability 5"
-        + " quarantined, not_normalized 8 quarantined; student: duplicate_key 3 quarantined, null_vector 1 quarantined");
+    assertThat(run.stdout())
+        .contains(
+            "row rules   teacher: duplicate_key 4 quarantined, null_vector 1 quarantined,"
+                + " empty_vector 2 quarantined, wrong_length 3 quarantined, not_finite 4 quarantined, negative_probability 5"
+                + " quarantined, not_normalized 8 quarantined; student: duplicate_key 3 quarantined, null_vector 1 quarantined");
     String html = Files.readString(Path.of(run.out(), "run_date=2026-11-29", "report.html"));
-    assertThat(html).contains("<td class=\"figure\">not_finite</td><td>quarantine</td><td class=\"num\">4</td><td class=\"num\">3</td>")
-        .contains("<td class=\"figure\">duplicate_key</td><td>quarantine</td><td class=\"num\">4</td><td class=\"num\">3</td>")
-        .contains("Teacher: 27 rows quarantined, 0 renormalized; student: 16 rows quarantined, 0 renormalized");
-    assertThat(run.summary().get("tables").toString()).contains("quarantine/teacher", "quarantine/student");
+    assertThat(html)
+        .contains(
+            "<td class=\"figure\">not_finite</td><td>quarantine</td><td class=\"num\">4</td><td class=\"num\">3</td>")
+        .contains(
+            "<td class=\"figure\">duplicate_key</td><td>quarantine</td><td class=\"num\">4</td><td class=\"num\">3</td>")
+        .contains(
+            "Teacher: 27 rows quarantined, 0 renormalized; student: 16 rows quarantined, 0 renormalized");
+    assertThat(run.summary().get("tables").toString())
+        .contains("quarantine/teacher", "quarantine/student");
   }
 
   @Test
   void aQuarantinedShareAboveTheMaximumFailsTheRun() {
     String m = failure(teacherDir, glob("student", "good"), QUARANTINE_ALL).getMessage();
-    assertThat(m).contains("teacher table: 27 of 1,038 rows (2.60%) break rules whose policy is quarantine")
-        .contains("not_finite 4").contains("more than validate.max_quarantined_share (0.01)")
+    assertThat(m)
+        .contains("teacher table: 27 of 1,038 rows (2.60%) break rules whose policy is quarantine")
+        .contains("not_finite 4")
+        .contains("more than validate.max_quarantined_share (0.01)")
         .contains("raise validate.max_quarantined_share");
   }
 
   @Test
   void renormalizeRepairsSumsWithinTheBoundAndCountsThem() throws IOException {
-    Run run = job("renormalize", glob("teacher", "good", "not_normalized"), glob("student", "good"),
-        "validate.not_normalized=renormalize");
+    Run run =
+        job(
+            "renormalize",
+            glob("teacher", "good", "not_normalized"),
+            glob("student", "good"),
+            "validate.not_normalized=renormalize");
     assertThat(run.code()).as(run.stdout()).isEqualTo(ExitCodes.OK);
     JsonNode in = run.summary().get("inputs");
     assertThat(in.get("teacher_renormalized").asLong()).isEqualTo(6);
     assertThat(in.get("teacher_quarantined").asLong()).isZero();
     assertThat(in.at("/invalid/teacher/rules/not_normalized/rows").asLong()).isEqualTo(6);
-    assertThat(in.at("/invalid/teacher/rules/not_normalized/policy").asText()).isEqualTo("renormalize");
+    assertThat(in.at("/invalid/teacher/rules/not_normalized/policy").asText())
+        .isEqualTo("renormalize");
     assertThat(in.get("matched").asLong()).isEqualTo(1006);
     assertThat(run.stdout()).contains("row rules   teacher: not_normalized 6 renormalized\n");
     assertThat(Path.of(run.out(), "run_date=2026-11-29", "quarantine")).doesNotExist();
@@ -323,7 +430,8 @@ class RowPoliciesTest {
     for (long k = 1; k <= 1000; k++) {
       sum += kl(TEACHER_GOOD.get(k), STUDENT_GOOD.get(k));
     }
-    List<Row> broken = broken("not_normalized", TEACHER_BROKEN.get("not_normalized"), TEACHER_GOOD, 1.02f);
+    List<Row> broken =
+        broken("not_normalized", TEACHER_BROKEN.get("not_normalized"), TEACHER_GOOD, 1.02f);
     for (Row r : broken) {
       float[] raw = r.getAs(1);
       double total = 0;
@@ -350,7 +458,11 @@ class RowPoliciesTest {
       float[] p = dist(r);
       float[] q = dist(r);
       double scale = k == 1 ? 1.03 : 1.0;
-      float[] logs = f((float) Math.log(p[0] * scale), (float) Math.log(p[1] * scale), (float) Math.log(p[2] * scale));
+      float[] logs =
+          f(
+              (float) Math.log(p[0] * scale),
+              (float) Math.log(p[1] * scale),
+              (float) Math.log(p[2] * scale));
       teacher.add(row(k, logs, 0, "web"));
       student.add(row(k, q, 0, "web"));
       // Only the broken row is renormalized; valid rows are used as they are.
@@ -367,24 +479,41 @@ class RowPoliciesTest {
     }
     String t = Fixtures.parquet(dir, "logprob-teacher", Fixtures.SCHEMA, teacher);
     String st = Fixtures.parquet(dir, "logprob-student", Fixtures.SCHEMA, student);
-    Run run = job("logprobs", t, st, "input.teacher.kind=log_probs", "validate.not_normalized=renormalize");
+    Run run =
+        job(
+            "logprobs",
+            t,
+            st,
+            "input.teacher.kind=log_probs",
+            "validate.not_normalized=renormalize");
     assertThat(run.code()).as(run.stdout()).isEqualTo(ExitCodes.OK);
     assertThat(run.summary().at("/inputs/teacher_renormalized").asLong()).isEqualTo(1);
-    assertThat(run.summary().at("/global/kl/mean").asDouble()).isCloseTo(expected / 4, within(1e-12));
+    assertThat(run.summary().at("/global/kl/mean").asDouble())
+        .isCloseTo(expected / 4, within(1e-12));
   }
 
   @Test
   void renormalizeRefusesSumsBeyondTheBound() {
-    String m = failure(glob("teacher", "good", "not_normalized", "not_normalized_far"), glob("student", "good"),
-        "validate.not_normalized=renormalize").getMessage();
-    assertThat(m).contains("teacher table, column 'probs' (kind probs): 2 rows have probabilities whose sum is off 1 by"
-        + " more than validate.renormalize_bound (0.05), too far to renormalize").contains("{\"example_id\":202");
+    String m =
+        failure(
+                glob("teacher", "good", "not_normalized", "not_normalized_far"),
+                glob("student", "good"),
+                "validate.not_normalized=renormalize")
+            .getMessage();
+    assertThat(m)
+        .contains(
+            "teacher table, column 'probs' (kind probs): 2 rows have probabilities whose sum is off 1 by"
+                + " more than validate.renormalize_bound (0.05), too far to renormalize")
+        .contains("{\"example_id\":202");
   }
 
   @Test
   void configuredClassNamesDecideTheLengthEvenWhenMostRowsDisagree() {
-    String m = failure(glob("teacher", "good"), glob("student", "good"), "input.class_names=a,b").getMessage();
-    assertThat(m).contains("teacher table, column 'probs': 1013 rows have vectors of the wrong length")
+    String m =
+        failure(glob("teacher", "good"), glob("student", "good"), "input.class_names=a,b")
+            .getMessage();
+    assertThat(m)
+        .contains("teacher table, column 'probs': 1013 rows have vectors of the wrong length")
         .contains("input.class_names lists 2 classes");
   }
 

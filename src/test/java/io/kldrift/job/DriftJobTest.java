@@ -27,7 +27,8 @@ class DriftJobTest {
   @TempDir Path tmp;
 
   // Per-example KL(P||Q) of the four matched examples, from the definition sum p ln(p/q):
-  private static final double KL1 = 0.5 * Math.log(0.5 / 0.9) + 0.5 * Math.log(0.5 / 0.1); // 0.5108256238
+  private static final double KL1 =
+      0.5 * Math.log(0.5 / 0.9) + 0.5 * Math.log(0.5 / 0.1); // 0.5108256238
   private static final double KL2 = 0.0;
   private static final double KL3 = 0.25 * Math.log(0.25 / 0.5) + 0.75 * Math.log(0.75 / 0.5);
   private static final double KL4 = 1.0 * Math.log(1.0 / 0.5); // class 1 has P = 0: 0 log 0 = 0
@@ -59,8 +60,19 @@ class DriftJobTest {
     String out = tmp.resolve("out").toString();
     int code =
         DriftJob.run(
-            "--teacher", in[0], "--student", in[1], "--out", out, "--run-date", "2026-11-28",
-            "--conf", "input.slice_columns=segment", "--conf", "input.class_names=neg,pos", "--quiet");
+            "--teacher",
+            in[0],
+            "--student",
+            in[1],
+            "--out",
+            out,
+            "--run-date",
+            "2026-11-28",
+            "--conf",
+            "input.slice_columns=segment",
+            "--conf",
+            "input.class_names=neg,pos",
+            "--quiet");
     assertThat(code).isEqualTo(ExitCodes.OK);
 
     String report = out + "/run_date=2026-11-28";
@@ -90,7 +102,8 @@ class DriftJobTest {
     assertThat(s.get("global").get("agreement").get("mean").asDouble()).isEqualTo(0.75);
     // KL = cross-entropy - entropy, on the means as well
     JsonNode dec = s.get("global").get("kl_decomposition");
-    assertThat(dec.get("difference").asDouble()).isCloseTo(kl.get("mean").asDouble(), within(1e-12));
+    assertThat(dec.get("difference").asDouble())
+        .isCloseTo(kl.get("mean").asDouble(), within(1e-12));
     // labels: teacher top-1 = (0, 0, 1, 0) vs labels (0, 0, 1, 0); student top-1 = (0, 0, 0, 0)
     assertThat(s.get("global").get("teacher_accuracy").asDouble()).isEqualTo(1.0);
     assertThat(s.get("global").get("student_accuracy").asDouble()).isEqualTo(0.75);
@@ -101,9 +114,11 @@ class DriftJobTest {
     // per class: (1/N) sum_i P_i(c) ln(P_i(c)/Q_i(c)), by hand
     double c0 = (0.5 * Math.log(0.5 / 0.9) + 0 + 0.25 * Math.log(0.25 / 0.5) + Math.log(2)) / 4;
     double c1 = (0.5 * Math.log(0.5 / 0.1) + 0 + 0.75 * Math.log(0.75 / 0.5) + 0) / 4;
-    List<Row> perClass = spark.read().parquet(report + "/per_class").orderBy("class_index").collectAsList();
+    List<Row> perClass =
+        spark.read().parquet(report + "/per_class").orderBy("class_index").collectAsList();
     assertThat(perClass).hasSize(2);
-    assertThat(perClass.get(0).getString(perClass.get(0).fieldIndex("class_name"))).isEqualTo("neg");
+    assertThat(perClass.get(0).getString(perClass.get(0).fieldIndex("class_name")))
+        .isEqualTo("neg");
     double got0 = perClass.get(0).getDouble(perClass.get(0).fieldIndex("kl_contribution"));
     double got1 = perClass.get(1).getDouble(perClass.get(1).fieldIndex("kl_contribution"));
     assertThat(got0).isCloseTo(c0, within(1e-7));
@@ -113,22 +128,36 @@ class DriftJobTest {
         .isCloseTo((0.5 + 0.9 + 0.25 + 1.0) / 4, within(1e-7));
     assertThat(perClass.get(1).getDouble(perClass.get(1).fieldIndex("student_mean_prob")))
         .isCloseTo((0.1 + 0.5 + 0.1 + 0.5) / 4, within(1e-7));
-    assertThat(perClass.get(1).getLong(perClass.get(1).fieldIndex("teacher_top1_count"))).isEqualTo(1);
+    assertThat(perClass.get(1).getLong(perClass.get(1).fieldIndex("teacher_top1_count")))
+        .isEqualTo(1);
 
     // per slice: a = examples 1, 2; b = examples 3, 4
-    List<Row> slices = spark.read().parquet(report + "/per_slice").orderBy("slice_value").collectAsList();
-    assertThat(slices).extracting(r -> r.getString(r.fieldIndex("slice_value"))).containsExactly("a", "b");
-    assertThat(slices.get(0).getDouble(slices.get(0).fieldIndex("kl_mean"))).isCloseTo((KL1 + KL2) / 2, within(1e-7));
-    assertThat(slices.get(1).getDouble(slices.get(1).fieldIndex("kl_mean"))).isCloseTo((KL3 + KL4) / 2, within(1e-7));
+    List<Row> slices =
+        spark.read().parquet(report + "/per_slice").orderBy("slice_value").collectAsList();
+    assertThat(slices)
+        .extracting(r -> r.getString(r.fieldIndex("slice_value")))
+        .containsExactly("a", "b");
+    assertThat(slices.get(0).getDouble(slices.get(0).fieldIndex("kl_mean")))
+        .isCloseTo((KL1 + KL2) / 2, within(1e-7));
+    assertThat(slices.get(1).getDouble(slices.get(1).fieldIndex("kl_mean")))
+        .isCloseTo((KL3 + KL4) / 2, within(1e-7));
 
     // the one disagreement: example 3, teacher pos -> student neg
     List<Row> confusion = spark.read().parquet(report + "/confusion").collectAsList();
     assertThat(confusion).hasSize(1);
-    assertThat(confusion.get(0).getString(confusion.get(0).fieldIndex("teacher_class_name"))).isEqualTo("pos");
+    assertThat(confusion.get(0).getString(confusion.get(0).fieldIndex("teacher_class_name")))
+        .isEqualTo("pos");
     assertThat(confusion.get(0).getLong(confusion.get(0).fieldIndex("count"))).isEqualTo(1);
 
-    List<Row> worst = spark.read().parquet(report + "/worst_examples").orderBy(org.apache.spark.sql.functions.desc("kl")).collectAsList();
-    assertThat(worst).extracting(r -> r.getLong(r.fieldIndex("example_id"))).containsExactly(4L, 1L, 3L, 2L);
+    List<Row> worst =
+        spark
+            .read()
+            .parquet(report + "/worst_examples")
+            .orderBy(org.apache.spark.sql.functions.desc("kl"))
+            .collectAsList();
+    assertThat(worst)
+        .extracting(r -> r.getLong(r.fieldIndex("example_id")))
+        .containsExactly(4L, 1L, 3L, 2L);
   }
 
   @Test
@@ -140,14 +169,21 @@ class DriftJobTest {
     assertThat(DriftJob.run(concat(base, "--run-date", "2026-11-28"))).isZero();
     Path day = Path.of(out, "run_date=2026-11-28");
     String first = Files.readString(day.resolve("summary.json"));
-    assertThat(DriftJob.run(concat(base, "--run-date", "2026-11-28", "--conf", "report.top_classes=1"))).isZero();
+    assertThat(
+            DriftJob.run(
+                concat(base, "--run-date", "2026-11-28", "--conf", "report.top_classes=1")))
+        .isZero();
     String second = Files.readString(day.resolve("summary.json"));
     assertThat(second).isNotEqualTo(first).contains("\"report.top_classes\" : \"1\"");
     assertThat(Fixtures.summary(day.toString()).get("top_drifted_classes")).hasSize(1);
     assertThat(Path.of(out, "run_date=2026-11-27", "summary.json")).exists();
     try (var list = Files.list(Path.of(out))) {
       // dot-files are the local file system's checksums
-      assertThat(list.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList())
+      assertThat(
+              list.map(p -> p.getFileName().toString())
+                  .filter(n -> !n.startsWith("."))
+                  .sorted()
+                  .toList())
           .containsExactly("_kldrift", "history", "run_date=2026-11-27", "run_date=2026-11-28");
     }
     // the rerun replaced the date's history rows instead of adding a second set
@@ -155,7 +191,11 @@ class DriftJobTest {
     long perRun = history.where("run_date = '2026-11-27'").count();
     assertThat(perRun).isPositive();
     assertThat(history.where("run_date = '2026-11-28'").count()).isEqualTo(perRun);
-    assertThat(history.where("run_date = '2026-11-28' AND scope = 'global' AND metric = 'kl.mean'").count()).isEqualTo(1);
+    assertThat(
+            history
+                .where("run_date = '2026-11-28' AND scope = 'global' AND metric = 'kl.mean'")
+                .count())
+        .isEqualTo(1);
   }
 
   @Test
@@ -164,7 +204,9 @@ class DriftJobTest {
     Path foreign = tmp.resolve("foreign");
     Files.createDirectories(foreign);
     Files.writeString(foreign.resolve("important.csv"), "a,b\n");
-    int code = DriftJob.run("--teacher", in[0], "--student", in[1], "--out", foreign.toString(), "--quiet");
+    int code =
+        DriftJob.run(
+            "--teacher", in[0], "--student", in[1], "--out", foreign.toString(), "--quiet");
     assertThat(code).isEqualTo(ExitCodes.USAGE);
     assertThat(Files.readString(foreign.resolve("important.csv"))).isEqualTo("a,b\n");
   }
@@ -173,21 +215,62 @@ class DriftJobTest {
   void runNamesCannotLeaveTheReportRoot() {
     String[] in = inputs();
     Path out = tmp.resolve("root");
-    assertThat(DriftJob.run("--teacher", in[0], "--student", in[1], "--out", out.toString(), "--run-date",
-        "../../escaped", "--quiet")).isEqualTo(ExitCodes.USAGE);
-    assertThat(DriftJob.run("--teacher", in[0], "--student", in[1], "--out", out.toString(), "--conf",
-        "baseline.pinned_run_date=../2026-11-01", "--quiet")).isEqualTo(ExitCodes.USAGE);
+    assertThat(
+            DriftJob.run(
+                "--teacher",
+                in[0],
+                "--student",
+                in[1],
+                "--out",
+                out.toString(),
+                "--run-date",
+                "../../escaped",
+                "--quiet"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(
+            DriftJob.run(
+                "--teacher",
+                in[0],
+                "--student",
+                in[1],
+                "--out",
+                out.toString(),
+                "--conf",
+                "baseline.pinned_run_date=../2026-11-01",
+                "--quiet"))
+        .isEqualTo(ExitCodes.USAGE);
     assertThat(tmp.resolve("escaped")).doesNotExist();
-    for (String bad : List.of("../run_date=2026-11-28", "run_date=2026-11-28/../../x", "/etc", "")) {
-      assertThatThrownBy(() -> io.kldrift.report.ReportWriter.write(spark, out.toString(), bad, Map.of(), List.of(), null,
-          java.time.Duration.ofHours(24))).as(bad).isInstanceOf(DriftException.class).hasMessageContaining("is not allowed");
+    for (String bad :
+        List.of("../run_date=2026-11-28", "run_date=2026-11-28/../../x", "/etc", "")) {
+      assertThatThrownBy(
+              () ->
+                  io.kldrift.report.ReportWriter.write(
+                      spark,
+                      out.toString(),
+                      bad,
+                      Map.of(),
+                      List.of(),
+                      null,
+                      java.time.Duration.ofHours(24)))
+          .as(bad)
+          .isInstanceOf(DriftException.class)
+          .hasMessageContaining("is not allowed");
     }
     assertThat(out).doesNotExist();
   }
 
   @Test
   void unknownConfigurationKeyIsAUsageError() {
-    assertThat(DriftJob.run("--teacher", "x", "--student", "y", "--out", "z", "--conf", "input.slice_column=segment"))
+    assertThat(
+            DriftJob.run(
+                "--teacher",
+                "x",
+                "--student",
+                "y",
+                "--out",
+                "z",
+                "--conf",
+                "input.slice_column=segment"))
         .isEqualTo(ExitCodes.USAGE);
   }
 

@@ -22,9 +22,23 @@ class EmptyInputTest {
     String t = Fixtures.parquet(tmp, "t", Fixtures.SCHEMA, teacher);
     String s = Fixtures.parquet(tmp, "s", Fixtures.SCHEMA, student);
     String out = tmp.resolve("out").toString();
-    int code = DriftJob.run("--teacher", t, "--student", s, "--out", out, "--run-date", "2026-11-28", "--quiet",
-        "--conf", "check.mean_kl.metric=kl.mean", "--conf", "check.mean_kl.alert=0.1",
-        "--conf", "input.class_names=neg,pos");
+    int code =
+        DriftJob.run(
+            "--teacher",
+            t,
+            "--student",
+            s,
+            "--out",
+            out,
+            "--run-date",
+            "2026-11-28",
+            "--quiet",
+            "--conf",
+            "check.mean_kl.metric=kl.mean",
+            "--conf",
+            "check.mean_kl.alert=0.1",
+            "--conf",
+            "input.class_names=neg,pos");
     assertThat(code).isEqualTo(ExitCodes.OK);
     assertThat(Path.of(out, "run_date=2026-11-28", "report.html")).exists();
     return Fixtures.summary(out + "/run_date=2026-11-28");
@@ -32,7 +46,8 @@ class EmptyInputTest {
 
   @Test
   void emptyTeacherTable() throws Exception {
-    JsonNode s = run(List.of(), List.of(row(1, f(0.5f, 0.5f), 0, "a"), row(2, f(0.9f, 0.1f), 1, "b")));
+    JsonNode s =
+        run(List.of(), List.of(row(1, f(0.5f, 0.5f), 0, "a"), row(2, f(0.9f, 0.1f), 1, "b")));
     assertThat(s.get("inputs").get("matched").asLong()).isZero();
     assertThat(s.get("inputs").get("student_only").asLong()).isEqualTo(2);
     assertThat(s.get("inputs").get("num_classes").asInt()).isEqualTo(2);
@@ -46,6 +61,7 @@ class EmptyInputTest {
     JsonNode s = run(List.of(), List.of());
     assertThat(s.get("inputs").get("teacher_rows").asLong()).isZero();
     assertThat(s.get("checks").get(0).get("outcome").asText()).isEqualTo("INSUFFICIENT_DATA");
-    assertThat(Files.readString(tmp.resolve("out/run_date=2026-11-28/report.html"))).contains("INSUFFICIENT_DATA");
+    assertThat(Files.readString(tmp.resolve("out/run_date=2026-11-28/report.html")))
+        .contains("INSUFFICIENT_DATA");
   }
 }

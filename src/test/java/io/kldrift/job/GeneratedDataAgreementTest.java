@@ -32,24 +32,40 @@ class GeneratedDataAgreementTest {
         spark, new SampleGenerator.Spec(3000, 7, 11, false, List.of(2), 2.0, 0.01, 3), data);
     String out = tmp.resolve("out").toString();
     int code =
-        DriftJob.run("--teacher", data + "/teacher", "--student", data + "/student", "--out", out,
-            "--config", data + "/kldrift.properties", "--run-date", "2026-01-02", "--quiet");
+        DriftJob.run(
+            "--teacher",
+            data + "/teacher",
+            "--student",
+            data + "/student",
+            "--out",
+            out,
+            "--config",
+            data + "/kldrift.properties",
+            "--run-date",
+            "2026-01-02",
+            "--quiet");
     assertThat(code).isEqualTo(ExitCodes.OK);
     String report = out + "/run_date=2026-01-02";
 
     spark.read().parquet(data + "/teacher").createOrReplaceTempView("gt");
     spark.read().parquet(data + "/student").createOrReplaceTempView("gs");
-    Row counts = spark.sql(
-        "SELECT (SELECT count(*) FROM gt), (SELECT count(*) FROM gs),"
-            + " (SELECT count(*) FROM gt JOIN gs USING (example_id))").first();
+    Row counts =
+        spark
+            .sql(
+                "SELECT (SELECT count(*) FROM gt), (SELECT count(*) FROM gs),"
+                    + " (SELECT count(*) FROM gt JOIN gs USING (example_id))")
+            .first();
     long matched = counts.getLong(2);
-    List<Row> independent = spark.sql(
-        "WITH t AS (SELECT example_id, pos, p FROM gt LATERAL VIEW posexplode(probs) e AS pos, p),"
-            + " s AS (SELECT example_id, pos, q FROM gs LATERAL VIEW posexplode(probs) e AS pos, q)"
-            + " SELECT t.pos, sum(IF(p > 0, CAST(p AS DOUBLE) * (ln(CAST(p AS DOUBLE)) - ln(CAST(q AS DOUBLE))), 0D)) / "
-            + matched + " AS contribution"
-            + " FROM t JOIN s ON t.example_id = s.example_id AND t.pos = s.pos GROUP BY t.pos ORDER BY t.pos")
-        .collectAsList();
+    List<Row> independent =
+        spark
+            .sql(
+                "WITH t AS (SELECT example_id, pos, p FROM gt LATERAL VIEW posexplode(probs) e AS pos, p),"
+                    + " s AS (SELECT example_id, pos, q FROM gs LATERAL VIEW posexplode(probs) e AS pos, q)"
+                    + " SELECT t.pos, sum(IF(p > 0, CAST(p AS DOUBLE) * (ln(CAST(p AS DOUBLE)) - ln(CAST(q AS DOUBLE))), 0D)) / "
+                    + matched
+                    + " AS contribution"
+                    + " FROM t JOIN s ON t.example_id = s.example_id AND t.pos = s.pos GROUP BY t.pos ORDER BY t.pos")
+            .collectAsList();
 
     JsonNode s = Fixtures.summary(report);
     assertThat(s.get("inputs").get("teacher_rows").asLong()).isEqualTo(counts.getLong(0));
@@ -62,7 +78,8 @@ class GeneratedDataAgreementTest {
     double reportedMean = s.get("global").get("kl").get("mean").asDouble();
     assertThat(relative(reportedMean, independentMean)).isLessThan(1e-9);
 
-    List<Row> perClass = spark.read().parquet(report + "/per_class").orderBy("class_index").collectAsList();
+    List<Row> perClass =
+        spark.read().parquet(report + "/per_class").orderBy("class_index").collectAsList();
     assertThat(perClass).hasSize(7);
     for (int c = 0; c < 7; c++) {
       double got = perClass.get(c).getDouble(perClass.get(c).fieldIndex("kl_contribution"));
@@ -71,8 +88,10 @@ class GeneratedDataAgreementTest {
     // the drifted class carries the largest contribution
     assertThat(s.get("top_drifted_classes").get(0).get("class_index").asInt()).isEqualTo(2);
     // and the mobile slice, where the drift was injected, has the larger mean KL
-    List<Row> slices = spark.read().parquet(report + "/per_slice").orderBy(col("kl_mean").desc()).collectAsList();
-    assertThat(slices.get(0).getString(slices.get(0).fieldIndex("slice_value"))).isEqualTo("mobile");
+    List<Row> slices =
+        spark.read().parquet(report + "/per_slice").orderBy(col("kl_mean").desc()).collectAsList();
+    assertThat(slices.get(0).getString(slices.get(0).fieldIndex("slice_value")))
+        .isEqualTo("mobile");
   }
 
   private static double relative(double a, double b) {

@@ -22,7 +22,8 @@ class DivergencesTest {
   private static final double EPS = 1e-12;
 
   /** Runs the kernel on two raw vectors of the given kinds with {@code math}. */
-  static double[] run(VectorMath math, double[] p, Kind pk, double[] q, Kind qk, double t, double[] terms) {
+  static double[] run(
+      VectorMath math, double[] p, Kind pk, double[] q, Kind qk, double t, double[] terms) {
     int n = p.length;
     Workspace w = new Workspace(math);
     w.ensure(n);
@@ -54,8 +55,9 @@ class DivergencesTest {
     // reverse: 0.9 ln(0.9/0.5) + 0.1 ln(0.1/0.5) = 0.3680642072
     assertThat(m[REVERSE_KL]).isCloseTo(0.3680642072, within(1e-10));
     // JS with M = (0.7, 0.3): computed by hand from the definition
-    double js = 0.5 * (0.5 * Math.log(0.5 / 0.7) + 0.5 * Math.log(0.5 / 0.3))
-        + 0.5 * (0.9 * Math.log(0.9 / 0.7) + 0.1 * Math.log(0.1 / 0.3));
+    double js =
+        0.5 * (0.5 * Math.log(0.5 / 0.7) + 0.5 * Math.log(0.5 / 0.3))
+            + 0.5 * (0.9 * Math.log(0.9 / 0.7) + 0.1 * Math.log(0.1 / 0.3));
     assertThat(m[JS]).isCloseTo(js, within(1e-15)).isCloseTo(0.1017492251, within(1e-10));
     assertThat(m[TOTAL_VARIATION]).isCloseTo(0.4, within(1e-15));
     assertThat(m[TEACHER_TOP1]).isEqualTo(0);
@@ -91,16 +93,26 @@ class DivergencesTest {
     assertThat(m[KL]).isCloseTo(Math.log(2), within(1e-15));
     assertThat(m[TEACHER_ENTROPY]).isEqualTo(0.0);
     assertThat(m[SUPPORT_VIOLATIONS]).isEqualTo(0);
-    // the reverse direction sees Q(1) = 0.5 where P(1) = 0: one reverse violation, clipped to epsilon
+    // the reverse direction sees Q(1) = 0.5 where P(1) = 0: one reverse violation, clipped to
+    // epsilon
     assertThat(m[REVERSE_SUPPORT_VIOLATIONS]).isEqualTo(1);
-    assertThat(m[REVERSE_KL]).isCloseTo(0.5 * Math.log(0.5 / 1.0) + 0.5 * Math.log(0.5 / EPS), within(1e-12));
+    assertThat(m[REVERSE_KL])
+        .isCloseTo(0.5 * Math.log(0.5 / 1.0) + 0.5 * Math.log(0.5 / EPS), within(1e-12));
   }
 
   @Test
   void zeroStudentProbabilityIsClippedToEpsilonAndCounted() {
     double[] terms = new double[3];
-    double[] m = run(new double[] {0.5, 0.3, 0.2}, Kind.PROBS, new double[] {0.6, 0.4, 0.0}, Kind.PROBS, 1, terms);
-    double expected = 0.5 * Math.log(0.5 / 0.6) + 0.3 * Math.log(0.3 / 0.4) + 0.2 * Math.log(0.2 / EPS);
+    double[] m =
+        run(
+            new double[] {0.5, 0.3, 0.2},
+            Kind.PROBS,
+            new double[] {0.6, 0.4, 0.0},
+            Kind.PROBS,
+            1,
+            terms);
+    double expected =
+        0.5 * Math.log(0.5 / 0.6) + 0.3 * Math.log(0.3 / 0.4) + 0.2 * Math.log(0.2 / EPS);
     assertThat(m[KL]).isCloseTo(expected, within(1e-12));
     assertThat(m[SUPPORT_VIOLATIONS]).isEqualTo(1);
     assertThat(terms[2]).isCloseTo(0.2 * Math.log(0.2 / EPS), within(1e-12));
@@ -137,21 +149,30 @@ class DivergencesTest {
   void hugeLogitsStayInLogSpace() {
     // softmax underflows to exactly 0 for the second class, but its log-probability is finite,
     // so there is no support violation and no clipping: KL = p1 * (lp1 - lq1) + 0
-    double[] m = run(new double[] {0, -800}, Kind.LOGITS, new double[] {0, -900}, Kind.LOGITS, 1, null);
+    double[] m =
+        run(new double[] {0, -800}, Kind.LOGITS, new double[] {0, -900}, Kind.LOGITS, 1, null);
     assertThat(m[SUPPORT_VIOLATIONS]).isEqualTo(0);
     assertThat(m[KL]).isFinite().isCloseTo(0.0, within(1e-300));
   }
 
   @Test
   void rowRules() {
-    assertThat(Divergences.check(new double[] {0.5, 0.5}, 2, Kind.PROBS, 1e-3)).isEqualTo(Divergences.OK);
+    assertThat(Divergences.check(new double[] {0.5, 0.5}, 2, Kind.PROBS, 1e-3))
+        .isEqualTo(Divergences.OK);
     assertThat(Divergences.check(new double[0], 0, Kind.PROBS, 1e-3)).isEqualTo(Divergences.EMPTY);
-    assertThat(Divergences.check(new double[] {Double.NaN, 1}, 2, Kind.PROBS, 1e-3)).isEqualTo(Divergences.NOT_FINITE);
-    assertThat(Divergences.check(new double[] {-0.1, 1.1}, 2, Kind.PROBS, 1e-3)).isEqualTo(Divergences.NEGATIVE);
-    assertThat(Divergences.check(new double[] {0.5, 0.6}, 2, Kind.PROBS, 1e-3)).isEqualTo(Divergences.NOT_NORMALIZED);
-    assertThat(Divergences.check(new double[] {Double.NEGATIVE_INFINITY, 0}, 2, Kind.LOG_PROBS, 1e-3)).isEqualTo(Divergences.OK);
-    assertThat(Divergences.check(new double[] {5, -3}, 2, Kind.LOGITS, 1e-3)).isEqualTo(Divergences.OK);
-    assertThat(Divergences.check(new double[] {Double.POSITIVE_INFINITY, 0}, 2, Kind.LOGITS, 1e-3)).isEqualTo(Divergences.NOT_FINITE);
+    assertThat(Divergences.check(new double[] {Double.NaN, 1}, 2, Kind.PROBS, 1e-3))
+        .isEqualTo(Divergences.NOT_FINITE);
+    assertThat(Divergences.check(new double[] {-0.1, 1.1}, 2, Kind.PROBS, 1e-3))
+        .isEqualTo(Divergences.NEGATIVE);
+    assertThat(Divergences.check(new double[] {0.5, 0.6}, 2, Kind.PROBS, 1e-3))
+        .isEqualTo(Divergences.NOT_NORMALIZED);
+    assertThat(
+            Divergences.check(new double[] {Double.NEGATIVE_INFINITY, 0}, 2, Kind.LOG_PROBS, 1e-3))
+        .isEqualTo(Divergences.OK);
+    assertThat(Divergences.check(new double[] {5, -3}, 2, Kind.LOGITS, 1e-3))
+        .isEqualTo(Divergences.OK);
+    assertThat(Divergences.check(new double[] {Double.POSITIVE_INFINITY, 0}, 2, Kind.LOGITS, 1e-3))
+        .isEqualTo(Divergences.NOT_FINITE);
   }
 
   static double[] randomDistribution(SplittableRandom rng, int n) {

@@ -62,20 +62,42 @@ class PropertiesAndEdgeValuesTest {
       assertThat(one[KL]).isZero();
       assertThat(one[JS]).isZero();
       // subnormal and 1e-45 probabilities: finite logs, tiny terms
-      double[] sub = run(m, new double[] {1e-45, Double.MIN_VALUE, 1 - 1e-45}, Kind.PROBS,
-          new double[] {0.5, 0.25, 0.25}, Kind.PROBS, 1);
+      double[] sub =
+          run(
+              m,
+              new double[] {1e-45, Double.MIN_VALUE, 1 - 1e-45},
+              Kind.PROBS,
+              new double[] {0.5, 0.25, 0.25},
+              Kind.PROBS,
+              1);
       assertThat(Arrays.stream(sub).allMatch(Double::isFinite)).as(Arrays.toString(sub)).isTrue();
       // logits of +-1e30: the max shift keeps everything finite; the winning class takes all mass
-      double[] huge = run(m, new double[] {1e30, -1e30, 0}, Kind.LOGITS, new double[] {-1e30, 1e30, 0}, Kind.LOGITS, 1);
+      double[] huge =
+          run(
+              m,
+              new double[] {1e30, -1e30, 0},
+              Kind.LOGITS,
+              new double[] {-1e30, 1e30, 0},
+              Kind.LOGITS,
+              1);
       assertThat(Arrays.stream(huge).allMatch(Double::isFinite)).as(Arrays.toString(huge)).isTrue();
       assertThat(huge[KL]).isCloseTo(2e30, within(1e16));
-      // log-probabilities of -infinity are zero-probability classes: no violation on the teacher side
-      double[] ninf = run(m, new double[] {Double.NEGATIVE_INFINITY, 0}, Kind.LOG_PROBS,
-          new double[] {Math.log(0.5), Math.log(0.5)}, Kind.LOG_PROBS, 1);
+      // log-probabilities of -infinity are zero-probability classes: no violation on the teacher
+      // side
+      double[] ninf =
+          run(
+              m,
+              new double[] {Double.NEGATIVE_INFINITY, 0},
+              Kind.LOG_PROBS,
+              new double[] {Math.log(0.5), Math.log(0.5)},
+              Kind.LOG_PROBS,
+              1);
       assertThat(ninf[KL]).isCloseTo(Math.log(2), within(1e-15));
       assertThat(ninf[SUPPORT_VIOLATIONS]).isZero();
-      // one-hot teacher where the student gives that class 0: a counted violation, KL = ln(1/epsilon)
-      double[] oneHot = run(m, new double[] {0, 1, 0}, Kind.PROBS, new double[] {0.5, 0, 0.5}, Kind.PROBS, 1);
+      // one-hot teacher where the student gives that class 0: a counted violation, KL =
+      // ln(1/epsilon)
+      double[] oneHot =
+          run(m, new double[] {0, 1, 0}, Kind.PROBS, new double[] {0.5, 0, 0.5}, Kind.PROBS, 1);
       assertThat(oneHot[SUPPORT_VIOLATIONS]).isEqualTo(1);
       assertThat(oneHot[KL]).isCloseTo(-Math.log(1e-12), within(1e-9));
       // 100,000 classes: uniform against uniform is exactly 0

@@ -19,7 +19,9 @@ class SimdKernelTest {
   @Test
   void logAndExpEdgeValuesMatchTheScalarDefinitions() {
     VectorMath simd = VectorMath.simd();
-    double[] x = {0.0, -0.0, Double.MIN_VALUE, 1e-300, 1.0, 2.5, 1e300, 0.125, 3.0, 7.0, 1e-12, 0.5};
+    double[] x = {
+      0.0, -0.0, Double.MIN_VALUE, 1e-300, 1.0, 2.5, 1e300, 0.125, 3.0, 7.0, 1e-12, 0.5
+    };
     double[] got = new double[x.length];
     simd.log(x, got, x.length);
     for (int i = 0; i < x.length; i++) {
@@ -53,10 +55,13 @@ class SimdKernelTest {
       double[] scalar = DivergencesTest.run(VectorMath.SCALAR, p, pk, q, qk, t, ts);
       double[] simd = DivergencesTest.run(VectorMath.simd(), p, pk, q, qk, t, tv);
       for (int m = 0; m < Divergences.METRIC_COUNT; m++) {
-        assertThat(relative(simd[m], scalar[m])).as("metric %d, trial %d", m, trial).isLessThanOrEqualTo(1e-9);
+        assertThat(relative(simd[m], scalar[m]))
+            .as("metric %d, trial %d", m, trial)
+            .isLessThanOrEqualTo(1e-9);
       }
       for (int c = 0; c < n; c++) {
-        assertThat(Math.abs(tv[c] - ts[c])).isLessThanOrEqualTo(1e-9 * Math.max(Math.abs(ts[c]), 1e-12));
+        assertThat(Math.abs(tv[c] - ts[c]))
+            .isLessThanOrEqualTo(1e-9 * Math.max(Math.abs(ts[c]), 1e-12));
       }
     }
   }

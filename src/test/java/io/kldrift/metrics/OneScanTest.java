@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Keeps the input scans few: every aggregate comes from three reads of each table (validation, the
- * per-class sums, the cached per-example metrics), and no query explodes rows into (example,
- * class) pairs.
+ * per-class sums, the cached per-example metrics), and no query explodes rows into (example, class)
+ * pairs.
  */
 class OneScanTest {
   private final SparkSession spark = TestSpark.get();
@@ -38,7 +38,8 @@ class OneScanTest {
 
     @Override
     public void onJobStart(SparkListenerJobStart job) {
-      String description = job.properties() == null ? null : job.properties().getProperty("spark.job.description");
+      String description =
+          job.properties() == null ? null : job.properties().getProperty("spark.job.description");
       for (Object id : scala.jdk.javaapi.CollectionConverters.asJava(job.stageIds())) {
         jobOfStage.put((Integer) id, String.valueOf(description));
       }
@@ -48,7 +49,8 @@ class OneScanTest {
     public void onStageCompleted(SparkListenerStageCompleted stage) {
       String description = jobOfStage.getOrDefault(stage.stageInfo().stageId(), "?");
       StringBuilder rdds = new StringBuilder();
-      for (RDDInfo r : scala.jdk.javaapi.CollectionConverters.asJava(stage.stageInfo().rddInfos())) {
+      for (RDDInfo r :
+          scala.jdk.javaapi.CollectionConverters.asJava(stage.stageInfo().rddInfos())) {
         rdds.append(r.name()).append(' ').append(r.callSite()).append(';');
       }
       stages.add(new String[] {description, rdds.toString()});
@@ -76,23 +78,31 @@ class OneScanTest {
   }
 
   private static long rows(SparkPlan scan) {
-    return ((org.apache.spark.sql.execution.metric.SQLMetric) scan.metrics().apply("numOutputRows")).value();
+    return ((org.apache.spark.sql.execution.metric.SQLMetric) scan.metrics().apply("numOutputRows"))
+        .value();
   }
 
   @Test
   void everyAggregateComesFromThreeReadsOfEachTable() throws Exception {
     String data = tmp.resolve("d").toString();
-    SampleGenerator.generate(spark, new SampleGenerator.Spec(2000, 12, 5, false, List.of(1), 1.0, 0.01, 2), data);
-    DriftConfig config = DriftConfig.builder().file(Path.of(data, "kldrift.properties"))
-        .set(DriftConfig.TEACHER_PATH, data + "/teacher").set(DriftConfig.STUDENT_PATH, data + "/student").build();
+    SampleGenerator.generate(
+        spark, new SampleGenerator.Spec(2000, 12, 5, false, List.of(1), 1.0, 0.01, 2), data);
+    DriftConfig config =
+        DriftConfig.builder()
+            .file(Path.of(data, "kldrift.properties"))
+            .set(DriftConfig.TEACHER_PATH, data + "/teacher")
+            .set(DriftConfig.STUDENT_PATH, data + "/student")
+            .build();
 
     StageRecorder recorder = new StageRecorder();
     List<String> plans = java.util.Collections.synchronizedList(new ArrayList<>());
-    java.util.Set<SparkPlan> scanNodes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    java.util.Set<SparkPlan> scanNodes =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     org.apache.spark.sql.util.QueryExecutionListener planRecorder =
         new org.apache.spark.sql.util.QueryExecutionListener() {
           @Override
-          public void onSuccess(String funcName, org.apache.spark.sql.execution.QueryExecution qe, long durationNs) {
+          public void onSuccess(
+              String funcName, org.apache.spark.sql.execution.QueryExecution qe, long durationNs) {
             plans.add(qe.executedPlan().toString());
             synchronized (scanNodes) {
               scans(qe.executedPlan(), scanNodes);
@@ -100,7 +110,10 @@ class OneScanTest {
           }
 
           @Override
-          public void onFailure(String funcName, org.apache.spark.sql.execution.QueryExecution qe, Exception exception) {}
+          public void onFailure(
+              String funcName,
+              org.apache.spark.sql.execution.QueryExecution qe,
+              Exception exception) {}
         };
     spark.sparkContext().addSparkListener(recorder);
     spark.listenerManager().register(planRecorder);
@@ -111,13 +124,20 @@ class OneScanTest {
       spark.sparkContext().removeSparkListener(recorder);
       spark.listenerManager().unregister(planRecorder);
     }
-    Map<String, Long> tableRows = Map.of(
-        "teacher", spark.read().parquet(data + "/teacher").count(),
-        "student", spark.read().parquet(data + "/student").count());
+    Map<String, Long> tableRows =
+        Map.of(
+            "teacher", spark.read().parquet(data + "/teacher").count(),
+            "student", spark.read().parquet(data + "/student").count());
     Map<String, Integer> fullScans = new java.util.TreeMap<>();
     synchronized (scanNodes) {
       for (SparkPlan scan : scanNodes) {
-        String root = ((org.apache.spark.sql.execution.FileSourceScanExec) scan).relation().location().rootPaths().head().getName();
+        String root =
+            ((org.apache.spark.sql.execution.FileSourceScanExec) scan)
+                .relation()
+                .location()
+                .rootPaths()
+                .head()
+                .getName();
         if (tableRows.containsKey(root) && rows(scan) == tableRows.get(root)) {
           fullScans.merge(root, 1, Integer::sum);
         }
@@ -128,6 +148,8 @@ class OneScanTest {
     // cache, another pass over the vectors) fails this.
     assertThat(fullScans).containsExactlyInAnyOrderEntriesOf(Map.of("teacher", 3, "student", 3));
     assertThat(plans).as("queries run by the analysis").isNotEmpty();
-    assertThat(plans).as("no query explodes rows into (example, class) pairs").noneMatch(p -> p.contains("Generate"));
+    assertThat(plans)
+        .as("no query explodes rows into (example, class) pairs")
+        .noneMatch(p -> p.contains("Generate"));
   }
 }

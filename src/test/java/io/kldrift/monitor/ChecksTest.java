@@ -28,12 +28,14 @@ class ChecksTest {
   private static List<Checks.Run> history(double... means) {
     List<Checks.Run> h = new ArrayList<>();
     for (int i = 0; i < means.length; i++) {
-      h.add(new Checks.Run("2026-11-0" + (i + 1), i == 0 ? "golden" : "", run(1000, means[i], 0.1)));
+      h.add(
+          new Checks.Run("2026-11-0" + (i + 1), i == 0 ? "golden" : "", run(1000, means[i], 0.1)));
     }
     return h;
   }
 
-  private static List<Map<String, Object>> eval(List<MetricRow> current, List<Checks.Run> h, String... conf) {
+  private static List<Map<String, Object>> eval(
+      List<MetricRow> current, List<Checks.Run> h, String... conf) {
     DriftConfig.Builder b = DriftConfig.builder();
     for (int i = 0; i < conf.length; i += 2) {
       b.set(conf[i], conf[i + 1]);
@@ -54,17 +56,42 @@ class ChecksTest {
 
   @Test
   void belowDirectionForAgreementLikeMetrics() {
-    List<MetricRow> cur = List.of(new MetricRow("global", "", "", "kl.n", 500.0), new MetricRow("global", "", "", "agreement.mean", 0.85));
-    assertThat(eval(cur, List.of(), "check.ag.metric", "agreement.mean", "check.ag.direction", "below", "check.ag.alert", "0.9")
-        .get(0).get("outcome")).isEqualTo("ALERT");
+    List<MetricRow> cur =
+        List.of(
+            new MetricRow("global", "", "", "kl.n", 500.0),
+            new MetricRow("global", "", "", "agreement.mean", 0.85));
+    assertThat(
+            eval(
+                    cur,
+                    List.of(),
+                    "check.ag.metric",
+                    "agreement.mean",
+                    "check.ag.direction",
+                    "below",
+                    "check.ag.alert",
+                    "0.9")
+                .get(0)
+                .get("outcome"))
+        .isEqualTo("ALERT");
   }
 
   @Test
   void tinySliceIsInsufficientDataNotAnAlarm() {
-    List<Map<String, Object>> r = eval(run(1000, 0.05, 0.1), List.of(),
-        "check.s.metric", "kl.mean", "check.s.scope", "slice", "check.s.alert", "0.5", "check.s.min_n", "100");
+    List<Map<String, Object>> r =
+        eval(
+            run(1000, 0.05, 0.1),
+            List.of(),
+            "check.s.metric",
+            "kl.mean",
+            "check.s.scope",
+            "slice",
+            "check.s.alert",
+            "0.5",
+            "check.s.min_n",
+            "100");
     assertThat(r).hasSize(2);
-    Map<String, Object> kiosk = r.stream().filter(x -> "kiosk".equals(x.get("scope_value"))).findFirst().orElseThrow();
+    Map<String, Object> kiosk =
+        r.stream().filter(x -> "kiosk".equals(x.get("scope_value"))).findFirst().orElseThrow();
     assertThat(kiosk.get("outcome")).isEqualTo("INSUFFICIENT_DATA");
     assertThat((String) kiosk.get("message")).contains("n = 12 is below min_n = 100");
     assertThat(Checks.status(r)).isEqualTo("OK");
@@ -73,7 +100,16 @@ class ChecksTest {
   @Test
   void relativeChangeAgainstPreviousPinnedAndMeanBaselines() {
     List<Checks.Run> h = history(0.10, 0.20, 0.30);
-    String[] base = {"check.r.metric", "kl.mean", "check.r.type", "relative", "check.r.warn", "0.5", "check.r.alert", "1.0"};
+    String[] base = {
+      "check.r.metric",
+      "kl.mean",
+      "check.r.type",
+      "relative",
+      "check.r.warn",
+      "0.5",
+      "check.r.alert",
+      "1.0"
+    };
     // previous = 0.30: 0.42 / 0.30 - 1 = +40% -> below warn 0.5
     Map<String, Object> prev = eval(run(1000, 0.42, 0.1), h, base).get(0);
     assertThat((Double) prev.get("statistic")).isCloseTo(0.4, within(1e-12));
@@ -81,33 +117,60 @@ class ChecksTest {
     // 0.48 / 0.30 - 1 = +60% -> WARN
     assertThat(eval(run(1000, 0.48, 0.1), h, base).get(0).get("outcome")).isEqualTo("WARN");
     // pinned to the first run (0.10): 0.45 / 0.10 - 1 = +350% -> ALERT
-    Map<String, Object> pinned = eval(run(1000, 0.45, 0.1), h, concat(base, "baseline.mode", "pinned", "baseline.pinned_run_date", "2026-11-01")).get(0);
+    Map<String, Object> pinned =
+        eval(
+                run(1000, 0.45, 0.1),
+                h,
+                concat(base, "baseline.mode", "pinned", "baseline.pinned_run_date", "2026-11-01"))
+            .get(0);
     assertThat(pinned.get("baseline")).isEqualTo(0.10);
     assertThat(pinned.get("outcome")).isEqualTo("ALERT");
     // pinned by label finds the same run
-    assertThat(eval(run(1000, 0.45, 0.1), h, concat(base, "baseline.mode", "pinned", "baseline.pinned_label", "golden")).get(0).get("baseline")).isEqualTo(0.10);
+    assertThat(
+            eval(
+                    run(1000, 0.45, 0.1),
+                    h,
+                    concat(base, "baseline.mode", "pinned", "baseline.pinned_label", "golden"))
+                .get(0)
+                .get("baseline"))
+        .isEqualTo(0.10);
     // mean of the last 2 runs = 0.25: 0.45 / 0.25 - 1 = +80% -> WARN
-    Map<String, Object> mean = eval(run(1000, 0.45, 0.1), h, concat(base, "baseline.mode", "mean", "baseline.window", "2")).get(0);
+    Map<String, Object> mean =
+        eval(run(1000, 0.45, 0.1), h, concat(base, "baseline.mode", "mean", "baseline.window", "2"))
+            .get(0);
     assertThat((Double) mean.get("baseline")).isCloseTo(0.25, within(1e-15));
     assertThat(mean.get("outcome")).isEqualTo("WARN");
     // no history at all: no baseline
-    assertThat(eval(run(1000, 0.45, 0.1), List.of(), base).get(0).get("outcome")).isEqualTo("INSUFFICIENT_DATA");
+    assertThat(eval(run(1000, 0.45, 0.1), List.of(), base).get(0).get("outcome"))
+        .isEqualTo("INSUFFICIENT_DATA");
   }
 
   @Test
   void sigmaBandOverTheLastRuns() {
     // history 0.10, 0.12, 0.11, 0.13, 0.09: mean 0.11, sample std sqrt(0.001/4) = 0.0158114
     List<Checks.Run> h = history(0.10, 0.12, 0.11, 0.13, 0.09);
-    String[] conf = {"check.z.metric", "kl.mean", "check.z.type", "sigma", "check.z.warn", "3", "check.z.alert", "4"};
+    String[] conf = {
+      "check.z.metric",
+      "kl.mean",
+      "check.z.type",
+      "sigma",
+      "check.z.warn",
+      "3",
+      "check.z.alert",
+      "4"
+    };
     Map<String, Object> ok = eval(run(1000, 0.13, 0.1), h, conf).get(0);
-    assertThat((Double) ok.get("statistic")).isCloseTo((0.13 - 0.11) / Math.sqrt(0.001 / 4), within(1e-9));
+    assertThat((Double) ok.get("statistic"))
+        .isCloseTo((0.13 - 0.11) / Math.sqrt(0.001 / 4), within(1e-9));
     assertThat(ok.get("outcome")).isEqualTo("OK");
     // (0.2 - 0.11) / 0.0158114 = 5.69 sigma -> ALERT
     assertThat(eval(run(1000, 0.2, 0.1), h, conf).get(0).get("outcome")).isEqualTo("ALERT");
     // two runs are not enough for a band (min_history 3)
-    assertThat(eval(run(1000, 0.2, 0.1), history(0.1, 0.1), conf).get(0).get("outcome")).isEqualTo("INSUFFICIENT_DATA");
+    assertThat(eval(run(1000, 0.2, 0.1), history(0.1, 0.1), conf).get(0).get("outcome"))
+        .isEqualTo("INSUFFICIENT_DATA");
     // a flat history does not make noise an alarm: sigma is floored at 1% of the mean
-    Map<String, Object> flat = eval(run(1000, 0.1003, 0.1), history(0.1, 0.1, 0.1, 0.1), conf).get(0);
+    Map<String, Object> flat =
+        eval(run(1000, 0.1003, 0.1), history(0.1, 0.1, 0.1, 0.1), conf).get(0);
     assertThat((Double) flat.get("statistic")).isCloseTo(0.0003 / 0.001, within(1e-9));
     assertThat(flat.get("outcome")).isEqualTo("OK");
   }
@@ -115,8 +178,18 @@ class ChecksTest {
   @Test
   void significanceNeedsBothASignificantAndALargeEnoughChange() {
     List<Checks.Run> h = history(0.100);
-    String[] conf = {"check.t.metric", "kl.mean", "check.t.type", "significance", "check.t.warn", "0.05", "check.t.alert", "0.2"};
-    // baseline n=1000, mean 0.100, std 0.1; current n=1000, mean 0.101: t = 0.001/sqrt(2e-5) = 0.224, p = 0.82
+    String[] conf = {
+      "check.t.metric",
+      "kl.mean",
+      "check.t.type",
+      "significance",
+      "check.t.warn",
+      "0.05",
+      "check.t.alert",
+      "0.2"
+    };
+    // baseline n=1000, mean 0.100, std 0.1; current n=1000, mean 0.101: t = 0.001/sqrt(2e-5) =
+    // 0.224, p = 0.82
     Map<String, Object> noise = eval(run(1000, 0.101, 0.1), h, conf).get(0);
     assertThat((Double) noise.get("p_value")).isCloseTo(0.823, within(0.002));
     assertThat(noise.get("outcome")).isEqualTo("OK");
@@ -128,8 +201,10 @@ class ChecksTest {
 
   @Test
   void poolingStatesEqualsPoolingSamples() {
-    // samples {1,2,3} (n 3, mean 2, std 1) and {4,5} (n 2, mean 4.5, std 0.7071): pooled 1..5, mean 3, std 1.5811
-    double[] p = Checks.Anomaly.pool(List.of(new double[] {3, 2, 1}, new double[] {2, 4.5, Math.sqrt(0.5)}));
+    // samples {1,2,3} (n 3, mean 2, std 1) and {4,5} (n 2, mean 4.5, std 0.7071): pooled 1..5, mean
+    // 3, std 1.5811
+    double[] p =
+        Checks.Anomaly.pool(List.of(new double[] {3, 2, 1}, new double[] {2, 4.5, Math.sqrt(0.5)}));
     assertThat(p[0]).isEqualTo(5);
     assertThat(p[1]).isCloseTo(3.0, within(1e-12));
     assertThat(p[2]).isCloseTo(Math.sqrt(2.5), within(1e-12));
@@ -138,10 +213,19 @@ class ChecksTest {
   @Test
   void badCheckDeclarationsAreConfigErrors() {
     assertThatThrownBy(() -> DriftConfig.builder().set("check.x.metrc", "kl.mean"))
-        .isInstanceOf(DriftException.class).hasMessageContaining("did you mean 'check.x.metric'");
-    assertThatThrownBy(() -> Checks.parse(DriftConfig.builder().set("check.x.metric", "kl.median").set("check.x.warn", "1").build()))
-        .hasMessageContaining("check.x.metric = 'kl.median'").hasMessageContaining("kl.p50");
-    assertThatThrownBy(() -> Checks.parse(DriftConfig.builder().set("check.x.metric", "kl.mean").build()))
+        .isInstanceOf(DriftException.class)
+        .hasMessageContaining("did you mean 'check.x.metric'");
+    assertThatThrownBy(
+            () ->
+                Checks.parse(
+                    DriftConfig.builder()
+                        .set("check.x.metric", "kl.median")
+                        .set("check.x.warn", "1")
+                        .build()))
+        .hasMessageContaining("check.x.metric = 'kl.median'")
+        .hasMessageContaining("kl.p50");
+    assertThatThrownBy(
+            () -> Checks.parse(DriftConfig.builder().set("check.x.metric", "kl.mean").build()))
         .hasMessageContaining("neither warn nor alert");
   }
 

@@ -33,7 +33,8 @@ class NightlyMonitoringTest {
   @TempDir Path tmp;
 
   private static final String CONFIG =
-      String.join("\n",
+      String.join(
+          "\n",
           "input.slice_columns=segment",
           "input.class_names_file=classes.txt",
           "run.dataset=nightly-test",
@@ -58,23 +59,41 @@ class NightlyMonitoringTest {
   /** Day d's inputs: generated predictions plus a tiny "kiosk" slice (copies of ids 0..11). */
   private String day(int d, double drift) throws Exception {
     String gen = tmp.resolve("gen" + d).toString();
-    SampleGenerator.generate(spark, new SampleGenerator.Spec(4000, 10, 100 + d, false, List.of(3, 5), drift, 0.001, 1), gen);
+    SampleGenerator.generate(
+        spark,
+        new SampleGenerator.Spec(4000, 10, 100 + d, false, List.of(3, 5), drift, 0.001, 1),
+        gen);
     String in = tmp.resolve("in/dt=2026-11-0" + d).toString();
     for (String side : List.of("teacher", "student")) {
       Dataset<Row> base = spark.read().parquet(gen + "/" + side);
-      Dataset<Row> kiosk = base.where(col("example_id").lt(12)).withColumn("example_id", col("example_id").plus(1_000_000L))
-          .withColumn("segment", lit("kiosk"));
+      Dataset<Row> kiosk =
+          base.where(col("example_id").lt(12))
+              .withColumn("example_id", col("example_id").plus(1_000_000L))
+              .withColumn("segment", lit("kiosk"));
       base.unionByName(kiosk).coalesce(1).write().parquet(in + "/" + side);
     }
-    Files.copy(Path.of(gen, "classes.txt"), tmp.resolve("classes.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        Path.of(gen, "classes.txt"),
+        tmp.resolve("classes.txt"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     return in;
   }
 
   private int run(String in, int d) throws Exception {
     Path conf = tmp.resolve("nightly.properties");
     Files.writeString(conf, CONFIG);
-    return DriftJob.run("--teacher", in + "/teacher", "--student", in + "/student", "--config", conf.toString(),
-        "--out", tmp.resolve("reports").toString(), "--run-date", "2026-11-0" + d, "--quiet");
+    return DriftJob.run(
+        "--teacher",
+        in + "/teacher",
+        "--student",
+        in + "/student",
+        "--config",
+        conf.toString(),
+        "--out",
+        tmp.resolve("reports").toString(),
+        "--run-date",
+        "2026-11-0" + d,
+        "--quiet");
   }
 
   private JsonNode summary(int d) throws Exception {
@@ -83,7 +102,8 @@ class NightlyMonitoringTest {
 
   private static JsonNode check(JsonNode s, String name, String scopeValue) {
     for (JsonNode c : s.get("checks")) {
-      if (c.get("name").asText().equals(name) && (scopeValue == null || scopeValue.equals(c.get("scope_value").asText()))) {
+      if (c.get("name").asText().equals(name)
+          && (scopeValue == null || scopeValue.equals(c.get("scope_value").asText()))) {
         return c;
       }
     }
@@ -99,11 +119,15 @@ class NightlyMonitoringTest {
     for (int d = 1; d <= 5; d++) {
       assertThat(run(inputs.get(d - 1), d)).as("exit code of day %d", d).isEqualTo(ExitCodes.OK);
       JsonNode s = summary(d);
-      assertThat(s.get("status").asText()).as("status of day %d: %s", d, s.get("checks")).isEqualTo("OK");
-      assertThat(check(s, "slice_kl", "kiosk").get("outcome").asText()).isEqualTo("INSUFFICIENT_DATA");
+      assertThat(s.get("status").asText())
+          .as("status of day %d: %s", d, s.get("checks"))
+          .isEqualTo("OK");
+      assertThat(check(s, "slice_kl", "kiosk").get("outcome").asText())
+          .isEqualTo("INSUFFICIENT_DATA");
       assertThat(check(s, "slice_kl", "mobile").get("outcome").asText()).isEqualTo("OK");
     }
-    assertThat(check(summary(2), "mean_kl_band", null).get("outcome").asText()).isEqualTo("INSUFFICIENT_DATA");
+    assertThat(check(summary(2), "mean_kl_band", null).get("outcome").asText())
+        .isEqualTo("INSUFFICIENT_DATA");
     assertThat(check(summary(5), "mean_kl_band", null).get("outcome").asText()).isEqualTo("OK");
     double day1Mean = summary(1).get("global").get("kl").get("mean").asDouble();
 
@@ -114,20 +138,31 @@ class NightlyMonitoringTest {
     JsonNode band = check(six, "mean_kl_band", null);
     assertThat(band.get("outcome").asText()).isEqualTo("ALERT");
     assertThat(band.get("baseline_runs").asText()).isEqualTo("2026-11-01..2026-11-05");
-    assertThat(six.get("checks").get(0).get("outcome").asText()).as("failing checks first").isEqualTo("ALERT");
+    assertThat(six.get("checks").get(0).get("outcome").asText())
+        .as("failing checks first")
+        .isEqualTo("ALERT");
     assertThat(six.get("top_drifted_classes").get(0).get("class_name").asText()).isIn("cat", "dog");
     String html = Files.readString(tmp.resolve("reports/run_date=2026-11-06/report.html"));
-    assertThat(html).contains("id=\"status\"").contains("ALERT").contains("id=\"kl-trend\"")
-        .contains("class=\"threshold-alert\"").contains("id=\"class-contributions\"");
+    assertThat(html)
+        .contains("id=\"status\"")
+        .contains("ALERT")
+        .contains("id=\"kl-trend\"")
+        .contains("class=\"threshold-alert\"")
+        .contains("id=\"class-contributions\"");
     if (Chromium.available()) {
       // as a person would see it: the DOM the browser builds, and a screenshot kept under target/
       String page = tmp.resolve("reports/run_date=2026-11-06/report.html").toUri().toString();
       Chromium.Result dom = Chromium.run(tmp, "day6-dom", "--dump-dom", page);
-      assertThat(dom.stdout()).contains(">ALERT<").contains("<polyline class=\"trend-mean\"").contains(">cat (3)<").contains(">dog (5)<");
+      assertThat(dom.stdout())
+          .contains(">ALERT<")
+          .contains("<polyline class=\"trend-mean\"")
+          .contains(">cat (3)<")
+          .contains(">dog (5)<");
       dom.assertNoScriptErrors();
       Path png = Path.of("target", "nightly-day6-report.png").toAbsolutePath();
       Files.createDirectories(png.getParent());
-      Chromium.run(tmp, "day6-png", "--screenshot=" + png, "--window-size=1280,3000", page).assertNoScriptErrors();
+      Chromium.run(tmp, "day6-png", "--screenshot=" + png, "--window-size=1280,3000", page)
+          .assertNoScriptErrors();
       assertThat(Files.size(png)).isGreaterThan(50_000);
     }
 
@@ -136,16 +171,23 @@ class NightlyMonitoringTest {
     assertThat(run(inputs.get(5), 6)).as("rerun of day 6").isEqualTo(ExitCodes.ALERT);
     history = KlDrift.history(spark, tmp.resolve("reports").toString());
     assertThat(history.where("run_date = '2026-11-06'").count()).isEqualTo(rowsOfDay6);
-    assertThat(history.where("run_date = '2026-11-06' AND scope = 'global' AND metric = 'kl.mean'").count()).isEqualTo(1);
+    assertThat(
+            history
+                .where("run_date = '2026-11-06' AND scope = 'global' AND metric = 'kl.mean'")
+                .count())
+        .isEqualTo(1);
     assertThat(history.select("run_date").distinct().count()).isEqualTo(6);
 
     assertThat(run(inputs.get(6), 7)).isEqualTo(ExitCodes.OK);
     JsonNode seven = summary(7);
     JsonNode pinned = check(seven, "vs_day1", null);
-    assertThat(pinned.get("baseline").asDouble()).as("pinned to day 1, not moved by day 6").isEqualTo(day1Mean);
+    assertThat(pinned.get("baseline").asDouble())
+        .as("pinned to day 1, not moved by day 6")
+        .isEqualTo(day1Mean);
     assertThat(pinned.get("baseline_runs").asText()).isEqualTo("run 2026-11-01");
     assertThat(pinned.get("outcome").asText()).isEqualTo("OK");
-    // day 6 sits in day 7's sigma window and widens the band; the absolute check still judges day 7 alone
+    // day 6 sits in day 7's sigma window and widens the band; the absolute check still judges day 7
+    // alone
     assertThat(check(seven, "mean_kl", null).get("outcome").asText()).isEqualTo("OK");
   }
 }

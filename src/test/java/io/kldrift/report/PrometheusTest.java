@@ -17,20 +17,35 @@ class PrometheusTest {
     run.put("teacher_model", "t-7");
     run.put("student_model", null);
     Map<String, Object> kl = Map.of("mean", 0.0557, "p99", 0.3658);
-    Map<String, Object> global = Map.of("kl", kl, "js", Map.of("mean", 0.0125), "agreement", Map.of("mean", 0.9114));
-    Map<String, Object> inputs = Map.of("matched", 19962L, "teacher_only", 19L, "student_only", 19L,
-        "support_violations", Map.of("examples", 0L));
+    Map<String, Object> global =
+        Map.of("kl", kl, "js", Map.of("mean", 0.0125), "agreement", Map.of("mean", 0.9114));
+    Map<String, Object> inputs =
+        Map.of(
+            "matched",
+            19962L,
+            "teacher_only",
+            19L,
+            "student_only",
+            19L,
+            "support_violations",
+            Map.of("examples", 0L));
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("status", "ALERT");
     summary.put("run", run);
     summary.put("inputs", inputs);
     summary.put("global", global);
-    summary.put("checks", List.of(Map.of("outcome", "ALERT"), Map.of("outcome", "OK"), Map.of("outcome", "ALERT")));
-    summary.put("per_slice", List.of(Map.of("column", "segment", "value", "mob\nile", "kl", Map.of("mean", 0.11))));
+    summary.put(
+        "checks",
+        List.of(Map.of("outcome", "ALERT"), Map.of("outcome", "OK"), Map.of("outcome", "ALERT")));
+    summary.put(
+        "per_slice",
+        List.of(Map.of("column", "segment", "value", "mob\nile", "kl", Map.of("mean", 0.11))));
 
     String text = Prometheus.render(summary);
-    String labels = "dataset=\"ranker \\\"eu\\\"\\\\west\",teacher_model=\"t-7\",student_model=\"\"";
-    assertThat(text).contains("# TYPE kldrift_status gauge\n")
+    String labels =
+        "dataset=\"ranker \\\"eu\\\"\\\\west\",teacher_model=\"t-7\",student_model=\"\"";
+    assertThat(text)
+        .contains("# TYPE kldrift_status gauge\n")
         .contains("kldrift_status{" + labels + "} 2.000000000\n")
         .contains("kldrift_kl_mean{" + labels + "} 0.05570000000\n")
         .contains("kldrift_matched_examples{" + labels + "} 19962.00000\n")

@@ -36,10 +36,25 @@ class WriteKillIT {
 
   @TempDir Path tmp;
 
-  private Process start(Path out, String date, String pauseAt, int topClasses, Path log) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("jobs/drift-report", "--teacher", "sample-data/teacher", "--student",
-        "sample-data/student", "--config", "sample-data/kldrift.properties", "--out", out.toString(), "--run-date", date,
-        "--master", "local[2]", "--conf", "report.top_classes=" + topClasses);
+  private Process start(Path out, String date, String pauseAt, int topClasses, Path log)
+      throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            "jobs/drift-report",
+            "--teacher",
+            "sample-data/teacher",
+            "--student",
+            "sample-data/student",
+            "--config",
+            "sample-data/kldrift.properties",
+            "--out",
+            out.toString(),
+            "--run-date",
+            date,
+            "--master",
+            "local[2]",
+            "--conf",
+            "report.top_classes=" + topClasses);
     pb.environment().put("KLDRIFT_EMBEDDED", "1");
     pb.environment().put("KLDRIFT_DRIVER_MEMORY", "1g");
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
@@ -57,13 +72,18 @@ class WriteKillIT {
     assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(ExitCodes.OK);
   }
 
-  /** Starts a run that pauses at {@code point}, kills it there with SIGKILL, and waits for it to die. */
+  /**
+   * Starts a run that pauses at {@code point}, kills it there with SIGKILL, and waits for it to
+   * die.
+   */
   private void killAt(Path out, String point, int topClasses) throws Exception {
     Path log = tmp.resolve("killed-" + point + ".log");
     Process p = start(out, DATE, point, topClasses, log);
     Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
     while (!Files.readString(log, StandardCharsets.UTF_8).contains("kldrift: paused at " + point)) {
-      assertThat(p.isAlive()).as("run ended before pausing at " + point + ":\n" + Files.readString(log)).isTrue();
+      assertThat(p.isAlive())
+          .as("run ended before pausing at " + point + ":\n" + Files.readString(log))
+          .isTrue();
       assertThat(Instant.now()).as("pause at " + point).isBefore(deadline);
       Thread.sleep(200);
     }
@@ -78,7 +98,13 @@ class WriteKillIT {
     run(out, OTHER, 5);
     run(out, DATE, 5);
 
-    String[] points = {"staging-first-table", "staging-complete", "report-moved-aside", "report-published", "history-moved-aside"};
+    String[] points = {
+      "staging-first-table",
+      "staging-complete",
+      "report-moved-aside",
+      "report-published",
+      "history-moved-aside"
+    };
     for (int i = 0; i < points.length; i++) {
       String point = points[i];
       int top = i + 1; // each doomed run's report differs from the one before it
@@ -86,27 +112,38 @@ class WriteKillIT {
       killAt(out, point, top);
       Map<String, String> after = snapshot(out, false);
 
-      assertThat(without(after, REPORT, HISTORY)).as(point + ": other dates and other history").isEqualTo(without(before, REPORT, HISTORY));
+      assertThat(without(after, REPORT, HISTORY))
+          .as(point + ": other dates and other history")
+          .isEqualTo(without(before, REPORT, HISTORY));
       switch (point) {
         case "staging-first-table", "staging-complete" ->
             assertThat(after).as(point + ": everything as before").isEqualTo(before);
         case "report-moved-aside" -> {
-          assertThat(only(after, REPORT)).as(point + ": the date is aside, not half-written").isEmpty();
+          assertThat(only(after, REPORT))
+              .as(point + ": the date is aside, not half-written")
+              .isEmpty();
           assertThat(only(after, HISTORY)).isEqualTo(only(before, HISTORY));
-          assertThat(movedAside(out, "replaced-report-run_date=" + DATE)).as("the previous report, aside").isEqualTo(only(before, REPORT));
+          assertThat(movedAside(out, "replaced-report-run_date=" + DATE))
+              .as("the previous report, aside")
+              .isEqualTo(only(before, REPORT));
           ReportWriter.recover(TestSpark.get(), out.toString());
           assertThat(snapshot(out, false)).as(point + ": after recovery").isEqualTo(before);
         }
         case "report-published" -> {
-          assertThat(only(after, HISTORY)).as(point + ": history as before").isEqualTo(only(before, HISTORY));
+          assertThat(only(after, HISTORY))
+              .as(point + ": history as before")
+              .isEqualTo(only(before, HISTORY));
           assertWholeNewReport(out, after, top);
         }
         case "history-moved-aside" -> {
           assertWholeNewReport(out, after, top);
           assertThat(only(after, HISTORY)).isEmpty();
-          assertThat(movedAside(out, "replaced-history-run_date=" + DATE)).isEqualTo(only(before, HISTORY));
+          assertThat(movedAside(out, "replaced-history-run_date=" + DATE))
+              .isEqualTo(only(before, HISTORY));
           ReportWriter.recover(TestSpark.get(), out.toString());
-          assertThat(only(snapshot(out, false), HISTORY)).as(point + ": history after recovery").isEqualTo(only(before, HISTORY));
+          assertThat(only(snapshot(out, false), HISTORY))
+              .as(point + ": history after recovery")
+              .isEqualTo(only(before, HISTORY));
         }
         default -> throw new AssertionError(point);
       }
@@ -125,16 +162,29 @@ class WriteKillIT {
     run(out, DATE, 5);
     assertThat(out.resolve("_staging")).doesNotExist();
     var history = TestSpark.get().read().parquet(out.resolve("history").toString());
-    assertThat(history.where("run_date = '" + DATE + "' AND scope = 'global' AND metric = 'kl.mean'").count()).isEqualTo(1);
+    assertThat(
+            history
+                .where("run_date = '" + DATE + "' AND scope = 'global' AND metric = 'kl.mean'")
+                .count())
+        .isEqualTo(1);
     assertThat(history.where("scope = 'global' AND metric = 'kl.mean'").count()).isEqualTo(2);
-    assertThat(Fixtures.summary(out.resolve("run_date=" + DATE).toString()).get("top_drifted_classes")).hasSize(5);
+    assertThat(
+            Fixtures.summary(out.resolve("run_date=" + DATE).toString()).get("top_drifted_classes"))
+        .hasSize(5);
   }
 
-  private static void assertWholeNewReport(Path out, Map<String, String> files, int top) throws Exception {
+  private static void assertWholeNewReport(Path out, Map<String, String> files, int top)
+      throws Exception {
     JsonNode s = Fixtures.summary(out.resolve("run_date=" + DATE).toString());
     assertThat(s.get("top_drifted_classes")).as("the new report").hasSize(top);
-    for (String part : List.of("summary.json", "report.html", "per_class/_SUCCESS", "per_slice/_SUCCESS",
-        "confusion/_SUCCESS", "worst_examples/_SUCCESS")) {
+    for (String part :
+        List.of(
+            "summary.json",
+            "report.html",
+            "per_class/_SUCCESS",
+            "per_slice/_SUCCESS",
+            "confusion/_SUCCESS",
+            "worst_examples/_SUCCESS")) {
       assertThat(files).containsKey(REPORT + part);
     }
   }
@@ -148,17 +198,24 @@ class WriteKillIT {
     assertThat(matches).as(prefix).hasSize(1);
     Map<String, String> files = snapshot(matches.get(0), true);
     String into = prefix.startsWith("replaced-report-") ? REPORT : HISTORY;
-    return files.entrySet().stream().collect(Collectors.toMap(e -> into + e.getKey(), Map.Entry::getValue, (a, b) -> a, TreeMap::new));
+    return files.entrySet().stream()
+        .collect(
+            Collectors.toMap(
+                e -> into + e.getKey(), Map.Entry::getValue, (a, b) -> a, TreeMap::new));
   }
 
   private static Map<String, String> only(Map<String, String> files, String prefix) {
-    return files.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
-        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
+    return files.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(prefix))
+        .collect(
+            Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
   }
 
   private static Map<String, String> without(Map<String, String> files, String... prefixes) {
-    return files.entrySet().stream().filter(e -> Stream.of(prefixes).noneMatch(e.getKey()::startsWith))
-        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
+    return files.entrySet().stream()
+        .filter(e -> Stream.of(prefixes).noneMatch(e.getKey()::startsWith))
+        .collect(
+            Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
   }
 
   private static Map<String, String> snapshot(Path root, boolean withStaging) throws Exception {
