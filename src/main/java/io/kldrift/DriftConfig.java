@@ -208,6 +208,11 @@ public final class DriftConfig {
           true,
           "Rows whose probabilities (or exp(log-probs)) sum further than validate.sum_tolerance from 1");
 
+  /** Policy for rows with a null key column. */
+  public static final ConfigKey<String> POLICY_NULL_KEY =
+      policy(
+          "validate.null_key", false, "Rows with a null key column (they could never be joined)");
+
   /** Policy for keys that occur more than once in one table. */
   public static final ConfigKey<String> POLICY_DUPLICATE_KEY =
       policy(
@@ -350,9 +355,9 @@ public final class DriftConfig {
           "report.staging_retention_hours",
           "24",
           Integer::parseInt,
-          x -> x >= 0,
-          "an integer >= 0",
-          "A run deletes staging folders under <output.path>/_staging/ older than this (left by killed runs).");
+          x -> x >= 1,
+          "an integer >= 1",
+          "A run deletes staging folders under <output.path>/_staging/ older than this many hours (left by killed runs; at least 1, so a live run's are kept).");
 
   // ---- monitoring ----
   /** Where baselines come from. */

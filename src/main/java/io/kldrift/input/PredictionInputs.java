@@ -298,7 +298,13 @@ public final class PredictionInputs {
 
   /** One group of the validation scan: keys with one rule code and vector length. */
   private record Group(
-      boolean duplicate, int rule, int length, long keys, long rows, String example) {}
+      boolean nullKey,
+      boolean duplicate,
+      int rule,
+      int length,
+      long keys,
+      long rows,
+      String example) {}
 
   /** The row rules of one table: one validation scan, then the policies. */
   private static final class Rows {
@@ -355,18 +361,23 @@ public final class PredictionInputs {
           df.select(perKeyCols.toArray(Column[]::new))
               .groupBy(keyCols)
               .agg(count(lit(1)).as("copies"), max("rule").as("rule"), max("len").as("len"));
-      Column dup = col("copies").gt(1);
+      // Null keys group together here; they are their own rule, not duplicates.
+      Column nullKey = anyKeyNull();
+      Column dup = not(nullKey).and(col("copies").gt(1));
+      Column plain = not(nullKey).and(not(dup));
       Dataset<Row> groups =
           perKey
               .groupBy(
+                  nullKey.as("null_key"),
                   dup.as("dup"),
-                  when(not(dup), col("rule")).as("rule"),
-                  when(not(dup), col("len")).as("len"))
+                  when(plain, col("rule")).as("rule"),
+                  when(plain, col("len")).as("len"))
               .agg(
                   count(lit(1)).as("keys"),
                   sum("copies").as("rows"),
                   first(struct(keyCols)).as("example"))
               .select(
+                  col("null_key"),
                   col("dup"),
                   col("rule"),
                   col("len"),
@@ -379,11 +390,12 @@ public final class PredictionInputs {
         out.add(
             new Group(
                 r.getBoolean(0),
-                r.isNullAt(1) ? 0 : r.getInt(1),
-                r.isNullAt(2) ? -1 : r.getInt(2),
-                r.getLong(3),
+                r.getBoolean(1),
+                r.isNullAt(2) ? 0 : r.getInt(2),
+                r.isNullAt(3) ? -1 : r.getInt(3),
                 r.getLong(4),
-                r.getString(5)));
+                r.getLong(5),
+                r.getBoolean(0) ? null : r.getString(6)));
       }
       return out;
     }
@@ -397,7 +409,7 @@ public final class PredictionInputs {
         rows += g.rows();
         if (g.duplicate()) {
           dupKeys += g.keys();
-        } else if (g.rule() != -1 && g.rule() != Divergences.EMPTY) {
+        } else if (!g.nullKey() && g.rule() != -1 && g.rule() != Divergences.EMPTY) {
           byLength.merge(g.length(), g.rows(), Long::sum);
         }
       }
@@ -413,7 +425,9 @@ public final class PredictionInputs {
           continue;
         }
         broken.merge(rule, g.rows(), Long::sum);
-        examples.putIfAbsent(rule, g.example());
+        if (g.example() != null) {
+          examples.putIfAbsent(rule, g.example());
+        }
         if (rule == RowRule.WRONG_LENGTH && wrongLength < 0) {
           wrongLength = g.length();
         }
@@ -427,22 +441,21 @@ public final class PredictionInputs {
             new SideValidation(side, 0, broken, examples, 0, 0, 0, null, RULE_COLUMN);
         return new Outcome(df, given == null ? -1 : given.length(), v);
       }
+      if (expected.length() < 0 && !byLength.isEmpty()) {
+        throw DriftException.invalidInput(
+            side
+                + " table, column '"
+                + userColumn
+                + "': the class count cannot be told from the data (vector lengths and rows "
+                + byLength
+                + ": none is more common than the others), so no row can be judged by rule wrong_length",
+            "list the classes in input.class_names or input.class_names_file");
+      }
       for (RowRule rule : RowRule.values()) {
         long n = broken.getOrDefault(rule, 0L);
         if (n > 0 && rule.policy(config) == RowRule.Policy.FAIL) {
           throw failure(rule, n, examples.get(rule), dupKeys, expected, wrongLength);
         }
-      }
-      if (broken.getOrDefault(RowRule.WRONG_LENGTH, 0L) > 0 && expected.length() < 0) {
-        throw DriftException.invalidInput(
-            side
-                + " table, column '"
-                + userColumn
-                + "': the class count cannot be told from the data ("
-                + "vector lengths "
-                + byLength
-                + " occur equally often), so rule wrong_length cannot pick the rows to set aside",
-            "list the classes in input.class_names or input.class_names_file");
       }
       boolean renormalize = RowRule.NOT_NORMALIZED.policy(config) == RowRule.Policy.RENORMALIZE;
       if (renormalize && beyondBound > 0) {
@@ -510,7 +523,11 @@ public final class PredictionInputs {
       }
       String ruleColumn = RULE_COLUMN;
       if (quarantined > 0) {
-        java.util.Set<String> names = new java.util.HashSet<>(List.of(original.columns()));
+        // Spark resolves column names case-insensitively by default.
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String c : original.columns()) {
+          names.add(c.toLowerCase(java.util.Locale.ROOT));
+        }
         while (names.contains(ruleColumn)) {
           ruleColumn = "_" + ruleColumn;
         }
@@ -557,6 +574,9 @@ public final class PredictionInputs {
     }
 
     private RowRule ruleOf(Group g, Expected expected) {
+      if (g.nullKey()) {
+        return RowRule.NULL_KEY;
+      }
       if (g.duplicate()) {
         return RowRule.DUPLICATE_KEY;
       }
@@ -585,7 +605,8 @@ public final class PredictionInputs {
     /** The rule a row breaks, by name, or null; the same order and tests as {@link #ruleOf}. */
     private Column ruleColumn(Column v, int expected) {
       Column code = code(v);
-      return when(v.isNull(), lit(RowRule.NULL_VECTOR.label()))
+      return when(anyKeyNull(), lit(RowRule.NULL_KEY.label()))
+          .when(v.isNull(), lit(RowRule.NULL_VECTOR.label()))
           .when(size(v).equalTo(0), lit(RowRule.EMPTY_VECTOR.label()))
           .when(size(v).notEqual(expected), lit(RowRule.WRONG_LENGTH.label()))
           .when(code.equalTo(Divergences.NOT_FINITE), lit(RowRule.NOT_FINITE.label()))
@@ -603,7 +624,15 @@ public final class PredictionInputs {
 
     private Dataset<Row> duplicateKeys(Dataset<Row> table) {
       Column[] keyCols = keyCols();
-      return table.groupBy(keyCols).count().where(col("count").gt(1)).select(keyCols);
+      return table
+          .groupBy(keyCols)
+          .count()
+          .where(col("count").gt(1).and(not(anyKeyNull())))
+          .select(keyCols);
+    }
+
+    private Column anyKeyNull() {
+      return keys.stream().map(k -> col(k).isNull()).reduce(Column::or).orElseThrow();
     }
 
     private Expected mostCommonLength(Map<Integer, Long> byLength) {
@@ -620,7 +649,7 @@ public final class PredictionInputs {
         }
       }
       if (byLength.size() <= 1) {
-        return new Expected(best, "all teacher vectors have " + best + " classes");
+        return new Expected(best, "all " + side + " vectors have " + best + " classes");
       }
       int min = byLength.keySet().iterator().next();
       int max = ((java.util.TreeMap<Integer, Long>) byLength).lastKey();
@@ -641,6 +670,15 @@ public final class PredictionInputs {
       String fix =
           rule.fix() + " (or set " + rule.policyKey().key() + "=quarantine to set such rows aside)";
       switch (rule) {
+        case NULL_KEY:
+          return DriftException.invalidInput(
+              side
+                  + " table: "
+                  + n
+                  + " rows have a null in key column(s) "
+                  + String.join(", ", keys)
+                  + " (rule null_key)",
+              fix);
         case DUPLICATE_KEY:
           return DriftException.invalidInput(
               side

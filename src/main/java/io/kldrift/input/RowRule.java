@@ -9,6 +9,11 @@ import io.kldrift.DriftConfig;
  * the run, quarantine the rows, or (for {@link #NOT_NORMALIZED} only) renormalize them.
  */
 public enum RowRule {
+  NULL_KEY(
+      "null_key",
+      DriftConfig.POLICY_NULL_KEY,
+      "have a null key column",
+      "fill the key upstream; a row without a key can never be matched"),
   DUPLICATE_KEY(
       "duplicate_key",
       DriftConfig.POLICY_DUPLICATE_KEY,

@@ -280,6 +280,7 @@ public final class Divergences {
       return EMPTY;
     }
     double sum = 0;
+    boolean negative = false;
     for (int c = 0; c < n; c++) {
       double x = raw[c];
       if (Double.isNaN(x)) {
@@ -290,9 +291,8 @@ public final class Divergences {
           if (Double.isInfinite(x)) {
             return NOT_FINITE;
           }
-          if (x < 0) {
-            return NEGATIVE;
-          }
+          // Not returned at once: a NaN or infinity further on is reported first.
+          negative |= x < 0;
           sum += x;
           break;
         case LOG_PROBS:
@@ -309,6 +309,9 @@ public final class Divergences {
         default:
           throw new AssertionError(kind);
       }
+    }
+    if (negative) {
+      return NEGATIVE;
     }
     if (kind != Kind.LOGITS && !(Math.abs(sum - 1.0) <= sumTolerance)) {
       return Math.abs(sum - 1.0) <= bound ? NOT_NORMALIZED : NOT_NORMALIZED_BEYOND_BOUND;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kldrift.DriftException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,10 +44,12 @@ public final class ReportWriter {
 
   /**
    * Writes each file (name to bytes, e.g. summary.json) and each table as Parquet into {@code
-   * <root>/<runDir>}, replacing what that run folder held, then publishes {@code history} (when not
-   * null) as {@code <root>/history/<runDir>}. Before writing it finishes any publish that an
-   * earlier, killed run left half done ({@link #recover}) and deletes staging folders older than
-   * {@code staleAfter}. Returns the published folder.
+   * <root>/<runDir>}, replacing what that run folder held, and publishes {@code history} (when not
+   * null) as {@code <root>/history/<runDir>}, the two together: a journal names the staged folders
+   * before the first rename, the report's rename is the commit point, and {@link #recover} rolls an
+   * interrupted publish back (before that point) or forward (after it). Before writing it recovers
+   * what an earlier, killed run left and deletes staging folders older than {@code staleAfter}.
+   * Returns the published folder.
    */
   public static String write(
       SparkSession spark,
@@ -56,7 +59,7 @@ public final class ReportWriter {
       List<Table> tables,
       Dataset<Row> history,
       Duration staleAfter) {
-    if (!RUN_ID.matcher(runDir).matches() || runDir.contains("..")) {
+    if (!RUN_ID.matcher(runDir).matches() || runDir.contains("..") || runDir.equals(HISTORY)) {
       throw DriftException.invalidConfig(
           "run folder name '" + runDir + "' is not allowed",
           "use letters, digits, '_', '-', '.', '=' only (for example run_date=2026-11-28)");
@@ -68,39 +71,42 @@ public final class ReportWriter {
       claimRoot(fs, rootPath);
       recover(fs, rootPath);
       removeStale(fs, rootPath, staleAfter);
-      Path staging = new Path(rootPath, STAGING + "/" + runDir + "-" + UUID.randomUUID());
+      Publish p = new Publish(rootPath, runDir, UUID.randomUUID().toString(), history != null);
       for (Table t : tables) {
         spark.sparkContext().setJobDescription("kldrift: write " + t.name());
         Dataset<Row> d = t.single() ? t.data().coalesce(1) : t.data();
-        d.write().mode(SaveMode.ErrorIfExists).parquet(new Path(staging, t.name()).toString());
+        d.write().mode(SaveMode.ErrorIfExists).parquet(new Path(p.staged(), t.name()).toString());
         pauseAt("staging-first-table");
       }
       for (Map.Entry<String, byte[]> f : files.entrySet()) {
-        try (OutputStream out = fs.create(new Path(staging, f.getKey()), false)) {
+        try (OutputStream out = fs.create(new Path(p.staged(), f.getKey()), false)) {
           out.write(f.getValue());
         }
       }
-      Path stagedHistory = null;
       if (history != null) {
         spark.sparkContext().setJobDescription("kldrift: write history");
-        stagedHistory =
-            new Path(rootPath, STAGING + "/history-" + runDir + "-" + UUID.randomUUID());
-        history.coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(stagedHistory.toString());
+        history
+            .coalesce(1)
+            .write()
+            .mode(SaveMode.ErrorIfExists)
+            .parquet(p.stagedHistory().toString());
       }
       pauseAt("staging-complete");
-      Path target = new Path(rootPath, runDir);
-      publish(fs, rootPath, staging, target, "report");
-      pauseAt("report-published");
-      if (stagedHistory != null) {
-        Path historyDir = new Path(rootPath, HISTORY);
-        fs.mkdirs(historyDir);
-        publish(fs, rootPath, stagedHistory, new Path(historyDir, runDir), HISTORY);
+      try (OutputStream out = fs.create(p.journal(), false)) {
+        out.write(("history=" + p.withHistory() + "\n").getBytes(StandardCharsets.UTF_8));
       }
+      if (fs.exists(p.target())) {
+        rename(fs, p.target(), p.replaced());
+        pauseAt("report-moved-aside");
+      }
+      rename(fs, p.staged(), p.target());
+      pauseAt("report-published");
+      finish(fs, p);
       Path stagingRoot = new Path(rootPath, STAGING);
       if (fs.exists(stagingRoot) && fs.listStatus(stagingRoot).length == 0) {
         fs.delete(stagingRoot, false);
       }
-      return fs.makeQualified(target).toString();
+      return fs.makeQualified(p.target()).toString();
     } catch (IOException e) {
       throw new IllegalStateException(
           "writing the report under " + root + " failed: " + e.getMessage(), e);
@@ -108,10 +114,113 @@ public final class ReportWriter {
   }
 
   /**
-   * Finishes publishes that a killed run left half done, so readers see either the previous or the
-   * new report of a date, never none: a report or history folder that was moved aside is put back
-   * when nothing replaced it, and deleted when the new one was published. Safe to call at any time;
-   * does nothing under a root that is not a kldrift report root.
+   * The folders of one publish, all named after the run folder and one UUID so that a journal
+   * ({@code _staging/publish-<runDir>-<uuid>}) identifies them.
+   */
+  private record Publish(Path root, String runDir, String uuid, boolean withHistory) {
+    static final String JOURNAL = "publish-";
+
+    private Path staging(String name) {
+      return new Path(new Path(root, STAGING), name + "-" + uuid);
+    }
+
+    Path staged() {
+      return staging(runDir);
+    }
+
+    Path stagedHistory() {
+      return staging("history-" + runDir);
+    }
+
+    Path replaced() {
+      return staging(REPLACED + "report-" + runDir);
+    }
+
+    Path replacedHistory() {
+      return staging(REPLACED + "history-" + runDir);
+    }
+
+    Path journal() {
+      return staging(JOURNAL + runDir);
+    }
+
+    Path target() {
+      return new Path(root, runDir);
+    }
+
+    Path historyTarget() {
+      return new Path(new Path(root, HISTORY), runDir);
+    }
+
+    /** The publish a journal file stands for, or null for another staging entry. */
+    static Publish of(FileSystem fs, Path root, FileStatus entry) throws IOException {
+      String name = entry.getPath().getName();
+      // publish-<runDir>-<36-character UUID>
+      if (!entry.isFile() || !name.startsWith(JOURNAL) || name.length() < JOURNAL.length() + 38) {
+        return null;
+      }
+      String uuid = name.substring(name.length() - 36);
+      String runDir = name.substring(JOURNAL.length(), name.length() - 37);
+      String text;
+      try (java.io.InputStream in = fs.open(entry.getPath())) {
+        text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      return new Publish(root, runDir, uuid, text.contains("history=true"));
+    }
+  }
+
+  /**
+   * After the commit point: publishes the history, then drops what was replaced and the journal.
+   */
+  private static void finish(FileSystem fs, Publish p) throws IOException {
+    if (p.withHistory() && fs.exists(p.stagedHistory())) {
+      fs.mkdirs(p.historyTarget().getParent());
+      if (fs.exists(p.historyTarget())) {
+        if (fs.exists(p.replacedHistory())) {
+          // Only a copy-based rename (object stores) leaves both: the target is a partial copy.
+          fs.delete(p.historyTarget(), true);
+        } else {
+          rename(fs, p.historyTarget(), p.replacedHistory());
+          pauseAt("history-moved-aside");
+        }
+      }
+      rename(fs, p.stagedHistory(), p.historyTarget());
+      pauseAt("history-published");
+    }
+    fs.delete(p.replaced(), true);
+    fs.delete(p.replacedHistory(), true);
+    fs.delete(p.journal(), false);
+  }
+
+  /** Before the commit point: puts the previous report back and drops the staged folders. */
+  private static void rollBack(FileSystem fs, Publish p) throws IOException {
+    if (fs.exists(p.replaced())) {
+      if (fs.exists(p.target())) {
+        fs.delete(p.target(), true); // a partial copy on an object store
+      }
+      rename(fs, p.replaced(), p.target());
+    }
+    fs.delete(p.staged(), true);
+    fs.delete(p.stagedHistory(), true);
+    fs.delete(p.journal(), false);
+  }
+
+  /** A rename that fails loudly, and never moves a folder into an existing one. */
+  private static void rename(FileSystem fs, Path from, Path to) throws IOException {
+    // A Hadoop rename onto an existing folder moves into it; never publish inside another report.
+    if (fs.exists(to) || !fs.rename(from, to)) {
+      throw new IOException(
+          "cannot rename " + from + " to " + to + " (did another run publish it meanwhile?)");
+    }
+  }
+
+  /**
+   * Completes the publishes that killed runs left half done, so that a date shows either its
+   * previous report and history or the new ones, never none and never a mix: a publish whose report
+   * was not yet renamed into place is rolled back (the previous report put back), one whose report
+   * was is rolled forward (its history published). Safe to call at any time; does nothing under a
+   * root that is not a kldrift report root. Not coordinated with a run publishing at the same
+   * moment on the same root.
    */
   public static void recover(SparkSession spark, String root) {
     Path rootPath = new Path(root);
@@ -132,36 +241,21 @@ public final class ReportWriter {
       return;
     }
     for (FileStatus st : fs.listStatus(stagingRoot)) {
-      String name = st.getPath().getName();
-      Path target = null;
-      for (String kind : List.of("report", HISTORY)) {
-        String prefix = REPLACED + kind + "-";
-        // <prefix><runDir>-<36-character UUID>
-        if (name.startsWith(prefix) && name.length() > prefix.length() + 37) {
-          String runDir = name.substring(prefix.length(), name.length() - 37);
-          target =
-              kind.equals("report")
-                  ? new Path(root, runDir)
-                  : new Path(new Path(root, HISTORY), runDir);
-        }
-      }
-      if (target == null) {
+      Publish p = Publish.of(fs, root, st);
+      if (p == null) {
         continue;
       }
-      if (fs.exists(target)) {
-        fs.delete(st.getPath(), true);
-      } else if (fs.rename(st.getPath(), target)) {
-        io.kldrift.Progress.say(
-            "restored " + target + ", which an interrupted run had moved aside");
+      if (fs.exists(p.staged())) {
+        rollBack(fs, p);
+        io.kldrift.Progress.say("rolled back an interrupted publish of " + p.target());
       } else {
-        throw new IOException("cannot restore " + target + " from " + st.getPath());
+        finish(fs, p);
+        io.kldrift.Progress.say("completed an interrupted publish of " + p.target());
       }
     }
   }
 
-  /**
-   * Deletes staging folders (not moved-aside reports) last modified longer ago than {@code age}.
-   */
+  /** Deletes staging entries last modified longer ago than {@code age} (left by killed runs). */
   private static void removeStale(FileSystem fs, Path root, Duration age) throws IOException {
     Path stagingRoot = new Path(root, STAGING);
     if (!fs.exists(stagingRoot)) {
@@ -169,50 +263,17 @@ public final class ReportWriter {
     }
     long cutoff = System.currentTimeMillis() - age.toMillis();
     for (FileStatus st : fs.listStatus(stagingRoot)) {
-      if (!st.getPath().getName().startsWith(REPLACED) && st.getModificationTime() < cutoff) {
+      if (st.getModificationTime() < cutoff) {
         fs.delete(st.getPath(), true);
-        io.kldrift.Progress.say("removed stale staging folder " + st.getPath().getName());
+        io.kldrift.Progress.say("removed stale staging entry " + st.getPath().getName());
       }
-    }
-  }
-
-  /**
-   * Replaces {@code target} by {@code staged}: the old folder is moved aside into the staging
-   * folder, the new one renamed into place, then the old one deleted. A run killed between the two
-   * renames leaves the old folder aside, and {@link #recover} puts it back.
-   */
-  private static void publish(FileSystem fs, Path root, Path staged, Path target, String kind)
-      throws IOException {
-    Path old =
-        new Path(
-            root,
-            STAGING + "/" + REPLACED + kind + "-" + target.getName() + "-" + UUID.randomUUID());
-    boolean hadOld = fs.exists(target);
-    if (hadOld && !fs.rename(target, old)) {
-      throw new IOException("cannot move the previous " + target + " aside");
-    }
-    pauseAt(kind + "-moved-aside");
-    // A Hadoop rename onto an existing folder moves into it; never publish inside another report.
-    if (fs.exists(target) || !fs.rename(staged, target)) {
-      if (hadOld && !fs.exists(target)) {
-        fs.rename(old, target);
-      }
-      throw new IOException(
-          "cannot publish "
-              + staged
-              + " as "
-              + target
-              + " (did another run publish it meanwhile?)");
-    }
-    if (hadOld) {
-      fs.delete(old, true);
     }
   }
 
   /**
    * Crash-test hook: with {@code -Dkldrift.testing.pause_at=<point>} the run stops at that point of
    * the write and waits to be killed. Points: staging-first-table, staging-complete,
-   * report-moved-aside, report-published, history-moved-aside.
+   * report-moved-aside, report-published, history-moved-aside, history-published.
    */
   private static void pauseAt(String point) {
     if (point.equals(System.getProperty("kldrift.testing.pause_at"))) {

@@ -28,6 +28,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.LongStream;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,8 @@ class RowPoliciesTest {
     TEACHER_BROKEN.put("negative_probability", keys(2011, 5));
     TEACHER_BROKEN.put("not_normalized", keys(2016, 6)); // sums 1.02: within the renormalize bound
     TEACHER_BROKEN.put("not_normalized_far", keys(2022, 2)); // sums 1.5: beyond it
-    TEACHER_BROKEN.put("duplicate_key", new long[] {1, 2}); // second copies of good keys
+    // Second copies of good keys; key 2's copy also holds a NaN: counted once, as a duplicate.
+    TEACHER_BROKEN.put("duplicate_key", new long[] {1, 2});
     STUDENT_BROKEN.put("not_finite", keys(3001, 3));
     STUDENT_BROKEN.put("negative_probability", keys(3004, 2));
     STUDENT_BROKEN.put("wrong_length", keys(3006, 1));
@@ -110,6 +112,14 @@ class RowPoliciesTest {
     for (Map.Entry<String, long[]> e : STUDENT_BROKEN.entrySet()) {
       file("student", e.getKey(), broken(e.getKey(), e.getValue(), STUDENT_GOOD, 0.97f));
     }
+    // Null keys: two teacher rows (one also with a NaN), one student row.
+    file(
+        "teacher",
+        "null_key",
+        List.of(
+            RowFactory.create(null, f(0.2f, 0.3f, 0.5f), 1, "kiosk"),
+            RowFactory.create(null, f(Float.NaN, 0.5f, 0.5f), 1, "kiosk")));
+    file("student", "null_key", List.of(RowFactory.create(null, f(0.2f, 0.3f, 0.5f), 1, "kiosk")));
   }
 
   private static List<Row> goodRows(Map<Long, float[]> good) {
@@ -139,7 +149,7 @@ class RowPoliciesTest {
         case "negative_probability" -> p = f(-0.1f, 0.6f, 0.5f);
         case "not_normalized" -> p = scaled(0.2f + 0.01f * i, 0.3f, 0.5f - 0.01f * i, scale);
         case "not_normalized_far" -> p = scaled(0.2f, 0.3f, 0.5f, 1.5f);
-        case "duplicate_key" -> p = good.get(k);
+        case "duplicate_key" -> p = k == 2 ? f(Float.NaN, 0.5f, 0.5f) : good.get(k);
         default -> throw new AssertionError(rule);
       }
       rows.add(row(k, p, 1, "kiosk"));
@@ -232,6 +242,15 @@ class RowPoliciesTest {
   }
 
   @Test
+  void nullKeysFailByDefault() {
+    assertThat(failure(glob("teacher", "good", "null_key"), glob("student", "good")).getMessage())
+        .contains("teacher table: 2 rows have a null in key column(s) example_id (rule null_key)")
+        .contains("validate.null_key=quarantine");
+    assertThat(failure(glob("teacher", "good"), glob("student", "good", "null_key")).getMessage())
+        .contains("student table: 1 rows have a null in key column(s) example_id (rule null_key)");
+  }
+
+  @Test
   void everyBrokenFileFailsByDefaultNamingSideRuleAndOneOfItsKeys() {
     for (Map.Entry<String, long[]> e : TEACHER_BROKEN.entrySet()) {
       String m = failure(glob("teacher", "good", e.getKey()), glob("student", "good")).getMessage();
@@ -258,11 +277,14 @@ class RowPoliciesTest {
   }
 
   private static final String[] QUARANTINE_ALL = {
-    "validate.null_vector=quarantine", "validate.empty_vector=quarantine",
-        "validate.wrong_length=quarantine",
-    "validate.not_finite=quarantine", "validate.negative_probability=quarantine",
-        "validate.not_normalized=quarantine",
-    "validate.duplicate_key=quarantine"
+    "validate.null_vector=quarantine",
+    "validate.empty_vector=quarantine",
+    "validate.wrong_length=quarantine",
+    "validate.not_finite=quarantine",
+    "validate.negative_probability=quarantine",
+    "validate.not_normalized=quarantine",
+    "validate.duplicate_key=quarantine",
+    "validate.null_key=quarantine"
   };
 
   private static String[] plus(String[] a, String... b) {
@@ -298,7 +320,9 @@ class RowPoliciesTest {
             "not_normalized",
             8L,
             "duplicate_key",
-            4L);
+            4L,
+            "null_key",
+            2L);
     Map<String, Long> student =
         Map.of(
             "null_vector",
@@ -314,7 +338,9 @@ class RowPoliciesTest {
             "not_normalized",
             5L,
             "duplicate_key",
-            3L);
+            3L,
+            "null_key",
+            1L);
     for (String rule : teacher.keySet()) {
       assertThat(in.at("/invalid/teacher/rules/" + rule + "/rows").asLong())
           .as("teacher " + rule)
@@ -334,11 +360,11 @@ class RowPoliciesTest {
             "{\"example_id\":2009}",
             "{\"example_id\":2010}");
     // Rows read: good + broken files; quarantined: every broken row.
-    assertThat(in.get("teacher_rows").asLong()).isEqualTo(1013 + 1 + 2 + 3 + 4 + 5 + 6 + 2 + 2);
-    assertThat(in.get("student_rows").asLong()).isEqualTo(1023 + 3 + 2 + 1 + 5 + 1 + 1 + 2);
-    assertThat(in.get("teacher_quarantined").asLong()).isEqualTo(27);
-    assertThat(in.get("student_quarantined").asLong()).isEqualTo(16);
-    assertThat(in.at("/invalid/teacher/quarantined").asLong()).isEqualTo(27);
+    assertThat(in.get("teacher_rows").asLong()).isEqualTo(1013 + 1 + 2 + 3 + 4 + 5 + 6 + 2 + 2 + 2);
+    assertThat(in.get("student_rows").asLong()).isEqualTo(1023 + 3 + 2 + 1 + 5 + 1 + 1 + 2 + 1);
+    assertThat(in.get("teacher_quarantined").asLong()).isEqualTo(29);
+    assertThat(in.get("student_quarantined").asLong()).isEqualTo(17);
+    assertThat(in.at("/invalid/teacher/quarantined").asLong()).isEqualTo(29);
     // Joined: keys 4..1000 (1, 2 and 3 are duplicated on one side); the partners of quarantined
     // rows are unmatched: teacher 3 and 3001..3013, student 1, 2 and 2001..2023.
     assertThat(in.get("matched").asLong()).isEqualTo(997);
@@ -365,9 +391,13 @@ class RowPoliciesTest {
       Map<String, TreeSet<Long>> got = new TreeMap<>();
       Map<String, Long> copies = new HashMap<>();
       for (Row r : rows) {
-        got.computeIfAbsent(r.getAs("kldrift_rule"), x -> new TreeSet<>())
-            .add(r.getAs("example_id"));
-        copies.merge(r.getAs("kldrift_rule"), 1L, Long::sum);
+        String rule = r.getAs("kldrift_rule");
+        copies.merge(rule, 1L, Long::sum);
+        if (rule.equals("null_key")) {
+          assertThat(r.isNullAt(r.fieldIndex("example_id"))).isTrue();
+        } else {
+          got.computeIfAbsent(rule, x -> new TreeSet<>()).add(r.getAs("example_id"));
+        }
       }
       Map<String, TreeSet<Long>> want = new TreeMap<>();
       files.forEach(
@@ -381,9 +411,9 @@ class RowPoliciesTest {
     // The printed summary and the HTML page show the counts by rule and side.
     assertThat(run.stdout())
         .contains(
-            "row rules   teacher: duplicate_key 4 quarantined, null_vector 1 quarantined,"
+            "row rules   teacher: null_key 2 quarantined, duplicate_key 4 quarantined, null_vector 1 quarantined,"
                 + " empty_vector 2 quarantined, wrong_length 3 quarantined, not_finite 4 quarantined, negative_probability 5"
-                + " quarantined, not_normalized 8 quarantined; student: duplicate_key 3 quarantined, null_vector 1 quarantined");
+                + " quarantined, not_normalized 8 quarantined; student: null_key 1 quarantined, duplicate_key 3 quarantined");
     String html = Files.readString(Path.of(run.out(), "run_date=2026-11-29", "report.html"));
     assertThat(html)
         .contains(
@@ -391,7 +421,7 @@ class RowPoliciesTest {
         .contains(
             "<td class=\"figure\">duplicate_key</td><td>quarantine</td><td class=\"num\">4</td><td class=\"num\">3</td>")
         .contains(
-            "Teacher: 27 rows quarantined, 0 renormalized; student: 16 rows quarantined, 0 renormalized");
+            "Teacher: 29 rows quarantined, 0 renormalized; student: 17 rows quarantined, 0 renormalized");
     assertThat(run.summary().get("tables").toString())
         .contains("quarantine/teacher", "quarantine/student");
   }
@@ -400,7 +430,7 @@ class RowPoliciesTest {
   void aQuarantinedShareAboveTheMaximumFailsTheRun() {
     String m = failure(teacherDir, glob("student", "good"), QUARANTINE_ALL).getMessage();
     assertThat(m)
-        .contains("teacher table: 27 of 1,038 rows (2.60%) break rules whose policy is quarantine")
+        .contains("teacher table: 29 of 1,040 rows (2.79%) break rules whose policy is quarantine")
         .contains("not_finite 4")
         .contains("more than validate.max_quarantined_share (0.01)")
         .contains("raise validate.max_quarantined_share");
@@ -490,6 +520,42 @@ class RowPoliciesTest {
     assertThat(run.summary().at("/inputs/teacher_renormalized").asLong()).isEqualTo(1);
     assertThat(run.summary().at("/global/kl/mean").asDouble())
         .isCloseTo(expected / 4, within(1e-12));
+  }
+
+  @Test
+  void renormalizeAndQuarantineTogether() throws IOException {
+    Run run =
+        job(
+            "renormalize-quarantine",
+            glob("teacher", "good", "not_normalized", "not_finite"),
+            glob("student", "good"),
+            "validate.not_normalized=renormalize",
+            "validate.not_finite=quarantine");
+    assertThat(run.code()).as(run.stdout()).isEqualTo(ExitCodes.OK);
+    JsonNode in = run.summary().get("inputs");
+    assertThat(in.get("teacher_renormalized").asLong()).isEqualTo(6);
+    assertThat(in.get("teacher_quarantined").asLong()).isEqualTo(4);
+    assertThat(in.get("matched").asLong()).isEqualTo(1006);
+    List<Row> q =
+        spark.read().parquet(run.out() + "/run_date=2026-11-29/quarantine/teacher").collectAsList();
+    assertThat(q.stream().map(r -> r.<Long>getAs("example_id")).sorted().toList())
+        .containsExactly(2007L, 2008L, 2009L, 2010L);
+    assertThat(q).allMatch(r -> r.<String>getAs("kldrift_rule").equals("not_finite"));
+  }
+
+  @Test
+  void equallyCommonLengthsWithoutClassNamesAreAnErrorWhateverThePolicy() {
+    List<Row> teacher = new ArrayList<>();
+    for (long k = 1; k <= 4; k++) {
+      teacher.add(row(k, k <= 2 ? f(0.2f, 0.3f, 0.5f) : f(0.1f, 0.2f, 0.3f, 0.4f), 0, "web"));
+    }
+    String t = Fixtures.parquet(dir, "tie-teacher", Fixtures.SCHEMA, teacher);
+    for (String policy : List.of("fail", "quarantine")) {
+      assertThat(failure(t, t, "validate.wrong_length=" + policy).getMessage())
+          .contains(
+              "the class count cannot be told from the data (vector lengths and rows {3=2, 4=2}")
+          .contains("input.class_names");
+    }
   }
 
   @Test

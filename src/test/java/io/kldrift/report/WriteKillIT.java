@@ -23,10 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The driver is killed (SIGKILL) at each point of the report write, through the real launcher on
- * the bundled sample: every time, the other date and the history are untouched, and the rewritten
- * date holds either its previous report or, once the new one is published, the new one whole.
- * Between the two renames of a publish the previous folder is aside, and {@link
- * ReportWriter#recover} (run by every later run) puts it back byte for byte.
+ * the bundled sample: every time, the other date and the other history partitions are untouched,
+ * and the rewritten date holds either its previous report or, once the new one is renamed into
+ * place (the commit point), the new one whole. {@link ReportWriter#recover} (run by every later
+ * run) then rolls the publish back byte for byte, or forward so that the history matches the
+ * published report.
  */
 class WriteKillIT {
   private static final String DATE = "2026-11-28";
@@ -103,7 +104,8 @@ class WriteKillIT {
       "staging-complete",
       "report-moved-aside",
       "report-published",
-      "history-moved-aside"
+      "history-moved-aside",
+      "history-published"
     };
     for (int i = 0; i < points.length; i++) {
       String point = points[i];
@@ -119,31 +121,43 @@ class WriteKillIT {
         case "staging-first-table", "staging-complete" ->
             assertThat(after).as(point + ": everything as before").isEqualTo(before);
         case "report-moved-aside" -> {
-          assertThat(only(after, REPORT))
-              .as(point + ": the date is aside, not half-written")
-              .isEmpty();
+          // Before the commit point: the date is aside, never half-written; recovery rolls back.
+          assertThat(only(after, REPORT)).as(point + ": not half-written").isEmpty();
           assertThat(only(after, HISTORY)).isEqualTo(only(before, HISTORY));
-          assertThat(movedAside(out, "replaced-report-run_date=" + DATE))
+          assertThat(staged(out, "replaced-report-run_date=" + DATE))
               .as("the previous report, aside")
               .isEqualTo(only(before, REPORT));
           ReportWriter.recover(TestSpark.get(), out.toString());
-          assertThat(snapshot(out, false)).as(point + ": after recovery").isEqualTo(before);
+          assertThat(snapshot(out, false)).as(point + ": rolled back").isEqualTo(before);
         }
-        case "report-published" -> {
-          assertThat(only(after, HISTORY))
-              .as(point + ": history as before")
-              .isEqualTo(only(before, HISTORY));
+        case "report-published", "history-moved-aside" -> {
+          // After the commit point: the new report is whole; recovery publishes its history.
           assertWholeNewReport(out, after, top);
-        }
-        case "history-moved-aside" -> {
-          assertWholeNewReport(out, after, top);
-          assertThat(only(after, HISTORY)).isEmpty();
-          assertThat(movedAside(out, "replaced-history-run_date=" + DATE))
-              .isEqualTo(only(before, HISTORY));
+          if (point.equals("report-published")) {
+            assertThat(only(after, HISTORY)).isEqualTo(only(before, HISTORY));
+          } else {
+            assertThat(only(after, HISTORY)).isEmpty();
+            assertThat(staged(out, "replaced-history-run_date=" + DATE))
+                .isEqualTo(only(before, HISTORY));
+          }
+          Map<String, String> newHistory = staged(out, "history-run_date=" + DATE);
+          assertThat(newHistory).isNotEmpty().isNotEqualTo(only(before, HISTORY));
           ReportWriter.recover(TestSpark.get(), out.toString());
-          assertThat(only(snapshot(out, false), HISTORY))
-              .as(point + ": history after recovery")
-              .isEqualTo(only(before, HISTORY));
+          Map<String, String> recovered = snapshot(out, false);
+          assertThat(only(recovered, REPORT)).isEqualTo(only(after, REPORT));
+          assertThat(only(recovered, HISTORY)).as(point + ": rolled forward").isEqualTo(newHistory);
+          assertHistoryMatchesReport(out);
+        }
+        case "history-published" -> {
+          assertWholeNewReport(out, after, top);
+          assertHistoryMatchesReport(out);
+          ReportWriter.recover(TestSpark.get(), out.toString());
+          assertThat(snapshot(out, false)).isEqualTo(after);
+          try (Stream<Path> s = Files.list(out.resolve("_staging"))) {
+            assertThat(s.map(f -> f.getFileName().toString()))
+                .as("recovery drops what the publish replaced, and its journal")
+                .noneMatch(n -> n.startsWith("replaced-") || n.startsWith("publish-"));
+          }
         }
         default -> throw new AssertionError(point);
       }
@@ -173,6 +187,20 @@ class WriteKillIT {
         .hasSize(5);
   }
 
+  /** The history's kl.mean for the date is the published report's, so the two agree. */
+  private static void assertHistoryMatchesReport(Path out) throws Exception {
+    JsonNode s = Fixtures.summary(out.resolve("run_date=" + DATE).toString());
+    var rows =
+        TestSpark.get()
+            .read()
+            .parquet(out.resolve("history").toString())
+            .where("run_date = '" + DATE + "' AND scope = 'global' AND metric = 'kl.mean'")
+            .collectAsList();
+    assertThat(rows).hasSize(1);
+    assertThat(rows.get(0).<Double>getAs("value")).isEqualTo(s.at("/global/kl/mean").asDouble());
+    assertThat(rows.get(0).<String>getAs("status")).isEqualTo(s.get("status").asText());
+  }
+
   private static void assertWholeNewReport(Path out, Map<String, String> files, int top)
       throws Exception {
     JsonNode s = Fixtures.summary(out.resolve("run_date=" + DATE).toString());
@@ -189,15 +217,25 @@ class WriteKillIT {
     }
   }
 
-  private static Map<String, String> movedAside(Path out, String prefix) throws Exception {
+  /**
+   * The files of {@code _staging/<name>-<uuid>}, where the uuid is that of the one publish journal
+   * ({@code publish-run_date=<DATE>-<uuid>}), keyed as if that folder were published.
+   */
+  private static Map<String, String> staged(Path out, String name) throws Exception {
     Path staging = out.resolve("_staging");
-    List<Path> matches;
+    List<String> journals;
     try (Stream<Path> s = Files.list(staging)) {
-      matches = s.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+      journals =
+          s.map(p -> p.getFileName().toString())
+              .filter(n -> n.startsWith("publish-run_date=" + DATE + "-"))
+              .toList();
     }
-    assertThat(matches).as(prefix).hasSize(1);
-    Map<String, String> files = snapshot(matches.get(0), true);
-    String into = prefix.startsWith("replaced-report-") ? REPORT : HISTORY;
+    assertThat(journals).as("one publish journal").hasSize(1);
+    String uuid = journals.get(0).substring(journals.get(0).length() - 36);
+    Path folder = staging.resolve(name + "-" + uuid);
+    assertThat(folder).isDirectory();
+    Map<String, String> files = snapshot(folder, true);
+    String into = name.startsWith("replaced-report-") ? REPORT : HISTORY;
     return files.entrySet().stream()
         .collect(
             Collectors.toMap(
