@@ -241,7 +241,7 @@ class DriftJobTest {
         .isEqualTo(ExitCodes.USAGE);
     assertThat(tmp.resolve("escaped")).doesNotExist();
     for (String bad :
-        List.of("../run_date=2026-11-28", "run_date=2026-11-28/../../x", "/etc", "")) {
+        List.of("../run_date=2026-11-28", "run_date=2026-11-28/../../x", "/etc", "", "history")) {
       assertThatThrownBy(
               () ->
                   io.kldrift.report.ReportWriter.write(
