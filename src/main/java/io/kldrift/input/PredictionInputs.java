@@ -460,12 +460,7 @@ public final class PredictionInputs {
       boolean renormalize = RowRule.NOT_NORMALIZED.policy(config) == RowRule.Policy.RENORMALIZE;
       if (renormalize && beyondBound > 0) {
         throw DriftException.invalidInput(
-            side
-                + " table, column '"
-                + userColumn
-                + "' (kind "
-                + kind.label()
-                + "): "
+            place()
                 + beyondBound
                 + " rows have probabilities whose sum is off 1 by more than validate.renormalize_bound ("
                 + config.get(DriftConfig.RENORMALIZE_BOUND)
@@ -571,6 +566,11 @@ public final class PredictionInputs {
               quarantine,
               ruleColumn);
       return new Outcome(data, expected.length(), v);
+    }
+
+    /** Where a row-rule message points: "teacher table, column 'probs' (kind probs): ". */
+    private String place() {
+      return side + " table, column '" + userColumn + "' (kind " + kind.label() + "): ";
     }
 
     private RowRule ruleOf(Group g, Expected expected) {
@@ -711,12 +711,7 @@ public final class PredictionInputs {
               fix);
         default:
           return DriftException.invalidInput(
-              side
-                  + " table, column '"
-                  + userColumn
-                  + "' (kind "
-                  + kind.label()
-                  + "): "
+              place()
                   + n
                   + " rows "
                   + rule.text()
