@@ -1,6 +1,9 @@
 package io.kldrift;
 
 import io.kldrift.monitor.MetricRow;
+import io.kldrift.summary.ClassRow;
+import io.kldrift.summary.Summary;
+import io.kldrift.summary.TrendPoint;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -8,9 +11,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * The result of one drift run: the summary (what {@code summary.json} holds, as nested maps and
- * lists) and the report tables as Datasets. Nothing here holds per-example data on the driver; the
- * tables are small aggregates except {@link #perExample()}, which stays distributed.
+ * The result of one drift run (or rollup): the typed {@link Summary} that {@code summary.json} is
+ * written from, and the report tables as Datasets. Nothing here holds per-example data on the
+ * driver; the tables are small aggregates except {@link #perExample()}, which stays distributed
+ * (and is recomputed from the inputs only when asked for).
  *
  * <pre>{@code
  * try (DriftReport report = KlDrift.analyze(spark, config, LocalDate.parse("2026-11-28"))) {
@@ -18,48 +22,49 @@ import org.apache.spark.sql.Row;
  *   System.out.println(report.meanKl() + " " + report.status());
  * }
  * }</pre>
- *
- * <p>The per-example metrics stay cached until {@link #close()}.
  */
 public final class DriftReport implements AutoCloseable {
   /** Version of the summary.json layout; bumped whenever a stable name changes. */
-  public static final int SCHEMA_VERSION = 1;
+  public static final int SCHEMA_VERSION = Summary.SCHEMA_VERSION;
 
   private final DriftConfig config;
-  private final Map<String, Object> summary;
+  private final Summary summary;
   private final Dataset<Row> perClass;
   private final Dataset<Row> perSlice;
   private final Dataset<Row> confusion;
   private final Dataset<Row> worstExamples;
   private final Dataset<Row> perExample;
-  private final List<Map<String, Object>> perClassRows;
+  private final List<ClassRow> perClassRows;
   private final List<MetricRow> metricRows;
-  private final List<Map<String, Object>> trend;
+  private final List<TrendPoint> trend;
   private final Map<String, Dataset<Row>> quarantine;
+  private final byte[] state;
 
   DriftReport(
       DriftConfig config,
-      Map<String, Object> summary,
+      Summary summary,
       Dataset<Row> perClass,
       Dataset<Row> perSlice,
       Dataset<Row> confusion,
       Dataset<Row> worstExamples,
       Dataset<Row> perExample,
-      List<Map<String, Object>> perClassRows,
+      List<ClassRow> perClassRows,
       List<MetricRow> metricRows,
-      List<Map<String, Object>> trend,
-      Map<String, Dataset<Row>> quarantine) {
+      List<TrendPoint> trend,
+      Map<String, Dataset<Row>> quarantine,
+      byte[] state) {
     this.config = config;
-    this.summary = Collections.unmodifiableMap(summary);
+    this.summary = summary;
     this.perClass = perClass;
     this.perSlice = perSlice;
     this.confusion = confusion;
     this.worstExamples = worstExamples;
     this.perExample = perExample;
-    this.perClassRows = perClassRows;
-    this.metricRows = metricRows;
-    this.trend = trend;
+    this.perClassRows = List.copyOf(perClassRows);
+    this.metricRows = List.copyOf(metricRows);
+    this.trend = List.copyOf(trend);
     this.quarantine = Collections.unmodifiableMap(quarantine);
+    this.state = state;
   }
 
   /**
@@ -77,7 +82,7 @@ public final class DriftReport implements AutoCloseable {
   }
 
   /** The per-class rows, already on the driver (one per class). */
-  List<Map<String, Object>> perClassRows() {
+  public List<ClassRow> perClassRows() {
     return perClassRows;
   }
 
@@ -87,19 +92,26 @@ public final class DriftReport implements AutoCloseable {
   }
 
   /** Mean and p99 KL of earlier runs and this one, oldest first (the report's trend chart). */
-  public List<Map<String, Object>> trend() {
+  public List<TrendPoint> trend() {
     return trend;
   }
 
   /** The outcome of every configured check, worst first as in summary.json. */
-  @SuppressWarnings("unchecked")
-  public List<Map<String, Object>> checks() {
-    return (List<Map<String, Object>>) summary.get("checks");
+  public List<Summary.CheckResult> checks() {
+    return summary.checks();
   }
 
-  /** Everything summary.json holds, keyed by the stable names of DESIGN §4. */
-  public Map<String, Object> summary() {
+  /** Everything summary.json holds, with the stable names of DESIGN §4. */
+  public Summary summary() {
     return summary;
+  }
+
+  /**
+   * The serialized drift state this report was finished from (the run folder's {@code
+   * drift-state.bin}), or null for a report built without one.
+   */
+  byte[] state() {
+    return state;
   }
 
   /** One row per class: {@code class_index}, {@code class_name}, {@code kl_contribution}, ... */
@@ -122,47 +134,40 @@ public final class DriftReport implements AutoCloseable {
     return worstExamples;
   }
 
-  /** Every joined example's metrics (distributed; written only when report.per_example is set). */
+  /**
+   * Every joined example's metrics (distributed and lazy: computing it reads the inputs again;
+   * written only when report.per_example is set). Null for a rollup.
+   */
   public Dataset<Row> perExample() {
     return perExample;
   }
 
-  /** Releases the cached per-example metrics; the report's figures and small tables stay usable. */
+  /** Nothing is cached by a report; kept so that try-with-resources code stays valid. */
   @Override
   public void close() {
-    perExample.unpersist();
+    if (perExample != null) {
+      perExample.unpersist();
+    }
   }
 
   /** Overall status: OK, WARN or ALERT. */
   public String status() {
-    return (String) summary.get("status");
+    return summary.status();
   }
 
   /** Mean KL(teacher||student) over the matched examples, or NaN when there are none. */
   public double meanKl() {
-    Object v = global("kl").get("mean");
-    return v == null ? Double.NaN : ((Number) v).doubleValue();
+    Double v = summary.global().kl().mean();
+    return v == null ? Double.NaN : v;
   }
 
   /** Matched (joined) examples. */
   public long matched() {
-    return ((Number) section("inputs").get("matched")).longValue();
-  }
-
-  /** The global summary of one metric ({@code kl}, {@code js}, {@code agreement}, ...). */
-  @SuppressWarnings("unchecked")
-  public Map<String, Object> global(String metric) {
-    return (Map<String, Object>) section("global").get(metric);
+    return summary.inputs().matched();
   }
 
   /** The classes with the largest KL contribution, largest first. */
-  @SuppressWarnings("unchecked")
-  public List<Map<String, Object>> topClasses() {
-    return (List<Map<String, Object>>) summary.get("top_drifted_classes");
-  }
-
-  @SuppressWarnings("unchecked")
-  private Map<String, Object> section(String name) {
-    return (Map<String, Object>) summary.get(name);
+  public List<Summary.ClassShare> topClasses() {
+    return summary.topDriftedClasses();
   }
 }

@@ -9,6 +9,10 @@ import io.kldrift.report.HtmlReport;
 import io.kldrift.report.Prometheus;
 import io.kldrift.report.ReportWriter;
 import io.kldrift.sql.KlDriftFunctions;
+import io.kldrift.summary.ClassRow;
+import io.kldrift.summary.Summary;
+import io.kldrift.summary.SummaryJson;
+import io.kldrift.summary.TrendPoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -199,8 +203,8 @@ public final class KlDrift {
     @SuppressWarnings("unchecked")
     Map<String, Object> clean = (Map<String, Object>) ReportWriter.finite(summary);
 
-    List<Map<String, Object>> perClassRows = rows(r.perClass());
-    List<MetricRow> metricRows = MetricRow.of(clean, perClassRows);
+    List<Map<String, Object>> perClassMaps = rows(r.perClass());
+    List<MetricRow> metricRows = MetricRow.of(clean, perClassMaps);
     String root = config.get(DriftConfig.OUTPUT_PATH);
     String dataset = config.get(DriftConfig.DATASET);
     List<Checks.Spec> specs = Checks.parse(config);
@@ -242,18 +246,47 @@ public final class KlDrift {
     now.put("kl_mean", r.global().get("kl") instanceof Map<?, ?> kl ? kl.get("mean") : null);
     now.put("kl_p99", r.global().get("kl") instanceof Map<?, ?> kl ? kl.get("p99") : null);
     trend.add(now);
+    Double[] levels = meanKlLevels(config);
+    List<TrendPoint> points = new ArrayList<>();
+    for (Map<String, Object> t : trend) {
+      points.add(
+          new TrendPoint(
+              (String) t.get("run_date"),
+              t.get("kl_mean") == null ? null : ((Number) t.get("kl_mean")).doubleValue(),
+              t.get("kl_p99") == null ? null : ((Number) t.get("kl_p99")).doubleValue(),
+              levels[0],
+              levels[1]));
+    }
+    Summary typed = SummaryJson.mapper().convertValue(clean, Summary.class);
+    List<ClassRow> classRows = new ArrayList<>();
+    for (Map<String, Object> m : perClassMaps) {
+      classRows.add(SummaryJson.mapper().convertValue(m, ClassRow.class));
+    }
     return new DriftReport(
         config,
-        clean,
+        typed,
         r.perClass(),
         r.perSlice(),
         r.confusion(),
         r.worstExamples(),
         r.perExample(),
-        perClassRows,
+        classRows,
         metricRows,
-        trend,
-        quarantine);
+        points,
+        quarantine,
+        null);
+  }
+
+  /** The warn and alert levels of the global mean-KL threshold check, or nulls. */
+  private static Double[] meanKlLevels(DriftConfig config) {
+    for (Checks.Spec s : Checks.parse(config)) {
+      if (s.type().equals("threshold")
+          && s.scope().equals("global")
+          && s.metric().equals("kl.mean")) {
+        return new Double[] {s.warn(), s.alert()};
+      }
+    }
+    return new Double[] {null, null};
   }
 
   private static int severity(String outcome) {
@@ -301,9 +334,8 @@ public final class KlDrift {
     tables.add(new ReportWriter.Table("per_slice", report.perSlice(), true));
     tables.add(new ReportWriter.Table("confusion", report.confusion(), true));
     tables.add(new ReportWriter.Table("worst_examples", report.worstExamples(), true));
-    @SuppressWarnings("unchecked")
-    List<String> names = (List<String>) report.summary().get("tables");
-    if (names.contains("per_example")) {
+    Summary summary = report.summary();
+    if (summary.tables().contains("per_example")) {
       tables.add(new ReportWriter.Table("per_example", report.perExample(), false));
     }
     report
@@ -311,29 +343,32 @@ public final class KlDrift {
         .forEach(
             (side, rows) -> tables.add(new ReportWriter.Table("quarantine/" + side, rows, false)));
     Map<String, byte[]> files = new LinkedHashMap<>();
-    try {
-      files.put("summary.json", ReportWriter.json().writeValueAsBytes(report.summary()));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("summary.json cannot be written: " + e.getMessage(), e);
+    files.put("summary.json", SummaryJson.bytes(summary));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> asMap = SummaryJson.mapper().convertValue(summary, Map.class);
+    List<Map<String, Object>> classMaps = new ArrayList<>();
+    for (ClassRow c : report.perClassRows()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> m = SummaryJson.mapper().convertValue(c, Map.class);
+      classMaps.add(m);
+    }
+    List<Map<String, Object>> trendMaps = new ArrayList<>();
+    for (TrendPoint t : report.trend()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> m = SummaryJson.mapper().convertValue(t, Map.class);
+      trendMaps.add(m);
     }
     List<Map<String, Object>> worst = rows(report.worstExamples());
-    String html =
-        HtmlReport.render(
-            new HtmlReport.Input(
-                report.summary(), report.perClassRows(), worst, trendWithThresholds(report)));
+    String html = HtmlReport.render(new HtmlReport.Input(asMap, classMaps, worst, trendMaps));
     files.put("report.html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    String prom = Prometheus.render(report.summary());
+    String prom = Prometheus.render(asMap);
     if (report.config().get(DriftConfig.PROMETHEUS)) {
       files.put("metrics.prom", prom.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> run = (Map<String, Object>) report.summary().get("run");
+    Summary.RunInfo run = summary.run();
     History.Tags tags =
         new History.Tags(
-            str(run.get("teacher_model")),
-            str(run.get("student_model")),
-            str(run.get("dataset")),
-            str(run.get("label")));
+            str(run.teacherModel()), str(run.studentModel()), str(run.dataset()), str(run.label()));
     Dataset<Row> history = History.rows(spark, report.metricRows(), tags, report.status());
     String where =
         Progress.stage(
@@ -353,29 +388,6 @@ public final class KlDrift {
       ReportWriter.writeLocalAtomically(java.nio.file.Path.of(promFile), prom);
     }
     return where;
-  }
-
-  /** The trend points, each with the warn/alert levels of the global mean-KL threshold check. */
-  private static List<Map<String, Object>> trendWithThresholds(DriftReport report) {
-    Double warn = null;
-    Double alert = null;
-    for (Checks.Spec s : Checks.parse(report.config())) {
-      if (s.type().equals("threshold")
-          && s.scope().equals("global")
-          && s.metric().equals("kl.mean")) {
-        warn = s.warn();
-        alert = s.alert();
-        break;
-      }
-    }
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (Map<String, Object> point : report.trend()) {
-      Map<String, Object> p = new LinkedHashMap<>(point);
-      p.put("warn", warn);
-      p.put("alert", alert);
-      out.add(p);
-    }
-    return out;
   }
 
   private static String str(Object o) {

@@ -5,6 +5,7 @@ import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
 import io.kldrift.ExitCodes;
 import io.kldrift.KlDrift;
+import io.kldrift.summary.Summary;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -216,81 +217,73 @@ public final class DriftJob implements Callable<Integer> {
     }
   }
 
-  @SuppressWarnings("unchecked")
   static void printSummary(DriftReport r, LocalDate date, String where) {
-    Map<String, Object> in = (Map<String, Object>) r.summary().get("inputs");
-    Map<String, Object> kl = r.global("kl");
-    Map<String, Object> js = r.global("js");
-    Map<String, Object> ag = r.global("agreement");
-    Map<String, Object> viol = (Map<String, Object>) in.get("support_violations");
+    Summary sum = r.summary();
+    Summary.Inputs in = sum.inputs();
+    Summary.Stats kl = sum.global().kl();
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "kldrift %s  run_date=%s%n", KlDrift.VERSION, date));
     s.append(
         String.format(
             Locale.ROOT,
             "rows        teacher %,d  student %,d  matched %,d  teacher-only %,d  student-only %,d%n",
-            count(in.get("teacher_rows")),
-            count(in.get("student_rows")),
-            count(in.get("matched")),
-            count(in.get("teacher_only")),
-            count(in.get("student_only"))));
-    s.append("row rules   ").append(ruleLine((Map<String, Object>) in.get("invalid"))).append('\n');
-    if (kl.get("mean") != null) {
+            in.teacherRows(),
+            in.studentRows(),
+            in.matched(),
+            in.teacherOnly(),
+            in.studentOnly()));
+    s.append("row rules   ").append(ruleLine(in.invalid())).append('\n');
+    if (kl.mean() != null) {
       s.append(
           String.format(
               Locale.ROOT,
               "mean KL     %.6f nats (95%% CI %s .. %s)  p50 %s  p99 %s  max %s%n",
-              ((Number) kl.get("mean")).doubleValue(),
-              fmt(kl.get("ci95_low")),
-              fmt(kl.get("ci95_high")),
-              fmt(kl.get("p50")),
-              fmt(kl.get("p99")),
-              fmt(kl.get("max"))));
+              kl.mean(),
+              fmt(kl.ci95Low()),
+              fmt(kl.ci95High()),
+              fmt(kl.p50()),
+              fmt(kl.p99()),
+              fmt(kl.max())));
       s.append(
           String.format(
               Locale.ROOT,
               "agreement   %.2f%%  mean JS %s  support violations: %s examples%n",
-              100 * ((Number) ag.get("mean")).doubleValue(),
-              fmt(js.get("mean")),
-              viol.get("examples")));
+              100 * sum.global().agreement().mean(),
+              fmt(sum.global().js().mean()),
+              in.supportViolations().examples()));
     } else {
       s.append("mean KL     n/a (no matched examples)\n");
     }
-    List<Map<String, Object>> top = r.topClasses();
+    List<Summary.ClassShare> top = sum.topDriftedClasses();
     if (!top.isEmpty()) {
       s.append("top drifted classes (share of mean KL):");
-      for (Map<String, Object> c : top) {
-        Object share = c.get("kl_share");
+      for (Summary.ClassShare c : top) {
         s.append(
             String.format(
                 Locale.ROOT,
                 "  %s %s",
-                c.get("class_name"),
-                share == null
+                c.className(),
+                c.klShare() == null
                     ? "n/a"
-                    : String.format(Locale.ROOT, "%.1f%%", 100 * ((Number) share).doubleValue())));
+                    : String.format(Locale.ROOT, "%.1f%%", 100 * c.klShare())));
       }
       s.append('\n');
     }
-    List<Map<String, Object>> checks = r.checks();
+    List<Summary.CheckResult> checks = sum.checks();
     if (!checks.isEmpty()) {
       Map<String, Integer> counts = new java.util.TreeMap<>();
-      checks.forEach(c -> counts.merge(String.valueOf(c.get("outcome")), 1, Integer::sum));
+      checks.forEach(c -> counts.merge(c.outcome(), 1, Integer::sum));
       s.append("checks      ")
           .append(counts.toString().replaceAll("[{}]", "").replace("=", " "))
           .append('\n');
-      for (Map<String, Object> c : checks) {
-        Object o = c.get("outcome");
+      for (Summary.CheckResult c : checks) {
+        String o = c.outcome();
         if ("ALERT".equals(o) || "WARN".equals(o)) {
-          s.append("  ").append(o).append(' ').append(c.get("name"));
-          if (c.get("scope_value") != null) {
-            s.append(" [")
-                .append(c.get("scope_column"))
-                .append('=')
-                .append(c.get("scope_value"))
-                .append(']');
+          s.append("  ").append(o).append(' ').append(c.name());
+          if (c.scopeValue() != null) {
+            s.append(" [").append(c.scopeColumn()).append('=').append(c.scopeValue()).append(']');
           }
-          s.append(": ").append(c.get("message")).append('\n');
+          s.append(": ").append(c.message()).append('\n');
         }
       }
     }
@@ -300,40 +293,35 @@ public final class DriftJob implements Callable<Integer> {
   }
 
   /** "all rows valid", or per side the rows quarantined and renormalized, by rule. */
-  @SuppressWarnings("unchecked")
-  static String ruleLine(Map<String, Object> invalid) {
+  static String ruleLine(Summary.Invalid invalid) {
     List<String> sides = new java.util.ArrayList<>();
-    for (String side : List.of("teacher", "student")) {
-      Map<String, Object> v = (Map<String, Object>) invalid.get(side);
-      Map<String, Object> rules = (Map<String, Object>) v.get("rules");
+    for (Map.Entry<String, Summary.SideRules> side :
+        Map.of("teacher", invalid.teacher(), "student", invalid.student()).entrySet().stream()
+            .sorted(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder()))
+            .toList()) {
       List<String> byRule = new java.util.ArrayList<>();
-      rules.forEach(
-          (name, r) -> {
-            long rows = ((Number) ((Map<String, Object>) r).get("rows")).longValue();
-            if (rows > 0) {
-              byRule.add(
-                  String.format(
-                      Locale.ROOT,
-                      "%s %,d %s",
-                      name,
-                      rows,
-                      "renormalize".equals(((Map<String, Object>) r).get("policy"))
-                          ? "renormalized"
-                          : "quarantined"));
-            }
-          });
+      side.getValue()
+          .rules()
+          .forEach(
+              (name, r) -> {
+                if (r.rows() > 0) {
+                  byRule.add(
+                      String.format(
+                          Locale.ROOT,
+                          "%s %,d %s",
+                          name,
+                          r.rows(),
+                          "renormalize".equals(r.policy()) ? "renormalized" : "quarantined"));
+                }
+              });
       if (!byRule.isEmpty()) {
-        sides.add(side + ": " + String.join(", ", byRule));
+        sides.add(side.getKey() + ": " + String.join(", ", byRule));
       }
     }
     String all = String.join("; ", sides);
     return sides.isEmpty()
         ? "all rows valid"
         : all.contains("quarantined") ? all + " (rows in quarantine/)" : all;
-  }
-
-  private static long count(Object v) {
-    return ((Number) v).longValue();
   }
 
   private static String fmt(Object v) {

@@ -122,16 +122,15 @@ public final class PolicyCost implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (DriftReport r = KlDrift.analyze(spark, config, LocalDate.of(2026, 11, 1))) {
           KlDrift.write(spark, r, config.get(DriftConfig.OUTPUT_PATH), LocalDate.of(2026, 11, 1));
-          @SuppressWarnings("unchecked")
-          Map<String, Object> in = (Map<String, Object>) r.summary().get("inputs");
+          io.kldrift.summary.Summary.Inputs in = r.summary().inputs();
           counts.put(
               v.getKey(),
               String.format(
                   Locale.ROOT,
                   "%,d matched, %,d quarantined, %,d renormalized",
-                  in.get("matched"),
-                  in.get("student_quarantined"),
-                  in.get("student_renormalized")));
+                  in.matched(),
+                  in.studentQuarantined(),
+                  in.studentRenormalized()));
         }
         double s = (System.nanoTime() - t0) / 1e9;
         if (round > 0) {

@@ -1,0 +1,27 @@
+package io.kldrift.summary;
+
+/**
+ * One row of the {@code per_class/} table: the class's KL contribution and marginals over all
+ * matched examples, and its statistics among the examples whose teacher top-1 (or label) it is.
+ * Counts of a group with no examples are 0 and its figures null; label fields are null without a
+ * label column.
+ */
+public record ClassRow(
+    int classIndex,
+    String className,
+    double klContribution,
+    Double klShare,
+    double teacherMeanProb,
+    double studentMeanProb,
+    double marginalKlTerm,
+    long supportViolations,
+    long teacherTop1Count,
+    Double teacherTop1MeanKl,
+    Double teacherTop1P95Kl,
+    Double teacherTop1Agreement,
+    long studentTop1Count,
+    Long labelCount,
+    Double labelMeanKl,
+    Double labelP95Kl,
+    Double labelTeacherAccuracy,
+    Double labelStudentAccuracy) {}

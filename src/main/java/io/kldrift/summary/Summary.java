@@ -1,0 +1,217 @@
+package io.kldrift.summary;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The finished drift summary of one run or one rollup period: what {@code summary.json} holds, as a
+ * tree of records that everything downstream (the JSON file, report.html, metrics.prom, the
+ * history, the checks and the API) reads. Names serialize in snake case ({@link SummaryJson}); the
+ * stable names of DESIGN §4 are record components here, so renaming one is a compile error in every
+ * reader.
+ *
+ * @param schemaVersion version of the summary.json layout
+ * @param status OK, WARN or ALERT
+ * @param run when, on what and with which versions the report was computed
+ * @param period the days merged, for a rollup; null for a run
+ * @param config the configuration used, as text
+ * @param inputs row counts, row rules and support violations
+ * @param global the aggregates over every matched example
+ * @param perSlice KL, JS and agreement per (slice column, value)
+ * @param topDriftedClasses the classes with the largest KL contribution, largest first
+ * @param topConfusions the most frequent teacher-top-1 to student-top-1 disagreements
+ * @param checks the outcome of every configured check, worst first
+ * @param tables the report tables written next to summary.json
+ */
+public record Summary(
+    int schemaVersion,
+    String status,
+    RunInfo run,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Period period,
+    Map<String, String> config,
+    Inputs inputs,
+    Global global,
+    List<SliceSummary> perSlice,
+    List<ClassShare> topDriftedClasses,
+    List<Confusion> topConfusions,
+    List<CheckResult> checks,
+    List<String> tables) {
+
+  /** Version of the summary.json layout; bumped whenever a stable name changes. */
+  public static final int SCHEMA_VERSION = 1;
+
+  /** This summary with the check outcomes and the status they give. */
+  public Summary withChecks(List<CheckResult> results, String newStatus) {
+    return new Summary(
+        schemaVersion,
+        newStatus,
+        run,
+        period,
+        config,
+        inputs,
+        global,
+        perSlice,
+        topDriftedClasses,
+        topConfusions,
+        List.copyOf(results),
+        tables);
+  }
+
+  /** Run metadata. */
+  public record RunInfo(
+      String runDate,
+      String startedAt,
+      double durationSeconds,
+      String kldriftVersion,
+      String sparkVersion,
+      String sparkMaster,
+      String teacherPath,
+      String studentPath,
+      String teacherModel,
+      String studentModel,
+      String dataset,
+      String label) {}
+
+  /**
+   * The days a rollup merged: every date in {@code from..to}, with the ones that had no stored
+   * state named (never silently skipped).
+   */
+  public record Period(
+      String name, String from, String to, int days, List<String> merged, List<String> missing) {}
+
+  /** Input counts: {@code inputs.{teacher_rows, student_rows, matched, teacher_only, ...}}. */
+  public record Inputs(
+      long teacherRows,
+      long studentRows,
+      long matched,
+      long teacherOnly,
+      long studentOnly,
+      int numClasses,
+      long teacherQuarantined,
+      long studentQuarantined,
+      long teacherRenormalized,
+      long studentRenormalized,
+      Invalid invalid,
+      SupportViolations supportViolations) {}
+
+  /** What the row rules found on each side, and the settings they were judged with. */
+  public record Invalid(
+      SideRules teacher,
+      SideRules student,
+      double maxQuarantinedShare,
+      double sumTolerance,
+      double renormalizeBound) {}
+
+  /** One side's row-rule outcome: rows per rule (each row under the first rule it breaks). */
+  public record SideRules(
+      long rows, long quarantined, long renormalized, Map<String, RuleCount> rules) {}
+
+  /**
+   * Rows that broke one rule, its policy and an example key (JSON of the key columns, or null).
+   * {@code keys} is the number of distinct keys, for rule duplicate_key only.
+   */
+  public record RuleCount(
+      long rows,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long keys,
+      String policy,
+      String exampleKey) {}
+
+  /** Examples and class terms where the teacher has mass and the student none (KL clipped). */
+  public record SupportViolations(
+      long examples, long total, long reverseExamples, double epsilon) {}
+
+  /**
+   * The summary of one per-example metric. Quantiles are null for metrics without a sketch, and
+   * every figure is null when it is undefined (no examples; a std of one example). {@code
+   * shareAbove} and {@code histogram} are present for KL only.
+   */
+  public record Stats(
+      long n,
+      Double mean,
+      Double std,
+      Double ci95Low,
+      Double ci95High,
+      Double min,
+      Double p50,
+      Double p90,
+      Double p95,
+      Double p99,
+      Double max,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Double> shareAbove,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Histogram histogram) {}
+
+  /** Counts of KL on log-spaced bins; {@code counts} has one more entry than {@code edges}. */
+  public record Histogram(List<Double> edges, List<Long> counts, String note) {
+    /** How the bins are read; written into summary.json next to them. */
+    public static final String NOTE =
+        "bin 0 holds KL below edges[0] (including 0); bin i holds [edges[i-1], edges[i]);"
+            + " the last bin holds KL at or above the last edge";
+  }
+
+  /** The aggregates over every matched example. */
+  public record Global(
+      Stats kl,
+      Stats reverseKl,
+      Stats js,
+      Stats teacherEntropy,
+      Stats studentEntropy,
+      Stats crossEntropy,
+      Stats totalVariation,
+      Stats teacherConfidence,
+      Stats studentConfidence,
+      Stats agreement,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Stats t2Kl,
+      @JsonInclude(JsonInclude.Include.NON_NULL) KlDecomposition klDecomposition,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double teacherAccuracy,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double studentAccuracy,
+      Double marginalKl) {}
+
+  /** KL = H(P,Q) − H(P), from the means: the decomposition the product is built on. */
+  public record KlDecomposition(
+      double crossEntropyMean, double teacherEntropyMean, double difference, double klMean) {}
+
+  /** KL, JS and agreement of one slice value. */
+  public record SliceSummary(String column, String value, Stats kl, Stats js, Stats agreement) {}
+
+  /** One class's share of the mean KL. */
+  public record ClassShare(
+      int classIndex,
+      String className,
+      double klContribution,
+      Double klShare,
+      double teacherMeanProb,
+      double studentMeanProb) {}
+
+  /** One teacher-top-1 to student-top-1 pair with its count and mean KL. */
+  public record Confusion(
+      int teacherClassIndex,
+      String teacherClassName,
+      int studentClassIndex,
+      String studentClassName,
+      long count,
+      double meanKl) {}
+
+  /**
+   * The outcome of one check on one scope. {@code baselineRuns}, {@code statistic} and {@code
+   * pValue} are present for the check types that have them.
+   */
+  public record CheckResult(
+      String name,
+      String type,
+      String metric,
+      String scope,
+      String scopeColumn,
+      String scopeValue,
+      Double value,
+      long n,
+      Double warn,
+      Double alert,
+      String direction,
+      Double baseline,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String baselineRuns,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double statistic,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double pValue,
+      String outcome,
+      String message) {}
+}
