@@ -1,10 +1,12 @@
 package io.kldrift;
 
+import io.kldrift.engine.DriftState;
+import io.kldrift.engine.Finisher;
+import io.kldrift.engine.OnePass;
+import io.kldrift.engine.PerExample;
 import io.kldrift.input.PredictionInputs;
-import io.kldrift.metrics.DriftAnalysis;
 import io.kldrift.monitor.Checks;
 import io.kldrift.monitor.History;
-import io.kldrift.monitor.MetricRow;
 import io.kldrift.report.HtmlReport;
 import io.kldrift.report.Prometheus;
 import io.kldrift.report.ReportWriter;
@@ -13,7 +15,6 @@ import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
 import io.kldrift.summary.SummaryJson;
 import io.kldrift.summary.TrendPoint;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -44,6 +45,9 @@ public final class KlDrift {
           ? "dev"
           : KlDrift.class.getPackage().getImplementationVersion();
 
+  /** The serialized drift state in every run folder, the input of rollups. */
+  public static final String STATE_FILE = "drift-state.bin";
+
   private KlDrift() {}
 
   /**
@@ -61,7 +65,7 @@ public final class KlDrift {
    * {@code df.select(KlDrift.metrics(col("t"), col("s"), config).as("m")).select("m.*")}.
    */
   public static Column metrics(Column teacher, Column student, DriftConfig config) {
-    return DriftAnalysis.metricsColumn(teacher, student, config);
+    return PerExample.metricsColumn(teacher, student, config);
   }
 
   /**
@@ -86,8 +90,8 @@ public final class KlDrift {
 
   /**
    * Joins a teacher and a student Dataset on the configured keys (after checking both against the
-   * input contract) and returns the keys, the teacher's slice columns and label, and every
-   * per-example metric.
+   * input contract, which takes one pass over them) and returns the keys, the teacher's slice
+   * columns and label, and every per-example metric.
    *
    * <pre>{@code
    * Dataset<Row> m = KlDrift.perExample(teacher, student, config);
@@ -97,8 +101,7 @@ public final class KlDrift {
   public static Dataset<Row> perExample(
       Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
     registerFunctions(teacher.sparkSession());
-    PredictionInputs.Checked in = PredictionInputs.check(teacher, student, config);
-    return DriftAnalysis.perExample(in, config);
+    return PerExample.perExample(checked(teacher, student, config), config);
   }
 
   /**
@@ -113,8 +116,14 @@ public final class KlDrift {
   public static Dataset<Row> temperatureSweep(
       Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, double... temperatures) {
     registerFunctions(teacher.sparkSession());
-    PredictionInputs.Checked in = PredictionInputs.check(teacher, student, config);
-    return DriftAnalysis.temperatureSweep(in, config, temperatures);
+    return PerExample.temperatureSweep(checked(teacher, student, config), config, temperatures);
+  }
+
+  private static PredictionInputs.Checked checked(
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+    PredictionInputs.Prepared in = PredictionInputs.prepare(teacher, student, config);
+    DriftState state = OnePass.run(teacher.sparkSession(), in, config, "validation");
+    return Finisher.judge(state, in);
   }
 
   /**
@@ -125,9 +134,9 @@ public final class KlDrift {
     registerFunctions(spark);
     Checks.parse(config);
     Instant started = Instant.now();
-    PredictionInputs.Checked checked =
-        Progress.stage("read and validate inputs", () -> PredictionInputs.read(spark, config));
-    return build(spark, config, runDate, started, checked);
+    PredictionInputs.Prepared in =
+        Progress.stage("read inputs and check schemas", () -> PredictionInputs.read(spark, config));
+    return build(spark, config, runDate, started, in);
   }
 
   /** Like {@link #analyze(SparkSession, DriftConfig, LocalDate)} for Datasets already loaded. */
@@ -140,9 +149,8 @@ public final class KlDrift {
     registerFunctions(spark);
     Checks.parse(config);
     Instant started = Instant.now();
-    PredictionInputs.Checked checked =
-        Progress.stage("validate inputs", () -> PredictionInputs.check(teacher, student, config));
-    return build(spark, config, runDate, started, checked);
+    PredictionInputs.Prepared in = PredictionInputs.prepare(teacher, student, config);
+    return build(spark, config, runDate, started, in);
   }
 
   private static DriftReport build(
@@ -150,156 +158,28 @@ public final class KlDrift {
       DriftConfig config,
       LocalDate runDate,
       Instant started,
-      PredictionInputs.Checked checked) {
+      PredictionInputs.Prepared in) {
+    DriftState state =
+        Progress.stage(
+            "join, row rules, metrics and drift state (one pass)",
+            () -> OnePass.run(spark, in, config, runDate.toString()));
+    Finisher.Finished f = Finisher.finish(spark, config, state, in);
     Progress.say(
         String.format(
             java.util.Locale.ROOT,
-            "inputs: teacher %,d rows, student %,d rows, %d classes",
-            checked.teacherRows(),
-            checked.studentRows(),
-            checked.numClasses()));
-    DriftAnalysis.Result r =
-        Progress.stage(
-            "join, metrics and aggregates", () -> DriftAnalysis.run(spark, config, checked));
-
-    Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("schema_version", DriftReport.SCHEMA_VERSION);
-    summary.put("status", Checks.OK);
-    Map<String, Object> run = new LinkedHashMap<>();
-    run.put("run_date", runDate.toString());
-    run.put("started_at", started.toString());
-    run.put("duration_seconds", Duration.between(started, Instant.now()).toMillis() / 1000.0);
-    run.put("kldrift_version", VERSION);
-    run.put("spark_version", spark.version());
-    run.put("spark_master", spark.sparkContext().master());
-    run.put("teacher_path", config.get(DriftConfig.TEACHER_PATH));
-    run.put("student_path", config.get(DriftConfig.STUDENT_PATH));
-    run.put("teacher_model", config.get(DriftConfig.TEACHER_MODEL));
-    run.put("student_model", config.get(DriftConfig.STUDENT_MODEL));
-    run.put("dataset", config.get(DriftConfig.DATASET));
-    run.put("label", config.get(DriftConfig.LABEL));
-    summary.put("run", run);
-    summary.put("config", config.asText());
-    summary.put("inputs", r.inputs());
-    summary.put("global", r.global());
-    summary.put("per_slice", r.perSliceSummary());
-    summary.put("top_drifted_classes", r.topClasses());
-    summary.put("top_confusions", r.topConfusions());
-    summary.put("checks", List.of());
-    List<String> tables =
-        new ArrayList<>(List.of("per_class", "per_slice", "confusion", "worst_examples"));
-    if (config.get(DriftConfig.WRITE_PER_EXAMPLE)) {
-      tables.add("per_example");
-    }
-    Map<String, Dataset<Row>> quarantine = new LinkedHashMap<>();
-    for (PredictionInputs.SideValidation v :
-        List.of(checked.teacherValidation(), checked.studentValidation())) {
-      if (v.quarantine() != null) {
-        quarantine.put(v.side(), v.quarantine());
-        tables.add("quarantine/" + v.side());
-      }
-    }
-    summary.put("tables", tables);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> clean = (Map<String, Object>) ReportWriter.finite(summary);
-
-    List<Map<String, Object>> perClassMaps = rows(r.perClass());
-    List<MetricRow> metricRows = MetricRow.of(clean, perClassMaps);
-    String root = config.get(DriftConfig.OUTPUT_PATH);
-    String dataset = config.get(DriftConfig.DATASET);
-    List<Checks.Spec> specs = Checks.parse(config);
-    List<Checks.Run> history = List.of();
-    List<Map<String, Object>> trend = new ArrayList<>();
-    if (!root.isEmpty()) {
-      List<String> metrics = new ArrayList<>();
-      for (Checks.Spec s : specs) {
-        metrics.add(s.metric());
-        metrics.add(s.scope().equals("class") ? "n" : "kl.n");
-        if (s.type().equals("significance")) {
-          String base = s.metric().replace(".mean", "");
-          metrics.addAll(List.of(base + ".n", base + ".std"));
-        }
-      }
-      ReportWriter.recover(spark, root);
-      history =
-          Progress.stage(
-              "read history",
-              () ->
-                  History.earlierRuns(
-                      spark,
-                      root,
-                      runDate.toString(),
-                      dataset,
-                      metrics,
-                      config.get(DriftConfig.BASELINE_WINDOW),
-                      config.get(DriftConfig.BASELINE_PINNED_DATE),
-                      config.get(DriftConfig.BASELINE_PINNED_LABEL)));
-      trend.addAll(History.trend(spark, root, runDate.toString(), dataset));
-    }
-    List<Map<String, Object>> checks =
-        new ArrayList<>(Checks.evaluate(specs, metricRows, history, config));
-    checks.sort(java.util.Comparator.comparingInt(c -> severity((String) c.get("outcome"))));
-    clean.put("checks", ReportWriter.finite(checks));
-    clean.put("status", Checks.status(checks));
-    Map<String, Object> now = new LinkedHashMap<>();
-    now.put("run_date", runDate.toString());
-    now.put("kl_mean", r.global().get("kl") instanceof Map<?, ?> kl ? kl.get("mean") : null);
-    now.put("kl_p99", r.global().get("kl") instanceof Map<?, ?> kl ? kl.get("p99") : null);
-    trend.add(now);
-    Double[] levels = meanKlLevels(config);
-    List<TrendPoint> points = new ArrayList<>();
-    for (Map<String, Object> t : trend) {
-      points.add(
-          new TrendPoint(
-              (String) t.get("run_date"),
-              t.get("kl_mean") == null ? null : ((Number) t.get("kl_mean")).doubleValue(),
-              t.get("kl_p99") == null ? null : ((Number) t.get("kl_p99")).doubleValue(),
-              levels[0],
-              levels[1]));
-    }
-    Summary typed = SummaryJson.mapper().convertValue(clean, Summary.class);
-    List<ClassRow> classRows = new ArrayList<>();
-    for (Map<String, Object> m : perClassMaps) {
-      classRows.add(SummaryJson.mapper().convertValue(m, ClassRow.class));
-    }
-    return new DriftReport(
+            "inputs: teacher %,d rows, student %,d rows, %d classes, %,d matched",
+            f.inputs().teacherRows(),
+            f.inputs().studentRows(),
+            f.inputs().numClasses(),
+            f.inputs().matched()));
+    Dataset<Row> perExample = PerExample.perExample(f.checked(), config);
+    return Reports.assemble(
+        spark,
         config,
-        typed,
-        r.perClass(),
-        r.perSlice(),
-        r.confusion(),
-        r.worstExamples(),
-        r.perExample(),
-        classRows,
-        metricRows,
-        points,
-        quarantine,
-        null);
-  }
-
-  /** The warn and alert levels of the global mean-KL threshold check, or nulls. */
-  private static Double[] meanKlLevels(DriftConfig config) {
-    for (Checks.Spec s : Checks.parse(config)) {
-      if (s.type().equals("threshold")
-          && s.scope().equals("global")
-          && s.metric().equals("kl.mean")) {
-        return new Double[] {s.warn(), s.alert()};
-      }
-    }
-    return new Double[] {null, null};
-  }
-
-  private static int severity(String outcome) {
-    switch (outcome) {
-      case Checks.ALERT:
-        return 0;
-      case Checks.WARN:
-        return 1;
-      case Checks.INSUFFICIENT:
-        return 2;
-      default:
-        return 3;
-    }
+        new Reports.Origin(runDate.toString(), null, started, runDate.toString(), null),
+        f,
+        state,
+        perExample);
   }
 
   private static List<Map<String, Object>> rows(Dataset<Row> small) {
@@ -329,6 +209,39 @@ public final class KlDrift {
    */
   public static String write(
       SparkSession spark, DriftReport report, String root, LocalDate runDate) {
+    return publish(spark, report, root, "run_date=" + runDate, true);
+  }
+
+  /**
+   * Merges the daily drift states stored under {@code root} for every day from {@code from} to
+   * {@code to} into one report for the period, without reading any prediction data. Days without a
+   * state are listed in the summary's {@code period.missing} and in a warning. Checks compare with
+   * the previous periods of the same length. {@code name} (default {@code FROM_TO}) names the
+   * folder {@link #writeRollup} writes.
+   *
+   * <pre>{@code
+   * DriftReport week = KlDrift.rollup(spark, "out", LocalDate.parse("2026-11-23"),
+   *     LocalDate.parse("2026-11-29"), null);
+   * System.out.println(week.meanKl() + " over " + week.matched() + " examples");
+   * }</pre>
+   */
+  public static DriftReport rollup(
+      SparkSession spark, String root, LocalDate from, LocalDate to, String name) {
+    registerFunctions(spark);
+    return Rollups.rollup(spark, root, from, to, name == null ? from + "_" + to : name);
+  }
+
+  /** Writes a rollup under {@code <root>/rollup=<name>/}, atomically; returns the folder. */
+  public static String writeRollup(SparkSession spark, DriftReport rollup, String root) {
+    Summary.Period period = rollup.summary().period();
+    if (period == null) {
+      throw new IllegalArgumentException("not a rollup: the report has no period");
+    }
+    return publish(spark, rollup, root, "rollup=" + period.name(), false);
+  }
+
+  private static String publish(
+      SparkSession spark, DriftReport report, String root, String runDir, boolean withHistory) {
     List<ReportWriter.Table> tables = new ArrayList<>();
     tables.add(new ReportWriter.Table("per_class", report.perClass(), true));
     tables.add(new ReportWriter.Table("per_slice", report.perSlice(), true));
@@ -344,6 +257,9 @@ public final class KlDrift {
             (side, rows) -> tables.add(new ReportWriter.Table("quarantine/" + side, rows, false)));
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("summary.json", SummaryJson.bytes(summary));
+    if (report.state() != null) {
+      files.put(STATE_FILE, report.state());
+    }
     @SuppressWarnings("unchecked")
     Map<String, Object> asMap = SummaryJson.mapper().convertValue(summary, Map.class);
     List<Map<String, Object>> classMaps = new ArrayList<>();
@@ -369,7 +285,8 @@ public final class KlDrift {
     History.Tags tags =
         new History.Tags(
             str(run.teacherModel()), str(run.studentModel()), str(run.dataset()), str(run.label()));
-    Dataset<Row> history = History.rows(spark, report.metricRows(), tags, report.status());
+    Dataset<Row> history =
+        withHistory ? History.rows(spark, report.metricRows(), tags, report.status()) : null;
     String where =
         Progress.stage(
             "write report",
@@ -377,7 +294,7 @@ public final class KlDrift {
                 ReportWriter.write(
                     spark,
                     root,
-                    "run_date=" + runDate,
+                    runDir,
                     files,
                     tables,
                     history,

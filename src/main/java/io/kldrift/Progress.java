@@ -24,6 +24,11 @@ public final class Progress {
     }
   }
 
+  /** Prints a warning line, even when progress lines are off: it reports something missing. */
+  public static void warn(String line) {
+    System.err.println("kldrift: warning: " + line);
+  }
+
   static <T> T stage(String name, Supplier<T> body) {
     long t0 = System.nanoTime();
     say(name + " ...");

@@ -2,21 +2,17 @@ package io.kldrift.input;
 
 import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.size;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.when;
 
 import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
+import io.kldrift.summary.Summary;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,38 +71,153 @@ public final class PredictionInputs {
       String ruleColumn) {
 
     /** The counts as {@code summary.json} lists them under {@code inputs.invalid.<side>}. */
-    public Map<String, Object> asSummary(DriftConfig config) {
-      Map<String, Object> rules = new LinkedHashMap<>();
+    public Summary.SideRules asSummary(DriftConfig config) {
+      Map<String, Summary.RuleCount> rules = new LinkedHashMap<>();
       for (RowRule r : RowRule.values()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("rows", broken.getOrDefault(r, 0L));
-        if (r == RowRule.DUPLICATE_KEY) {
-          m.put("keys", duplicateKeys);
-        }
-        m.put("policy", r.policy(config).label());
-        m.put("example_key", examples.get(r));
-        rules.put(r.label(), m);
+        rules.put(
+            r.label(),
+            new Summary.RuleCount(
+                broken.getOrDefault(r, 0L),
+                r == RowRule.DUPLICATE_KEY ? duplicateKeys : null,
+                r.policy(config).label(),
+                examples.get(r)));
       }
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("rows", rows);
-      out.put("quarantined", quarantined);
-      out.put("renormalized", renormalized);
-      out.put("rules", rules);
-      return out;
+      return new Summary.SideRules(rows, quarantined, renormalized, rules);
     }
   }
 
   private PredictionInputs() {}
 
-  /** Reads both tables named by the configuration and checks them. */
-  public static Checked read(SparkSession spark, DriftConfig config) {
+  /** Reads both tables named by the configuration and checks their schemas (no scan). */
+  public static Prepared read(SparkSession spark, DriftConfig config) {
     Dataset<Row> t = load(spark, config, "teacher", config.get(DriftConfig.TEACHER_PATH));
     Dataset<Row> s = load(spark, config, "student", config.get(DriftConfig.STUDENT_PATH));
-    return check(t, s, config);
+    return prepare(t, s, config);
   }
 
-  /** Checks two tables that are already loaded (notebooks); see {@link #read}. */
-  public static Checked check(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+  /**
+   * Both tables after the schema checks, reduced to the columns the job needs (the keys, {@link
+   * #TEACHER} or {@link #STUDENT}, and on the teacher side the label ({@link #LABEL}) and slice
+   * columns). The row rules are judged later, from the counts of the one pass ({@link #judge}).
+   */
+  public static final class Prepared {
+    private final Dataset<Row> teacher;
+    private final Dataset<Row> student;
+    private final boolean hasLabel;
+    private final List<String> sliceColumns;
+    private final Rows teacherRows;
+    private final Rows studentRows;
+    private final List<String> classNames;
+
+    private Prepared(
+        Dataset<Row> teacher,
+        Dataset<Row> student,
+        boolean hasLabel,
+        List<String> sliceColumns,
+        Rows teacherRows,
+        Rows studentRows,
+        List<String> classNames) {
+      this.teacher = teacher;
+      this.student = student;
+      this.hasLabel = hasLabel;
+      this.sliceColumns = sliceColumns;
+      this.teacherRows = teacherRows;
+      this.studentRows = studentRows;
+      this.classNames = classNames;
+    }
+
+    /** The teacher's keys, distribution ({@link #TEACHER}), label ({@link #LABEL}) and slices. */
+    public Dataset<Row> teacher() {
+      return teacher;
+    }
+
+    /** The student's keys and distribution ({@link #STUDENT}). */
+    public Dataset<Row> student() {
+      return student;
+    }
+
+    /** Whether the teacher table has the configured label column. */
+    public boolean hasLabel() {
+      return hasLabel;
+    }
+
+    /** The slice columns (of the teacher table). */
+    public List<String> sliceColumns() {
+      return sliceColumns;
+    }
+
+    /**
+     * Applies the row rules to what the pass counted on each side: decides the class count, throws
+     * the failure of the first rule whose policy is fail, and describes what the quarantine and
+     * renormalize policies did.
+     */
+    public Checked judge(List<Group> teacherGroups, List<Group> studentGroups) {
+      Expected tExpected =
+          classNames.isEmpty()
+              ? null
+              : new Expected(
+                  classNames.size(), "input.class_names lists " + classNames.size() + " classes");
+      Outcome tOut = teacherRows.check(teacherGroups, tExpected);
+      Expected sExpected =
+          tOut.length() >= 0
+              ? new Expected(
+                  tOut.length(), "the teacher vectors have " + tOut.length() + " classes")
+              : tExpected;
+      Outcome sOut = studentRows.check(studentGroups, sExpected);
+      // An empty table is a valid input (its report says INSUFFICIENT_DATA); the class count then
+      // comes from the other table, or from the configured names when both are empty.
+      int numClasses =
+          tOut.length() >= 0
+              ? tOut.length()
+              : sOut.length() >= 0 ? sOut.length() : classNames.size();
+      return new Checked(
+          tOut.data(),
+          sOut.data(),
+          tOut.validation().rows(),
+          sOut.validation().rows(),
+          numClasses,
+          hasLabel,
+          sliceColumns,
+          tOut.validation(),
+          sOut.validation());
+    }
+  }
+
+  /**
+   * A judge of row-rule counts without tables, for rollups: the verdicts and counts are the same,
+   * but no quarantine table can be built (the days' own reports hold theirs).
+   */
+  public static Prepared countsOnly(
+      DriftConfig config, boolean hasLabel, List<String> sliceColumns) {
+    List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
+    return new Prepared(
+        null,
+        null,
+        hasLabel,
+        sliceColumns,
+        new Rows(
+            null,
+            null,
+            TEACHER,
+            "teacher",
+            config.get(DriftConfig.TEACHER_COLUMN),
+            config.get(DriftConfig.TEACHER_KIND),
+            keys,
+            config),
+        new Rows(
+            null,
+            null,
+            STUDENT,
+            "student",
+            config.get(DriftConfig.STUDENT_COLUMN),
+            config.get(DriftConfig.STUDENT_KIND),
+            keys,
+            config),
+        config.get(DriftConfig.CLASS_NAMES));
+  }
+
+  /** Checks the schemas of two tables that are already loaded (notebooks); see {@link #read}. */
+  public static Prepared prepare(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
     List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
     String tCol = config.get(DriftConfig.TEACHER_COLUMN);
     String sCol = config.get(DriftConfig.STUDENT_COLUMN);
@@ -173,7 +284,6 @@ public final class PredictionInputs {
     sSel.add(asArray(ss, sCol).as(STUDENT));
     Dataset<Row> s = student.select(sSel.toArray(Column[]::new));
 
-    List<String> names = config.get(DriftConfig.CLASS_NAMES);
     Rows tRows =
         new Rows(
             teacher,
@@ -184,15 +294,6 @@ public final class PredictionInputs {
             config.get(DriftConfig.TEACHER_KIND),
             keys,
             config);
-    Expected tExpected =
-        names.isEmpty()
-            ? null
-            : new Expected(names.size(), "input.class_names lists " + names.size() + " classes");
-    Outcome tOut = tRows.check(tExpected);
-    Expected sExpected =
-        tOut.length() >= 0
-            ? new Expected(tOut.length(), "the teacher vectors have " + tOut.length() + " classes")
-            : tExpected;
     Rows sRows =
         new Rows(
             student,
@@ -203,21 +304,7 @@ public final class PredictionInputs {
             config.get(DriftConfig.STUDENT_KIND),
             keys,
             config);
-    Outcome sOut = sRows.check(sExpected);
-    // An empty table is a valid input (its report says INSUFFICIENT_DATA); the class count then
-    // comes from the other table, or from the configured names when both are empty.
-    int numClasses =
-        tOut.length() >= 0 ? tOut.length() : sOut.length() >= 0 ? sOut.length() : names.size();
-    return new Checked(
-        tOut.data(),
-        sOut.data(),
-        tOut.validation().rows(),
-        sOut.validation().rows(),
-        numClasses,
-        hasLabel,
-        slices,
-        tOut.validation(),
-        sOut.validation());
+    return new Prepared(t, s, hasLabel, slices, tRows, sRows, config.get(DriftConfig.CLASS_NAMES));
   }
 
   private static Dataset<Row> load(
@@ -296,8 +383,12 @@ public final class PredictionInputs {
   /** A table after its row rules: the rows to analyze, the class count, what was found. */
   private record Outcome(Dataset<Row> data, int length, SideValidation validation) {}
 
-  /** One group of the validation scan: keys with one rule code and vector length. */
-  private record Group(
+  /**
+   * Rows of one table that the pass counted together: null keys, duplicate keys (with the number of
+   * distinct keys), null vectors ({@code rule} -1), or rows of one vector length with one kernel
+   * check code; with an example key (JSON) where one is known.
+   */
+  public record Group(
       boolean nullKey,
       boolean duplicate,
       int rule,
@@ -348,60 +439,7 @@ public final class PredictionInputs {
       return call_function("kldrift_check", v, lit(kind.label()), lit(tol), lit(bound));
     }
 
-    /**
-     * One scan: keys grouped on their raw values (duplicates), then the keys grouped by rule code
-     * and vector length. The result is small (a row per rule and distinct length) and collected.
-     */
-    private List<Group> scan() {
-      Column[] keyCols = keyCols();
-      List<Column> perKeyCols = new ArrayList<>(List.of(keyCols));
-      perKeyCols.add(code(col(column)).as("rule"));
-      perKeyCols.add(size(col(column)).as("len"));
-      Dataset<Row> perKey =
-          df.select(perKeyCols.toArray(Column[]::new))
-              .groupBy(keyCols)
-              .agg(count(lit(1)).as("copies"), max("rule").as("rule"), max("len").as("len"));
-      // Null keys group together here; they are their own rule, not duplicates.
-      Column nullKey = anyKeyNull();
-      Column dup = not(nullKey).and(col("copies").gt(1));
-      Column plain = not(nullKey).and(not(dup));
-      Dataset<Row> groups =
-          perKey
-              .groupBy(
-                  nullKey.as("null_key"),
-                  dup.as("dup"),
-                  when(plain, col("rule")).as("rule"),
-                  when(plain, col("len")).as("len"))
-              .agg(
-                  count(lit(1)).as("keys"),
-                  sum("copies").as("rows"),
-                  first(struct(keyCols)).as("example"))
-              .select(
-                  col("null_key"),
-                  col("dup"),
-                  col("rule"),
-                  col("len"),
-                  col("keys"),
-                  col("rows"),
-                  to_json(col("example")));
-      df.sparkSession().sparkContext().setJobDescription("kldrift: validate " + side + " rows");
-      List<Group> out = new ArrayList<>();
-      for (Row r : groups.collectAsList()) {
-        out.add(
-            new Group(
-                r.getBoolean(0),
-                r.getBoolean(1),
-                r.isNullAt(2) ? 0 : r.getInt(2),
-                r.isNullAt(3) ? -1 : r.getInt(3),
-                r.getLong(4),
-                r.getLong(5),
-                r.getBoolean(0) ? null : r.getString(6)));
-      }
-      return out;
-    }
-
-    Outcome check(Expected given) {
-      List<Group> groups = scan();
+    Outcome check(List<Group> groups, Expected given) {
       long rows = 0;
       long dupKeys = 0;
       Map<Integer, Long> byLength = new java.util.TreeMap<>();
@@ -497,7 +535,7 @@ public final class PredictionInputs {
       Dataset<Row> data = df;
       Dataset<Row> quarantine = null;
       boolean duplicates = broken.getOrDefault(RowRule.DUPLICATE_KEY, 0L) > 0;
-      if (quarantined > 0 || renormalized > 0) {
+      if (df != null && (quarantined > 0 || renormalized > 0)) {
         Column v = col(column);
         Column rule = ruleColumn(v, expected.length());
         data =
@@ -517,7 +555,7 @@ public final class PredictionInputs {
         }
       }
       String ruleColumn = RULE_COLUMN;
-      if (quarantined > 0) {
+      if (original != null && quarantined > 0) {
         // Spark resolves column names case-insensitively by default.
         java.util.Set<String> names = new java.util.HashSet<>();
         for (String c : original.columns()) {
@@ -544,7 +582,7 @@ public final class PredictionInputs {
         }
         quarantine = quarantine.where(col(ruleColumn).isNotNull());
       }
-      if (quarantined > 0 || renormalized > 0) {
+      if (df != null && (quarantined > 0 || renormalized > 0)) {
         io.kldrift.Progress.say(
             String.format(
                 java.util.Locale.ROOT,

@@ -184,7 +184,7 @@ public final class DriftJob implements Callable<Integer> {
     try {
       try (DriftReport report = KlDrift.analyze(spark, cfg, date)) {
         String where = KlDrift.write(spark, report, root, date);
-        printSummary(report, date, where);
+        printSummary(report, "run_date=" + date, where);
         return exitCode(report.status());
       }
     } finally {
@@ -217,12 +217,12 @@ public final class DriftJob implements Callable<Integer> {
     }
   }
 
-  static void printSummary(DriftReport r, LocalDate date, String where) {
+  static void printSummary(DriftReport r, String heading, String where) {
     Summary sum = r.summary();
     Summary.Inputs in = sum.inputs();
     Summary.Stats kl = sum.global().kl();
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "kldrift %s  run_date=%s%n", KlDrift.VERSION, date));
+    s.append(String.format(Locale.ROOT, "kldrift %s  %s%n", KlDrift.VERSION, heading));
     s.append(
         String.format(
             Locale.ROOT,

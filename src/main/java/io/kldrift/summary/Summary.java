@@ -149,7 +149,10 @@ public record Summary(
             + " the last bin holds KL at or above the last edge";
   }
 
-  /** The aggregates over every matched example. */
+  /**
+   * The aggregates over every matched example. {@code quantileRankError} is the KLL sketches'
+   * normalized rank error (99% confidence) of the quantiles above.
+   */
   public record Global(
       Stats kl,
       Stats reverseKl,
@@ -165,7 +168,8 @@ public record Summary(
       @JsonInclude(JsonInclude.Include.NON_NULL) KlDecomposition klDecomposition,
       @JsonInclude(JsonInclude.Include.NON_NULL) Double teacherAccuracy,
       @JsonInclude(JsonInclude.Include.NON_NULL) Double studentAccuracy,
-      Double marginalKl) {}
+      Double marginalKl,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double quantileRankError) {}
 
   /** KL = H(P,Q) − H(P), from the means: the decomposition the product is built on. */
   public record KlDecomposition(

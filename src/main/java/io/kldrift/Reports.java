@@ -1,0 +1,193 @@
+package io.kldrift;
+
+import io.kldrift.engine.DriftState;
+import io.kldrift.engine.Finisher;
+import io.kldrift.input.PredictionInputs;
+import io.kldrift.monitor.Checks;
+import io.kldrift.monitor.History;
+import io.kldrift.monitor.MetricRow;
+import io.kldrift.summary.ClassRow;
+import io.kldrift.summary.Summary;
+import io.kldrift.summary.SummaryJson;
+import io.kldrift.summary.TrendPoint;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Turns a finished drift state into a {@link DriftReport}: run metadata, the summary records, the
+ * checks against the history (or, for a rollup, against the previous period) and the trend.
+ */
+final class Reports {
+  private Reports() {}
+
+  /** Where a report's figures come from besides the finished state. */
+  record Origin(
+      String runDate,
+      Summary.Period period,
+      Instant started,
+      String historyDate,
+      List<Checks.Run> baselineOverride) {}
+
+  static DriftReport assemble(
+      SparkSession spark,
+      DriftConfig config,
+      Origin origin,
+      Finisher.Finished f,
+      DriftState state,
+      Dataset<Row> perExample) {
+    Summary.RunInfo run =
+        new Summary.RunInfo(
+            origin.runDate(),
+            origin.started().toString(),
+            Duration.between(origin.started(), Instant.now()).toMillis() / 1000.0,
+            KlDrift.VERSION,
+            spark.version(),
+            spark.sparkContext().master(),
+            config.get(DriftConfig.TEACHER_PATH),
+            config.get(DriftConfig.STUDENT_PATH),
+            config.get(DriftConfig.TEACHER_MODEL),
+            config.get(DriftConfig.STUDENT_MODEL),
+            config.get(DriftConfig.DATASET),
+            config.get(DriftConfig.LABEL));
+    List<String> tables =
+        new ArrayList<>(List.of("per_class", "per_slice", "confusion", "worst_examples"));
+    if (perExample != null && config.get(DriftConfig.WRITE_PER_EXAMPLE)) {
+      tables.add("per_example");
+    }
+    Map<String, Dataset<Row>> quarantine = new LinkedHashMap<>();
+    if (f.checked() != null) {
+      for (PredictionInputs.SideValidation v :
+          List.of(f.checked().teacherValidation(), f.checked().studentValidation())) {
+        if (v.quarantine() != null) {
+          quarantine.put(v.side(), v.quarantine());
+          tables.add("quarantine/" + v.side());
+        }
+      }
+    }
+    Summary summary =
+        new Summary(
+            Summary.SCHEMA_VERSION,
+            Checks.OK,
+            run,
+            origin.period(),
+            new LinkedHashMap<>(config.asText()),
+            f.inputs(),
+            f.global(),
+            f.slices(),
+            f.topClasses(),
+            f.topConfusions(),
+            List.of(),
+            tables);
+    List<ClassRow> classRows = f.classRows();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> asMap = SummaryJson.mapper().convertValue(summary, Map.class);
+    List<Map<String, Object>> classMaps = new ArrayList<>();
+    for (ClassRow c : classRows) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> m = SummaryJson.mapper().convertValue(c, Map.class);
+      classMaps.add(m);
+    }
+    List<MetricRow> metricRows = MetricRow.of(asMap, classMaps);
+    String root = config.get(DriftConfig.OUTPUT_PATH);
+    String dataset = config.get(DriftConfig.DATASET);
+    List<Checks.Spec> specs = Checks.parse(config);
+    List<Checks.Run> history =
+        origin.baselineOverride() == null ? List.of() : origin.baselineOverride();
+    List<Map<String, Object>> trend = new ArrayList<>();
+    if (!root.isEmpty() && origin.historyDate() != null) {
+      List<String> metrics = new ArrayList<>();
+      for (Checks.Spec s : specs) {
+        metrics.add(s.metric());
+        metrics.add(s.scope().equals("class") ? "n" : "kl.n");
+        if (s.type().equals("significance")) {
+          String base = s.metric().replace(".mean", "");
+          metrics.addAll(List.of(base + ".n", base + ".std"));
+        }
+      }
+      io.kldrift.report.ReportWriter.recover(spark, root);
+      history =
+          Progress.stage(
+              "read history",
+              () ->
+                  History.earlierRuns(
+                      spark,
+                      root,
+                      origin.historyDate(),
+                      dataset,
+                      metrics,
+                      config.get(DriftConfig.BASELINE_WINDOW),
+                      config.get(DriftConfig.BASELINE_PINNED_DATE),
+                      config.get(DriftConfig.BASELINE_PINNED_LABEL)));
+      trend.addAll(History.trend(spark, root, origin.historyDate(), dataset));
+    }
+    List<Map<String, Object>> checks =
+        new ArrayList<>(Checks.evaluate(specs, metricRows, history, config));
+    checks.sort(java.util.Comparator.comparingInt(c -> severity((String) c.get("outcome"))));
+    List<Summary.CheckResult> results = new ArrayList<>();
+    for (Map<String, Object> c : checks) {
+      results.add(SummaryJson.mapper().convertValue(c, Summary.CheckResult.class));
+    }
+    summary = summary.withChecks(results, Checks.status(checks));
+    Map<String, Object> now = new LinkedHashMap<>();
+    now.put("run_date", origin.runDate());
+    now.put("kl_mean", f.global().kl().mean());
+    now.put("kl_p99", f.global().kl().p99());
+    trend.add(now);
+    Double[] levels = meanKlLevels(config);
+    List<TrendPoint> points = new ArrayList<>();
+    for (Map<String, Object> t : trend) {
+      points.add(
+          new TrendPoint(
+              (String) t.get("run_date"),
+              t.get("kl_mean") == null ? null : ((Number) t.get("kl_mean")).doubleValue(),
+              t.get("kl_p99") == null ? null : ((Number) t.get("kl_p99")).doubleValue(),
+              levels[0],
+              levels[1]));
+    }
+    return new DriftReport(
+        config,
+        summary,
+        f.perClass(),
+        f.perSliceTable(),
+        f.confusion(),
+        f.worstExamples(),
+        perExample,
+        classRows,
+        metricRows,
+        points,
+        quarantine,
+        state.bytes());
+  }
+
+  /** The warn and alert levels of the global mean-KL threshold check, or nulls. */
+  private static Double[] meanKlLevels(DriftConfig config) {
+    for (Checks.Spec s : Checks.parse(config)) {
+      if (s.type().equals("threshold")
+          && s.scope().equals("global")
+          && s.metric().equals("kl.mean")) {
+        return new Double[] {s.warn(), s.alert()};
+      }
+    }
+    return new Double[] {null, null};
+  }
+
+  private static int severity(String outcome) {
+    switch (outcome) {
+      case Checks.ALERT:
+        return 0;
+      case Checks.WARN:
+        return 1;
+      case Checks.INSUFFICIENT:
+        return 2;
+      default:
+        return 3;
+    }
+  }
+}

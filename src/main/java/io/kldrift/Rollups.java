@@ -1,0 +1,172 @@
+package io.kldrift;
+
+import io.kldrift.engine.DriftState;
+import io.kldrift.engine.Finisher;
+import io.kldrift.input.PredictionInputs;
+import io.kldrift.monitor.Checks;
+import io.kldrift.monitor.MetricRow;
+import io.kldrift.summary.ClassRow;
+import io.kldrift.summary.Summary;
+import io.kldrift.summary.SummaryJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Reports over a period merged from the daily drift states ({@code run_date=D/drift-state.bin})
+ * under a report root: no prediction data is read. Days without a state are named in the report and
+ * in a warning. Checks compare with the previous periods of the same length, merged the same way.
+ */
+final class Rollups {
+  private Rollups() {}
+
+  /** The merged state of a period and which of its days had one. */
+  record Merged(DriftState state, List<String> merged, List<String> missing) {}
+
+  static Merged merge(SparkSession spark, String root, LocalDate from, LocalDate to) {
+    List<String> present = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    DriftState state = null;
+    try {
+      Path rootPath = new Path(root);
+      FileSystem fs = rootPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+        Path file = new Path(new Path(rootPath, "run_date=" + d), KlDrift.STATE_FILE);
+        if (!fs.exists(file)) {
+          missing.add(d.toString());
+          continue;
+        }
+        byte[] bytes;
+        try (InputStream in = fs.open(file)) {
+          bytes = in.readAllBytes();
+        }
+        DriftState day = DriftState.read(bytes, file.toString());
+        state = state == null ? day : state.merge(day);
+        present.add(d.toString());
+      }
+    } catch (IOException e) {
+      throw DriftException.invalidInput(
+          "the drift states under " + root + " cannot be read: " + e.getMessage(),
+          "check that --out names the report root the daily runs wrote to");
+    }
+    return new Merged(state, present, missing);
+  }
+
+  static DriftReport rollup(
+      SparkSession spark, String root, LocalDate from, LocalDate to, String name) {
+    if (to.isBefore(from)) {
+      throw DriftException.invalidConfig(
+          "--to " + to + " is before --from " + from, "give the first day, then the last");
+    }
+    Instant started = Instant.now();
+    Merged m = merge(spark, root, from, to);
+    if (m.state() == null) {
+      throw DriftException.invalidInput(
+          "no drift state under "
+              + root
+              + " for any day from "
+              + from
+              + " to "
+              + to
+              + " (expected "
+              + root
+              + "/run_date=YYYY-MM-DD/"
+              + KlDrift.STATE_FILE
+              + ")",
+          "run the daily reports first, or choose days that have reports");
+    }
+    if (!m.missing().isEmpty()) {
+      Progress.warn(
+          "rollup "
+              + name
+              + ": no drift state for "
+              + m.missing().size()
+              + " of "
+              + (m.missing().size() + m.merged().size())
+              + " days: "
+              + String.join(", ", m.missing()));
+    }
+    DriftConfig config = m.state().config(root);
+    Finisher.Finished f = finish(spark, config, m.state());
+    Summary.Period period =
+        new Summary.Period(
+            name,
+            from.toString(),
+            to.toString(),
+            m.merged().size() + m.missing().size(),
+            m.merged(),
+            m.missing());
+    return Reports.assemble(
+        spark,
+        config,
+        new Reports.Origin(
+            from + ".." + to,
+            period,
+            started,
+            null,
+            previousPeriods(spark, root, from, to, config)),
+        f,
+        m.state(),
+        null);
+  }
+
+  private static Finisher.Finished finish(SparkSession spark, DriftConfig config, DriftState s) {
+    PredictionInputs.Prepared counts =
+        PredictionInputs.countsOnly(config, s.hasLabel(), s.sliceColumns());
+    return Finisher.finish(spark, config, s, counts);
+  }
+
+  /**
+   * The figures of up to baseline.window earlier periods of the same length, oldest first, each
+   * merged from its days' states (periods without any state are left out).
+   */
+  private static List<Checks.Run> previousPeriods(
+      SparkSession spark, String root, LocalDate from, LocalDate to, DriftConfig current) {
+    long days = ChronoUnit.DAYS.between(from, to) + 1;
+    List<Checks.Run> runs = new ArrayList<>();
+    int window = current.get(DriftConfig.BASELINE_WINDOW);
+    for (int i = window; i >= 1; i--) {
+      LocalDate pFrom = from.minusDays(days * i);
+      LocalDate pTo = pFrom.plusDays(days - 1);
+      Merged m = merge(spark, root, pFrom, pTo);
+      if (m.state() == null) {
+        continue;
+      }
+      DriftConfig config = m.state().config(root);
+      Finisher.Finished f = finish(spark, config, m.state());
+      List<ClassRow> classes = f.classRows();
+      Summary s =
+          new Summary(
+              Summary.SCHEMA_VERSION,
+              Checks.OK,
+              null,
+              null,
+              Map.of(),
+              f.inputs(),
+              f.global(),
+              f.slices(),
+              f.topClasses(),
+              f.topConfusions(),
+              List.of(),
+              List.of());
+      @SuppressWarnings("unchecked")
+      Map<String, Object> asMap = SummaryJson.mapper().convertValue(s, Map.class);
+      List<Map<String, Object>> classMaps = new ArrayList<>();
+      for (ClassRow c : classes) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> cm = SummaryJson.mapper().convertValue(c, Map.class);
+        classMaps.add(cm);
+      }
+      runs.add(new Checks.Run(pFrom + ".." + pTo, "", MetricRow.of(asMap, classMaps)));
+    }
+    return runs;
+  }
+}

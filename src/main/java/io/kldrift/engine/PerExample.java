@@ -1,0 +1,122 @@
+package io.kldrift.engine;
+
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.call_function;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+
+import io.kldrift.DriftConfig;
+import io.kldrift.input.PredictionInputs;
+import io.kldrift.kernel.Divergences.Kind;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * Per-example metrics as a distributed Dataset, for notebooks and for {@code per_example/}: the
+ * checked inputs inner-joined on the key with every kldrift_metrics field as a column. Lazy: it
+ * reads the inputs again only when an action runs on it.
+ */
+public final class PerExample {
+  private PerExample() {}
+
+  /** The kldrift_metrics call for the configured kinds, temperature and epsilon. */
+  public static Column metricsColumn(Column teacher, Column student, DriftConfig config) {
+    return call_function(
+        "kldrift_metrics",
+        teacher,
+        student,
+        lit(config.get(DriftConfig.TEACHER_KIND).label()),
+        lit(config.get(DriftConfig.STUDENT_KIND).label()),
+        lit(config.get(DriftConfig.TEMPERATURE)),
+        lit(config.get(DriftConfig.EPSILON)));
+  }
+
+  /** The joined examples with their keys, label, slices and every per-example metric. */
+  public static Dataset<Row> perExample(PredictionInputs.Checked in, DriftConfig config) {
+    Dataset<Row> joined = join(in, config);
+    List<Column> keep = new ArrayList<>();
+    config.get(DriftConfig.KEY_COLUMNS).forEach(k -> keep.add(col(k)));
+    in.sliceColumns().forEach(s -> keep.add(col(s)));
+    if (in.hasLabel()) {
+      keep.add(col(PredictionInputs.LABEL).as("label"));
+    }
+    keep.add(
+        metricsColumn(col(PredictionInputs.TEACHER), col(PredictionInputs.STUDENT), config)
+            .as("m"));
+    return joined.select(keep.toArray(Column[]::new)).select(col("*"), col("m.*")).drop("m");
+  }
+
+  /** Mean KL, T²·KL and agreement per temperature, all temperatures in one aggregation. */
+  public static Dataset<Row> temperatureSweep(
+      PredictionInputs.Checked in, DriftConfig config, double... temperatures) {
+    if (config.get(DriftConfig.TEACHER_KIND) != Kind.LOGITS
+        && config.get(DriftConfig.STUDENT_KIND) != Kind.LOGITS) {
+      throw io.kldrift.DriftException.invalidConfig(
+          "a temperature sweep needs logits, but both input.teacher.kind and input.student.kind are not logits",
+          "set input.teacher.kind=logits and/or input.student.kind=logits");
+    }
+    if (temperatures.length == 0) {
+      throw io.kldrift.DriftException.invalidConfig(
+          "no temperatures given", "pass one or more positive temperatures");
+    }
+    Dataset<Row> joined = join(in, config);
+    List<Column> aggs = new ArrayList<>();
+    for (int i = 0; i < temperatures.length; i++) {
+      double t = temperatures[i];
+      if (!(t > 0) || Double.isInfinite(t)) {
+        throw io.kldrift.DriftException.invalidConfig(
+            "temperature " + t + " is not positive", "pass positive temperatures");
+      }
+      Column m =
+          call_function(
+              "kldrift_metrics",
+              col(PredictionInputs.TEACHER),
+              col(PredictionInputs.STUDENT),
+              lit(config.get(DriftConfig.TEACHER_KIND).label()),
+              lit(config.get(DriftConfig.STUDENT_KIND).label()),
+              lit(t),
+              lit(config.get(DriftConfig.EPSILON)));
+      aggs.add(
+          org.apache
+              .spark
+              .sql
+              .functions
+              .struct(
+                  lit(t).as("temperature"),
+                  count(lit(1)).as("n"),
+                  avg(m.getField("kl")).as("mean_kl"),
+                  avg(m.getField("t2_kl")).as("mean_t2_kl"),
+                  avg(m.getField("js")).as("mean_js"),
+                  avg(m.getField("agree").cast(DataTypes.DoubleType)).as("agreement"))
+              .as("t" + i));
+    }
+    Dataset<Row> wide =
+        joined.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new));
+    Column[] cols = new Column[temperatures.length];
+    for (int i = 0; i < cols.length; i++) {
+      cols[i] = col("t" + i);
+    }
+    return wide.select(
+            org.apache
+                .spark
+                .sql
+                .functions
+                .explode(org.apache.spark.sql.functions.array(cols))
+                .as("s"))
+        .select("s.*");
+  }
+
+  private static Dataset<Row> join(PredictionInputs.Checked in, DriftConfig config) {
+    return in.teacher()
+        .join(
+            in.student(),
+            scala.jdk.javaapi.CollectionConverters.asScala(config.get(DriftConfig.KEY_COLUMNS))
+                .toSeq(),
+            "inner");
+  }
+}

@@ -1,0 +1,157 @@
+package io.kldrift.engine;
+
+import io.kldrift.DriftConfig;
+import io.kldrift.DriftException;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a drift state was computed with and over: the configuration (as text, checks included), the
+ * class names, key and slice columns, the Spark schema (JSON) of the key and slice columns that
+ * worst examples carry, whether a label was present, and the run dates merged into it.
+ */
+record StateHeader(
+    Map<String, String> config,
+    List<String> classNames,
+    List<String> keyColumns,
+    List<String> sliceColumns,
+    String exampleSchema,
+    boolean hasLabel,
+    List<String> dates)
+    implements java.io.Serializable {
+
+  /** Settings that must agree for two states to merge. */
+  private static final List<String> MUST_AGREE =
+      List.of(
+          DriftConfig.TEACHER_KIND.key(),
+          DriftConfig.STUDENT_KIND.key(),
+          DriftConfig.TEMPERATURE.key(),
+          DriftConfig.EPSILON.key(),
+          DriftConfig.KEY_COLUMNS.key(),
+          DriftConfig.SLICE_COLUMNS.key(),
+          DriftConfig.KL_LEVELS.key(),
+          DriftConfig.HISTOGRAM_MIN.key(),
+          DriftConfig.HISTOGRAM_MAX.key(),
+          DriftConfig.HISTOGRAM_BINS_PER_DECADE.key(),
+          DriftConfig.SKETCH_K.key());
+
+  static StateHeader of(
+      DriftConfig config,
+      List<String> sliceColumns,
+      String exampleSchema,
+      boolean hasLabel,
+      String runDate) {
+    return new StateHeader(
+        new LinkedHashMap<>(config.asText()),
+        config.get(DriftConfig.CLASS_NAMES),
+        config.get(DriftConfig.KEY_COLUMNS),
+        sliceColumns,
+        exampleSchema,
+        hasLabel,
+        List.of(runDate));
+  }
+
+  /** The configuration rebuilt from the stored text, with the stored class names. */
+  DriftConfig driftConfig() {
+    DriftConfig.Builder b = DriftConfig.builder();
+    config.forEach(
+        (k, v) -> {
+          if (!k.equals(DriftConfig.CLASS_NAMES.key())
+              && !k.equals(DriftConfig.CLASS_NAMES_FILE.key())) {
+            b.set(k, v);
+          }
+        });
+    return b.classNames(classNames).build();
+  }
+
+  StateSettings settings() {
+    return StateSettings.of(driftConfig(), sliceColumns.size(), hasLabel);
+  }
+
+  StateHeader withDates(List<String> newDates) {
+    return new StateHeader(
+        config, classNames, keyColumns, sliceColumns, exampleSchema, hasLabel, newDates);
+  }
+
+  void requireCompatible(StateHeader o) {
+    for (String k : MUST_AGREE) {
+      String a = config.get(k);
+      String b = o.config.get(k);
+      if (a == null ? b != null : !a.equals(b)) {
+        throw DriftException.invalidInput(
+            "the drift states of "
+                + o.dates
+                + " and "
+                + dates
+                + " were computed with different "
+                + k
+                + " ('"
+                + b
+                + "' vs '"
+                + a
+                + "') and cannot be merged",
+            "roll up only days computed with the same settings, or rerun those days with one configuration");
+      }
+    }
+    if (!classNames.equals(o.classNames) || hasLabel != o.hasLabel) {
+      throw DriftException.invalidInput(
+          "the drift states of "
+              + o.dates
+              + " and "
+              + dates
+              + " differ in their class names or label column and cannot be merged",
+          "roll up only days computed with the same input.class_names and label column");
+    }
+  }
+
+  void write(DataOutput out) throws IOException {
+    out.writeInt(config.size());
+    for (Map.Entry<String, String> e : config.entrySet()) {
+      Codec.writeString(out, e.getKey());
+      Codec.writeString(out, e.getValue());
+    }
+    writeList(out, classNames);
+    writeList(out, keyColumns);
+    writeList(out, sliceColumns);
+    Codec.writeString(out, exampleSchema);
+    out.writeBoolean(hasLabel);
+    writeList(out, dates);
+  }
+
+  static StateHeader read(DataInput in) throws IOException {
+    int n = in.readInt();
+    Map<String, String> config = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      config.put(Codec.readString(in), Codec.readString(in));
+    }
+    return new StateHeader(
+        config,
+        readList(in),
+        readList(in),
+        readList(in),
+        Codec.readString(in),
+        in.readBoolean(),
+        readList(in));
+  }
+
+  private static void writeList(DataOutput out, List<String> l) throws IOException {
+    out.writeInt(l.size());
+    for (String s : l) {
+      Codec.writeString(out, s);
+    }
+  }
+
+  private static List<String> readList(DataInput in) throws IOException {
+    int n = in.readInt();
+    List<String> l = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      l.add(Codec.readString(in));
+    }
+    return List.copyOf(l);
+  }
+}

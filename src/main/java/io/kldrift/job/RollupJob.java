@@ -1,0 +1,151 @@
+package io.kldrift.job;
+
+import io.kldrift.DriftException;
+import io.kldrift.DriftReport;
+import io.kldrift.KlDrift;
+import java.time.LocalDate;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The rollup job: merges the daily drift states under a report root into a report for a period
+ * ({@code <out>/rollup=<name>/}) without reading prediction data. Logic lives in {@link
+ * KlDrift#rollup}.
+ */
+@Command(
+    name = "rollup",
+    mixinStandardHelpOptions = true,
+    versionProvider = DriftJob.Version.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Merges the drift states that daily runs stored under <out>/run_date=YYYY-MM-DD/drift-state.bin"
+          + " for every day from --from to --to into one report for the period, written like a run under"
+          + " <out>/rollup=<name>/ (summary.json with the period and its missing days, report.html,"
+          + " Parquet tables), with checks against the previous periods of the same length."
+          + " Reads no prediction data.",
+      ""
+    },
+    footerHeading = "%nExit codes:%n",
+    footer = {
+      "  0  rollup written; status OK (or WARN without --fail-on warn)",
+      "  1  internal failure",
+      "  2  bad command line",
+      "  3  no drift state in the period, or a state that cannot be read or merged",
+      "  4  rollup written; status ALERT",
+      "  5  rollup written; status WARN and --fail-on warn given"
+    })
+public final class RollupJob implements Callable<Integer> {
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "PATH",
+      description = "Report root the daily runs wrote to.")
+  String out;
+
+  @Option(names = "--from", required = true, paramLabel = "YYYY-MM-DD", description = "First day.")
+  String from;
+
+  @Option(names = "--to", required = true, paramLabel = "YYYY-MM-DD", description = "Last day.")
+  String to;
+
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "Names the rollup folder (default: FROM_TO).")
+  String name;
+
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      description = "Spark master (default: local[*] unless spark-submit set one).")
+  String master;
+
+  @Option(
+      names = "--fail-on",
+      paramLabel = "LEVEL",
+      description = "Lowest status that gives a non-zero exit code: alert (default) or warn.")
+  String failOn = "alert";
+
+  @Option(names = "--quiet", description = "No progress lines on standard error.")
+  boolean quiet;
+
+  /** Entry point for spark-submit and the local launcher. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the job and returns its exit code. */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new RollupJob());
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> DriftJob.handle(e));
+    return cl.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    if (quiet) {
+      System.setProperty("kldrift.quiet", "true");
+    }
+    if (!failOn.equals("alert") && !failOn.equals("warn")) {
+      throw DriftException.invalidConfig(
+          "--fail-on " + failOn + " is not a level", "use --fail-on alert or --fail-on warn");
+    }
+    LocalDate first = date("--from", from);
+    LocalDate last = date("--to", to);
+    if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}")) {
+      throw DriftException.invalidConfig(
+          "--name '" + name + "' is not allowed", "use letters, digits, '_', '-' and '.' only");
+    }
+    SparkSession.Builder sb =
+        SparkSession.builder().appName("kldrift rollup " + first + ".." + last);
+    if (master != null) {
+      sb.master(master);
+    } else if (!new SparkConf().contains("spark.master")) {
+      sb.master("local[*]");
+    }
+    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
+    SparkSession spark = sb.getOrCreate();
+    try {
+      DriftReport report = KlDrift.rollup(spark, out, first, last, name);
+      String where = KlDrift.writeRollup(spark, report, out);
+      io.kldrift.summary.Summary.Period p = report.summary().period();
+      DriftJob.printSummary(
+          report,
+          "rollup="
+              + p.name()
+              + "  "
+              + p.merged().size()
+              + " of "
+              + p.days()
+              + " days merged"
+              + (p.missing().isEmpty() ? "" : ", missing " + String.join(", ", p.missing())),
+          where);
+      switch (report.status()) {
+        case "ALERT":
+          return io.kldrift.ExitCodes.ALERT;
+        case "WARN":
+          return failOn.equals("warn") ? io.kldrift.ExitCodes.WARN : io.kldrift.ExitCodes.OK;
+        default:
+          return io.kldrift.ExitCodes.OK;
+      }
+    } finally {
+      if (ownSession) {
+        spark.stop();
+      }
+    }
+  }
+
+  private static LocalDate date(String option, String s) {
+    try {
+      return LocalDate.parse(s);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw DriftException.invalidConfig(
+          option + " '" + s + "' is not a date", "use the form YYYY-MM-DD, e.g. 2026-11-28");
+    }
+  }
+}
