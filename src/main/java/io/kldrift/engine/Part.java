@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -44,7 +43,7 @@ final class Part {
   long teacherCorrect;
   long studentCorrect;
   final ClassState perClass;
-  final Map<Integer, LabelGroup> labels = new TreeMap<>();
+  final Map<Integer, LabelGroup> labels = new HashMap<>();
   final Confusions confusions = new Confusions();
   final List<Map<String, SliceGroup>> slices = new ArrayList<>();
   final WorstExamples worst;

@@ -55,8 +55,16 @@ final class SideCounts {
     duplicateCopies.merge(copies, 1L, Long::sum);
   }
 
+  private int lastLength = -1;
+  private ByLength last;
+
+  /** The counts of one vector length (the last one asked for is kept at hand: rows repeat it). */
   ByLength length(int length) {
-    return lengths.computeIfAbsent(length, l -> new ByLength());
+    if (length != lastLength) {
+      last = lengths.computeIfAbsent(length, l -> new ByLength());
+      lastLength = length;
+    }
+    return last;
   }
 
   /** Distinct keys that occur more than once. */
