@@ -128,14 +128,19 @@ public final class OnePass {
     // event log, and query-execution listeners see it, as for any Dataset action.
     org.apache.spark.sql.execution.QueryExecution qe = joined.rows().queryExecution();
     byte[] merged =
-        org.apache.spark.sql.execution.SQLExecution.withNewExecutionId(
-            qe,
-            scala.Option.apply("kldrift one pass"),
+        ReaderSizing.sized(
+            spark,
+            in.teacher(),
+            config,
             () ->
-                qe.toRdd()
-                    .toJavaRDD()
-                    .mapPartitions(update)
-                    .treeAggregate(zero, OnePass::merge, OnePass::merge, 2));
+                org.apache.spark.sql.execution.SQLExecution.withNewExecutionId(
+                    qe,
+                    scala.Option.apply("kldrift one pass"),
+                    () ->
+                        qe.toRdd()
+                            .toJavaRDD()
+                            .mapPartitions(update)
+                            .treeAggregate(zero, OnePass::merge, OnePass::merge, 2)));
     return DriftState.read(merged, "the merged drift state");
   }
 

@@ -67,7 +67,10 @@ class ReadmeCommandsIT {
             tmp,
             "jobs/drift-report --teacher sample-data/teacher --student sample-data/student"
                 + " --config sample-data/kldrift.properties --out out");
+    // The mean and its interval are exact; the quantiles after them come from randomized KLL
+    // sketches and may differ in the last digits between runs (within the stated rank error).
+    String exact = meanLine.substring(0, meanLine.indexOf("  p50"));
     assertThat(again.lines().filter(l -> l.startsWith("mean KL")).findFirst().orElseThrow())
-        .isEqualTo(meanLine);
+        .startsWith(exact);
   }
 }

@@ -170,6 +170,12 @@ public final class StandaloneCluster implements AutoCloseable {
    * <name>.out/.err}.
    */
   public Process submit(String name, int executors, List<String> appArgs) throws IOException {
+    return submit(name, executors, List.of(), appArgs);
+  }
+
+  /** Like {@link #submit(String, int, List)} with extra {@code --conf k=v} settings. */
+  public Process submit(String name, int executors, List<String> confs, List<String> appArgs)
+      throws IOException {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -192,8 +198,12 @@ public final class StandaloneCluster implements AutoCloseable {
                 "--conf",
                 "spark.ui.enabled=false",
                 "--conf",
-                "spark.sql.shuffle.partitions=8",
-                APP_JAR.toString()));
+                "spark.sql.shuffle.partitions=8"));
+    for (String c : confs) {
+      args.add("--conf");
+      args.add(c);
+    }
+    args.add(APP_JAR.toString());
     args.addAll(appArgs);
     return launch(jvm(name, List.of("-Xmx1g"), "org.apache.spark.deploy.SparkSubmit", args));
   }

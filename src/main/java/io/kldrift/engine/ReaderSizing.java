@@ -1,0 +1,101 @@
+package io.kldrift.engine;
+
+import io.kldrift.DriftConfig;
+import io.kldrift.Progress;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Sizes the Parquet reader's columnar batch by the class count, so that wide vectors (an LLM
+ * vocabulary of 128,000 classes) read with the default memory: a batch holds {@code
+ * spark.sql.parquet.columnarReaderBatchSize} rows (4,096) of the whole array column, 2 GB per task
+ * at C = 128,000. The class count comes from input.class_names or from one Parquet footer (values
+ * per row of the distribution column), before any scan.
+ */
+final class ReaderSizing {
+  /** Bytes of one column's batch the reader may hold per task. */
+  static final long BATCH_BYTES = 16L << 20;
+
+  static final String KEY = "spark.sql.parquet.columnarReaderBatchSize";
+
+  private ReaderSizing() {}
+
+  /** The batch size for these inputs, or 0 to leave Spark's setting alone. */
+  static int batchRows(SparkSession spark, Dataset<Row> teacher, DriftConfig config) {
+    long classes = config.get(DriftConfig.CLASS_NAMES).size();
+    if (classes == 0) {
+      classes = footerClasses(spark, teacher, config.get(DriftConfig.TEACHER_COLUMN));
+    }
+    if (classes <= 0) {
+      return 0;
+    }
+    int current = Integer.parseInt(spark.conf().get(KEY, "4096"));
+    long fit = Math.max(1, BATCH_BYTES / (8 * classes));
+    return fit >= current ? 0 : (int) fit;
+  }
+
+  /** Values per row of the column in the first file's row groups, or -1 when unknown. */
+  private static long footerClasses(SparkSession spark, Dataset<Row> table, String column) {
+    String[] files;
+    try {
+      files = table.inputFiles();
+    } catch (RuntimeException e) {
+      return -1;
+    }
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    for (String f : files) {
+      if (!f.endsWith(".parquet")) {
+        continue;
+      }
+      try (ParquetFileReader r =
+          ParquetFileReader.open(HadoopInputFile.fromPath(new Path(f), conf))) {
+        long best = -1;
+        for (BlockMetaData b : r.getFooter().getBlocks()) {
+          for (ColumnChunkMetaData c : b.getColumns()) {
+            if (b.getRowCount() > 0 && c.getPath().toDotString().startsWith(column + ".")) {
+              best = Math.max(best, (c.getValueCount() + b.getRowCount() - 1) / b.getRowCount());
+            }
+          }
+        }
+        if (best > 0) {
+          return best;
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        // An unreadable footer is reported by the scan itself, with the file named.
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  /** Runs {@code body} with the reader batch sized for the inputs; restores the setting after. */
+  static <T> T sized(
+      SparkSession spark,
+      Dataset<Row> teacher,
+      DriftConfig config,
+      java.util.function.Supplier<T> body) {
+    int rows = batchRows(spark, teacher, config);
+    if (rows == 0) {
+      return body.get();
+    }
+    String before = spark.conf().getOption(KEY).getOrElse(() -> null);
+    spark.conf().set(KEY, String.valueOf(rows));
+    Progress.say("wide vectors: Parquet reader batch of " + rows + " rows (" + KEY + ")");
+    try {
+      return body.get();
+    } finally {
+      if (before == null) {
+        spark.conf().unset(KEY);
+      } else {
+        spark.conf().set(KEY, before);
+      }
+    }
+  }
+}
