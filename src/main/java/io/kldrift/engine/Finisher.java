@@ -217,6 +217,12 @@ public final class Finisher {
               c.meanKl()));
     }
     List<Summary.SliceSummary> slices = slices(p);
+    List<byte[]> sketches = new ArrayList<>();
+    for (int i = 0; i < state.header.sliceColumns().size(); i++) {
+      for (Map.Entry<String, SliceGroup> v : sortedValues(p, i)) {
+        sketches.add(v.getValue().klQ.bytes());
+      }
+    }
     return new Finished(
         inputs,
         global,
@@ -225,7 +231,7 @@ public final class Finisher {
         confusions.subList(0, Math.min(10, confusions.size())),
         rows,
         Tables.perClass(spark, rows),
-        Tables.perSlice(spark, slices),
+        Tables.perSlice(spark, slices, sketches),
         Tables.confusion(spark, confusions),
         worst(p),
         in);
@@ -290,10 +296,7 @@ public final class Finisher {
     List<Summary.SliceSummary> out = new ArrayList<>();
     List<String> columns = state.header.sliceColumns();
     for (int i = 0; i < columns.size(); i++) {
-      List<Map.Entry<String, SliceGroup>> values = new ArrayList<>(p.slices.get(i).entrySet());
-      values.sort(
-          Map.Entry.comparingByKey(Comparator.nullsFirst(Comparator.<String>naturalOrder())));
-      for (Map.Entry<String, SliceGroup> v : values) {
+      for (Map.Entry<String, SliceGroup> v : sortedValues(p, i)) {
         SliceGroup g = v.getValue();
         out.add(
             new Summary.SliceSummary(
@@ -305,6 +308,13 @@ public final class Finisher {
       }
     }
     return out;
+  }
+
+  /** The groups of slice column {@code i}, by value, null first. */
+  private static List<Map.Entry<String, SliceGroup>> sortedValues(Part p, int i) {
+    List<Map.Entry<String, SliceGroup>> values = new ArrayList<>(p.slices.get(i).entrySet());
+    values.sort(Map.Entry.comparingByKey(Comparator.nullsFirst(Comparator.<String>naturalOrder())));
+    return values;
   }
 
   private Summary.Stats klStats(SliceGroup g) {

@@ -49,6 +49,11 @@ final class Quantiles {
     return KllDoublesSketch.getNormalizedRankError(k, false);
   }
 
+  /** The sketch in DataSketches' serialized form (what kll_sketch_* functions read), or null. */
+  byte[] bytes() {
+    return sketch == null ? null : sketch.toByteArray();
+  }
+
   void write(DataOutput out) throws IOException {
     byte[] b = sketch == null ? new byte[0] : sketch.toByteArray();
     out.writeInt(b.length);

@@ -63,7 +63,13 @@ final class Tables {
     return spark.createDataFrame(out, PER_CLASS);
   }
 
-  static Dataset<Row> perSlice(SparkSession spark, List<Summary.SliceSummary> slices) {
+  /**
+   * per_slice/: the figures of each slice value and its KL sketch ({@code kl_sketch}, DataSketches'
+   * KLL format), so that SQL users can ask other quantiles with Spark's own functions: {@code
+   * kll_sketch_get_quantile_double(kl_sketch, 0.999)}.
+   */
+  static Dataset<Row> perSlice(
+      SparkSession spark, List<Summary.SliceSummary> slices, List<byte[]> sketches) {
     StructType schema =
         new StructType()
             .add("slice_column", DataTypes.StringType, false)
@@ -87,8 +93,10 @@ final class Tables {
         }) {
       schema = schema.add(f, DataTypes.DoubleType, true);
     }
+    schema = schema.add("kl_sketch", DataTypes.BinaryType, true);
     List<Row> rows = new ArrayList<>();
-    for (Summary.SliceSummary s : slices) {
+    for (int i = 0; i < slices.size(); i++) {
+      Summary.SliceSummary s = slices.get(i);
       Summary.Stats kl = s.kl();
       rows.add(
           RowFactory.create(
@@ -107,7 +115,8 @@ final class Tables {
               kl.max(),
               s.js().mean(),
               s.js().p95(),
-              s.agreement().mean()));
+              s.agreement().mean(),
+              sketches.get(i)));
     }
     return spark.createDataFrame(rows, schema);
   }

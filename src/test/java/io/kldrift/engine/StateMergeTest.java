@@ -165,6 +165,29 @@ class StateMergeTest {
   }
 
   @Test
+  void sparksOwnKllFunctionsReadTheSliceSketches() {
+    Finisher.Finished whole = finish(pass(teacher, student));
+    List<Row> rows =
+        whole
+            .perSliceTable()
+            .selectExpr(
+                "slice_value",
+                "kl_p50",
+                "kl_p99",
+                "kll_sketch_get_quantile_double(kl_sketch, 0.5D) AS p50",
+                "kll_sketch_get_quantile_double(kl_sketch, 0.99D) AS p99",
+                "kll_sketch_get_n_double(kl_sketch) AS n",
+                "n AS table_n")
+            .collectAsList();
+    assertThat(rows).hasSize(2);
+    for (Row r : rows) {
+      assertThat(r.getDouble(3)).as("p50 of %s", r.getString(0)).isEqualTo(r.getDouble(1));
+      assertThat(r.getDouble(4)).isEqualTo(r.getDouble(2));
+      assertThat(r.getLong(5)).isEqualTo(r.getLong(6));
+    }
+  }
+
+  @Test
   void theWorstExamplesAreTheHighestKlWithTheirKeys() {
     Finisher.Finished whole = finish(pass(teacher, student));
     List<Row> worst = whole.worstExamples().collectAsList();
