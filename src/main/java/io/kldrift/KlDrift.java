@@ -203,13 +203,18 @@ public final class KlDrift {
     @SuppressWarnings("unchecked")
     Map<String, Object> clean = (Map<String, Object>) ReportWriter.finite(summary);
 
+    Summary typed = SummaryJson.mapper().convertValue(clean, Summary.class);
     List<Map<String, Object>> perClassMaps = rows(r.perClass());
-    List<MetricRow> metricRows = MetricRow.of(clean, perClassMaps);
+    List<ClassRow> classRows = new ArrayList<>();
+    for (Map<String, Object> m : perClassMaps) {
+      classRows.add(SummaryJson.mapper().convertValue(m, ClassRow.class));
+    }
+    List<MetricRow> metricRows = MetricRow.of(typed, classRows);
     String root = config.get(DriftConfig.OUTPUT_PATH);
     String dataset = config.get(DriftConfig.DATASET);
     List<Checks.Spec> specs = Checks.parse(config);
     List<Checks.Run> history = List.of();
-    List<Map<String, Object>> trend = new ArrayList<>();
+    List<TrendPoint> trend = new ArrayList<>();
     if (!root.isEmpty()) {
       List<String> metrics = new ArrayList<>();
       for (Checks.Spec s : specs) {
@@ -236,31 +241,20 @@ public final class KlDrift {
                       config.get(DriftConfig.BASELINE_PINNED_LABEL)));
       trend.addAll(History.trend(spark, root, runDate.toString(), dataset));
     }
-    List<Map<String, Object>> checks =
-        new ArrayList<>(Checks.evaluate(specs, metricRows, history, config));
-    checks.sort(java.util.Comparator.comparingInt(c -> severity((String) c.get("outcome"))));
-    clean.put("checks", ReportWriter.finite(checks));
-    clean.put("status", Checks.status(checks));
-    Map<String, Object> now = new LinkedHashMap<>();
-    now.put("run_date", runDate.toString());
-    now.put("kl_mean", r.global().get("kl") instanceof Map<?, ?> kl ? kl.get("mean") : null);
-    now.put("kl_p99", r.global().get("kl") instanceof Map<?, ?> kl ? kl.get("p99") : null);
-    trend.add(now);
+    List<Summary.CheckResult> checks = Checks.evaluate(specs, metricRows, history, config);
+    typed = typed.withChecks(checks, Checks.status(checks));
+    Summary.Stats kl = typed.global().kl();
+    trend.add(
+        new TrendPoint(
+            runDate.toString(),
+            kl == null ? null : kl.mean(),
+            kl == null ? null : kl.p99(),
+            null,
+            null));
     Double[] levels = meanKlLevels(config);
     List<TrendPoint> points = new ArrayList<>();
-    for (Map<String, Object> t : trend) {
-      points.add(
-          new TrendPoint(
-              (String) t.get("run_date"),
-              t.get("kl_mean") == null ? null : ((Number) t.get("kl_mean")).doubleValue(),
-              t.get("kl_p99") == null ? null : ((Number) t.get("kl_p99")).doubleValue(),
-              levels[0],
-              levels[1]));
-    }
-    Summary typed = SummaryJson.mapper().convertValue(clean, Summary.class);
-    List<ClassRow> classRows = new ArrayList<>();
-    for (Map<String, Object> m : perClassMaps) {
-      classRows.add(SummaryJson.mapper().convertValue(m, ClassRow.class));
+    for (TrendPoint t : trend) {
+      points.add(new TrendPoint(t.runDate(), t.klMean(), t.klP99(), levels[0], levels[1]));
     }
     return new DriftReport(
         config,
@@ -287,19 +281,6 @@ public final class KlDrift {
       }
     }
     return new Double[] {null, null};
-  }
-
-  private static int severity(String outcome) {
-    switch (outcome) {
-      case Checks.ALERT:
-        return 0;
-      case Checks.WARN:
-        return 1;
-      case Checks.INSUFFICIENT:
-        return 2;
-      default:
-        return 3;
-    }
   }
 
   private static List<Map<String, Object>> rows(Dataset<Row> small) {
