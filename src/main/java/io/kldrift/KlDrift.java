@@ -342,7 +342,7 @@ public final class KlDrift {
     List<Map<String, Object>> worst = rows(report.worstExamples());
     String html = HtmlReport.render(new HtmlReport.Input(asMap, classMaps, worst, trendMaps));
     files.put("report.html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    String prom = Prometheus.render(asMap);
+    String prom = Prometheus.render(summary);
     if (report.config().get(DriftConfig.PROMETHEUS)) {
       files.put("metrics.prom", prom.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
