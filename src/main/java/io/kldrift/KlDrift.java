@@ -325,22 +325,10 @@ public final class KlDrift {
             (side, rows) -> tables.add(new ReportWriter.Table("quarantine/" + side, rows, false)));
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("summary.json", SummaryJson.bytes(summary));
-    @SuppressWarnings("unchecked")
-    Map<String, Object> asMap = SummaryJson.mapper().convertValue(summary, Map.class);
-    List<Map<String, Object>> classMaps = new ArrayList<>();
-    for (ClassRow c : report.perClassRows()) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> m = SummaryJson.mapper().convertValue(c, Map.class);
-      classMaps.add(m);
-    }
-    List<Map<String, Object>> trendMaps = new ArrayList<>();
-    for (TrendPoint t : report.trend()) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> m = SummaryJson.mapper().convertValue(t, Map.class);
-      trendMaps.add(m);
-    }
     List<Map<String, Object>> worst = rows(report.worstExamples());
-    String html = HtmlReport.render(new HtmlReport.Input(asMap, classMaps, worst, trendMaps));
+    String html =
+        HtmlReport.render(
+            new HtmlReport.Input(summary, report.perClassRows(), worst, report.trend()));
     files.put("report.html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     String prom = Prometheus.render(summary);
     if (report.config().get(DriftConfig.PROMETHEUS)) {
