@@ -11,10 +11,8 @@ import io.kldrift.report.HtmlReport;
 import io.kldrift.report.Prometheus;
 import io.kldrift.report.ReportWriter;
 import io.kldrift.sql.KlDriftFunctions;
-import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
 import io.kldrift.summary.SummaryJson;
-import io.kldrift.summary.TrendPoint;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -260,24 +258,12 @@ public final class KlDrift {
     if (report.state() != null) {
       files.put(STATE_FILE, report.state());
     }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> asMap = SummaryJson.mapper().convertValue(summary, Map.class);
-    List<Map<String, Object>> classMaps = new ArrayList<>();
-    for (ClassRow c : report.perClassRows()) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> m = SummaryJson.mapper().convertValue(c, Map.class);
-      classMaps.add(m);
-    }
-    List<Map<String, Object>> trendMaps = new ArrayList<>();
-    for (TrendPoint t : report.trend()) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> m = SummaryJson.mapper().convertValue(t, Map.class);
-      trendMaps.add(m);
-    }
     List<Map<String, Object>> worst = rows(report.worstExamples());
-    String html = HtmlReport.render(new HtmlReport.Input(asMap, classMaps, worst, trendMaps));
+    String html =
+        HtmlReport.render(
+            new HtmlReport.Input(summary, report.perClassRows(), worst, report.trend()));
     files.put("report.html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    String prom = Prometheus.render(asMap);
+    String prom = Prometheus.render(summary);
     if (report.config().get(DriftConfig.PROMETHEUS)) {
       files.put("metrics.prom", prom.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }

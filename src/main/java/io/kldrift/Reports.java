@@ -8,7 +8,6 @@ import io.kldrift.monitor.History;
 import io.kldrift.monitor.MetricRow;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
-import io.kldrift.summary.SummaryJson;
 import io.kldrift.summary.TrendPoint;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,21 +85,13 @@ final class Reports {
             List.of(),
             tables);
     List<ClassRow> classRows = f.classRows();
-    @SuppressWarnings("unchecked")
-    Map<String, Object> asMap = SummaryJson.mapper().convertValue(summary, Map.class);
-    List<Map<String, Object>> classMaps = new ArrayList<>();
-    for (ClassRow c : classRows) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> m = SummaryJson.mapper().convertValue(c, Map.class);
-      classMaps.add(m);
-    }
-    List<MetricRow> metricRows = MetricRow.of(asMap, classMaps);
+    List<MetricRow> metricRows = MetricRow.of(summary, classRows);
     String root = config.get(DriftConfig.OUTPUT_PATH);
     String dataset = config.get(DriftConfig.DATASET);
     List<Checks.Spec> specs = Checks.parse(config);
     List<Checks.Run> history =
         origin.baselineOverride() == null ? List.of() : origin.baselineOverride();
-    List<Map<String, Object>> trend = new ArrayList<>();
+    List<TrendPoint> trend = new ArrayList<>();
     if (!root.isEmpty() && origin.historyDate() != null) {
       List<String> metrics = new ArrayList<>();
       for (Checks.Spec s : specs) {
@@ -127,29 +118,15 @@ final class Reports {
                       config.get(DriftConfig.BASELINE_PINNED_LABEL)));
       trend.addAll(History.trend(spark, root, origin.historyDate(), dataset));
     }
-    List<Map<String, Object>> checks =
-        new ArrayList<>(Checks.evaluate(specs, metricRows, history, config));
-    checks.sort(java.util.Comparator.comparingInt(c -> severity((String) c.get("outcome"))));
-    List<Summary.CheckResult> results = new ArrayList<>();
-    for (Map<String, Object> c : checks) {
-      results.add(SummaryJson.mapper().convertValue(c, Summary.CheckResult.class));
-    }
-    summary = summary.withChecks(results, Checks.status(checks));
-    Map<String, Object> now = new LinkedHashMap<>();
-    now.put("run_date", origin.runDate());
-    now.put("kl_mean", f.global().kl().mean());
-    now.put("kl_p99", f.global().kl().p99());
-    trend.add(now);
+    List<Summary.CheckResult> checks = Checks.evaluate(specs, metricRows, history, config);
+    summary = summary.withChecks(checks, Checks.status(checks));
+    trend.add(
+        new TrendPoint(
+            origin.runDate(), f.global().kl().mean(), f.global().kl().p99(), null, null));
     Double[] levels = meanKlLevels(config);
     List<TrendPoint> points = new ArrayList<>();
-    for (Map<String, Object> t : trend) {
-      points.add(
-          new TrendPoint(
-              (String) t.get("run_date"),
-              t.get("kl_mean") == null ? null : ((Number) t.get("kl_mean")).doubleValue(),
-              t.get("kl_p99") == null ? null : ((Number) t.get("kl_p99")).doubleValue(),
-              levels[0],
-              levels[1]));
+    for (TrendPoint t : trend) {
+      points.add(new TrendPoint(t.runDate(), t.klMean(), t.klP99(), levels[0], levels[1]));
     }
     return new DriftReport(
         config,
@@ -176,18 +153,5 @@ final class Reports {
       }
     }
     return new Double[] {null, null};
-  }
-
-  private static int severity(String outcome) {
-    switch (outcome) {
-      case Checks.ALERT:
-        return 0;
-      case Checks.WARN:
-        return 1;
-      case Checks.INSUFFICIENT:
-        return 2;
-      default:
-        return 3;
-    }
   }
 }

@@ -7,7 +7,6 @@ import io.kldrift.monitor.Checks;
 import io.kldrift.monitor.MetricRow;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
-import io.kldrift.summary.SummaryJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -157,15 +156,7 @@ final class Rollups {
               f.topConfusions(),
               List.of(),
               List.of());
-      @SuppressWarnings("unchecked")
-      Map<String, Object> asMap = SummaryJson.mapper().convertValue(s, Map.class);
-      List<Map<String, Object>> classMaps = new ArrayList<>();
-      for (ClassRow c : classes) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> cm = SummaryJson.mapper().convertValue(c, Map.class);
-        classMaps.add(cm);
-      }
-      runs.add(new Checks.Run(pFrom + ".." + pTo, "", MetricRow.of(asMap, classMaps)));
+      runs.add(new Checks.Run(pFrom + ".." + pTo, "", MetricRow.of(s, classes)));
     }
     return runs;
   }

@@ -2,7 +2,9 @@ package io.kldrift.monitor;
 
 import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
+import io.kldrift.summary.Summary;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -135,11 +137,12 @@ public final class Checks {
 
   /**
    * Evaluates every check. {@code history} holds earlier runs of the same dataset, oldest first,
-   * never the current run date.
+   * never the current run date. The results come worst first (ALERT, WARN, INSUFFICIENT_DATA, OK),
+   * in the declared order within one outcome, as summary.json and the report list them.
    */
-  public static List<Map<String, Object>> evaluate(
+  public static List<Summary.CheckResult> evaluate(
       List<Spec> specs, List<MetricRow> current, List<Run> history, DriftConfig config) {
-    List<Map<String, Object>> results = new ArrayList<>();
+    List<Summary.CheckResult> results = new ArrayList<>();
     for (Spec s : specs) {
       for (MetricRow row : current) {
         if (row.scope().equals(s.scope())
@@ -151,14 +154,29 @@ public final class Checks {
         }
       }
     }
+    // List.sort is stable: the declared order survives within one outcome.
+    results.sort(Comparator.comparingInt(c -> severity(c.outcome())));
     return results;
   }
 
+  private static int severity(String outcome) {
+    switch (outcome) {
+      case ALERT:
+        return 0;
+      case WARN:
+        return 1;
+      case INSUFFICIENT:
+        return 2;
+      default:
+        return 3;
+    }
+  }
+
   /** The worst outcome: ALERT over WARN over OK; INSUFFICIENT_DATA does not count. */
-  public static String status(List<Map<String, Object>> results) {
+  public static String status(List<Summary.CheckResult> results) {
     String status = OK;
-    for (Map<String, Object> r : results) {
-      Object o = r.get("outcome");
+    for (Summary.CheckResult r : results) {
+      String o = r.outcome();
       if (ALERT.equals(o)) {
         return ALERT;
       }
@@ -169,22 +187,10 @@ public final class Checks {
     return status;
   }
 
-  private static Map<String, Object> evaluate(
+  private static Summary.CheckResult evaluate(
       Spec s, MetricRow row, List<MetricRow> current, List<Run> history, DriftConfig config) {
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("name", s.name());
-    r.put("type", s.type());
-    r.put("metric", s.metric());
-    r.put("scope", s.scope());
-    r.put("scope_column", s.scope().equals("global") ? null : row.column());
-    r.put("scope_value", s.scope().equals("global") ? null : row.key());
-    r.put("value", row.value());
     long n = sampleSize(row, current);
-    r.put("n", n);
-    r.put("warn", s.warn());
-    r.put("alert", s.alert());
-    r.put("direction", s.direction());
-    r.put("baseline", null);
+    Draft r = new Draft(s, row, n);
     if (n < s.minN()) {
       return outcome(r, INSUFFICIENT, "n = " + n + " is below min_n = " + s.minN());
     }
@@ -204,14 +210,14 @@ public final class Checks {
                 INSUFFICIENT,
                 "no baseline run (" + config.get(DriftConfig.BASELINE_MODE) + ") in the history");
           }
-          r.put("baseline", b.value());
-          r.put("baseline_runs", b.runs());
+          r.baseline = b.value();
+          r.baselineRuns = b.runs();
           if (b.value() == 0) {
             return outcome(
                 r, INSUFFICIENT, "the baseline value is 0; a relative change is undefined");
           }
           double rel = (v - b.value()) / Math.abs(b.value());
-          r.put("statistic", rel);
+          r.statistic = rel;
           return graded(
               r,
               s,
@@ -246,9 +252,9 @@ public final class Checks {
           double[] stats = Anomaly.meanStd(past);
           double sigma = Anomaly.effectiveSigma(stats[0], stats[1]);
           double z = (v - stats[0]) / sigma;
-          r.put("baseline", stats[0]);
-          r.put("baseline_runs", dates.get(0) + ".." + dates.get(dates.size() - 1));
-          r.put("statistic", z);
+          r.baseline = stats[0];
+          r.baselineRuns = dates.get(0) + ".." + dates.get(dates.size() - 1);
+          r.statistic = z;
           return graded(
               r,
               s,
@@ -271,13 +277,13 @@ public final class Checks {
           if (b == null || std == null) {
             return outcome(r, INSUFFICIENT, "no baseline run with n, mean and std in the history");
           }
-          r.put("baseline", b.value());
-          r.put("baseline_runs", b.runs());
+          r.baseline = b.value();
+          r.baselineRuns = b.runs();
           double p = Anomaly.welchPValue(v, std, (double) n, b.value(), b.std(), b.n());
           double rel =
               b.value() == 0 ? Double.POSITIVE_INFINITY : (v - b.value()) / Math.abs(b.value());
-          r.put("p_value", p);
-          r.put("statistic", rel);
+          r.pValue = p;
+          r.statistic = rel;
           String msg =
               String.format(
                   Locale.ROOT,
@@ -298,8 +304,7 @@ public final class Checks {
     }
   }
 
-  private static Map<String, Object> graded(
-      Map<String, Object> r, Spec s, double x, String message) {
+  private static Summary.CheckResult graded(Draft r, Spec s, double x, String message) {
     if (s.alert() != null && exceeds(x, s.alert(), s.direction())) {
       return outcome(r, ALERT, message + " beyond the alert level " + fmt(s.alert()));
     }
@@ -320,11 +325,58 @@ public final class Checks {
     }
   }
 
-  private static Map<String, Object> outcome(
-      Map<String, Object> r, String outcome, String message) {
-    r.put("outcome", outcome);
-    r.put("message", message);
-    return r;
+  private static Summary.CheckResult outcome(Draft r, String outcome, String message) {
+    return r.finish(outcome, message);
+  }
+
+  /**
+   * A result while its check is judged: the figures a check type adds (baseline, its runs, the
+   * statistic, the p-value) are set as they are computed, and stay null where a type has none.
+   */
+  private static final class Draft {
+    private final Spec spec;
+    private final MetricRow row;
+    private final long n;
+    private Double baseline;
+    private String baselineRuns;
+    private Double statistic;
+    private Double pValue;
+
+    Draft(Spec spec, MetricRow row, long n) {
+      this.spec = spec;
+      this.row = row;
+      this.n = n;
+    }
+
+    Summary.CheckResult finish(String outcome, String message) {
+      boolean global = spec.scope().equals("global");
+      return new Summary.CheckResult(
+          spec.name(),
+          spec.type(),
+          spec.metric(),
+          spec.scope(),
+          global ? null : row.column(),
+          global ? null : row.key(),
+          finite(row.value()),
+          n,
+          finite(spec.warn()),
+          finite(spec.alert()),
+          spec.direction(),
+          finite(baseline),
+          baselineRuns,
+          finite(statistic),
+          finite(pValue),
+          outcome,
+          message);
+    }
+
+    /**
+     * summary.json has no spelling for NaN or infinity (a change from a zero baseline, a level set
+     * to Infinity), so a result holds null there, as the file will.
+     */
+    private static Double finite(Double v) {
+      return v == null || !Double.isFinite(v) ? null : v;
+    }
   }
 
   private static long sampleSize(MetricRow row, List<MetricRow> current) {

@@ -2,8 +2,8 @@ package io.kldrift.monitor;
 
 import static org.apache.spark.sql.functions.col;
 
+import io.kldrift.summary.TrendPoint;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -159,9 +159,10 @@ public final class History {
 
   /**
    * Mean and p99 KL of every earlier run of the dataset, oldest first, for the report's trend
-   * chart.
+   * chart. The points carry no warn or alert level: those are the current configuration's, which
+   * the caller knows.
    */
-  public static List<Map<String, Object>> trend(
+  public static List<TrendPoint> trend(
       SparkSession spark, String root, String runDate, String dataset) {
     List<Row> rows =
         read(spark, root)
@@ -173,20 +174,13 @@ public final class History {
                     .and(col("metric").isin("kl.mean", "kl.p99")))
             .select("run_date", "metric", "value")
             .collectAsList();
-    Map<String, Map<String, Object>> byDate = new TreeMap<>();
+    Map<String, Double[]> byDate = new TreeMap<>();
     for (Row r : rows) {
-      Map<String, Object> m =
-          byDate.computeIfAbsent(
-              r.getString(0),
-              d -> {
-                Map<String, Object> x = new LinkedHashMap<>();
-                x.put("run_date", d);
-                return x;
-              });
-      m.put(
-          r.getString(1).equals("kl.mean") ? "kl_mean" : "kl_p99",
-          r.isNullAt(2) ? null : r.getDouble(2));
+      Double[] meanP99 = byDate.computeIfAbsent(r.getString(0), d -> new Double[2]);
+      meanP99[r.getString(1).equals("kl.mean") ? 0 : 1] = r.isNullAt(2) ? null : r.getDouble(2);
     }
-    return new ArrayList<>(byDate.values());
+    List<TrendPoint> points = new ArrayList<>();
+    byDate.forEach((d, v) -> points.add(new TrendPoint(d, v[0], v[1], null, null)));
+    return points;
   }
 }

@@ -1,8 +1,9 @@
 package io.kldrift.monitor;
 
+import io.kldrift.summary.ClassRow;
+import io.kldrift.summary.Summary;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One summary figure of one run, in the long format the history stores: a scope ({@code global},
@@ -76,84 +77,150 @@ public record MetricRow(String scope, String column, String key, String metric, 
     }
   }
 
-  /** The rows of one run: from its summary and its per-class table rows. */
-  @SuppressWarnings("unchecked")
-  public static List<MetricRow> of(
-      Map<String, Object> summary, List<Map<String, Object>> perClass) {
+  /**
+   * The rows of one run: from its summary and its per-class table rows. A non-finite figure is
+   * stored as null, as summary.json spells it.
+   */
+  public static List<MetricRow> of(Summary summary, List<ClassRow> perClass) {
     List<MetricRow> rows = new ArrayList<>();
-    Map<String, Object> global = (Map<String, Object>) summary.get("global");
-    Map<String, Object> inputs = (Map<String, Object>) summary.get("inputs");
     for (String m : GLOBAL_METRICS) {
-      rows.add(new MetricRow("global", "", "", m, globalValue(m, global, inputs)));
+      rows.add(new MetricRow("global", "", "", m, globalValue(m, summary)));
     }
-    for (Object o : (List<Object>) summary.get("per_slice")) {
-      Map<String, Object> s = (Map<String, Object>) o;
-      String value = s.get("value") == null ? "(null)" : String.valueOf(s.get("value"));
+    for (Summary.SliceSummary s : summary.perSlice()) {
+      String value = s.value() == null ? "(null)" : s.value();
       for (String m : SLICE_METRICS) {
-        rows.add(new MetricRow("slice", String.valueOf(s.get("column")), value, m, dotted(s, m)));
+        rows.add(new MetricRow("slice", String.valueOf(s.column()), value, m, sliceValue(s, m)));
       }
     }
-    for (Map<String, Object> c : perClass) {
-      String index = String.valueOf(c.get("class_index"));
-      String name = String.valueOf(c.get("class_name"));
+    for (ClassRow c : perClass) {
+      String index = String.valueOf(c.classIndex());
+      String name = String.valueOf(c.className());
       for (String m : CLASS_METRICS) {
-        Object v = c.get(m.equals("n") ? "teacher_top1_count" : m);
-        rows.add(
-            new MetricRow("class", index, name, m, v == null ? null : ((Number) v).doubleValue()));
+        rows.add(new MetricRow("class", index, name, m, classValue(c, m)));
       }
     }
     return rows;
   }
 
-  @SuppressWarnings("unchecked")
-  private static Double globalValue(
-      String m, Map<String, Object> global, Map<String, Object> inputs) {
-    double tRows = num(inputs.get("teacher_rows"));
-    double sRows = num(inputs.get("student_rows"));
-    double matched = num(inputs.get("matched"));
+  private static Double globalValue(String m, Summary summary) {
+    Summary.Inputs inputs = summary.inputs();
+    Summary.Global global = summary.global();
+    double tRows = inputs.teacherRows();
+    double sRows = inputs.studentRows();
+    double matched = inputs.matched();
     switch (m) {
       case "matched":
         return matched;
       case "marginal_kl":
-        return global.get("marginal_kl") == null ? null : num(global.get("marginal_kl"));
+        return finite(global.marginalKl());
       case "unmatched_share":
         return tRows + sRows == 0
             ? null
-            : (num(inputs.get("teacher_only")) + num(inputs.get("student_only"))) / (tRows + sRows);
+            : (inputs.teacherOnly() + (double) inputs.studentOnly()) / (tRows + sRows);
       case "teacher_only_share":
-        return tRows == 0 ? null : num(inputs.get("teacher_only")) / tRows;
+        return tRows == 0 ? null : inputs.teacherOnly() / tRows;
       case "student_only_share":
-        return sRows == 0 ? null : num(inputs.get("student_only")) / sRows;
+        return sRows == 0 ? null : inputs.studentOnly() / sRows;
       case "quarantined_share":
         return tRows + sRows == 0
             ? null
-            : (num(inputs.get("teacher_quarantined")) + num(inputs.get("student_quarantined")))
+            : (inputs.teacherQuarantined() + (double) inputs.studentQuarantined())
                 / (tRows + sRows);
       case "renormalized_share":
         return tRows + sRows == 0
             ? null
-            : (num(inputs.get("teacher_renormalized")) + num(inputs.get("student_renormalized")))
+            : (inputs.teacherRenormalized() + (double) inputs.studentRenormalized())
                 / (tRows + sRows);
       case "support_violation_share":
-        Map<String, Object> v = (Map<String, Object>) inputs.get("support_violations");
-        return matched == 0 ? null : num(v.get("examples")) / matched;
+        return matched == 0 ? null : inputs.supportViolations().examples() / matched;
       default:
-        return dotted(global, m);
+        return stat(globalStats(global, m.substring(0, m.indexOf('.'))), m);
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private static Double dotted(Map<String, Object> section, String metric) {
-    int dot = metric.indexOf('.');
-    Object inner = section.get(metric.substring(0, dot));
-    if (!(inner instanceof Map)) {
+  private static Summary.Stats globalStats(Summary.Global g, String name) {
+    switch (name) {
+      case "kl":
+        return g.kl();
+      case "js":
+        return g.js();
+      case "reverse_kl":
+        return g.reverseKl();
+      case "total_variation":
+        return g.totalVariation();
+      case "cross_entropy":
+        return g.crossEntropy();
+      case "teacher_entropy":
+        return g.teacherEntropy();
+      case "agreement":
+        return g.agreement();
+      default:
+        throw new IllegalArgumentException(name);
+    }
+  }
+
+  private static Double sliceValue(Summary.SliceSummary s, String m) {
+    switch (m.substring(0, m.indexOf('.'))) {
+      case "kl":
+        return stat(s.kl(), m);
+      case "js":
+        return stat(s.js(), m);
+      case "agreement":
+        return stat(s.agreement(), m);
+      default:
+        throw new IllegalArgumentException(m);
+    }
+  }
+
+  /** The field after the dot of {@code metric} (kl.p99 -> p99), or null without the stats. */
+  private static Double stat(Summary.Stats st, String metric) {
+    if (st == null) {
       return null;
     }
-    Object v = ((Map<String, Object>) inner).get(metric.substring(dot + 1));
-    return v == null ? null : ((Number) v).doubleValue();
+    switch (metric.substring(metric.indexOf('.') + 1)) {
+      case "n":
+        return (double) st.n();
+      case "mean":
+        return finite(st.mean());
+      case "std":
+        return finite(st.std());
+      case "p50":
+        return finite(st.p50());
+      case "p90":
+        return finite(st.p90());
+      case "p95":
+        return finite(st.p95());
+      case "p99":
+        return finite(st.p99());
+      case "max":
+        return finite(st.max());
+      default:
+        throw new IllegalArgumentException(metric);
+    }
   }
 
-  private static double num(Object o) {
-    return o == null ? 0 : ((Number) o).doubleValue();
+  private static Double classValue(ClassRow c, String m) {
+    switch (m) {
+      case "n":
+        return (double) c.teacherTop1Count();
+      case "kl_contribution":
+        return finite(c.klContribution());
+      case "teacher_mean_prob":
+        return finite(c.teacherMeanProb());
+      case "student_mean_prob":
+        return finite(c.studentMeanProb());
+      case "teacher_top1_mean_kl":
+        return finite(c.teacherTop1MeanKl());
+      case "teacher_top1_agreement":
+        return finite(c.teacherTop1Agreement());
+      case "marginal_kl_term":
+        return finite(c.marginalKlTerm());
+      default:
+        throw new IllegalArgumentException(m);
+    }
+  }
+
+  private static Double finite(Double v) {
+    return v == null || !Double.isFinite(v) ? null : v;
   }
 }

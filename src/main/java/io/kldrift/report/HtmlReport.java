@@ -1,9 +1,26 @@
 package io.kldrift.report;
 
+import io.kldrift.summary.ClassRow;
+import io.kldrift.summary.Summary;
+import io.kldrift.summary.Summary.CheckResult;
+import io.kldrift.summary.Summary.ClassShare;
+import io.kldrift.summary.Summary.Confusion;
+import io.kldrift.summary.Summary.Global;
+import io.kldrift.summary.Summary.Histogram;
+import io.kldrift.summary.Summary.Inputs;
+import io.kldrift.summary.Summary.Invalid;
+import io.kldrift.summary.Summary.RuleCount;
+import io.kldrift.summary.Summary.RunInfo;
+import io.kldrift.summary.Summary.SideRules;
+import io.kldrift.summary.Summary.SliceSummary;
+import io.kldrift.summary.Summary.Stats;
+import io.kldrift.summary.Summary.SupportViolations;
+import io.kldrift.summary.TrendPoint;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,7 +43,9 @@ import java.util.function.Function;
  * data, so every one of them is HTML-escaped, and a Content-Security-Policy forbids scripts and
  * network loads as a second line of defence.
  *
- * <p>Any value may be missing or null; it is shown as {@code n/a}. Numbers use {@link Locale#ROOT}.
+ * <p>It reads the typed {@link Summary}, the record tree summary.json is written from, so the page
+ * and the file show the same figures. Any part of it may be missing or null (a summary read back
+ * from an older or hand-edited file); it is shown as {@code n/a}. Numbers use {@link Locale#ROOT}.
  */
 public final class HtmlReport {
   /** At most this many classes are drawn; more would make bars too thin to read or label. */
@@ -87,19 +106,17 @@ public final class HtmlReport {
       """;
 
   /**
-   * What a page is made of: {@code summary} is summary.json as nested maps, lists, numbers,
-   * strings, booleans and nulls; {@code perClass} and {@code worstExamples} are the rows of the
-   * per_class and worst_examples tables; {@code trend} is one map per run, oldest first, with
-   * {@code run_date}, {@code kl_mean}, {@code kl_p99} and optionally the {@code warn} and {@code
-   * alert} thresholds of the mean KL. Null arguments are read as empty.
+   * What a page is made of: the run's {@code summary} (null for none); the rows of the per_class
+   * table; the rows of the worst_examples table, as column name to value maps because their key
+   * columns have whatever types the user's tables have; and the {@code trend}, one point per run,
+   * oldest first. Null lists are read as empty.
    */
   public record Input(
-      Map<String, Object> summary,
-      List<Map<String, Object>> perClass,
+      Summary summary,
+      List<ClassRow> perClass,
       List<Map<String, Object>> worstExamples,
-      List<Map<String, Object>> trend) {
+      List<TrendPoint> trend) {
     public Input {
-      summary = summary == null ? Map.of() : summary;
       perClass = perClass == null ? List.of() : perClass;
       worstExamples = worstExamples == null ? List.of() : worstExamples;
       trend = trend == null ? List.of() : trend;
@@ -111,19 +128,19 @@ public final class HtmlReport {
   /** Renders the page; never fails on missing or null values. */
   public static String render(Input in) {
     Objects.requireNonNull(in, "in");
-    Map<String, Object> s = in.summary();
+    Summary s = in.summary();
     StringBuilder h = new StringBuilder(64 * 1024);
     head(h, s);
     statusBanner(h, s);
     h.append("<main>\n");
-    checks(h, list(s.get("checks")));
+    checks(h, list(at(s, Summary::checks)));
     headline(h, s);
-    rowRules(h, at(s, "inputs", "invalid"));
-    histogram(h, at(s, "global", "kl", "histogram"));
-    classContributions(h, classRows(in));
+    rowRules(h, at(at(s, Summary::inputs), Inputs::invalid));
+    histogram(h, at(klStats(s), Stats::histogram));
+    classContributions(h, classBars(in));
     trend(h, in.trend());
-    slices(h, list(s.get("per_slice")));
-    confusions(h, list(s.get("top_confusions")));
+    slices(h, list(at(s, Summary::perSlice)));
+    confusions(h, list(at(s, Summary::topConfusions)));
     worstExamples(h, in.worstExamples());
     metadata(h, s);
     h.append("</main>\n</body>\n</html>\n");
@@ -132,19 +149,19 @@ public final class HtmlReport {
 
   // ---- page frame ----
 
-  private static void head(StringBuilder h, Map<String, Object> s) {
+  private static void head(StringBuilder h, Summary s) {
     h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     // Defence in depth: should a value ever slip past escaping, nothing may run or load.
     h.append("<meta http-equiv=\"Content-Security-Policy\"")
         .append(" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
     h.append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    String title = "kldrift " + str(s.get("status")) + " \u2014 " + str(at(s, "run", "run_date"));
+    String title = "kldrift " + str(at(s, Summary::status)) + " \u2014 " + str(runDate(s));
     h.append("<title>").append(esc(title)).append("</title>\n");
     h.append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
   }
 
-  private static void statusBanner(StringBuilder h, Map<String, Object> s) {
-    String status = str(s.get("status"));
+  private static void statusBanner(StringBuilder h, Summary s) {
+    String status = str(at(s, Summary::status));
     h.append(
         fmt(
             "<header id=\"status\" class=\"%s\"><div class=\"inner\">"
@@ -153,9 +170,9 @@ public final class HtmlReport {
                 + "</div></header>\n",
             statusClass(status),
             esc(status),
-            esc(str(at(s, "run", "run_date"))),
+            esc(str(runDate(s))),
             esc(modelLine(s)),
-            esc(checkCounts(list(s.get("checks"))))));
+            esc(checkCounts(list(at(s, Summary::checks))))));
   }
 
   private static String statusClass(String status) {
@@ -168,27 +185,29 @@ public final class HtmlReport {
   }
 
   /** What ran, for the banner; unset tags are left out here (the run table shows them as n/a). */
-  private static String modelLine(Map<String, Object> s) {
+  private static String modelLine(Summary s) {
     List<String> parts = new ArrayList<>();
-    Object teacher = at(s, "run", "teacher_model");
-    Object student = at(s, "run", "student_model");
+    RunInfo run = at(s, Summary::run);
+    String teacher = at(run, RunInfo::teacherModel);
+    String student = at(run, RunInfo::studentModel);
     if (!str(teacher).equals(NA) || !str(student).equals(NA)) {
       parts.add("teacher " + str(teacher) + " \u2192 student " + str(student));
     }
-    if (!str(at(s, "run", "dataset")).equals(NA)) {
-      parts.add("dataset " + str(at(s, "run", "dataset")));
+    if (!str(at(run, RunInfo::dataset)).equals(NA)) {
+      parts.add("dataset " + str(at(run, RunInfo::dataset)));
     }
-    parts.add("mean KL " + num(at(s, "global", "kl", "mean")) + " nats");
+    parts.add("mean KL " + num(at(klStats(s), Stats::mean)) + " nats");
     return String.join(" \u00b7 ", parts);
   }
 
-  private static String checkCounts(List<Object> checks) {
+  private static String checkCounts(List<CheckResult> checks) {
     if (checks.isEmpty()) {
       return "no checks configured";
     }
     List<String> parts = new ArrayList<>();
     for (String outcome : OUTCOME_ORDER) {
-      long n = checks.stream().filter(c -> outcome.equals(str(at(c, "outcome")))).count();
+      long n =
+          checks.stream().filter(c -> outcome.equals(str(at(c, CheckResult::outcome)))).count();
       if (n > 0) {
         parts.add(n + " " + outcome);
       }
@@ -210,16 +229,16 @@ public final class HtmlReport {
 
   // ---- checks ----
 
-  private static void checks(StringBuilder h, List<Object> checks) {
+  private static void checks(StringBuilder h, List<CheckResult> checks) {
     openSection(h, "checks", "Checks");
     if (checks.isEmpty()) {
       note(h, "No checks are configured for this run.");
       closeSection(h);
       return;
     }
-    List<Object> sorted = new ArrayList<>(checks);
+    List<CheckResult> sorted = new ArrayList<>(checks);
     // Stable sort: failing checks first, the configured order within one outcome.
-    sorted.sort(Comparator.comparingInt(c -> outcomeRank(str(at(c, "outcome")))));
+    sorted.sort(Comparator.comparingInt(c -> outcomeRank(str(at(c, CheckResult::outcome)))));
     Table t =
         new Table(
             List.of(
@@ -233,19 +252,19 @@ public final class HtmlReport {
                 new Col("Alert", "num"),
                 new Col("Baseline", "num"),
                 new Col("Message", "message")));
-    for (Object c : sorted) {
+    for (CheckResult c : sorted) {
       t.row(
-          outcomeClass(str(at(c, "outcome"))),
-          str(at(c, "outcome")),
-          str(at(c, "name")) + " (" + str(at(c, "type")) + ")",
-          str(at(c, "metric")),
+          outcomeClass(str(at(c, CheckResult::outcome))),
+          str(at(c, CheckResult::outcome)),
+          str(at(c, CheckResult::name)) + " (" + str(at(c, CheckResult::type)) + ")",
+          str(at(c, CheckResult::metric)),
           scope(c),
-          num(at(c, "value")),
-          count(at(c, "n")),
-          num(at(c, "warn")),
-          num(at(c, "alert")),
-          num(at(c, "baseline")),
-          str(at(c, "message")));
+          num(at(c, CheckResult::value)),
+          count(at(c, CheckResult::n)),
+          num(at(c, CheckResult::warn)),
+          num(at(c, CheckResult::alert)),
+          num(at(c, CheckResult::baseline)),
+          str(at(c, CheckResult::message)));
     }
     t.write(h, "checks-table");
     closeSection(h);
@@ -266,20 +285,23 @@ public final class HtmlReport {
     };
   }
 
-  private static String scope(Object check) {
-    String scope = str(at(check, "scope"));
-    if (at(check, "scope_column") == null && at(check, "scope_value") == null) {
+  private static String scope(CheckResult check) {
+    String scope = str(at(check, CheckResult::scope));
+    String column = at(check, CheckResult::scopeColumn);
+    String value = at(check, CheckResult::scopeValue);
+    if (column == null && value == null) {
       return scope;
     }
-    return scope + " " + str(at(check, "scope_column")) + "=" + str(at(check, "scope_value"));
+    return scope + " " + str(column) + "=" + str(value);
   }
 
   // ---- headline figures ----
 
-  private static void headline(StringBuilder h, Map<String, Object> s) {
+  private static void headline(StringBuilder h, Summary s) {
     openSection(h, "headline", "Headline figures");
-    Object in = s.get("inputs");
-    Object kl = at(s, "global", "kl");
+    Inputs in = at(s, Summary::inputs);
+    Global global = at(s, Summary::global);
+    Stats kl = at(global, Global::kl);
     Table t =
         new Table(
             List.of(
@@ -287,65 +309,68 @@ public final class HtmlReport {
     t.row(
         "",
         "Matched rows",
-        count(at(in, "matched")),
-        "teacher " + count(at(in, "teacher_rows")) + ", student " + count(at(in, "student_rows")));
+        count(at(in, Inputs::matched)),
+        "teacher "
+            + count(at(in, Inputs::teacherRows))
+            + ", student "
+            + count(at(in, Inputs::studentRows)));
     t.row(
         "",
         "Unmatched rows",
-        count(sum(at(in, "teacher_only"), at(in, "student_only"))),
+        count(sum(at(in, Inputs::teacherOnly), at(in, Inputs::studentOnly))),
         "teacher only "
-            + count(at(in, "teacher_only"))
+            + count(at(in, Inputs::teacherOnly))
             + ", student only "
-            + count(at(in, "student_only")));
-    t.row("", "Mean KL (nats)", num(at(kl, "mean")), ci(kl, HtmlReport::num));
+            + count(at(in, Inputs::studentOnly)));
+    t.row("", "Mean KL (nats)", num(at(kl, Stats::mean)), ci(kl, HtmlReport::num));
     t.row(
         "",
         "KL quantiles",
-        num(at(kl, "p99")) + " (p99)",
+        num(at(kl, Stats::p99)) + " (p99)",
         "p50 "
-            + num(at(kl, "p50"))
+            + num(at(kl, Stats::p50))
             + ", p95 "
-            + num(at(kl, "p95"))
+            + num(at(kl, Stats::p95))
             + ", max "
-            + num(at(kl, "max")));
-    t.row("", "Share above KL level", "", shareAbove(at(kl, "share_above")));
-    Object js = at(s, "global", "js");
-    t.row("", "Mean Jensen\u2013Shannon (nats)", num(at(js, "mean")), ci(js, HtmlReport::num));
-    Object agreement = at(s, "global", "agreement");
-    t.row("", "Top-1 agreement", pct(at(agreement, "mean")), ci(agreement, HtmlReport::pct));
-    Object violations = at(in, "support_violations");
+            + num(at(kl, Stats::max)));
+    t.row("", "Share above KL level", "", shareAbove(at(kl, Stats::shareAbove)));
+    Stats js = at(global, Global::js);
+    t.row("", "Mean Jensen\u2013Shannon (nats)", num(at(js, Stats::mean)), ci(js, HtmlReport::num));
+    Stats agreement = at(global, Global::agreement);
+    t.row("", "Top-1 agreement", pct(at(agreement, Stats::mean)), ci(agreement, HtmlReport::pct));
+    SupportViolations violations = at(in, Inputs::supportViolations);
     t.row(
         "",
         "Support violations",
-        count(at(violations, "examples")) + " examples",
+        count(at(violations, SupportViolations::examples)) + " examples",
         "total "
-            + count(at(violations, "total"))
+            + count(at(violations, SupportViolations::total))
             + " (example, class) pairs where the student gives zero probability and the teacher"
             + " does not; clipped to epsilon "
-            + num(at(violations, "epsilon")));
+            + num(at(violations, SupportViolations::epsilon)));
     t.row(
         "",
         "Marginal KL (nats)",
-        num(at(s, "global", "marginal_kl")),
+        num(at(global, Global::marginalKl)),
         "KL between the mean teacher and mean student distributions (class prior shift)");
     t.row(
         "",
         "Label accuracy",
         "",
         "teacher "
-            + pct(at(s, "global", "teacher_accuracy"))
+            + pct(at(global, Global::teacherAccuracy))
             + ", student "
-            + pct(at(s, "global", "student_accuracy")));
+            + pct(at(global, Global::studentAccuracy)));
     t.write(h, "headline-table");
     closeSection(h);
   }
 
   // ---- row rules ----
 
-  private static void rowRules(StringBuilder h, Object invalid) {
+  private static void rowRules(StringBuilder h, Invalid invalid) {
     openSection(h, "row-rules", "Input row rules");
-    Object teacher = at(invalid, "teacher");
-    Object student = at(invalid, "student");
+    SideRules teacher = at(invalid, Invalid::teacher);
+    SideRules student = at(invalid, Invalid::student);
     if (teacher == null || student == null) {
       note(h, "No row-rule counts in this summary.");
       closeSection(h);
@@ -354,15 +379,15 @@ public final class HtmlReport {
     note(
         h,
         "Teacher: "
-            + count(at(teacher, "quarantined"))
+            + count(teacher.quarantined())
             + " rows quarantined, "
-            + count(at(teacher, "renormalized"))
+            + count(teacher.renormalized())
             + " renormalized; student: "
-            + count(at(student, "quarantined"))
+            + count(student.quarantined())
             + " rows quarantined, "
-            + count(at(student, "renormalized"))
+            + count(student.renormalized())
             + " renormalized (at most "
-            + pct(at(invalid, "max_quarantined_share"))
+            + pct(invalid.maxQuarantinedShare())
             + " of a table may be quarantined). A row is counted once, under the first rule it breaks;"
             + " quarantined rows are in quarantine/teacher/ and quarantine/student/.");
     Table t =
@@ -373,23 +398,24 @@ public final class HtmlReport {
                 new Col("Teacher rows", "num"),
                 new Col("Student rows", "num"),
                 new Col("Example key", "wide")));
-    if (at(teacher, "rules") instanceof Map<?, ?> rules) {
-      for (Object rule : rules.keySet()) {
-        Object tr = at(teacher, "rules", str(rule));
-        Object sr = at(student, "rules", str(rule));
-        Object example =
-            at(tr, "example_key") != null
-                ? "teacher " + str(at(tr, "example_key"))
-                : at(sr, "example_key") != null ? "student " + str(at(sr, "example_key")) : "";
-        boolean broken =
-            (dbl(at(tr, "rows")) != null && dbl(at(tr, "rows")) > 0)
-                || (dbl(at(sr, "rows")) != null && dbl(at(sr, "rows")) > 0);
+    Map<String, RuleCount> studentRules = student.rules() == null ? Map.of() : student.rules();
+    if (teacher.rules() != null) {
+      for (Map.Entry<String, RuleCount> rule : teacher.rules().entrySet()) {
+        RuleCount tr = rule.getValue();
+        RuleCount sr = studentRules.get(rule.getKey());
+        String tKey = at(tr, RuleCount::exampleKey);
+        String sKey = at(sr, RuleCount::exampleKey);
+        String example =
+            tKey != null ? "teacher " + str(tKey) : sKey != null ? "student " + str(sKey) : "";
+        Long tRows = at(tr, RuleCount::rows);
+        Long sRows = at(sr, RuleCount::rows);
+        boolean broken = (tRows != null && tRows > 0) || (sRows != null && sRows > 0);
         t.row(
             broken ? "outcome-warn" : "",
-            str(rule),
-            str(at(tr, "policy")),
-            count(at(tr, "rows")),
-            count(at(sr, "rows")),
+            str(rule.getKey()),
+            str(at(tr, RuleCount::policy)),
+            count(tRows),
+            count(sRows),
             str(example));
       }
     }
@@ -397,22 +423,22 @@ public final class HtmlReport {
     closeSection(h);
   }
 
-  private static String ci(Object stats, Function<Object, String> format) {
+  private static String ci(Stats stats, Function<Object, String> format) {
     return "95% CI "
-        + format.apply(at(stats, "ci95_low"))
+        + format.apply(at(stats, Stats::ci95Low))
         + " \u2013 "
-        + format.apply(at(stats, "ci95_high"))
+        + format.apply(at(stats, Stats::ci95High))
         + " (n = "
-        + count(at(stats, "n"))
+        + count(at(stats, Stats::n))
         + ")";
   }
 
-  private static String shareAbove(Object shares) {
-    if (!(shares instanceof Map<?, ?> m) || m.isEmpty()) {
+  private static String shareAbove(Map<String, Double> shares) {
+    if (shares == null || shares.isEmpty()) {
       return NA;
     }
     List<String> parts = new ArrayList<>();
-    m.forEach((level, share) -> parts.add("> " + str(level) + ": " + pct(share)));
+    shares.forEach((level, share) -> parts.add("> " + str(level) + ": " + pct(share)));
     return String.join(", ", parts);
   }
 
@@ -424,10 +450,10 @@ public final class HtmlReport {
 
   // ---- histogram ----
 
-  private static void histogram(StringBuilder h, Object hist) {
+  private static void histogram(StringBuilder h, Histogram hist) {
     openSection(h, "histogram", "Per-example KL (log-spaced bins)");
-    List<Object> counts = list(at(hist, "counts"));
-    List<Object> edges = list(at(hist, "edges"));
+    List<Long> counts = list(at(hist, Histogram::counts));
+    List<Double> edges = list(at(hist, Histogram::edges));
     int first = 0;
     while (first < counts.size() && value(counts.get(first)) <= 0) {
       first++;
@@ -443,7 +469,7 @@ public final class HtmlReport {
     }
     double total = 0;
     double max = 0;
-    for (Object c : counts) {
+    for (Long c : counts) {
       total += value(c);
       max = Math.max(max, value(c));
     }
@@ -489,7 +515,7 @@ public final class HtmlReport {
     closeSection(h);
   }
 
-  private static String binLabel(int bin, List<Object> edges, int bins) {
+  private static String binLabel(int bin, List<Double> edges, int bins) {
     if (edges.size() != bins - 1) {
       return "bin " + bin;
     }
@@ -518,27 +544,77 @@ public final class HtmlReport {
 
   // ---- per-class contributions ----
 
-  private static List<Object> classRows(Input in) {
-    // Without the per_class table the summary's top classes are all there is to draw.
-    return in.perClass().isEmpty()
-        ? list(in.summary().get("top_drifted_classes"))
-        : new ArrayList<>(in.perClass());
+  /**
+   * One class as the chart draws it: from a per_class row, or from the summary's top classes, which
+   * lack the top-1 and support figures (null, shown as n/a).
+   */
+  private record ClassBar(
+      int classIndex,
+      String className,
+      double klContribution,
+      Double klShare,
+      double teacherMeanProb,
+      double studentMeanProb,
+      Long supportViolations,
+      Long teacherTop1Count,
+      Double teacherTop1MeanKl,
+      Double teacherTop1Agreement,
+      Long studentTop1Count) {
+    static ClassBar of(ClassRow r) {
+      return new ClassBar(
+          r.classIndex(),
+          r.className(),
+          r.klContribution(),
+          r.klShare(),
+          r.teacherMeanProb(),
+          r.studentMeanProb(),
+          r.supportViolations(),
+          r.teacherTop1Count(),
+          r.teacherTop1MeanKl(),
+          r.teacherTop1Agreement(),
+          r.studentTop1Count());
+    }
+
+    static ClassBar of(ClassShare c) {
+      return new ClassBar(
+          c.classIndex(),
+          c.className(),
+          c.klContribution(),
+          c.klShare(),
+          c.teacherMeanProb(),
+          c.studentMeanProb(),
+          null,
+          null,
+          null,
+          null,
+          null);
+    }
   }
 
-  private static void classContributions(StringBuilder h, List<Object> rows) {
+  private static List<ClassBar> classBars(Input in) {
+    // Without the per_class table the summary's top classes are all there is to draw.
+    if (in.perClass().isEmpty()) {
+      List<ClassShare> top = list(at(in.summary(), Summary::topDriftedClasses));
+      return top.stream().filter(Objects::nonNull).map(ClassBar::of).toList();
+    }
+    return in.perClass().stream().filter(Objects::nonNull).map(ClassBar::of).toList();
+  }
+
+  private static void classContributions(StringBuilder h, List<ClassBar> rows) {
     openSection(h, "classes", "Per-class KL contributions");
-    List<Object> drawn =
-        new ArrayList<>(rows.stream().filter(r -> dbl(at(r, "kl_contribution")) != null).toList());
+    // An undefined contribution (summary.json's null) has no bar.
+    List<ClassBar> drawn =
+        new ArrayList<>(rows.stream().filter(r -> Double.isFinite(r.klContribution())).toList());
     if (drawn.isEmpty()) {
       note(h, "No per-class contributions are available.");
       closeSection(h);
       return;
     }
-    drawn.sort(Comparator.comparingDouble(r -> -Math.abs(contribution(r))));
+    drawn.sort(Comparator.comparingDouble(r -> -Math.abs(r.klContribution())));
     int total = drawn.size();
     drawn = drawn.subList(0, Math.min(MAX_CLASSES, total));
-    double lo = Math.min(0, drawn.stream().mapToDouble(HtmlReport::contribution).min().orElse(0));
-    double hi = Math.max(0, drawn.stream().mapToDouble(HtmlReport::contribution).max().orElse(0));
+    double lo = Math.min(0, drawn.stream().mapToDouble(ClassBar::klContribution).min().orElse(0));
+    double hi = Math.max(0, drawn.stream().mapToDouble(ClassBar::klContribution).max().orElse(0));
     double span = hi > lo ? hi - lo : 1;
     double rowHeight = 22;
     Frame f =
@@ -576,16 +652,12 @@ public final class HtmlReport {
     closeSection(h);
   }
 
-  private static double contribution(Object classRow) {
-    return value(at(classRow, "kl_contribution"));
-  }
-
   private static void classBar(
-      StringBuilder h, Object r, double y, double rowHeight, DoubleUnaryOperator x) {
-    double v = contribution(r);
+      StringBuilder h, ClassBar r, double y, double rowHeight, DoubleUnaryOperator x) {
+    double v = r.klContribution();
     double zero = x.applyAsDouble(0);
     double end = x.applyAsDouble(v);
-    String name = str(at(r, "class_name"));
+    String name = str(r.className());
     h.append(v < 0 ? "<g class=\"neg\">" : "<g class=\"pos\">");
     label(
         h,
@@ -593,7 +665,7 @@ public final class HtmlReport {
         y + rowHeight / 2 + 4,
         "end",
         "",
-        shorten(name) + " (" + count(at(r, "class_index")) + ")");
+        shorten(name) + " (" + count(r.classIndex()) + ")");
     bar(
         h,
         Math.min(zero, end),
@@ -607,43 +679,40 @@ public final class HtmlReport {
         y + rowHeight / 2 + 4,
         "end",
         "",
-        num(v) + " (" + pct(at(r, "kl_share")) + ")");
+        num(v) + " (" + pct(r.klShare()) + ")");
     h.append("</g>\n");
   }
 
-  private static String classTitle(Object r) {
-    return str(at(r, "class_name"))
+  private static String classTitle(ClassBar r) {
+    return str(r.className())
         + " (class "
-        + count(at(r, "class_index"))
+        + count(r.classIndex())
         + "): contribution "
-        + num(at(r, "kl_contribution"))
+        + num(r.klContribution())
         + " nats, "
-        + pct(at(r, "kl_share"))
+        + pct(r.klShare())
         + " of mean KL; mean probability teacher "
-        + num(at(r, "teacher_mean_prob"))
+        + num(r.teacherMeanProb())
         + ", student "
-        + num(at(r, "student_mean_prob"))
+        + num(r.studentMeanProb())
         + "; support violations "
-        + count(at(r, "support_violations"))
+        + count(r.supportViolations())
         + "; teacher top-1 "
-        + count(at(r, "teacher_top1_count"))
+        + count(r.teacherTop1Count())
         + " (mean KL "
-        + num(at(r, "teacher_top1_mean_kl"))
+        + num(r.teacherTop1MeanKl())
         + ", agreement "
-        + pct(at(r, "teacher_top1_agreement"))
+        + pct(r.teacherTop1Agreement())
         + "), student top-1 "
-        + count(at(r, "student_top1_count"));
+        + count(r.studentTop1Count());
   }
 
   // ---- trend ----
 
-  private static void trend(StringBuilder h, List<Map<String, Object>> history) {
+  private static void trend(StringBuilder h, List<TrendPoint> history) {
     openSection(h, "trend", "Mean and p99 KL over time");
-    List<Map<String, Object>> runs = history.stream().filter(Objects::nonNull).toList();
-    long usable =
-        runs.stream()
-            .filter(r -> dbl(r.get("kl_mean")) != null || dbl(r.get("kl_p99")) != null)
-            .count();
+    List<TrendPoint> runs = history.stream().filter(Objects::nonNull).toList();
+    long usable = runs.stream().filter(r -> known(r.klMean()) || known(r.klP99())).count();
     if (usable < 2) {
       note(
           h,
@@ -654,10 +723,9 @@ public final class HtmlReport {
       return;
     }
     double max = 0;
-    for (Map<String, Object> r : runs) {
-      for (String k : List.of("kl_mean", "kl_p99", "warn", "alert")) {
-        Double v = dbl(r.get(k));
-        if (v != null && Double.isFinite(v)) {
+    for (TrendPoint r : runs) {
+      for (Double v : Arrays.asList(r.klMean(), r.klP99(), r.warn(), r.alert())) {
+        if (known(v)) {
           max = Math.max(max, v);
         }
       }
@@ -670,22 +738,16 @@ public final class HtmlReport {
     DoubleUnaryOperator ys = v -> f.bottom() - Math.max(0, Math.min(v, y.max)) / y.max * f.height;
     svgOpen(h, "kl-trend", f.height + 60, "Mean and p99 KL per run");
     yGrid(h, f, y, HtmlReport::num);
-    threshold(h, runs, "warn", xs, ys, step / 2, f);
-    threshold(h, runs, "alert", xs, ys, step / 2, f);
-    series(h, runs, "kl_p99", "trend-p99", "point-p99", "p99 KL", xs, ys);
-    series(h, runs, "kl_mean", "trend-mean", "point-mean", "mean KL", xs, ys);
+    threshold(h, runs, "warn", TrendPoint::warn, xs, ys, step / 2, f);
+    threshold(h, runs, "alert", TrendPoint::alert, xs, ys, step / 2, f);
+    series(h, runs, TrendPoint::klP99, "trend-p99", "point-p99", "p99 KL", xs, ys);
+    series(h, runs, TrendPoint::klMean, "trend-mean", "point-mean", "mean KL", xs, ys);
     line(h, f.left, f.bottom(), f.right(), f.bottom(), "axis");
     // At most about ten date labels, counted back from the latest run so that one is always shown.
     int every = (int) Math.ceil(n / 10.0);
     for (int i = 0; i < n; i++) {
       if ((n - 1 - i) % every == 0) {
-        label(
-            h,
-            xs.applyAsDouble(i),
-            f.bottom() + 18,
-            "middle",
-            "",
-            str(runs.get(i).get("run_date")));
+        label(h, xs.applyAsDouble(i), f.bottom() + 18, "middle", "", str(runs.get(i).runDate()));
       }
     }
     verticalLabel(h, 14, f.top + f.height / 2, "KL, nats");
@@ -697,8 +759,8 @@ public final class HtmlReport {
   /** Draws one polyline per run of consecutive known values, so a missing run shows as a gap. */
   private static void series(
       StringBuilder h,
-      List<Map<String, Object>> runs,
-      String key,
+      List<TrendPoint> runs,
+      Function<TrendPoint, Double> key,
       String lineClass,
       String pointClass,
       String name,
@@ -706,8 +768,8 @@ public final class HtmlReport {
       DoubleUnaryOperator ys) {
     List<String> points = new ArrayList<>();
     for (int i = 0; i <= runs.size(); i++) {
-      Double v = i < runs.size() ? dbl(runs.get(i).get(key)) : null;
-      if (v != null && Double.isFinite(v)) {
+      Double v = i < runs.size() ? key.apply(runs.get(i)) : null;
+      if (known(v)) {
         points.add(fmt("%.1f,%.1f", xs.applyAsDouble(i), ys.applyAsDouble(v)));
         continue;
       }
@@ -718,9 +780,9 @@ public final class HtmlReport {
       points.clear();
     }
     for (int i = 0; i < runs.size(); i++) {
-      Double v = dbl(runs.get(i).get(key));
-      if (v != null && Double.isFinite(v)) {
-        String title = str(runs.get(i).get("run_date")) + ": " + name + " " + num(v);
+      Double v = key.apply(runs.get(i));
+      if (known(v)) {
+        String title = str(runs.get(i).runDate()) + ": " + name + " " + num(v);
         h.append(
             fmt(
                 "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>%s</title></circle>\n",
@@ -735,20 +797,21 @@ public final class HtmlReport {
    */
   private static void threshold(
       StringBuilder h,
-      List<Map<String, Object>> runs,
+      List<TrendPoint> runs,
       String key,
+      Function<TrendPoint, Double> level,
       DoubleUnaryOperator xs,
       DoubleUnaryOperator ys,
       double half,
       Frame f) {
     int start = 0;
     for (int i = 1; i <= runs.size(); i++) {
-      Double v = dbl(runs.get(start).get(key));
-      Double next = i < runs.size() ? dbl(runs.get(i).get(key)) : null;
+      Double v = level.apply(runs.get(start));
+      Double next = i < runs.size() ? level.apply(runs.get(i)) : null;
       if (i < runs.size() && Objects.equals(v, next)) {
         continue;
       }
-      if (v != null && Double.isFinite(v)) {
+      if (known(v)) {
         double x1 = Math.max(f.left, xs.applyAsDouble(start) - half);
         double x2 = Math.min(f.right(), xs.applyAsDouble(i - 1) + half);
         double y = ys.applyAsDouble(v);
@@ -762,15 +825,17 @@ public final class HtmlReport {
     }
   }
 
-  private static void legend(StringBuilder h, Frame f, List<Map<String, Object>> runs) {
+  private static void legend(StringBuilder h, Frame f, List<TrendPoint> runs) {
     double x = f.left;
     double y = 14;
     x = legendItem(h, x, y, "legend-mean", "mean KL");
     x = legendItem(h, x, y, "legend-p99", "p99 KL");
-    for (String k : List.of("warn", "alert")) {
-      if (runs.stream().anyMatch(r -> dbl(r.get(k)) != null)) {
-        x = legendItem(h, x, y, "legend-" + k, k + " threshold (mean KL)");
-      }
+    // Only a level that is drawn gets a legend entry.
+    if (runs.stream().anyMatch(r -> known(r.warn()))) {
+      x = legendItem(h, x, y, "legend-warn", "warn threshold (mean KL)");
+    }
+    if (runs.stream().anyMatch(r -> known(r.alert()))) {
+      legendItem(h, x, y, "legend-alert", "alert threshold (mean KL)");
     }
   }
 
@@ -784,7 +849,7 @@ public final class HtmlReport {
 
   // ---- tables ----
 
-  private static void slices(StringBuilder h, List<Object> slices) {
+  private static void slices(StringBuilder h, List<SliceSummary> slices) {
     openSection(h, "slices", "Per slice");
     if (slices.isEmpty()) {
       note(h, "No slice columns are configured.");
@@ -805,27 +870,27 @@ public final class HtmlReport {
                 new Col("max", "num"),
                 new Col("Mean JS", "num"),
                 new Col("Agreement", "num")));
-    for (Object sl : slices) {
-      Object kl = at(sl, "kl");
+    for (SliceSummary sl : slices) {
+      Stats kl = at(sl, SliceSummary::kl);
       t.row(
           "",
-          str(at(sl, "column")),
-          str(at(sl, "value")),
-          count(at(kl, "n")),
-          num(at(kl, "mean")),
-          num(at(kl, "ci95_low")) + " \u2013 " + num(at(kl, "ci95_high")),
-          num(at(kl, "p50")),
-          num(at(kl, "p95")),
-          num(at(kl, "p99")),
-          num(at(kl, "max")),
-          num(at(sl, "js", "mean")),
-          pct(at(sl, "agreement", "mean")));
+          str(at(sl, SliceSummary::column)),
+          str(at(sl, SliceSummary::value)),
+          count(at(kl, Stats::n)),
+          num(at(kl, Stats::mean)),
+          num(at(kl, Stats::ci95Low)) + " \u2013 " + num(at(kl, Stats::ci95High)),
+          num(at(kl, Stats::p50)),
+          num(at(kl, Stats::p95)),
+          num(at(kl, Stats::p99)),
+          num(at(kl, Stats::max)),
+          num(at(at(sl, SliceSummary::js), Stats::mean)),
+          pct(at(at(sl, SliceSummary::agreement), Stats::mean)));
     }
     t.write(h, "slices-table");
     closeSection(h);
   }
 
-  private static void confusions(StringBuilder h, List<Object> confusions) {
+  private static void confusions(StringBuilder h, List<Confusion> confusions) {
     openSection(h, "confusions", "Most frequent top-1 disagreements");
     if (confusions.isEmpty()) {
       note(h, "No disagreements were recorded.");
@@ -839,13 +904,13 @@ public final class HtmlReport {
                 new Col("Student top-1", ""),
                 new Col("Examples", "num"),
                 new Col("Mean KL", "num")));
-    for (Object c : confusions) {
+    for (Confusion c : confusions) {
       t.row(
           "",
-          classLabel(at(c, "teacher_class_name"), at(c, "teacher_class_index")),
-          classLabel(at(c, "student_class_name"), at(c, "student_class_index")),
-          count(at(c, "count")),
-          num(at(c, "mean_kl")));
+          classLabel(at(c, Confusion::teacherClassName), at(c, Confusion::teacherClassIndex)),
+          classLabel(at(c, Confusion::studentClassName), at(c, Confusion::studentClassIndex)),
+          count(at(c, Confusion::count)),
+          num(at(c, Confusion::meanKl)));
     }
     t.write(h, "confusions-table");
     closeSection(h);
@@ -883,16 +948,30 @@ public final class HtmlReport {
     return !values.isEmpty() && values.stream().allMatch(v -> v instanceof Number);
   }
 
-  private static void metadata(StringBuilder h, Map<String, Object> s) {
+  private static void metadata(StringBuilder h, Summary s) {
     openSection(h, "run", "Run");
     Table t = new Table(List.of(new Col("Field", "figure"), new Col("Value", "")));
-    t.row("", "schema_version", str(s.get("schema_version")));
-    if (s.get("run") instanceof Map<?, ?> run) {
-      run.forEach((k, v) -> t.row("", str(k), str(v)));
+    t.row("", "schema_version", str(at(s, Summary::schemaVersion)));
+    RunInfo run = at(s, Summary::run);
+    if (run != null) {
+      // summary.json's names and order, so the table reads like the file.
+      t.row("", "run_date", str(run.runDate()));
+      t.row("", "started_at", str(run.startedAt()));
+      t.row("", "duration_seconds", str(run.durationSeconds()));
+      t.row("", "kldrift_version", str(run.kldriftVersion()));
+      t.row("", "spark_version", str(run.sparkVersion()));
+      t.row("", "spark_master", str(run.sparkMaster()));
+      t.row("", "teacher_path", str(run.teacherPath()));
+      t.row("", "student_path", str(run.studentPath()));
+      t.row("", "teacher_model", str(run.teacherModel()));
+      t.row("", "student_model", str(run.studentModel()));
+      t.row("", "dataset", str(run.dataset()));
+      t.row("", "label", str(run.label()));
     }
-    t.row("", "classes", count(at(s, "inputs", "num_classes")));
+    t.row("", "classes", count(at(at(s, Summary::inputs), Inputs::numClasses)));
     t.write(h, "run-table");
-    if (s.get("config") instanceof Map<?, ?> config && !config.isEmpty()) {
+    Map<String, String> config = at(s, Summary::config);
+    if (config != null && !config.isEmpty()) {
       h.append("<details><summary>Configuration</summary>\n");
       Table ct = new Table(List.of(new Col("Key", "figure"), new Col("Value", "")));
       config.forEach((k, v) -> ct.row("", str(k), str(v)));
@@ -1054,20 +1133,26 @@ public final class HtmlReport {
     return b.toString();
   }
 
-  /** The value at a path of map keys, or null when any step is missing or not a map. */
-  private static Object at(Object root, String... keys) {
-    Object cur = root;
-    for (String k : keys) {
-      if (!(cur instanceof Map<?, ?> m)) {
-        return null;
-      }
-      cur = m.get(k);
-    }
-    return cur;
+  /** {@code part} of {@code whole}, or null when the whole is missing. */
+  private static <T, R> R at(T whole, Function<? super T, ? extends R> part) {
+    return whole == null ? null : part.apply(whole);
   }
 
-  private static List<Object> list(Object o) {
-    return o instanceof List<?> l ? new ArrayList<>(l) : List.of();
+  private static <T> List<T> list(List<T> l) {
+    return l == null ? List.of() : l;
+  }
+
+  private static Stats klStats(Summary s) {
+    return at(at(s, Summary::global), Global::kl);
+  }
+
+  private static String runDate(Summary s) {
+    return at(at(s, Summary::run), RunInfo::runDate);
+  }
+
+  /** A figure that can be drawn: present and finite. */
+  private static boolean known(Double v) {
+    return v != null && Double.isFinite(v);
   }
 
   private static Double dbl(Object o) {

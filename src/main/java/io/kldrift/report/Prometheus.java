@@ -1,5 +1,6 @@
 package io.kldrift.report;
 
+import io.kldrift.summary.Summary;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -8,23 +9,23 @@ import java.util.Map;
 /**
  * The run's headline metrics in the Prometheus text exposition format, for a node-exporter textfile
  * collector: status, mean and p99 KL, JS, agreement, counts, check outcomes, and mean KL per slice.
- * Labels carry the run's tags; their values are escaped as the format requires.
+ * Labels carry the run's tags; their values are escaped as the format requires. It reads the typed
+ * {@link Summary}, the same record tree summary.json is written from, so the two cannot disagree.
  */
 public final class Prometheus {
   private Prometheus() {}
 
-  /** Renders the metrics of one summary (the structure of summary.json). */
-  @SuppressWarnings("unchecked")
-  public static String render(Map<String, Object> summary) {
-    Map<String, Object> run = (Map<String, Object>) summary.get("run");
-    Map<String, Object> inputs = (Map<String, Object>) summary.get("inputs");
-    Map<String, Object> global = (Map<String, Object>) summary.get("global");
+  /** Renders the metrics of one summary. */
+  public static String render(Summary summary) {
+    Summary.RunInfo run = summary.run();
+    Summary.Inputs inputs = summary.inputs();
+    Summary.Global global = summary.global();
     Map<String, String> tags = new LinkedHashMap<>();
-    tags.put("dataset", str(run.get("dataset")));
-    tags.put("teacher_model", str(run.get("teacher_model")));
-    tags.put("student_model", str(run.get("student_model")));
+    tags.put("dataset", str(run.dataset()));
+    tags.put("teacher_model", str(run.teacherModel()));
+    tags.put("student_model", str(run.studentModel()));
     StringBuilder b = new StringBuilder();
-    String status = str(summary.get("status"));
+    String status = str(summary.status());
     gauge(
         b,
         "kldrift_status",
@@ -36,56 +37,50 @@ public final class Prometheus {
         "kldrift_kl_mean",
         "Mean KL(teacher||student) over matched examples, nats.",
         tags,
-        stat(global, "kl", "mean"));
+        mean(global.kl()));
     gauge(
         b,
         "kldrift_kl_p99",
         "99th percentile of per-example KL, nats.",
         tags,
-        stat(global, "kl", "p99"));
-    gauge(
-        b,
-        "kldrift_js_mean",
-        "Mean Jensen-Shannon divergence, nats.",
-        tags,
-        stat(global, "js", "mean"));
+        global.kl() == null ? null : global.kl().p99());
+    gauge(b, "kldrift_js_mean", "Mean Jensen-Shannon divergence, nats.", tags, mean(global.js()));
     gauge(
         b,
         "kldrift_agreement",
         "Share of examples whose teacher and student top-1 agree.",
         tags,
-        stat(global, "agreement", "mean"));
+        mean(global.agreement()));
     gauge(
         b,
         "kldrift_matched_examples",
         "Examples present in both tables.",
         tags,
-        num(inputs.get("matched")));
+        (double) inputs.matched());
     gauge(
         b,
         "kldrift_teacher_only_examples",
         "Teacher keys without a student row.",
         tags,
-        num(inputs.get("teacher_only")));
+        (double) inputs.teacherOnly());
     gauge(
         b,
         "kldrift_student_only_examples",
         "Student keys without a teacher row.",
         tags,
-        num(inputs.get("student_only")));
-    Map<String, Object> viol = (Map<String, Object>) inputs.get("support_violations");
+        (double) inputs.studentOnly());
     gauge(
         b,
         "kldrift_support_violation_examples",
         "Examples with Q(c)=0 where P(c)>0.",
         tags,
-        num(viol.get("examples")));
+        (double) inputs.supportViolations().examples());
     Map<String, Integer> outcomes = new LinkedHashMap<>();
     for (String o : List.of("OK", "WARN", "ALERT", "INSUFFICIENT_DATA")) {
       outcomes.put(o, 0);
     }
-    for (Object c : (List<Object>) summary.get("checks")) {
-      outcomes.merge(str(((Map<String, Object>) c).get("outcome")), 1, Integer::sum);
+    for (Summary.CheckResult c : summary.checks()) {
+      outcomes.merge(str(c.outcome()), 1, Integer::sum);
     }
     header(b, "kldrift_checks", "Check outcomes of the run, by outcome.");
     outcomes.forEach(
@@ -95,12 +90,11 @@ public final class Prometheus {
           sample(b, "kldrift_checks", l, n);
         });
     header(b, "kldrift_slice_kl_mean", "Mean KL per slice value, nats.");
-    for (Object o : (List<Object>) summary.get("per_slice")) {
-      Map<String, Object> s = (Map<String, Object>) o;
+    for (Summary.SliceSummary s : summary.perSlice()) {
       Map<String, String> l = new LinkedHashMap<>(tags);
-      l.put("slice_column", str(s.get("column")));
-      l.put("slice_value", str(s.get("value")));
-      sample(b, "kldrift_slice_kl_mean", l, stat(s, "kl", "mean"));
+      l.put("slice_column", str(s.column()));
+      l.put("slice_value", str(s.value()));
+      sample(b, "kldrift_slice_kl_mean", l, mean(s.kl()));
     }
     return b.toString();
   }
@@ -127,7 +121,8 @@ public final class Prometheus {
       b.append(l.getKey()).append("=\"").append(escape(l.getValue())).append('"');
     }
     b.append("} ");
-    if (v == null || Double.isNaN(v.doubleValue())) {
+    // Non-finite is written NaN, as summary.json's null for it: one reading of the figure.
+    if (v == null || !Double.isFinite(v.doubleValue())) {
       b.append("NaN");
     } else {
       b.append(String.format(Locale.ROOT, "%.10g", v.doubleValue()));
@@ -140,14 +135,8 @@ public final class Prometheus {
     return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
   }
 
-  @SuppressWarnings("unchecked")
-  private static Double stat(Map<String, Object> section, String metric, String field) {
-    Object m = section.get(metric);
-    return m instanceof Map ? num(((Map<String, Object>) m).get(field)) : null;
-  }
-
-  private static Double num(Object o) {
-    return o == null ? null : ((Number) o).doubleValue();
+  private static Double mean(Summary.Stats stats) {
+    return stats == null ? null : stats.mean();
   }
 
   private static String str(Object o) {

@@ -1,14 +1,11 @@
 package io.kldrift.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kldrift.DriftException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -340,31 +337,5 @@ public final class ReportWriter {
     } catch (IOException e) {
       throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
     }
-  }
-
-  /** The JSON writer: pretty-printed, with non-finite numbers written as null. */
-  public static ObjectMapper json() {
-    ObjectMapper m = new ObjectMapper();
-    m.enable(SerializationFeature.INDENT_OUTPUT);
-    m.disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
-    return m;
-  }
-
-  /** Replaces NaN and infinities by null, recursively, so summary.json stays valid JSON. */
-  public static Object finite(Object v) {
-    if (v instanceof Double d) {
-      return Double.isFinite(d) ? d : null;
-    }
-    if (v instanceof Map<?, ?> m) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      m.forEach((k, x) -> out.put(String.valueOf(k), finite(x)));
-      return out;
-    }
-    if (v instanceof List<?> l) {
-      List<Object> out = new ArrayList<>();
-      l.forEach(x -> out.add(finite(x)));
-      return out;
-    }
-    return v;
   }
 }

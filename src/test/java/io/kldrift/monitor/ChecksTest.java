@@ -6,9 +6,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
+import io.kldrift.summary.Summary;
+import io.kldrift.summary.SummaryJson;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Check rules on hand-made histories; every expected number is worked out in the comments. */
@@ -34,7 +35,7 @@ class ChecksTest {
     return h;
   }
 
-  private static List<Map<String, Object>> eval(
+  private static List<Summary.CheckResult> eval(
       List<MetricRow> current, List<Checks.Run> h, String... conf) {
     DriftConfig.Builder b = DriftConfig.builder();
     for (int i = 0; i < conf.length; i += 2) {
@@ -47,10 +48,10 @@ class ChecksTest {
   @Test
   void absoluteThresholdGradesWarnAndAlert() {
     String[] conf = {"check.a.metric", "kl.mean", "check.a.warn", "0.05", "check.a.alert", "0.2"};
-    assertThat(eval(run(1000, 0.04, 0.1), List.of(), conf).get(0).get("outcome")).isEqualTo("OK");
-    assertThat(eval(run(1000, 0.06, 0.1), List.of(), conf).get(0).get("outcome")).isEqualTo("WARN");
-    List<Map<String, Object>> r = eval(run(1000, 0.25, 0.1), List.of(), conf);
-    assertThat(r.get(0).get("outcome")).isEqualTo("ALERT");
+    assertThat(eval(run(1000, 0.04, 0.1), List.of(), conf).get(0).outcome()).isEqualTo("OK");
+    assertThat(eval(run(1000, 0.06, 0.1), List.of(), conf).get(0).outcome()).isEqualTo("WARN");
+    List<Summary.CheckResult> r = eval(run(1000, 0.25, 0.1), List.of(), conf);
+    assertThat(r.get(0).outcome()).isEqualTo("ALERT");
     assertThat(Checks.status(r)).isEqualTo("ALERT");
   }
 
@@ -71,13 +72,13 @@ class ChecksTest {
                     "check.ag.alert",
                     "0.9")
                 .get(0)
-                .get("outcome"))
+                .outcome())
         .isEqualTo("ALERT");
   }
 
   @Test
   void tinySliceIsInsufficientDataNotAnAlarm() {
-    List<Map<String, Object>> r =
+    List<Summary.CheckResult> r =
         eval(
             run(1000, 0.05, 0.1),
             List.of(),
@@ -90,10 +91,10 @@ class ChecksTest {
             "check.s.min_n",
             "100");
     assertThat(r).hasSize(2);
-    Map<String, Object> kiosk =
-        r.stream().filter(x -> "kiosk".equals(x.get("scope_value"))).findFirst().orElseThrow();
-    assertThat(kiosk.get("outcome")).isEqualTo("INSUFFICIENT_DATA");
-    assertThat((String) kiosk.get("message")).contains("n = 12 is below min_n = 100");
+    Summary.CheckResult kiosk =
+        r.stream().filter(x -> "kiosk".equals(x.scopeValue())).findFirst().orElseThrow();
+    assertThat(kiosk.outcome()).isEqualTo("INSUFFICIENT_DATA");
+    assertThat(kiosk.message()).contains("n = 12 is below min_n = 100");
     assertThat(Checks.status(r)).isEqualTo("OK");
   }
 
@@ -111,20 +112,20 @@ class ChecksTest {
       "1.0"
     };
     // previous = 0.30: 0.42 / 0.30 - 1 = +40% -> below warn 0.5
-    Map<String, Object> prev = eval(run(1000, 0.42, 0.1), h, base).get(0);
-    assertThat((Double) prev.get("statistic")).isCloseTo(0.4, within(1e-12));
-    assertThat(prev.get("outcome")).isEqualTo("OK");
+    Summary.CheckResult prev = eval(run(1000, 0.42, 0.1), h, base).get(0);
+    assertThat(prev.statistic()).isCloseTo(0.4, within(1e-12));
+    assertThat(prev.outcome()).isEqualTo("OK");
     // 0.48 / 0.30 - 1 = +60% -> WARN
-    assertThat(eval(run(1000, 0.48, 0.1), h, base).get(0).get("outcome")).isEqualTo("WARN");
+    assertThat(eval(run(1000, 0.48, 0.1), h, base).get(0).outcome()).isEqualTo("WARN");
     // pinned to the first run (0.10): 0.45 / 0.10 - 1 = +350% -> ALERT
-    Map<String, Object> pinned =
+    Summary.CheckResult pinned =
         eval(
                 run(1000, 0.45, 0.1),
                 h,
                 concat(base, "baseline.mode", "pinned", "baseline.pinned_run_date", "2026-11-01"))
             .get(0);
-    assertThat(pinned.get("baseline")).isEqualTo(0.10);
-    assertThat(pinned.get("outcome")).isEqualTo("ALERT");
+    assertThat(pinned.baseline()).isEqualTo(0.10);
+    assertThat(pinned.outcome()).isEqualTo("ALERT");
     // pinned by label finds the same run
     assertThat(
             eval(
@@ -132,16 +133,16 @@ class ChecksTest {
                     h,
                     concat(base, "baseline.mode", "pinned", "baseline.pinned_label", "golden"))
                 .get(0)
-                .get("baseline"))
+                .baseline())
         .isEqualTo(0.10);
     // mean of the last 2 runs = 0.25: 0.45 / 0.25 - 1 = +80% -> WARN
-    Map<String, Object> mean =
+    Summary.CheckResult mean =
         eval(run(1000, 0.45, 0.1), h, concat(base, "baseline.mode", "mean", "baseline.window", "2"))
             .get(0);
-    assertThat((Double) mean.get("baseline")).isCloseTo(0.25, within(1e-15));
-    assertThat(mean.get("outcome")).isEqualTo("WARN");
+    assertThat(mean.baseline()).isCloseTo(0.25, within(1e-15));
+    assertThat(mean.outcome()).isEqualTo("WARN");
     // no history at all: no baseline
-    assertThat(eval(run(1000, 0.45, 0.1), List.of(), base).get(0).get("outcome"))
+    assertThat(eval(run(1000, 0.45, 0.1), List.of(), base).get(0).outcome())
         .isEqualTo("INSUFFICIENT_DATA");
   }
 
@@ -159,20 +160,19 @@ class ChecksTest {
       "check.z.alert",
       "4"
     };
-    Map<String, Object> ok = eval(run(1000, 0.13, 0.1), h, conf).get(0);
-    assertThat((Double) ok.get("statistic"))
-        .isCloseTo((0.13 - 0.11) / Math.sqrt(0.001 / 4), within(1e-9));
-    assertThat(ok.get("outcome")).isEqualTo("OK");
+    Summary.CheckResult ok = eval(run(1000, 0.13, 0.1), h, conf).get(0);
+    assertThat(ok.statistic()).isCloseTo((0.13 - 0.11) / Math.sqrt(0.001 / 4), within(1e-9));
+    assertThat(ok.outcome()).isEqualTo("OK");
     // (0.2 - 0.11) / 0.0158114 = 5.69 sigma -> ALERT
-    assertThat(eval(run(1000, 0.2, 0.1), h, conf).get(0).get("outcome")).isEqualTo("ALERT");
+    assertThat(eval(run(1000, 0.2, 0.1), h, conf).get(0).outcome()).isEqualTo("ALERT");
     // two runs are not enough for a band (min_history 3)
-    assertThat(eval(run(1000, 0.2, 0.1), history(0.1, 0.1), conf).get(0).get("outcome"))
+    assertThat(eval(run(1000, 0.2, 0.1), history(0.1, 0.1), conf).get(0).outcome())
         .isEqualTo("INSUFFICIENT_DATA");
     // a flat history does not make noise an alarm: sigma is floored at 1% of the mean
-    Map<String, Object> flat =
+    Summary.CheckResult flat =
         eval(run(1000, 0.1003, 0.1), history(0.1, 0.1, 0.1, 0.1), conf).get(0);
-    assertThat((Double) flat.get("statistic")).isCloseTo(0.0003 / 0.001, within(1e-9));
-    assertThat(flat.get("outcome")).isEqualTo("OK");
+    assertThat(flat.statistic()).isCloseTo(0.0003 / 0.001, within(1e-9));
+    assertThat(flat.outcome()).isEqualTo("OK");
   }
 
   @Test
@@ -190,13 +190,103 @@ class ChecksTest {
     };
     // baseline n=1000, mean 0.100, std 0.1; current n=1000, mean 0.101: t = 0.001/sqrt(2e-5) =
     // 0.224, p = 0.82
-    Map<String, Object> noise = eval(run(1000, 0.101, 0.1), h, conf).get(0);
-    assertThat((Double) noise.get("p_value")).isCloseTo(0.823, within(0.002));
-    assertThat(noise.get("outcome")).isEqualTo("OK");
+    Summary.CheckResult noise = eval(run(1000, 0.101, 0.1), h, conf).get(0);
+    assertThat(noise.pValue()).isCloseTo(0.823, within(0.002));
+    assertThat(noise.outcome()).isEqualTo("OK");
     // mean 0.13: t = 0.03/sqrt(2e-5) = 6.7, p ~ 3e-11; change +30% -> ALERT
-    Map<String, Object> real = eval(run(1000, 0.13, 0.1), h, conf).get(0);
-    assertThat((Double) real.get("p_value")).isLessThan(1e-9);
-    assertThat(real.get("outcome")).isEqualTo("ALERT");
+    Summary.CheckResult real = eval(run(1000, 0.13, 0.1), h, conf).get(0);
+    assertThat(real.pValue()).isLessThan(1e-9);
+    assertThat(real.outcome()).isEqualTo("ALERT");
+  }
+
+  @Test
+  void resultsComeWorstFirstInTheDeclaredOrderWithinAnOutcome() {
+    // Declared (name) order: a on both slices, then b; b alerts, kiosk is too small, web is fine.
+    List<Summary.CheckResult> r =
+        eval(
+            run(1000, 0.25, 0.1),
+            List.of(),
+            "check.a.metric",
+            "kl.mean",
+            "check.a.scope",
+            "slice",
+            "check.a.alert",
+            "0.95",
+            "check.b.metric",
+            "kl.mean",
+            "check.b.alert",
+            "0.2",
+            "check.c.metric",
+            "kl.mean",
+            "check.c.alert",
+            "0.9");
+    assertThat(r)
+        .extracting(c -> c.name() + "/" + c.scopeValue() + "/" + c.outcome())
+        .containsExactly("b/null/ALERT", "a/kiosk/INSUFFICIENT_DATA", "a/web/OK", "c/null/OK");
+    assertThat(Checks.status(r)).isEqualTo("ALERT");
+  }
+
+  @Test
+  void summaryJsonHasTheFieldsOfEachCheckType() throws Exception {
+    List<Checks.Run> h = history(0.10, 0.12, 0.11);
+    String[] threshold = {"check.t.metric", "kl.mean", "check.t.warn", "0.5"};
+    String[] relative = {
+      "check.r.metric", "kl.mean", "check.r.type", "relative", "check.r.warn", "1"
+    };
+    String[] significance = {
+      "check.s.metric", "kl.mean", "check.s.type", "significance", "check.s.warn", "1"
+    };
+    assertThat(fields(eval(run(1000, 0.13, 0.1), h, threshold).get(0)))
+        .containsExactly(
+            "name",
+            "type",
+            "metric",
+            "scope",
+            "scope_column",
+            "scope_value",
+            "value",
+            "n",
+            "warn",
+            "alert",
+            "direction",
+            "baseline",
+            "outcome",
+            "message");
+    assertThat(fields(eval(run(1000, 0.13, 0.1), h, relative).get(0)))
+        .containsSubsequence("baseline", "baseline_runs", "statistic", "outcome")
+        .doesNotContain("p_value");
+    assertThat(fields(eval(run(1000, 0.13, 0.1), h, significance).get(0)))
+        .containsSubsequence("baseline", "baseline_runs", "statistic", "p_value", "outcome");
+  }
+
+  @Test
+  void aChangeFromAZeroBaselineHasNoStatistic() throws Exception {
+    // Baseline mean 0: the relative change is infinite, which summary.json cannot spell.
+    List<Checks.Run> h = history(0.0);
+    Summary.CheckResult r =
+        eval(
+                run(1000, 0.13, 0.1),
+                h,
+                "check.s.metric",
+                "kl.mean",
+                "check.s.type",
+                "significance",
+                "check.s.alert",
+                "0.2")
+            .get(0);
+    assertThat(r.outcome()).isEqualTo("ALERT");
+    assertThat(r.baseline()).isEqualTo(0.0);
+    assertThat(r.statistic()).isNull();
+    assertThat(fields(r)).contains("p_value").doesNotContain("statistic");
+  }
+
+  private static List<String> fields(Summary.CheckResult r) throws Exception {
+    List<String> names = new ArrayList<>();
+    SummaryJson.mapper()
+        .readTree(SummaryJson.mapper().writeValueAsBytes(r))
+        .fieldNames()
+        .forEachRemaining(names::add);
+    return names;
   }
 
   @Test

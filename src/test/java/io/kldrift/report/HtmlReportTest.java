@@ -3,9 +3,14 @@ package io.kldrift.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.kldrift.summary.ClassRow;
+import io.kldrift.summary.Summary;
+import io.kldrift.summary.SummaryJson;
+import io.kldrift.summary.TrendPoint;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,92 +25,54 @@ class HtmlReportTest {
 
   /** A small ALERT run with hostile names, nulls, one negative class and a four-run history. */
   static HtmlReport.Input sampleInput() {
-    Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("schema_version", 1);
-    summary.put("status", "ALERT");
-    summary.put(
-        "run",
-        map(
-            "run_date", "2026-11-29",
-            "teacher_model", "teacher-v7",
-            "student_model", "student-v3",
-            "dataset", null,
-            "teacher_path", "/data/teacher",
-            "student_path", "/data/student",
-            "kldrift_version", "0.1.0",
-            "spark_version", "4.2.0",
-            "duration_seconds", 14.549));
-    summary.put(
-        "inputs",
-        map(
-            "teacher_rows", 1000L,
-            "student_rows", 1001L,
-            "matched", 998L,
-            "teacher_only", 2L,
-            "student_only", 3L,
-            "num_classes", 3,
-            "support_violations", map("examples", 4L, "total", 5L, "epsilon", 1e-12)));
-    Map<String, Object> kl =
-        map(
-            "n", 998L,
-            "mean", 0.12,
-            "std", 0.1,
-            "ci95_low", 0.11,
-            "ci95_high", 0.13,
-            "min", 1e-5,
-            "p50", 0.08,
-            "p90", 0.3,
-            "p95", 0.4,
-            "p99", null,
-            "max", 1.7);
-    kl.put("share_above", map("0.01", 0.8, "0.1", 0.3));
-    // Six bins over three edges; only the middle four hold examples.
-    kl.put(
-        "histogram",
-        map(
-            "edges",
-            List.of(1e-3, 1e-2, 1e-1, 1.0),
-            "counts",
-            List.of(0L, 10L, 500L, 480L, 8L, 0L)));
-    summary.put(
-        "global",
-        map(
-            "kl",
-            kl,
-            "js",
-            map("n", 998L, "mean", 0.03, "ci95_low", 0.028, "ci95_high", 0.032),
-            "agreement",
-            map("n", 998L, "mean", 0.9, "ci95_low", 0.88, "ci95_high", 0.92),
-            "marginal_kl",
-            0.004));
-    summary.put(
-        "per_slice",
-        List.of(
-            map(
-                "column", "segment",
-                "value", EVIL_SLICE,
-                "kl", map("n", 400L, "mean", 0.25, "ci95_low", 0.22, "ci95_high", 0.28, "p99", 1.1),
-                "js", map("mean", 0.06),
-                "agreement", map("mean", 0.82)),
-            map("column", "segment", "value", "web", "kl", map("n", 598L, "mean", 0.03))));
-    summary.put(
-        "top_confusions",
-        List.of(
-            map(
-                "teacher_class_index",
-                1,
-                "teacher_class_name",
-                EVIL_CLASS,
-                "student_class_index",
-                0,
-                "student_class_name",
-                "cat",
-                "count",
-                40L,
-                "mean_kl",
-                0.31)));
-    summary.put(
-        "checks",
+    // Six histogram bins over three edges; only the middle four hold examples.
+    Summary summary =
+        summary(
+            """
+            {
+              "schema_version": 1,
+              "status": "ALERT",
+              "run": {
+                "run_date": "2026-11-29", "teacher_model": "teacher-v7",
+                "student_model": "student-v3", "dataset": null,
+                "teacher_path": "/data/teacher", "student_path": "/data/student",
+                "kldrift_version": "0.1.0", "spark_version": "4.2.0", "duration_seconds": 14.549
+              },
+              "inputs": {
+                "teacher_rows": 1000, "student_rows": 1001, "matched": 998,
+                "teacher_only": 2, "student_only": 3, "num_classes": 3,
+                "support_violations": {"examples": 4, "total": 5, "epsilon": 1e-12}
+              },
+              "global": {
+                "kl": {
+                  "n": 998, "mean": 0.12, "std": 0.1, "ci95_low": 0.11, "ci95_high": 0.13,
+                  "min": 1e-5, "p50": 0.08, "p90": 0.3, "p95": 0.4, "p99": null, "max": 1.7,
+                  "share_above": {"0.01": 0.8, "0.1": 0.3},
+                  "histogram": {"edges": [1e-3, 1e-2, 1e-1, 1.0], "counts": [0, 10, 500, 480, 8, 0]}
+                },
+                "js": {"n": 998, "mean": 0.03, "ci95_low": 0.028, "ci95_high": 0.032},
+                "agreement": {"n": 998, "mean": 0.9, "ci95_low": 0.88, "ci95_high": 0.92},
+                "marginal_kl": 0.004
+              },
+              "per_slice": [
+                {
+                  "column": "segment", "value": $EVIL_SLICE,
+                  "kl": {"n": 400, "mean": 0.25, "ci95_low": 0.22, "ci95_high": 0.28, "p99": 1.1},
+                  "js": {"mean": 0.06},
+                  "agreement": {"mean": 0.82}
+                },
+                {"column": "segment", "value": "web", "kl": {"n": 598, "mean": 0.03}}
+              ],
+              "top_confusions": [
+                {
+                  "teacher_class_index": 1, "teacher_class_name": $EVIL_CLASS,
+                  "student_class_index": 0, "student_class_name": "cat",
+                  "count": 40, "mean_kl": 0.31
+                }
+              ]
+            }
+            """);
+    List<Summary.CheckResult> checks =
         List.of(
             check(
                 "mean_kl_threshold",
@@ -139,9 +106,9 @@ class HtmlReportTest {
                 0.1,
                 0.2,
                 "ALERT",
-                "mean KL 0.25 above 0.2")));
+                "mean KL 0.25 above 0.2"));
 
-    List<Map<String, Object>> perClass =
+    List<ClassRow> perClass =
         List.of(
             classRow(0, "cat", 0.09, 0.75),
             classRow(1, EVIL_CLASS, 0.05, 0.42),
@@ -154,13 +121,14 @@ class HtmlReportTest {
     worst.put("js", 0.2);
     worst.put("teacher_top1", 1);
     worst.put("student_top1", 0);
-    List<Map<String, Object>> trend =
+    List<TrendPoint> trend =
         List.of(
             run("2026-11-26", 0.05, 0.4),
             run("2026-11-27", 0.06, null),
             run("2026-11-28", 0.07, 0.5),
             run("2026-11-29", 0.12, 0.9));
-    return new HtmlReport.Input(summary, perClass, List.of(worst), trend);
+    return new HtmlReport.Input(
+        summary.withChecks(checks, "ALERT"), perClass, List.of(worst), trend);
   }
 
   @Test
@@ -290,23 +258,29 @@ class HtmlReportTest {
 
   @Test
   void missingOrMalformedInputRendersWithoutExceptions() {
-    Map<String, Object> odd = new HashMap<>();
-    odd.put("status", 42);
-    odd.put("checks", "not a list");
-    odd.put(
-        "global",
-        map("kl", map("histogram", map("edges", null, "counts", Arrays.asList(3L, null, "x")))));
-    odd.put("per_slice", Arrays.asList(null, map("kl", null)));
+    Summary odd =
+        summary(
+            """
+            {
+              "status": "42",
+              "checks": null,
+              "global": {"kl": {"histogram": {"edges": null, "counts": [3, null, 0]}}},
+              "per_slice": [null, {"kl": null}]
+            }
+            """);
 
     assertThatCode(() -> HtmlReport.render(new HtmlReport.Input(null, null, null, null)))
         .doesNotThrowAnyException();
     String empty = HtmlReport.render(new HtmlReport.Input(null, null, null, null));
-    List<Map<String, Object>> history =
+    List<TrendPoint> history =
         Arrays.asList(null, run("2026-11-28", null, null), run("2026-11-29", 0.1, null));
     String malformed =
         HtmlReport.render(
             new HtmlReport.Input(
-                odd, Arrays.asList(null, map()), Arrays.asList(null, map()), history));
+                odd,
+                Arrays.asList(null, undefinedClassRow()),
+                Arrays.asList(null, map()),
+                history));
 
     assertThat(empty)
         .contains(
@@ -321,11 +295,11 @@ class HtmlReportTest {
 
   @Test
   void manyClassesShowTheThirtyLargestByMagnitude() {
-    List<Map<String, Object>> classes = new ArrayList<>();
+    List<ClassRow> classes = new ArrayList<>();
     for (int i = 0; i < 45; i++) {
       classes.add(classRow(i, "class_" + i, (i % 2 == 0 ? 1 : -1) * i / 1000.0, null));
     }
-    String page = HtmlReport.render(new HtmlReport.Input(Map.of(), classes, List.of(), List.of()));
+    String page = HtmlReport.render(new HtmlReport.Input(null, classes, List.of(), List.of()));
 
     String chart = svg(page, "class-contributions");
     assertThat(count(chart, "<rect class=\"bar\"")).isEqualTo(30);
@@ -335,11 +309,50 @@ class HtmlReportTest {
 
   @Test
   void classChartFallsBackToTheSummarysTopClasses() {
-    Map<String, Object> summary =
-        map("top_drifted_classes", List.of(classRow(5, "dog", 0.04, 0.7)));
+    Summary summary =
+        summary(
+            """
+            {"top_drifted_classes": [{"class_index": 5, "class_name": "dog",
+                                      "kl_contribution": 0.04, "kl_share": 0.7}]}
+            """);
     String page = HtmlReport.render(new HtmlReport.Input(summary, List.of(), List.of(), List.of()));
 
     assertThat(count(svg(page, "class-contributions"), "<rect class=\"bar\"")).isEqualTo(1);
+  }
+
+  @Test
+  void rowRulesShowBothSidesAndMarkTheBrokenRules() {
+    Summary summary =
+        summary(
+            """
+            {"inputs": {"invalid": {
+              "teacher": {"rows": 1000, "quarantined": 3, "renormalized": 0, "rules": {
+                "not_finite": {"rows": 3, "policy": "quarantine", "example_key": "{\\"id\\":7}"},
+                "not_normalized": {"rows": 0, "policy": "renormalize", "example_key": null},
+                "null_key": {"rows": 0, "policy": "fail", "example_key": null}}},
+              "student": {"rows": 1001, "quarantined": 0, "renormalized": 2, "rules": {
+                "not_finite": {"rows": 0, "policy": "quarantine", "example_key": null},
+                "not_normalized": {"rows": 2, "policy": "renormalize", "example_key": "{\\"id\\":9}"},
+                "null_key": {"rows": 0, "policy": "fail", "example_key": null}}},
+              "max_quarantined_share": 0.01}}}
+            """);
+    String page = HtmlReport.render(new HtmlReport.Input(summary, null, null, null));
+
+    assertThat(page)
+        .contains(
+            "Teacher: 3 rows quarantined, 0 renormalized; student: 0 rows quarantined,"
+                + " 2 renormalized (at most 1.00% of a table may be quarantined).")
+        .contains(
+            "<tr class=\"outcome-warn\"><td class=\"figure\">not_finite</td><td>quarantine</td>"
+                + "<td class=\"num\">3</td><td class=\"num\">0</td>"
+                + "<td class=\"wide\">teacher {&quot;id&quot;:7}</td></tr>")
+        .contains(
+            "<tr class=\"outcome-warn\"><td class=\"figure\">not_normalized</td>"
+                + "<td>renormalize</td><td class=\"num\">0</td><td class=\"num\">2</td>"
+                + "<td class=\"wide\">student {&quot;id&quot;:9}</td></tr>")
+        .contains(
+            "<tr><td class=\"figure\">null_key</td><td>fail</td><td class=\"num\">0</td>"
+                + "<td class=\"num\">0</td><td class=\"wide\">n/a</td></tr>");
   }
 
   @Test
@@ -380,7 +393,22 @@ class HtmlReportTest {
     return m;
   }
 
-  private static Map<String, Object> check(
+  /**
+   * A summary read from summary.json text, as a report may be rendered from a file; {@code
+   * $EVIL_CLASS} and {@code $EVIL_SLICE} stand for the hostile names as JSON strings.
+   */
+  private static Summary summary(String json) {
+    try {
+      String text =
+          json.replace("$EVIL_CLASS", SummaryJson.mapper().writeValueAsString(EVIL_CLASS))
+              .replace("$EVIL_SLICE", SummaryJson.mapper().writeValueAsString(EVIL_SLICE));
+      return SummaryJson.read(text.getBytes(StandardCharsets.UTF_8));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Summary.CheckResult check(
       String name,
       String type,
       String scope,
@@ -391,50 +419,72 @@ class HtmlReportTest {
       Double alert,
       String outcome,
       String message) {
-    return map(
-        "name", name,
-        "type", type,
-        "metric", "kl.mean",
-        "scope", scope,
-        "scope_column", column,
-        "scope_value", value,
-        "value", metricValue,
-        "n", metricValue == null ? 1L : 400L,
-        "warn", warn,
-        "alert", alert,
-        "baseline", null,
-        "outcome", outcome,
-        "message", message);
-  }
-
-  private static Map<String, Object> classRow(
-      int index, String name, double contribution, Double share) {
-    return map(
-        "class_index",
-        index,
-        "class_name",
+    return new Summary.CheckResult(
         name,
-        "kl_contribution",
-        contribution,
-        "kl_share",
-        share,
-        "teacher_mean_prob",
-        0.33,
-        "student_mean_prob",
-        0.31,
-        "support_violations",
-        0L,
-        "teacher_top1_count",
-        330L,
-        "teacher_top1_mean_kl",
-        0.1,
-        "teacher_top1_agreement",
-        0.9,
-        "student_top1_count",
-        320L);
+        type,
+        "kl.mean",
+        scope,
+        column,
+        value,
+        metricValue,
+        metricValue == null ? 1L : 400L,
+        warn,
+        alert,
+        null,
+        null,
+        null,
+        null,
+        null,
+        outcome,
+        message);
   }
 
-  private static Map<String, Object> run(String date, Double mean, Double p99) {
-    return map("run_date", date, "kl_mean", mean, "kl_p99", p99, "warn", 0.1, "alert", 0.2);
+  private static ClassRow classRow(int index, String name, double contribution, Double share) {
+    return new ClassRow(
+        index,
+        name,
+        contribution,
+        share,
+        0.33,
+        0.31,
+        0.0,
+        0L,
+        330L,
+        0.1,
+        null,
+        0.9,
+        320L,
+        null,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  /** A class row whose every figure is undefined. */
+  private static ClassRow undefinedClassRow() {
+    return new ClassRow(
+        0,
+        null,
+        Double.NaN,
+        null,
+        Double.NaN,
+        Double.NaN,
+        Double.NaN,
+        0L,
+        0L,
+        null,
+        null,
+        null,
+        0L,
+        null,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  private static TrendPoint run(String date, Double mean, Double p99) {
+    return new TrendPoint(date, mean, p99, 0.1, 0.2);
   }
 }

@@ -2,9 +2,9 @@ package io.kldrift.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import io.kldrift.summary.Summary;
+import io.kldrift.summary.SummaryJson;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** metrics.prom follows the text exposition format: HELP/TYPE lines, escaped labels, values. */
@@ -12,34 +12,24 @@ class PrometheusTest {
 
   @Test
   void headlineMetricsWithEscapedLabels() {
-    Map<String, Object> run = new LinkedHashMap<>();
-    run.put("dataset", "ranker \"eu\"\\west");
-    run.put("teacher_model", "t-7");
-    run.put("student_model", null);
-    Map<String, Object> kl = Map.of("mean", 0.0557, "p99", 0.3658);
-    Map<String, Object> global =
-        Map.of("kl", kl, "js", Map.of("mean", 0.0125), "agreement", Map.of("mean", 0.9114));
-    Map<String, Object> inputs =
-        Map.of(
-            "matched",
-            19962L,
-            "teacher_only",
-            19L,
-            "student_only",
-            19L,
-            "support_violations",
-            Map.of("examples", 0L));
-    Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("status", "ALERT");
-    summary.put("run", run);
-    summary.put("inputs", inputs);
-    summary.put("global", global);
-    summary.put(
-        "checks",
-        List.of(Map.of("outcome", "ALERT"), Map.of("outcome", "OK"), Map.of("outcome", "ALERT")));
-    summary.put(
-        "per_slice",
-        List.of(Map.of("column", "segment", "value", "mob\nile", "kl", Map.of("mean", 0.11))));
+    Summary summary =
+        SummaryJson.read(
+            """
+            {
+              "status": "ALERT",
+              "run": {"dataset": "ranker \\"eu\\"\\\\west", "teacher_model": "t-7",
+                      "student_model": null},
+              "inputs": {"matched": 19962, "teacher_only": 19, "student_only": 19,
+                         "support_violations": {"examples": 0}},
+              "global": {"kl": {"mean": 0.0557, "p99": 0.3658}, "js": {"mean": 0.0125},
+                         "agreement": {"mean": 0.9114}},
+              "checks": [{"outcome": "ALERT"}, {"outcome": "OK"}, {"outcome": "ALERT"}],
+              "per_slice": [{"column": "segment", "value": "mob\\nile", "kl": {"mean": 0.11}}]
+            }
+            """
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(summary.run().dataset()).isEqualTo("ranker \"eu\"\\west");
+    assertThat(summary.perSlice().get(0).value()).isEqualTo("mob\nile");
 
     String text = Prometheus.render(summary);
     String labels =
@@ -58,5 +48,70 @@ class PrometheusTest {
         assertThat(line).matches("kldrift_[a-z0-9_]+\\{.*\\} (NaN|-?[0-9.]+(e[-+]?[0-9]+)?)");
       }
     }
+  }
+
+  @Test
+  void missingAndNonFiniteFiguresAreNaN() {
+    Summary read =
+        SummaryJson.read(
+            """
+            {"status": "OK", "run": {}, "inputs": {"support_violations": {}},
+             "global": {"kl": {"mean": null, "p99": 0.5}}, "checks": [], "per_slice": []}
+            """
+                .getBytes(StandardCharsets.UTF_8));
+    // summary.json writes an infinite mean as null; metrics.prom must not read differently.
+    Summary.Stats infinite =
+        new Summary.Stats(
+            3,
+            Double.POSITIVE_INFINITY,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    Summary.Global global = read.global();
+    Summary inf =
+        new Summary(
+            read.schemaVersion(),
+            read.status(),
+            read.run(),
+            null,
+            null,
+            read.inputs(),
+            new Summary.Global(
+                global.kl(),
+                null,
+                infinite,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null),
+            read.perSlice(),
+            null,
+            null,
+            read.checks(),
+            null);
+
+    String labels = "dataset=\"\",teacher_model=\"\",student_model=\"\"";
+    assertThat(Prometheus.render(read))
+        .contains("kldrift_kl_mean{" + labels + "} NaN\n")
+        .contains("kldrift_kl_p99{" + labels + "} 0.5000000000\n")
+        .contains("kldrift_js_mean{" + labels + "} NaN\n");
+    assertThat(Prometheus.render(inf)).contains("kldrift_js_mean{" + labels + "} NaN\n");
   }
 }
