@@ -78,7 +78,8 @@ final class Part {
     int t1 = (int) o[Divergences.TEACHER_TOP1];
     int s1 = (int) o[Divergences.STUDENT_TOP1];
     double agree = t1 == s1 ? 1.0 : 0.0;
-    all.add(s, kl, js, agree);
+    int bin = s.bin(kl);
+    all.add(s, kl, js, agree, bin);
     for (int i = 0; i < MOMENT_METRICS.length; i++) {
       moments[i].add(o[MOMENT_METRICS[i]]);
     }
@@ -103,13 +104,24 @@ final class Part {
       boolean sRight = s1 == label;
       teacherCorrect += tRight ? 1 : 0;
       studentCorrect += sRight ? 1 : 0;
-      labels.computeIfAbsent(label, l -> new LabelGroup(s.groupSketchK())).add(kl, tRight, sRight);
+      LabelGroup g = labels.get(label);
+      if (g == null) {
+        g = new LabelGroup(s.groupSketchK());
+        labels.put(label, g);
+      }
+      g.add(kl, tRight, sRight);
     }
     if (t1 != s1) {
       confusions.add(t1, s1, kl);
     }
     for (int i = 0; i < sliceValues.length; i++) {
-      slices.get(i).computeIfAbsent(sliceValues[i], v -> new SliceGroup(s)).add(s, kl, js, agree);
+      Map<String, SliceGroup> groups = slices.get(i);
+      SliceGroup g = groups.get(sliceValues[i]);
+      if (g == null) {
+        g = new SliceGroup(s);
+        groups.put(sliceValues[i], g);
+      }
+      g.add(s, kl, js, agree, bin);
     }
     if (worst.admits(kl)) {
       double[] figures = new double[WorstExamples.FIELDS.length];

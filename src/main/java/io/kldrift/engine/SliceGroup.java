@@ -29,12 +29,17 @@ final class SliceGroup {
   }
 
   void add(StateSettings s, double klValue, double jsValue, double agree) {
+    add(s, klValue, jsValue, agree, s.bin(klValue));
+  }
+
+  /** Like {@link #add(StateSettings, double, double, double)} with the histogram bin known. */
+  void add(StateSettings s, double klValue, double jsValue, double agree, int bin) {
     kl.add(klValue);
     klQ.add(klValue);
     js.add(jsValue);
     jsQ.add(jsValue);
     agreement.add(agree);
-    histogram[s.bin(klValue)]++;
+    histogram[bin]++;
     double[] levels = s.levels();
     for (int i = 0; i < levels.length; i++) {
       if (klValue > levels[i]) {

@@ -12,9 +12,11 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
 import scala.Function1;
 
 /**
@@ -149,7 +151,26 @@ final class StateUpdater implements FlatMapFunction<Iterator<InternalRow>, byte[
       return -1;
     }
 
+    /**
+     * Copies a vector into {@code into} as doubles. Spark's own array layout (a count, a null
+     * bitmap, then the elements) is read in place when it has no nulls; a null element reads as NaN
+     * (rule not_finite).
+     */
     private void load(ArrayData a, boolean floats, double[] into, int n) {
+      if (a instanceof UnsafeArrayData u && !anyNull(u, n)) {
+        Object base = u.getBaseObject();
+        long data = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n);
+        if (floats) {
+          for (int i = 0; i < n; i++) {
+            into[i] = Platform.getFloat(base, data + 4L * i);
+          }
+        } else {
+          for (int i = 0; i < n; i++) {
+            into[i] = Platform.getDouble(base, data + 8L * i);
+          }
+        }
+        return;
+      }
       if (floats) {
         for (int i = 0; i < n; i++) {
           into[i] = a.isNullAt(i) ? Double.NaN : a.getFloat(i);
@@ -159,6 +180,18 @@ final class StateUpdater implements FlatMapFunction<Iterator<InternalRow>, byte[
           into[i] = a.isNullAt(i) ? Double.NaN : a.getDouble(i);
         }
       }
+    }
+
+    /** Whether the array's null bitmap (the 8-byte words after its count) has any bit set. */
+    private boolean anyNull(UnsafeArrayData u, int n) {
+      Object base = u.getBaseObject();
+      long bits = u.getBaseOffset() + 8;
+      for (int w = 0; w < (n + 63) / 64; w++) {
+        if (Platform.getLong(base, bits + 8L * w) != 0) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** The key columns of the current row as JSON, e.g. {"example_id":3}. */

@@ -279,41 +279,62 @@ public final class Divergences {
     if (n == 0) {
       return EMPTY;
     }
+    // One loop per kind (this runs for every row of both tables). A NaN or infinity anywhere is
+    // reported before a negative element: the sum becomes NaN or infinite and is tested last.
     double sum = 0;
-    boolean negative = false;
-    for (int c = 0; c < n; c++) {
-      double x = raw[c];
-      if (Double.isNaN(x)) {
-        return NOT_FINITE;
-      }
-      switch (kind) {
-        case PROBS:
-          if (Double.isInfinite(x)) {
-            return NOT_FINITE;
+    switch (kind) {
+      case PROBS:
+        {
+          double smallest = Double.POSITIVE_INFINITY;
+          for (int c = 0; c < n; c++) {
+            double x = raw[c];
+            sum += x;
+            smallest = Math.min(smallest, x);
           }
-          // Not returned at once: a NaN or infinity further on is reported first.
-          negative |= x < 0;
-          sum += x;
-          break;
-        case LOG_PROBS:
-          if (x == Double.POSITIVE_INFINITY) {
+          if (!Double.isFinite(sum) || Double.isNaN(smallest)) {
+            return anyNotFinite(raw, n)
+                ? NOT_FINITE
+                : checkedSum(sum, smallest, sumTolerance, bound);
+          }
+          return checkedSum(sum, smallest, sumTolerance, bound);
+        }
+      case LOG_PROBS:
+        for (int c = 0; c < n; c++) {
+          double x = raw[c];
+          if (Double.isNaN(x) || x == Double.POSITIVE_INFINITY) {
             return NOT_FINITE;
           }
           sum += Math.exp(x);
-          break;
-        case LOGITS:
-          if (Double.isInfinite(x)) {
+        }
+        return Math.abs(sum - 1.0) <= sumTolerance
+            ? OK
+            : Math.abs(sum - 1.0) <= bound ? NOT_NORMALIZED : NOT_NORMALIZED_BEYOND_BOUND;
+      case LOGITS:
+        for (int c = 0; c < n; c++) {
+          if (!Double.isFinite(raw[c])) {
             return NOT_FINITE;
           }
-          break;
-        default:
-          throw new AssertionError(kind);
+        }
+        return OK;
+      default:
+        throw new AssertionError(kind);
+    }
+  }
+
+  private static boolean anyNotFinite(double[] raw, int n) {
+    for (int c = 0; c < n; c++) {
+      if (!Double.isFinite(raw[c])) {
+        return true;
       }
     }
-    if (negative) {
+    return false;
+  }
+
+  private static int checkedSum(double sum, double smallest, double sumTolerance, double bound) {
+    if (smallest < 0) {
       return NEGATIVE;
     }
-    if (kind != Kind.LOGITS && !(Math.abs(sum - 1.0) <= sumTolerance)) {
+    if (!(Math.abs(sum - 1.0) <= sumTolerance)) {
       return Math.abs(sum - 1.0) <= bound ? NOT_NORMALIZED : NOT_NORMALIZED_BEYOND_BOUND;
     }
     return OK;
