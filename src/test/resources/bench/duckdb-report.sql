@@ -166,8 +166,8 @@ COPY (
          count_if(support_violations > 0) AS violating_examples,
          sum(support_violations) AS violations_total,
          count_if(reverse_support_violations > 0) AS reverse_violating_examples,
-         avg((teacher_top1 = label)::DOUBLE) AS teacher_accuracy,
-         avg((student_top1 = label)::DOUBLE) AS student_accuracy,
+         avg(CASE WHEN teacher_top1 = label THEN 1.0 ELSE 0.0 END) AS teacher_accuracy,
+         avg(CASE WHEN student_top1 = label THEN 1.0 ELSE 0.0 END) AS student_accuracy,
          avg(cross_entropy) - avg(teacher_entropy) AS kl_decomposition_difference,
          (SELECT sum(CASE WHEN mp > 0 THEN mp * (ln(mp) - CASE WHEN mq > 0 THEN ln(mq) ELSE ln(1e-12) END) ELSE 0 END)
           FROM mp) AS marginal_kl
@@ -203,8 +203,8 @@ COPY (
   by_student AS (SELECT student_top1 AS c, count(*) AS n FROM ex GROUP BY 1),
   by_label AS (
     SELECT label AS c, count(*) AS n, avg(kl) AS mean_kl, quantile_cont(kl, 0.95) AS p95_kl,
-           avg((teacher_top1 = label)::DOUBLE) AS teacher_accuracy,
-           avg((student_top1 = label)::DOUBLE) AS student_accuracy
+           avg(CASE WHEN teacher_top1 = label THEN 1.0 ELSE 0.0 END) AS teacher_accuracy,
+           avg(CASE WHEN student_top1 = label THEN 1.0 ELSE 0.0 END) AS student_accuracy
     FROM ex WHERE label IS NOT NULL GROUP BY 1),
   cs AS (SELECT c, kl_sum / n AS kl_contribution, p_sum / n AS mp, q_sum / n AS mq, violations FROM class_sums)
   SELECT cs.c AS class_index, 'class_' || cs.c AS class_name, kl_contribution,

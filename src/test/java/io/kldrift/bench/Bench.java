@@ -1642,7 +1642,8 @@ public final class Bench implements Callable<Integer> {
               + " KLDRIFT_SUBMIT_OPTS removed from its environment) and the DuckDB script in a JVM"
               + " of its own, each under GNU time (`/usr/bin/time -f '%e %U %S %M'`): wall seconds,"
               + " CPU = user + system seconds of the process and the children it waited for, peak"
-              + " RSS of the largest of them; output to a log file");
+              + " RSS of the largest of them; output to a log file. The launcher ran "
+              + launcherMode());
     }
     row(
         sb,
@@ -1783,6 +1784,22 @@ public final class Bench implements Callable<Integer> {
               rel(largestSpread(r.wt(), List.of("b", "f")))));
     }
     return sb.toString();
+  }
+
+  /** How jobs/_launcher.sh starts the job here: through spark-submit when it finds one. */
+  static String launcherMode() {
+    if (System.getenv("KLDRIFT_EMBEDDED") == null) {
+      String sparkHome = System.getenv("SPARK_HOME");
+      if (sparkHome != null && new File(sparkHome, "bin/spark-submit").canExecute()) {
+        return "`" + sparkHome + "/bin/spark-submit`";
+      }
+      for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+        if (!d.isEmpty() && new File(d, "spark-submit").canExecute()) {
+          return "`" + d + "/spark-submit`";
+        }
+      }
+    }
+    return "the embedded Spark runtime (`java -cp target/kldrift.jar:...`, no spark-submit found)";
   }
 
   private static void row(StringBuilder sb, String k, String v) {

@@ -314,6 +314,25 @@ final class ReportAgreement {
               false,
               worst == 0 && hist.size() == h.size()));
     }
+    JsonNode above = kl.path("share_above");
+    String[][] levels = {
+      {"0.01", "share_above_0_01"}, {"0.1", "share_above_0_1"}, {"1.0", "share_above_1"}
+    };
+    for (String[] l : levels) {
+      if (above.path(l[0]).isNumber()) {
+        rel(
+            "KL share above " + l[0],
+            above.path(l[0]).asDouble(),
+            scalar("SELECT " + l[1] + " FROM " + duckFile("global_extra")),
+            false);
+      }
+    }
+    for (String m : new String[] {"teacher_accuracy", "student_accuracy", "marginal_kl"}) {
+      JsonNode g = summary.path("global").path(m);
+      if (g.isNumber()) {
+        rel(m, g.asDouble(), scalar("SELECT " + m + " FROM " + duckFile("global_extra")), false);
+      }
+    }
     for (String m :
         new String[] {"reverse_kl", "js", "total_variation", "cross_entropy", "agreement"}) {
       JsonNode g = summary.path("global").path(m).path("mean");
