@@ -11,16 +11,17 @@
 -- decade; quantiles p50, p90, p95, p99 (exact: quantile_cont).
 -- Every statement ends with a semicolon at the end of a line (the runner splits there).
 
--- 1. Read each table once, keeping the vectors (FLOAT[], as stored) and what the row rules need.
---    A sum that is not finite means an element that is not (NaN or an infinity).
+-- 1. Read each table once, keeping the vectors (FLOAT[], as stored: every sum below is taken in
+--    double precision, as kldrift computes) and what the row rules need. A sum that is not finite
+--    means an element that is not (NaN or an infinity).
 CREATE OR REPLACE TEMP TABLE t AS
 SELECT example_id, label, segment, probs AS p,
-       len(probs) AS n, list_sum(probs::DOUBLE[]) AS total, list_min(probs) AS smallest
+       len(probs) AS n, list_sum(probs) AS total, list_min(probs) AS smallest
 FROM read_parquet('${teacher}');
 
 CREATE OR REPLACE TEMP TABLE s AS
 SELECT example_id, probs AS p,
-       len(probs) AS n, list_sum(probs::DOUBLE[]) AS total, list_min(probs) AS smallest
+       len(probs) AS n, list_sum(probs) AS total, list_min(probs) AS smallest
 FROM read_parquet('${student}');
 
 -- 2. Row rules, each row under the first rule it breaks, in kldrift's order: null_key,
@@ -86,59 +87,64 @@ COPY (
 ) TO '${out}/inputs.parquet' (FORMAT parquet);
 
 CREATE OR REPLACE TEMP VIEW joined AS
-SELECT t.example_id, t.label, t.segment, t.p::DOUBLE[] AS p, s.p::DOUBLE[] AS q
+SELECT t.example_id, t.label, t.segment, t.p, s.p AS q
 FROM t_checked t JOIN s_checked s USING (example_id)
 WHERE t.rule IS NULL AND s.rule IS NULL;
 
 -- 4. Per-example metrics, as kldrift defines them (kernel/Divergences.java): classes with P = 0
 --    add nothing to KL(P||Q); P > 0 where Q = 0 is a support violation, with ln Q clipped to
 --    ln(1e-12); the reverse direction likewise; JS in nats, clipped to [0, ln 2]; top-1 is the
---    first index of the largest probability.
---    Written with DuckDB's list functions: each logarithm is taken once per element (lp, lq: ln P
---    and ln Q with 0 clipped to 1e-12; lm: ln of the mixture), and every sum over classes is a
---    list_inner_product, since 0 * ln(1e-12) = 0 gives the P = 0 rule for free:
---      KL = <P, lp> - <P, lq>, H(P) = -<P, lp>, CE = -<P, lq>, JS = (<P, lp - lm> + <Q, lq - lm>) / 2.
---    A lambda costs as much as a pass over the elements (and one that captures a list column
---    copies it per element), so there are four; violations are counted only where a zero occurs.
+--    first index of the largest probability. One row per (example, class), each logarithm taken
+--    once: lp and lq are ln P and ln Q with 0 clipped to 1e-12 (0 * ln(1e-12) = 0 keeps the
+--    P = 0 rule), lm is ln of the mixture. unnest streams, so wide vectors need no more memory.
+CREATE OR REPLACE TEMP TABLE ex_sums AS
+WITH e AS (
+  SELECT example_id, unnest(p)::DOUBLE AS x, unnest(q)::DOUBLE AS y FROM joined),
+l AS (
+  SELECT example_id, x, y,
+         CASE WHEN x > 0 THEN ln(x) ELSE ln(1e-12) END AS lp,
+         CASE WHEN y > 0 THEN ln(y) ELSE ln(1e-12) END AS lq,
+         CASE WHEN x + y > 0 THEN ln(0.5 * (x + y)) ELSE 0 END AS lm
+  FROM e)
+SELECT example_id,
+       sum(x * (lp - lq)) AS kl,
+       sum(y * (lq - lp)) AS reverse_kl,
+       0.5 * sum(x * (lp - lm) + y * (lq - lm)) AS js_raw,
+       -sum(x * lp) AS teacher_entropy,
+       -sum(y * lq) AS student_entropy,
+       -sum(x * lq) AS cross_entropy,
+       0.5 * sum(abs(x - y)) AS total_variation,
+       count_if(x > 0 AND y = 0) AS support_violations,
+       count_if(y > 0 AND x = 0) AS reverse_support_violations
+FROM l GROUP BY example_id;
+
+-- Top-1 class (first index of the largest probability) and its probability, per side, from each
+-- table's own scan: joining the sums by key needs no second join of the vectors.
 CREATE OR REPLACE TEMP TABLE ex AS
-WITH l AS (
-  SELECT example_id, label, segment, p, q,
-         list_transform(p, lambda x: CASE WHEN x > 0 THEN ln(x) ELSE ln(1e-12) END) AS lp,
-         list_transform(q, lambda x: CASE WHEN x > 0 THEN ln(x) ELSE ln(1e-12) END) AS lq,
-         list_transform(list_zip(p, q), lambda z:
-           CASE WHEN z[1] + z[2] > 0 THEN ln(0.5 * (z[1] + z[2])) ELSE 0 END) AS lm
-  FROM joined),
-m AS (
+WITH tt AS (
   SELECT example_id, label, segment,
-    list_inner_product(p, lp) - list_inner_product(p, lq) AS kl,
-    list_inner_product(q, lq) - list_inner_product(q, lp) AS reverse_kl,
-    0.5 * (list_inner_product(p, lp) - list_inner_product(p, lm)
-           + list_inner_product(q, lq) - list_inner_product(q, lm)) AS js_raw,
-    -list_inner_product(p, lp) AS teacher_entropy,
-    -list_inner_product(q, lq) AS student_entropy,
-    -list_inner_product(p, lq) AS cross_entropy,
-    0.5 * list_sum(list_transform(list_zip(p, q), lambda z: abs(z[1] - z[2]))) AS total_variation,
-    list_position(p, list_max(p)) - 1 AS teacher_top1,
-    list_position(q, list_max(q)) - 1 AS student_top1,
-    list_max(p) AS teacher_confidence,
-    list_max(q) AS student_confidence,
-    CASE WHEN list_contains(q, 0) THEN list_sum(list_transform(list_zip(p, q),
-      lambda z: (z[1] > 0 AND z[2] = 0)::INTEGER)) ELSE 0 END AS support_violations,
-    CASE WHEN list_contains(p, 0) THEN list_sum(list_transform(list_zip(p, q),
-      lambda z: (z[2] > 0 AND z[1] = 0)::INTEGER)) ELSE 0 END AS reverse_support_violations
-  FROM l)
-SELECT * EXCLUDE (js_raw), least(greatest(js_raw, 0), ln(2)) AS js,
-       (teacher_top1 = student_top1)::DOUBLE AS agreement,
+         list_position(p, list_max(p)) - 1 AS teacher_top1, list_max(p)::DOUBLE AS teacher_confidence
+  FROM t_checked WHERE rule IS NULL),
+ss AS (
+  SELECT example_id,
+         list_position(p, list_max(p)) - 1 AS student_top1, list_max(p)::DOUBLE AS student_confidence
+  FROM s_checked WHERE rule IS NULL)
+SELECT m.example_id, tt.label, tt.segment, m.* EXCLUDE (example_id, js_raw),
+       least(greatest(m.js_raw, 0), ln(2)) AS js,
+       tt.teacher_top1, ss.student_top1, tt.teacher_confidence, ss.student_confidence,
+       (tt.teacher_top1 = ss.student_top1)::DOUBLE AS agreement,
        -- kldrift's log-spaced KL histogram: bin 0 below 1e-6 (and 0), bin i in
        -- [10^(-6 + (i-1)/4), 10^(-6 + i/4)), bin 33 at or above 100.
-       CASE WHEN kl < 1e-6 THEN 0
-            ELSE least(greatest(floor((log10(kl) + 6) * 4)::INTEGER + 1, 1), 33) END AS kl_bin
-FROM m;
+       CASE WHEN m.kl < 1e-6 THEN 0
+            ELSE least(greatest(floor((log10(m.kl) + 6) * 4)::INTEGER + 1, 1), 33) END AS kl_bin
+FROM ex_sums m JOIN tt USING (example_id) JOIN ss USING (example_id);
+
+DROP TABLE ex_sums;
 
 -- 5. Per-class sums over the joined vectors: KL contributions, mean probabilities, violations.
 CREATE OR REPLACE TEMP TABLE class_sums AS
 WITH e AS (
-  SELECT unnest(range(len(p))) AS c, unnest(p) AS x, unnest(q) AS y FROM joined)
+  SELECT generate_subscripts(p, 1) - 1 AS c, unnest(p)::DOUBLE AS x, unnest(q)::DOUBLE AS y FROM joined)
 SELECT c,
        sum(CASE WHEN x > 0 THEN x * (ln(x) - CASE WHEN y > 0 THEN ln(y) ELSE ln(1e-12) END) ELSE 0 END) AS kl_sum,
        sum(x) AS p_sum, sum(y) AS q_sum, count_if(x > 0 AND y = 0) AS violations, count(*) AS n

@@ -128,6 +128,7 @@ final class DuckRun {
     try (Statement st = c.createStatement()) {
       for (String s : statements) {
         long t0 = System.nanoTime();
+        long c0 = cpuNanos();
         try {
           st.execute(s);
         } catch (SQLException e) {
@@ -138,12 +139,20 @@ final class DuckRun {
           String head = s.lines().filter(l -> !l.isBlank()).findFirst().orElse("").strip();
           System.err.printf(
               Locale.ROOT,
-              "[duckdb] %7.2f s  %s%n",
+              "[duckdb] %7.2f s  cpu %7.2f s  %s%n",
               (System.nanoTime() - t0) / 1e9,
+              (cpuNanos() - c0) / 1e9,
               head.length() > 90 ? head.substring(0, 90) + " ..." : head);
         }
       }
     }
+  }
+
+  /** This process's CPU time, all threads (DuckDB's native ones included). */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /** Drops what the script created, so an in-process run leaves no memory behind. */
