@@ -64,7 +64,6 @@ public final class PolicyCost implements Callable<Integer> {
         SparkSession.builder()
             .master("local[2]")
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "8")
             .config("spark.driver.host", "127.0.0.1")
             .getOrCreate();
     KlDrift.registerFunctions(spark);
