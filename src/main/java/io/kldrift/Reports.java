@@ -71,19 +71,7 @@ final class Reports {
       }
     }
     Summary summary =
-        new Summary(
-            Summary.SCHEMA_VERSION,
-            Checks.OK,
-            run,
-            origin.period(),
-            new LinkedHashMap<>(config.asText()),
-            f.inputs(),
-            f.global(),
-            f.slices(),
-            f.topClasses(),
-            f.topConfusions(),
-            List.of(),
-            tables);
+        summaryOf(f, run, origin.period(), new LinkedHashMap<>(config.asText()), tables);
     List<ClassRow> classRows = f.classRows();
     List<MetricRow> metricRows = MetricRow.of(summary, classRows);
     String root = config.get(DriftConfig.OUTPUT_PATH);
@@ -141,6 +129,28 @@ final class Reports {
         points,
         quarantine,
         state.bytes());
+  }
+
+  /** The summary of a finished state, before its checks (status OK, no check outcomes). */
+  static Summary summaryOf(
+      Finisher.Finished f,
+      Summary.RunInfo run,
+      Summary.Period period,
+      Map<String, String> config,
+      List<String> tables) {
+    return new Summary(
+        Summary.SCHEMA_VERSION,
+        Checks.OK,
+        run,
+        period,
+        config,
+        f.inputs(),
+        f.global(),
+        f.slices(),
+        f.topClasses(),
+        f.topConfusions(),
+        List.of(),
+        tables);
   }
 
   /** The warn and alert levels of the global mean-KL threshold check, or nulls. */

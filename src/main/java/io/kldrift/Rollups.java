@@ -142,20 +142,7 @@ final class Rollups {
       DriftConfig config = m.state().config(root);
       Finisher.Finished f = finish(spark, config, m.state());
       List<ClassRow> classes = f.classRows();
-      Summary s =
-          new Summary(
-              Summary.SCHEMA_VERSION,
-              Checks.OK,
-              null,
-              null,
-              Map.of(),
-              f.inputs(),
-              f.global(),
-              f.slices(),
-              f.topClasses(),
-              f.topConfusions(),
-              List.of(),
-              List.of());
+      Summary s = Reports.summaryOf(f, null, null, Map.of(), List.of());
       runs.add(new Checks.Run(pFrom + ".." + pTo, "", MetricRow.of(s, classes)));
     }
     return runs;

@@ -150,6 +150,22 @@ class RollupTest {
     assertThat(json.at("/inputs/matched").asLong()).isEqualTo(u.inputs().matched());
     assertThat(Files.exists(written.resolve("report.html"))).isTrue();
     assertThat(Files.isDirectory(written.resolve("per_class"))).isTrue();
+
+    // The command: a named rollup, and a range without any state (exit 3, nothing written).
+    assertThat(
+            io.kldrift.job.RollupJob.run(
+                "--out", root, "--from", "2026-11-02", "--to", "2026-11-04", "--name", "week48"))
+        .isEqualTo(ExitCodes.OK);
+    JsonNode week =
+        SummaryJson.mapper()
+            .readTree(Files.readAllBytes(Path.of(root, "rollup=week48", "summary.json")));
+    assertThat(week.at("/period/missing").size()).isZero();
+    assertThat(week.at("/global/kl/mean").asDouble()).isCloseTo(mean, within(1e-12 * mean));
+    assertThat(
+            io.kldrift.job.RollupJob.run(
+                "--out", root, "--from", "2020-01-01", "--to", "2020-01-07", "--quiet"))
+        .isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(Files.exists(Path.of(root, "rollup=2020-01-01_2020-01-07"))).isFalse();
   }
 
   private static double rank(double[] sorted, double q) {

@@ -137,10 +137,7 @@ public final class DriftJob implements Callable<Integer> {
     if (quiet) {
       System.setProperty("kldrift.quiet", "true");
     }
-    if (!failOn.equals("alert") && !failOn.equals("warn")) {
-      throw DriftException.invalidConfig(
-          "--fail-on " + failOn + " is not a level", "use --fail-on alert or --fail-on warn");
-    }
+    checkFailOn(failOn);
     LocalDate date = parseDate(runDate);
     DriftConfig.Builder b = DriftConfig.builder();
     if (config != null) {
@@ -171,13 +168,8 @@ public final class DriftJob implements Callable<Integer> {
           "no output folder given", "pass --out PATH or set output.path");
     }
 
-    SparkSession.Builder sb = SparkSession.builder().appName("kldrift drift-report " + date);
+    SparkSession.Builder sb = builder("kldrift drift-report " + date, master);
     sparkConf.forEach(sb::config);
-    if (master != null) {
-      sb.master(master);
-    } else if (!new SparkConf().contains("spark.master")) {
-      sb.master("local[*]");
-    }
     // A session that already exists (a test, a notebook calling main) belongs to its owner.
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = sb.getOrCreate();
@@ -185,7 +177,7 @@ public final class DriftJob implements Callable<Integer> {
       try (DriftReport report = KlDrift.analyze(spark, cfg, date)) {
         String where = KlDrift.write(spark, report, root, date);
         printSummary(report, "run_date=" + date, where);
-        return exitCode(report.status());
+        return exitCode(report.status(), failOn);
       }
     } finally {
       if (ownSession) {
@@ -194,7 +186,8 @@ public final class DriftJob implements Callable<Integer> {
     }
   }
 
-  private int exitCode(String status) {
+  /** The exit code of a written report's status; WARN fails only with {@code --fail-on warn}. */
+  static int exitCode(String status, String failOn) {
     switch (status) {
       case "ALERT":
         return ExitCodes.ALERT;
@@ -203,6 +196,24 @@ public final class DriftJob implements Callable<Integer> {
       default:
         return ExitCodes.OK;
     }
+  }
+
+  static void checkFailOn(String failOn) {
+    if (!failOn.equals("alert") && !failOn.equals("warn")) {
+      throw DriftException.invalidConfig(
+          "--fail-on " + failOn + " is not a level", "use --fail-on alert or --fail-on warn");
+    }
+  }
+
+  /** A session builder: the given master, else spark-submit's, else local[*]. */
+  static SparkSession.Builder builder(String appName, String master) {
+    SparkSession.Builder sb = SparkSession.builder().appName(appName);
+    if (master != null) {
+      sb.master(master);
+    } else if (!new SparkConf().contains("spark.master")) {
+      sb.master("local[*]");
+    }
+    return sb;
   }
 
   static LocalDate parseDate(String s) {

@@ -5,7 +5,6 @@ import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
 import java.time.LocalDate;
 import java.util.concurrent.Callable;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -91,25 +90,16 @@ public final class RollupJob implements Callable<Integer> {
     if (quiet) {
       System.setProperty("kldrift.quiet", "true");
     }
-    if (!failOn.equals("alert") && !failOn.equals("warn")) {
-      throw DriftException.invalidConfig(
-          "--fail-on " + failOn + " is not a level", "use --fail-on alert or --fail-on warn");
-    }
+    DriftJob.checkFailOn(failOn);
     LocalDate first = date("--from", from);
     LocalDate last = date("--to", to);
     if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}")) {
       throw DriftException.invalidConfig(
           "--name '" + name + "' is not allowed", "use letters, digits, '_', '-' and '.' only");
     }
-    SparkSession.Builder sb =
-        SparkSession.builder().appName("kldrift rollup " + first + ".." + last);
-    if (master != null) {
-      sb.master(master);
-    } else if (!new SparkConf().contains("spark.master")) {
-      sb.master("local[*]");
-    }
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = sb.getOrCreate();
+    SparkSession spark =
+        DriftJob.builder("kldrift rollup " + first + ".." + last, master).getOrCreate();
     try {
       DriftReport report = KlDrift.rollup(spark, out, first, last, name);
       String where = KlDrift.writeRollup(spark, report, out);
@@ -125,14 +115,7 @@ public final class RollupJob implements Callable<Integer> {
               + " days merged"
               + (p.missing().isEmpty() ? "" : ", missing " + String.join(", ", p.missing())),
           where);
-      switch (report.status()) {
-        case "ALERT":
-          return io.kldrift.ExitCodes.ALERT;
-        case "WARN":
-          return failOn.equals("warn") ? io.kldrift.ExitCodes.WARN : io.kldrift.ExitCodes.OK;
-        default:
-          return io.kldrift.ExitCodes.OK;
-      }
+      return DriftJob.exitCode(report.status(), failOn);
     } finally {
       if (ownSession) {
         spark.stop();
