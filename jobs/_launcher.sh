@@ -36,9 +36,30 @@ kldrift_run() {
   fi
   # A local run binds to loopback; a --master elsewhere needs the machine's reachable address.
   case " $* " in *" --master"*) ;; *) export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}" ;; esac
+  # A class-data-sharing archive of the classes a run loads (Spark's among them) saves several
+  # seconds of start-up per run. The first run after a build writes it at exit (to a private name,
+  # renamed when complete); later runs map it. KLDRIFT_NO_CDS=1 turns it off; the JVM ignores an
+  # archive that no longer matches the class path.
+  local archive="$KLDRIFT_HOME/target/kldrift-cds.jsa" cds=() dumping=""
+  if [ -z "${KLDRIFT_NO_CDS:-}" ]; then
+    if [ -f "$archive" ] && [ "$archive" -nt "$JAR" ] && [ "$archive" -nt "$KLDRIFT_HOME/target/local-classpath.txt" ]; then
+      cds=(-XX:SharedArchiveFile="$archive" "-Xlog:cds*=off" "-Xlog:class+path=off")
+    else
+      dumping="$archive.$$"
+      cds=(-XX:ArchiveClassesAtExit="$dumping" "-Xlog:cds*=off" "-Xlog:class+path=off")
+    fi
+  fi
+  local cmd=(java -Xmx"${KLDRIFT_DRIVER_MEMORY:-4g}" "${cds[@]}")
   # shellcheck disable=SC2046
-  exec java -Xmx"${KLDRIFT_DRIVER_MEMORY:-4g}" $(cat "$KLDRIFT_HOME/target/jvm-options.txt") \
+  cmd+=($(cat "$KLDRIFT_HOME/target/jvm-options.txt") \
     -Dlog4j2.configurationFile="$KLDRIFT_HOME/conf/log4j2.properties" \
     ${KLDRIFT_JAVA_OPTS:-} \
-    -cp "$JAR:$(cat "$KLDRIFT_HOME/target/local-classpath.txt")" "$main" "$@"
+    -cp "$JAR:$(cat "$KLDRIFT_HOME/target/local-classpath.txt")" "$main" "$@")
+  if [ -z "$dumping" ]; then
+    exec "${cmd[@]}"
+  fi
+  local rc=0
+  "${cmd[@]}" || rc=$?
+  if [ -s "$dumping" ]; then mv -f "$dumping" "$archive"; else rm -f "$dumping"; fi
+  exit "$rc"
 }
