@@ -62,6 +62,18 @@ public final class DriftConfig {
           "parquet or table",
           "parquet: the paths are Parquet files/directories/globs; table: catalog table names.");
 
+  /** Row layout of both tables. */
+  public static final ConfigKey<String> INPUT_LAYOUT =
+      key(
+          "input.layout",
+          "example",
+          s -> s,
+          s -> s.equals("example") || s.equals("sequence"),
+          "example or sequence",
+          "example: one row per example with one distribution vector; sequence: one row per sequence"
+              + " (LLMs) with one distribution per position (array<array<...>>), or one row per token"
+              + " with input.position_column.");
+
   /** Join key columns. */
   public static final ConfigKey<List<String>> KEY_COLUMNS =
       key(
@@ -93,8 +105,9 @@ public final class DriftConfig {
           "probs",
           Kind::parse,
           k -> true,
-          "probs, log_probs or logits",
-          "Meaning of the teacher vector: probs, log_probs or logits.");
+          "probs, log_probs, logits or topk_log_probs",
+          "Meaning of the teacher vector: probs, log_probs or logits; in the sequence layout also"
+              + " topk_log_probs (per position, the log-probabilities of the top-k ids).");
 
   /** Meaning of the student vector. */
   public static final ConfigKey<Kind> STUDENT_KIND =
@@ -103,8 +116,58 @@ public final class DriftConfig {
           "probs",
           Kind::parse,
           k -> true,
-          "probs, log_probs or logits",
-          "Meaning of the student vector: probs, log_probs or logits.");
+          "probs, log_probs, logits or topk_log_probs",
+          "Meaning of the student vector, as for the teacher.");
+
+  /** Teacher top-k token ids column (sequence layout, kind topk_log_probs). */
+  public static final ConfigKey<String> TEACHER_IDS_COLUMN =
+      text(
+          "input.teacher.ids_column",
+          "",
+          "Sequence layout, kind topk_log_probs: the teacher's top-k token ids per position"
+              + " (array<array<int|long>>); not needed when input.teacher.column holds"
+              + " array<array<struct<id|token_id|token, logprob>>>.");
+
+  /** Student top-k token ids column (sequence layout, kind topk_log_probs). */
+  public static final ConfigKey<String> STUDENT_IDS_COLUMN =
+      text(
+          "input.student.ids_column",
+          "",
+          "Sequence layout, kind topk_log_probs: the student's top-k token ids per position"
+              + " (array<array<int|long>>), as for the teacher.");
+
+  /** The student's log-probabilities at the teacher's top-k ids. */
+  public static final ConfigKey<String> AT_TEACHER_COLUMN =
+      text(
+          "input.student.at_teacher_column",
+          "",
+          "Sequence layout, optional: the student's log-probability of each of the teacher's top-k"
+              + " ids, per position (array<array<float|double>>, in the teacher's order); gives the"
+              + " tail-bucket bound of KL instead of the looser bound over the shared top-k ids.");
+
+  /** Positions that count (sequence layout). */
+  public static final ConfigKey<String> MASK_COLUMN =
+      text(
+          "input.mask_column",
+          "",
+          "Sequence layout, optional: in the teacher table, which positions count (array<boolean>,"
+              + " true = counted; e.g. completion tokens, not the prompt or padding); empty: all.");
+
+  /** The token sequence both models scored (sequence layout). */
+  public static final ConfigKey<String> TOKEN_IDS_COLUMN =
+      text(
+          "input.token_ids_column",
+          "",
+          "Sequence layout, optional: the token sequence the models scored (array<int|long>); when"
+              + " both tables have it, they must agree (rule token_mismatch).");
+
+  /** One row per token: the position column (sequence layout). */
+  public static final ConfigKey<String> POSITION_COLUMN =
+      text(
+          "input.position_column",
+          "",
+          "Sequence layout with one row per token: the position column (int); rows are grouped"
+              + " into sequences by input.key_columns and ordered by it. Empty: one row per sequence.");
 
   /** Softmax temperature for logits. */
   public static final ConfigKey<Double> TEMPERATURE =
@@ -154,6 +217,17 @@ public final class DriftConfig {
           "File with one class name per line, in vector order; relative to the config file.");
 
   // ---- metrics and validation ----
+  /** Weight of the generalized Jensen-Shannon divergence. */
+  public static final ConfigKey<Double> JSD_BETA =
+      key(
+          "metrics.jsd_beta",
+          "0.5",
+          Double::parseDouble,
+          b -> b >= 0 && b <= 1,
+          "a number in [0, 1]",
+          "Sequence layout: beta of the generalized JSD(beta) = beta*KL(P||M) + (1-beta)*KL(Q||M),"
+              + " M = beta*P + (1-beta)*Q (GKD); 0 gives KL(P||Q) and 1 KL(Q||P), as in TRL.");
+
   /** Epsilon for zero student probabilities. */
   public static final ConfigKey<Double> EPSILON =
       key(
@@ -219,6 +293,23 @@ public final class DriftConfig {
           "validate.duplicate_key",
           false,
           "Keys that occur more than once in one table (every copy)");
+
+  /** Policy of rule misaligned (sequence layout). */
+  public static final ConfigKey<String> POLICY_MISALIGNED =
+      policy(
+          "validate.misaligned",
+          false,
+          "Sequence layout: sequences whose per-position lists do not line up (ids and log-probs of"
+              + " different lengths, a mask, token ids or student sequence of another length, a"
+              + " repeated id or position)");
+
+  /** Policy of rule token_mismatch (sequence layout). */
+  public static final ConfigKey<String> POLICY_TOKEN_MISMATCH =
+      policy(
+          "validate.token_mismatch",
+          false,
+          "Sequence layout: sequences whose token ids differ between teacher and student (the"
+              + " models scored different text)");
 
   /** Largest sum deviation that the renormalize policy repairs. */
   public static final ConfigKey<Double> RENORMALIZE_BOUND =
@@ -322,6 +413,27 @@ public final class DriftConfig {
           x -> x >= 0 && x <= 10000,
           "an integer in 0..10000",
           "How many classes with the largest KL contribution the summary lists.");
+
+  /** Tokens listed in the summary's token table. */
+  public static final ConfigKey<Integer> TOP_TOKENS =
+      key(
+          "report.top_tokens",
+          "20",
+          Integer::parseInt,
+          x -> x >= 0 && x <= 10000,
+          "an integer in 0..10000",
+          "Sequence layout: how many tokens (by the teacher's top-1 id) carrying the most KL mass"
+              + " the summary lists; per_token/ has them all.");
+
+  /** Whether to write per-sequence rows. */
+  public static final ConfigKey<Boolean> WRITE_PER_SEQUENCE =
+      key(
+          "report.per_sequence",
+          "false",
+          DriftConfig::bool,
+          b -> true,
+          "true or false",
+          "Sequence layout: also write every joined sequence's figures to per_sequence/ (large).");
 
   /** Whether to write per-example rows. */
   public static final ConfigKey<Boolean> WRITE_PER_EXAMPLE =

@@ -34,6 +34,7 @@ public final class DriftReport implements AutoCloseable {
   private final Dataset<Row> confusion;
   private final Dataset<Row> worstExamples;
   private final Dataset<Row> perExample;
+  private final Dataset<Row> perToken;
   private final List<ClassRow> perClassRows;
   private final List<MetricRow> metricRows;
   private final List<TrendPoint> trend;
@@ -48,6 +49,7 @@ public final class DriftReport implements AutoCloseable {
       Dataset<Row> confusion,
       Dataset<Row> worstExamples,
       Dataset<Row> perExample,
+      Dataset<Row> perToken,
       List<ClassRow> perClassRows,
       List<MetricRow> metricRows,
       List<TrendPoint> trend,
@@ -60,6 +62,7 @@ public final class DriftReport implements AutoCloseable {
     this.confusion = confusion;
     this.worstExamples = worstExamples;
     this.perExample = perExample;
+    this.perToken = perToken;
     this.perClassRows = List.copyOf(perClassRows);
     this.metricRows = List.copyOf(metricRows);
     this.trend = List.copyOf(trend);
@@ -74,6 +77,14 @@ public final class DriftReport implements AutoCloseable {
    */
   public Map<String, Dataset<Row>> quarantine() {
     return quarantine;
+  }
+
+  /**
+   * Sequence layout: per teacher top-1 token id, the counted positions, their mean KL (a bound for
+   * top-k inputs), share of the KL mass, agreement and teacher tail mass; null for examples.
+   */
+  public Dataset<Row> perToken() {
+    return perToken;
   }
 
   /** The configuration the report was computed with. */

@@ -170,7 +170,7 @@ public final class KlDrift {
             f.inputs().studentRows(),
             f.inputs().numClasses(),
             f.inputs().matched()));
-    Dataset<Row> perExample = PerExample.perExample(f.checked(), config);
+    Dataset<Row> perExample = in.sequence() ? null : PerExample.perExample(f.checked(), config);
     return Reports.assemble(
         spark,
         config,
@@ -248,6 +248,9 @@ public final class KlDrift {
     Summary summary = report.summary();
     if (summary.tables().contains("per_example")) {
       tables.add(new ReportWriter.Table("per_example", report.perExample(), false));
+    }
+    if (report.perToken() != null) {
+      tables.add(new ReportWriter.Table("per_token", report.perToken(), true));
     }
     report
         .quarantine()

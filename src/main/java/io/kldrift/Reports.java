@@ -60,6 +60,9 @@ final class Reports {
     if (perExample != null && config.get(DriftConfig.WRITE_PER_EXAMPLE)) {
       tables.add("per_example");
     }
+    if (f.perToken() != null) {
+      tables.add("per_token");
+    }
     Map<String, Dataset<Row>> quarantine = new LinkedHashMap<>();
     if (f.checked() != null) {
       for (PredictionInputs.SideValidation v :
@@ -124,6 +127,7 @@ final class Reports {
         f.confusion(),
         f.worstExamples(),
         perExample,
+        f.perToken(),
         classRows,
         metricRows,
         points,
@@ -150,7 +154,8 @@ final class Reports {
         f.topClasses(),
         f.topConfusions(),
         List.of(),
-        tables);
+        tables,
+        f.sequences());
   }
 
   /** The warn and alert levels of the global mean-KL threshold check, or nulls. */

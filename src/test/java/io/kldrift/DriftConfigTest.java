@@ -128,7 +128,7 @@ class DriftConfigTest {
         .hasMessageContaining("a positive number");
     assertThatThrownBy(() -> DriftConfig.builder().set("input.teacher.kind", "softmax").build())
         .hasMessageContaining("input.teacher.kind")
-        .hasMessageContaining("probs, log_probs or logits");
+        .hasMessageContaining("probs, log_probs, logits or topk_log_probs");
   }
 
   @Test

@@ -24,7 +24,7 @@ public final class DriftState {
   static final int MAGIC = 0x4b4c4453;
 
   /** Version of the binary layout; a reader refuses other versions. */
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
 
   /** Largest number of distinct class counts with their own metric parts, per state. */
   static final int MAX_PARTS = 64;
@@ -34,6 +34,9 @@ public final class DriftState {
   final SideCounts teacher = new SideCounts();
   final SideCounts student = new SideCounts();
   final Map<Integer, Part> parts = new TreeMap<>();
+
+  /** Sequence layout: per list length (k, or the vocabulary when dense), the metric part. */
+  final Map<Integer, SeqPart> seqParts = new TreeMap<>();
 
   /** Matched valid pairs of class counts that found no room for a part, by class count. */
   final Map<Integer, Long> overflow = new TreeMap<>();
@@ -49,6 +52,16 @@ public final class DriftState {
     if (p == null && parts.size() < MAX_PARTS) {
       p = new Part(settings, classes);
       parts.put(classes, p);
+    }
+    return p;
+  }
+
+  /** The sequence part of list length {@code k}, created when there is room; null otherwise. */
+  SeqPart seqPart(int k) {
+    SeqPart p = seqParts.get(k);
+    if (p == null && seqParts.size() < MAX_PARTS) {
+      p = new SeqPart(settings, k);
+      seqParts.put(k, p);
     }
     return p;
   }
@@ -100,6 +113,15 @@ public final class DriftState {
             mine.merge(p);
           }
         });
+    o.seqParts.forEach(
+        (c, p) -> {
+          SeqPart mine = seqPart(c);
+          if (mine == null) {
+            overflow.merge(c, p.matched(), Long::sum);
+          } else {
+            mine.merge(p);
+          }
+        });
     o.overflow.forEach((c, n) -> overflow.merge(c, n, Long::sum));
     TreeSet<String> dates = new TreeSet<>(header.dates());
     dates.addAll(o.header.dates());
@@ -115,6 +137,7 @@ public final class DriftState {
     d.teacher.merge(teacher);
     d.student.merge(student);
     d.parts.putAll(parts);
+    d.seqParts.putAll(seqParts);
     d.overflow.putAll(overflow);
     return d;
   }
@@ -123,7 +146,8 @@ public final class DriftState {
    * The serialized state: {@code KLDS}, the format version, the header (configuration text, class
    * names, key and slice columns, the example schema, run dates), then both sides' row counts, the
    * parts (per class count: moments, KLL sketches in DataSketches' format, histograms, class
-   * vectors, groups, confusions, worst examples) and the overflow counts.
+   * vectors, groups, confusions, worst examples), the sequence parts (per list length: token and
+   * sequence figures, buckets, tokens, slices, worst sequences) and the overflow counts.
    */
   public byte[] bytes() {
     try {
@@ -136,6 +160,10 @@ public final class DriftState {
       student.write(out);
       out.writeInt(parts.size());
       for (Part p : parts.values()) {
+        p.write(out);
+      }
+      out.writeInt(seqParts.size());
+      for (SeqPart p : seqParts.values()) {
         p.write(out);
       }
       out.writeInt(overflow.size());
@@ -168,6 +196,11 @@ public final class DriftState {
       for (int i = 0; i < parts; i++) {
         Part p = Part.read(in, s.settings);
         s.parts.put(p.classes, p);
+      }
+      int seqParts = in.readInt();
+      for (int i = 0; i < seqParts; i++) {
+        SeqPart p = SeqPart.read(in, s.settings);
+        s.seqParts.put(p.k, p);
       }
       int overflow = in.readInt();
       for (int i = 0; i < overflow; i++) {

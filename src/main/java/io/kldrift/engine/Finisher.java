@@ -44,12 +44,14 @@ public final class Finisher {
       Dataset<Row> perSliceTable,
       Dataset<Row> confusion,
       Dataset<Row> worstExamples,
-      PredictionInputs.Checked checked) {}
+      PredictionInputs.Checked checked,
+      Summary.Sequences sequences,
+      Dataset<Row> perToken) {}
 
-  private final SparkSession spark;
-  private final DriftConfig config;
-  private final DriftState state;
-  private final StateSettings s;
+  final SparkSession spark;
+  final DriftConfig config;
+  final DriftState state;
+  final StateSettings s;
 
   private Finisher(SparkSession spark, DriftConfig config, DriftState state) {
     this.spark = spark;
@@ -65,6 +67,9 @@ public final class Finisher {
   public static Finished finish(
       SparkSession spark, DriftConfig config, DriftState state, PredictionInputs.Prepared in) {
     PredictionInputs.Checked checked = in.judge(groups(state.teacher), groups(state.student));
+    if (in.sequence()) {
+      return new SequenceFinisher(new Finisher(spark, config, state)).run(checked);
+    }
     return new Finisher(spark, config, state).run(checked);
   }
 
@@ -233,11 +238,25 @@ public final class Finisher {
         Tables.perClass(spark, rows),
         Tables.perSlice(spark, slices, sketches),
         Tables.confusion(spark, confusions),
-        worst(p),
-        in);
+        worst(p.worst, WorstExamples.FIELDS, true),
+        in,
+        null,
+        null);
   }
 
-  private Summary.Inputs inputs(PredictionInputs.Checked in, Part p, long matched) {
+  Summary.Inputs inputs(PredictionInputs.Checked in, Part p, long matched) {
+    return inputs(
+        in,
+        matched,
+        new Summary.SupportViolations(
+            p.violatingExamples,
+            p.violationsTotal,
+            p.reverseViolatingExamples,
+            config.get(DriftConfig.EPSILON)));
+  }
+
+  Summary.Inputs inputs(
+      PredictionInputs.Checked in, long matched, Summary.SupportViolations violations) {
     PredictionInputs.SideValidation t = in.teacherValidation();
     PredictionInputs.SideValidation st = in.studentValidation();
     return new Summary.Inputs(
@@ -257,11 +276,7 @@ public final class Finisher {
             config.get(DriftConfig.MAX_QUARANTINED_SHARE),
             config.get(DriftConfig.SUM_TOLERANCE),
             config.get(DriftConfig.RENORMALIZE_BOUND)),
-        new Summary.SupportViolations(
-            p.violatingExamples,
-            p.violationsTotal,
-            p.reverseViolatingExamples,
-            config.get(DriftConfig.EPSILON)));
+        violations);
   }
 
   private Summary.Global global(Part p, long n, Double marginal) {
@@ -289,7 +304,9 @@ public final class Finisher {
         label ? ratio(p.teacherCorrect, n) : null,
         label ? ratio(p.studentCorrect, n) : null,
         marginal,
-        Quantiles.rankError(s.sketchK()));
+        Quantiles.rankError(s.sketchK()),
+        null,
+        null);
   }
 
   private List<Summary.SliceSummary> slices(Part p) {
@@ -304,7 +321,8 @@ public final class Finisher {
                 v.getKey(),
                 klStats(g),
                 stats(g.js, g.jsQ),
-                stats(g.agreement, null)));
+                stats(g.agreement, null),
+                null));
       }
     }
     return out;
@@ -317,7 +335,7 @@ public final class Finisher {
     return values;
   }
 
-  private Summary.Stats klStats(SliceGroup g) {
+  Summary.Stats klStats(SliceGroup g) {
     Map<String, Double> above = new LinkedHashMap<>();
     double[] levels = s.levels();
     for (int i = 0; i < levels.length; i++) {
@@ -378,7 +396,7 @@ public final class Finisher {
         null);
   }
 
-  private static Double ratio(long count, long n) {
+  static Double ratio(long count, long n) {
     return n == 0 ? null : (double) count / n;
   }
 
@@ -395,23 +413,27 @@ public final class Finisher {
     return names;
   }
 
-  /** worst_examples/: keys and slices (as read), label, KL and the other figures, worst first. */
-  private Dataset<Row> worst(Part p) {
+  /**
+   * worst_examples/: keys and slices (as read), label (when {@code withLabel} and the inputs have
+   * one), KL and the other figures, worst first.
+   */
+  Dataset<Row> worst(WorstExamples heap, String[] fields, boolean withLabel) {
     StructType local = new StructType().add("__kd_example", DataTypes.StringType, true);
     local = local.add("label", DataTypes.IntegerType, true).add("kl", DataTypes.DoubleType, false);
-    for (String f : WorstExamples.FIELDS) {
-      local = local.add(f, fieldType(f), false);
+    for (String f : fields) {
+      local = local.add(f, fieldType(f), f.equals("first_divergence"));
     }
     List<Row> rows = new ArrayList<>();
-    for (WorstExamples.Entry e : p.worst.sorted()) {
-      Object[] v = new Object[3 + WorstExamples.FIELDS.length];
+    for (WorstExamples.Entry e : heap.sorted()) {
+      Object[] v = new Object[3 + fields.length];
       v[0] = e.json();
       v[1] = e.label();
       v[2] = e.kl();
-      for (int i = 0; i < WorstExamples.FIELDS.length; i++) {
+      for (int i = 0; i < fields.length; i++) {
         double x = e.figures()[i];
+        boolean none = fields[i].equals("first_divergence") && x < 0;
         v[3 + i] =
-            fieldType(WorstExamples.FIELDS[i]) == DataTypes.IntegerType ? (Object) (int) x : x;
+            none ? null : fieldType(fields[i]) == DataTypes.IntegerType ? (Object) (int) x : x;
       }
       rows.add(RowFactory.create(v));
     }
@@ -421,11 +443,11 @@ public final class Finisher {
     for (String f : example.fieldNames()) {
       cols.add(col("__kd_e").getField(f).as(f));
     }
-    if (s.hasLabel()) {
+    if (withLabel && s.hasLabel()) {
       cols.add(col("label"));
     }
     cols.add(col("kl"));
-    for (String f : WorstExamples.FIELDS) {
+    for (String f : fields) {
       cols.add(col(f));
     }
     return d.withColumn("__kd_e", from_json(col("__kd_example"), example))
@@ -433,7 +455,10 @@ public final class Finisher {
   }
 
   private static DataType fieldType(String f) {
-    return f.endsWith("top1") || f.equals("support_violations")
+    return f.endsWith("top1")
+            || f.equals("support_violations")
+            || f.equals("positions")
+            || f.equals("first_divergence")
         ? DataTypes.IntegerType
         : DataTypes.DoubleType;
   }

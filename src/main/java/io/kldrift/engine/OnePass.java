@@ -7,15 +7,19 @@ import static org.apache.spark.sql.functions.when;
 
 import io.kldrift.DriftConfig;
 import io.kldrift.input.PredictionInputs;
+import io.kldrift.input.SequenceInputs;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -64,6 +68,9 @@ public final class OnePass {
       sCols.add(col(keys.get(i)).as("__kd_sk" + i));
     }
     sCols.add(col(PredictionInputs.STUDENT));
+    if (in.sequence()) {
+      SequenceInputs.STUDENT_EXTRA.forEach(c -> sCols.add(col(c)));
+    }
     Dataset<Row> s =
         in.student()
             .withColumn("__kd_sc", count(lit(1)).over(perKey))
@@ -106,6 +113,10 @@ public final class OnePass {
     for (int i = 0; i < in.sliceColumns().size(); i++) {
       out.add(t.col(in.sliceColumns().get(i)).cast(DataTypes.StringType).as("__kd_slice" + i));
     }
+    if (in.sequence()) {
+      SequenceInputs.TEACHER_EXTRA.forEach(c -> out.add(j.col(c)));
+      SequenceInputs.STUDENT_EXTRA.forEach(c -> out.add(j.col(c)));
+    }
     return new Joined(j.select(out.toArray(Column[]::new)), example);
   }
 
@@ -116,12 +127,14 @@ public final class OnePass {
     StateHeader header =
         StateHeader.of(
             config, in.sliceColumns(), joined.exampleSchema().json(), in.hasLabel(), runDate);
-    StateUpdater update =
-        new StateUpdater(
-            header,
-            floats(in.teacher(), PredictionInputs.TEACHER),
-            floats(in.student(), PredictionInputs.STUDENT),
-            joined.exampleSchema());
+    FlatMapFunction<java.util.Iterator<InternalRow>, byte[]> update =
+        in.sequence()
+            ? new SequenceUpdater(header, shape(in, config), joined.exampleSchema())
+            : new StateUpdater(
+                header,
+                floats(in.teacher(), PredictionInputs.TEACHER),
+                floats(in.student(), PredictionInputs.STUDENT),
+                joined.exampleSchema());
     byte[] zero = new DriftState(header).bytes();
     spark.sparkContext().setJobDescription("kldrift: join, row rules, metrics and drift state");
     // Run as a named SQL execution so that the query, its plan and metrics show in Spark's UI and
@@ -151,7 +164,25 @@ public final class OnePass {
   }
 
   private static boolean floats(Dataset<Row> df, String column) {
-    return ((ArrayType) df.schema().apply(column).dataType()).elementType() == DataTypes.FloatType;
+    DataType t = df.schema().apply(column).dataType();
+    while (t instanceof ArrayType a) {
+      t = a.elementType();
+    }
+    return t == DataTypes.FloatType;
+  }
+
+  /** The sequence columns' shapes: element types and which optional columns are given. */
+  private static SequenceUpdater.Shape shape(PredictionInputs.Prepared in, DriftConfig config) {
+    String token = config.get(DriftConfig.TOKEN_IDS_COLUMN);
+    return new SequenceUpdater.Shape(
+        floats(in.teacher(), PredictionInputs.TEACHER),
+        floats(in.student(), PredictionInputs.STUDENT),
+        !config.get(DriftConfig.AT_TEACHER_COLUMN).isEmpty(),
+        floats(in.student(), "__kd_qat"),
+        !config.get(DriftConfig.MASK_COLUMN).isEmpty(),
+        !token.isEmpty(),
+        !token.isEmpty(),
+        !config.get(DriftConfig.POSITION_COLUMN).isEmpty());
   }
 
   private static List<Column> concat(List<Column> a, List<Column> b) {

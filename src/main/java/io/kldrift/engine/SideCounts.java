@@ -18,8 +18,15 @@ final class SideCounts {
   /** Length-independent rules, in judging order. */
   static final int NULL_KEY = 0, DUPLICATE = 1, NULL_VECTOR = 2, EMPTY = 3, FIXED_RULES = 4;
 
-  /** Kernel check codes kept per length: OK .. NOT_NORMALIZED_BEYOND_BOUND. */
-  static final int CODES = Divergences.NOT_NORMALIZED_BEYOND_BOUND + 1;
+  /**
+   * Sequence layout codes after the kernel's: lists that do not line up, and token ids that differ
+   * from the teacher's.
+   */
+  static final int MISALIGNED = io.kldrift.input.PredictionInputs.MISALIGNED,
+      TOKEN_MISMATCH = io.kldrift.input.PredictionInputs.TOKEN_MISMATCH;
+
+  /** Check codes kept per length: the kernel's, OK .. NOT_NORMALIZED_BEYOND_BOUND, then ours. */
+  static final int CODES = TOKEN_MISMATCH + 1;
 
   long rows;
   final long[] fixed = new long[FIXED_RULES];

@@ -27,7 +27,8 @@ record StateSettings(
     int groupSketchK,
     int worstK,
     int sliceCount,
-    boolean hasLabel)
+    boolean hasLabel,
+    double jsdBeta)
     implements Serializable {
 
   /** KLL k of the per-class and per-label sketches (their p95 only): rank error about 1.3%. */
@@ -57,7 +58,8 @@ record StateSettings(
         GROUP_SKETCH_K,
         config.get(DriftConfig.TOP_WORST),
         sliceCount,
-        hasLabel);
+        hasLabel,
+        config.get(DriftConfig.JSD_BETA));
   }
 
   boolean logits() {

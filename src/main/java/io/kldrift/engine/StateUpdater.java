@@ -3,21 +3,12 @@ package io.kldrift.engine;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Workspace;
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
-import org.apache.spark.sql.catalyst.util.ArrayData;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.unsafe.Platform;
-import scala.Function1;
 
 /**
  * The update of the drift state: one partition of the joined rows (the ordinals of {@link OnePass})
@@ -66,7 +57,7 @@ final class StateUpdater implements FlatMapFunction<Iterator<InternalRow>, byte[
     final Workspace w = new Workspace();
     final int slices = header.sliceColumns().size();
     final String[] sliceValues = new String[slices];
-    final Function1<Object, Object>[] converters = converters();
+    final RowJson ids = new RowJson(exampleSchema, keyCount);
     InternalRow row;
     final Supplier<String> example = this::exampleJson;
 
@@ -130,7 +121,7 @@ final class StateUpdater implements FlatMapFunction<Iterator<InternalRow>, byte[
       }
       boolean teacher = vectorOrd == OnePass.P;
       double[] raw = teacher ? w.rawP : w.rawQ;
-      load(row.getArray(vectorOrd), teacher ? teacherFloats : studentFloats, raw, len);
+      ArrayReads.load(row.getArray(vectorOrd), teacher ? teacherFloats : studentFloats, raw, len);
       io.kldrift.kernel.Divergences.Kind kind = teacher ? s.teacherKind() : s.studentKind();
       int code = Divergences.check(raw, len, kind, s.sumTolerance(), s.renormalizeBound());
       SideCounts.ByLength b = side.length(len);
@@ -151,81 +142,12 @@ final class StateUpdater implements FlatMapFunction<Iterator<InternalRow>, byte[
       return -1;
     }
 
-    /**
-     * Copies a vector into {@code into} as doubles. Spark's own array layout (a count, a null
-     * bitmap, then the elements) is read in place when it has no nulls; a null element reads as NaN
-     * (rule not_finite).
-     */
-    private void load(ArrayData a, boolean floats, double[] into, int n) {
-      if (a instanceof UnsafeArrayData u && !anyNull(u, n)) {
-        Object base = u.getBaseObject();
-        long data = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n);
-        if (floats) {
-          for (int i = 0; i < n; i++) {
-            into[i] = Platform.getFloat(base, data + 4L * i);
-          }
-        } else {
-          for (int i = 0; i < n; i++) {
-            into[i] = Platform.getDouble(base, data + 8L * i);
-          }
-        }
-        return;
-      }
-      if (floats) {
-        for (int i = 0; i < n; i++) {
-          into[i] = a.isNullAt(i) ? Double.NaN : a.getFloat(i);
-        }
-      } else {
-        for (int i = 0; i < n; i++) {
-          into[i] = a.isNullAt(i) ? Double.NaN : a.getDouble(i);
-        }
-      }
-    }
-
-    /** Whether the array's null bitmap (the 8-byte words after its count) has any bit set. */
-    private boolean anyNull(UnsafeArrayData u, int n) {
-      Object base = u.getBaseObject();
-      long bits = u.getBaseOffset() + 8;
-      for (int w = 0; w < (n + 63) / 64; w++) {
-        if (Platform.getLong(base, bits + 8L * w) != 0) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    /** The key columns of the current row as JSON, e.g. {"example_id":3}. */
     private String keyJson() {
-      return json(keyCount);
+      return ids.key(row);
     }
 
-    /** The key and slice columns of the current row as JSON (a worst example's identity). */
     private String exampleJson() {
-      return json(keyCount + slices);
-    }
-
-    private String json(int fields) {
-      Object[] values = new Object[fields];
-      for (int i = 0; i < fields; i++) {
-        int o = OnePass.KEYS + i;
-        DataType t = exampleSchema.fields()[i].dataType();
-        values[i] = row.isNullAt(o) ? null : converters[i].apply(row.get(o, t));
-      }
-      StructType schema =
-          fields == exampleSchema.size()
-              ? exampleSchema
-              : new StructType(java.util.Arrays.copyOf(exampleSchema.fields(), fields));
-      Row r = new GenericRowWithSchema(values, schema);
-      return r.json();
-    }
-
-    @SuppressWarnings("unchecked")
-    private Function1<Object, Object>[] converters() {
-      List<Function1<Object, Object>> l = new ArrayList<>();
-      for (var f : exampleSchema.fields()) {
-        l.add(CatalystTypeConverters.createToScalaConverter(f.dataType()));
-      }
-      return l.toArray(new Function1[0]);
+      return ids.example(row);
     }
   }
 }

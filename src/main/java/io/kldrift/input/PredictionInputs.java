@@ -39,6 +39,13 @@ public final class PredictionInputs {
   public static final String TEACHER = "__kd_p", STUDENT = "__kd_q", LABEL = "__kd_label";
 
   /**
+   * Row-rule codes of the sequence layout, after the kernel's check codes: lists that do not line
+   * up (rule misaligned), token ids that differ from the teacher's (rule token_mismatch).
+   */
+  public static final int MISALIGNED = Divergences.NOT_NORMALIZED_BEYOND_BOUND + 1,
+      TOKEN_MISMATCH = MISALIGNED + 1;
+
+  /**
    * Both tables, checked and reduced to the columns the job needs: the keys, {@link #TEACHER} or
    * {@link #STUDENT}, and on the teacher side the label ({@link #LABEL}) and slice columns.
    */
@@ -108,6 +115,7 @@ public final class PredictionInputs {
     private final Rows teacherRows;
     private final Rows studentRows;
     private final List<String> classNames;
+    private final boolean sequence;
 
     private Prepared(
         Dataset<Row> teacher,
@@ -117,6 +125,18 @@ public final class PredictionInputs {
         Rows teacherRows,
         Rows studentRows,
         List<String> classNames) {
+      this(teacher, student, hasLabel, sliceColumns, teacherRows, studentRows, classNames, false);
+    }
+
+    Prepared(
+        Dataset<Row> teacher,
+        Dataset<Row> student,
+        boolean hasLabel,
+        List<String> sliceColumns,
+        Rows teacherRows,
+        Rows studentRows,
+        List<String> classNames,
+        boolean sequence) {
       this.teacher = teacher;
       this.student = student;
       this.hasLabel = hasLabel;
@@ -124,6 +144,15 @@ public final class PredictionInputs {
       this.teacherRows = teacherRows;
       this.studentRows = studentRows;
       this.classNames = classNames;
+      this.sequence = sequence;
+    }
+
+    /**
+     * Whether the tables are in the sequence layout: then the teacher also has {@link
+     * SequenceInputs#TEACHER_EXTRA} and the student {@link SequenceInputs#STUDENT_EXTRA}.
+     */
+    public boolean sequence() {
+      return sequence;
     }
 
     /** The teacher's keys, distribution ({@link #TEACHER}), label ({@link #LABEL}) and slices. */
@@ -213,39 +242,28 @@ public final class PredictionInputs {
             config.get(DriftConfig.STUDENT_KIND),
             keys,
             config),
-        config.get(DriftConfig.CLASS_NAMES));
+        config.get(DriftConfig.CLASS_NAMES),
+        config.get(DriftConfig.INPUT_LAYOUT).equals("sequence"));
   }
 
   /** Checks the schemas of two tables that are already loaded (notebooks); see {@link #read}. */
   public static Prepared prepare(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+    if (config.get(DriftConfig.INPUT_LAYOUT).equals("sequence")) {
+      return SequenceInputs.prepare(teacher, student, config);
+    }
     List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
     String tCol = config.get(DriftConfig.TEACHER_COLUMN);
     String sCol = config.get(DriftConfig.STUDENT_COLUMN);
     StructType ts = teacher.schema();
     StructType ss = student.schema();
-
-    for (String k : keys) {
-      DataType tk =
-          require(ts, "teacher", k, "key column", DriftConfig.KEY_COLUMNS.key()).dataType();
-      DataType sk =
-          require(ss, "student", k, "key column", DriftConfig.KEY_COLUMNS.key()).dataType();
-      if (!tk.equals(sk)) {
-        throw DriftException.invalidInput(
-            "key column '"
-                + k
-                + "' has type "
-                + tk.simpleString()
-                + " in the teacher table but "
-                + sk.simpleString()
-                + " in the student table",
-            "cast one side so both keys have the same type");
-      }
-      if (!orderable(tk)) {
-        throw DriftException.invalidInput(
-            "key column '" + k + "' has type " + tk.simpleString() + ", which cannot be joined on",
-            "use an integer, string, date or other atomic column as the key");
-      }
+    if (config.get(DriftConfig.TEACHER_KIND) == Kind.TOPK_LOG_PROBS
+        || config.get(DriftConfig.STUDENT_KIND) == Kind.TOPK_LOG_PROBS) {
+      throw DriftException.invalidConfig(
+          "kind topk_log_probs needs the sequence layout (input.layout=example)",
+          "set input.layout=sequence, or set input.teacher.kind and input.student.kind to probs,"
+              + " log_probs or logits");
     }
+    checkKeys(ts, ss, keys);
     checkDistribution(ts, "teacher", tCol, DriftConfig.TEACHER_COLUMN.key());
     checkDistribution(ss, "student", sCol, DriftConfig.STUDENT_COLUMN.key());
 
@@ -267,9 +285,7 @@ public final class PredictionInputs {
       }
     }
     List<String> slices = config.get(DriftConfig.SLICE_COLUMNS);
-    for (String sc : slices) {
-      require(ts, "teacher", sc, "slice column", DriftConfig.SLICE_COLUMNS.key());
-    }
+    checkSlices(ts, keys, slices, DriftConfig.WRITE_PER_EXAMPLE.key());
 
     List<Column> tSel = new ArrayList<>();
     keys.forEach(k -> tSel.add(col(k)));
@@ -307,6 +323,59 @@ public final class PredictionInputs {
     return new Prepared(t, s, hasLabel, slices, tRows, sRows, config.get(DriftConfig.CLASS_NAMES));
   }
 
+  /** The key columns exist on both sides with one joinable type. */
+  static void checkKeys(StructType ts, StructType ss, List<String> keys) {
+    for (String k : keys) {
+      DataType tk =
+          require(ts, "teacher", k, "key column", DriftConfig.KEY_COLUMNS.key()).dataType();
+      DataType sk =
+          require(ss, "student", k, "key column", DriftConfig.KEY_COLUMNS.key()).dataType();
+      if (!tk.equals(sk)) {
+        throw DriftException.invalidInput(
+            "key column '"
+                + k
+                + "' has type "
+                + tk.simpleString()
+                + " in the teacher table but "
+                + sk.simpleString()
+                + " in the student table",
+            "cast one side so both keys have the same type");
+      }
+      if (!orderable(tk)) {
+        throw DriftException.invalidInput(
+            "key column '" + k + "' has type " + tk.simpleString() + ", which cannot be joined on",
+            "use an integer, string, date or other atomic column as the key");
+      }
+    }
+  }
+
+  /**
+   * A slice column that is also a key, or a column twice in a list, would clash with the columns
+   * the report adds; found before any scan.
+   */
+  static void checkSlices(StructType ts, List<String> keys, List<String> slices, String perRow) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (String sc : slices) {
+      require(ts, "teacher", sc, "slice column", DriftConfig.SLICE_COLUMNS.key());
+      String lower = sc.toLowerCase(java.util.Locale.ROOT);
+      if (keys.stream().anyMatch(k -> k.equalsIgnoreCase(sc))) {
+        throw DriftException.invalidConfig(
+            "slice column '"
+                + sc
+                + "' is also a key column (input.key_columns): every value would"
+                + " be its own slice",
+            "remove it from input.slice_columns; per-row figures are in worst_examples/ and, with "
+                + perRow
+                + "=true, in the per-row table");
+      }
+      if (!seen.add(lower)) {
+        throw DriftException.invalidConfig(
+            "slice column '" + sc + "' is listed twice in input.slice_columns",
+            "list each slice column once");
+      }
+    }
+  }
+
   private static Dataset<Row> load(
       SparkSession spark, DriftConfig config, String side, String path) {
     if (path.isEmpty()) {
@@ -327,7 +396,7 @@ public final class PredictionInputs {
     }
   }
 
-  private static StructField require(
+  static StructField require(
       StructType schema, String side, String column, String role, String key) {
     if (schema.getFieldIndex(column).isEmpty()) {
       throw DriftException.invalidInput(
@@ -370,7 +439,7 @@ public final class PredictionInputs {
     return col(column);
   }
 
-  private static boolean orderable(DataType t) {
+  static boolean orderable(DataType t) {
     return !(t instanceof ArrayType
         || t instanceof StructType
         || t instanceof org.apache.spark.sql.types.MapType
@@ -398,7 +467,7 @@ public final class PredictionInputs {
       String example) {}
 
   /** The row rules of one table: one validation scan, then the policies. */
-  private static final class Rows {
+  static final class Rows {
     private final Dataset<Row> original;
     private final Dataset<Row> df;
     private final String column;
@@ -635,6 +704,10 @@ public final class PredictionInputs {
         case Divergences.NOT_NORMALIZED:
         case Divergences.NOT_NORMALIZED_BEYOND_BOUND:
           return RowRule.NOT_NORMALIZED;
+        case MISALIGNED:
+          return RowRule.MISALIGNED;
+        case TOKEN_MISMATCH:
+          return RowRule.TOKEN_MISMATCH;
         default:
           return null;
       }

@@ -49,7 +49,20 @@ public enum RowRule {
       DriftConfig.POLICY_NOT_NORMALIZED,
       "have probabilities that do not sum to 1 within validate.sum_tolerance",
       "normalize the vectors, raise validate.sum_tolerance, set validate.not_normalized=renormalize, or set"
-          + " input.*.kind if they are logits or log-probabilities");
+          + " input.*.kind if they are logits or log-probabilities"),
+  MISALIGNED(
+      "misaligned",
+      DriftConfig.POLICY_MISALIGNED,
+      "have per-position lists that do not line up (ids and log-probabilities, mask, token ids or"
+          + " the other model's positions of different lengths, or a repeated id or position)",
+      "write one list entry per position in every column (ids and log-probabilities of equal"
+          + " length, one mask and token entry per position), and the same positions for both models"),
+  TOKEN_MISMATCH(
+      "token_mismatch",
+      DriftConfig.POLICY_TOKEN_MISMATCH,
+      "have token ids that differ from the teacher's: the models scored different text",
+      "score the same token sequence with both models (teacher forcing), or check that the keys"
+          + " pair the right sequences");
 
   /** What a rule's policy does with the rows that break it. */
   public enum Policy {

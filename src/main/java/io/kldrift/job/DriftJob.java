@@ -244,7 +244,9 @@ public final class DriftJob implements Callable<Integer> {
             in.teacherOnly(),
             in.studentOnly()));
     s.append("row rules   ").append(ruleLine(in.invalid())).append('\n');
-    if (kl.mean() != null) {
+    if (sum.sequences() != null) {
+      s.append(sequenceLines(sum));
+    } else if (kl.mean() != null) {
       s.append(
           String.format(
               Locale.ROOT,
@@ -301,6 +303,109 @@ public final class DriftJob implements Callable<Integer> {
     s.append("report      ").append(where).append('\n');
     s.append("status: ").append(r.status());
     System.out.println(s);
+  }
+
+  /**
+   * The sequence layout's figures: tokens and sequences, each KL figure with what it is (a bound
+   * for top-k inputs) and the teacher's tail mass beside it, intervals, buckets and top tokens.
+   */
+  static String sequenceLines(Summary sum) {
+    Summary.Sequences q = sum.sequences();
+    Summary.Global g = sum.global();
+    Summary.Stats kl = g.kl();
+    StringBuilder s = new StringBuilder();
+    boolean bound = !q.mode().equals("exact");
+    String what = bound ? "lower bound" : "exact";
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "tokens      %,d counted of %,d positions (%,d masked) in %,d matched sequences%n",
+            q.countedPositions(),
+            q.positions(),
+            q.maskedPositions(),
+            q.sequences()));
+    if (kl.mean() == null) {
+      s.append("KL          n/a (no counted positions)\n");
+      return s.toString();
+    }
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "KL/token    %.6f nats, %s [%s] (95%% CI %s .. %s)  p50 %s  p99 %s  max %s%n",
+            kl.mean(),
+            what,
+            q.mode(),
+            fmt(kl.ci95Low()),
+            fmt(kl.ci95High()),
+            fmt(kl.p50()),
+            fmt(kl.p99()),
+            fmt(kl.max())));
+    Summary.Stats sk = g.sequenceKl();
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "KL/sequence %s nats, %s (mean of sequence means)  mean sum %s  p99 %s%n",
+            fmt(sk.mean()),
+            what,
+            fmt(q.sequenceKlSum().mean()),
+            fmt(sk.p99())));
+    if (bound) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "tail mass   teacher %s, student %s (mass outside the listed ids: the bounds miss"
+                  + " what is there)%n",
+              fmt(q.teacherTailMass().mean()),
+              fmt(q.studentTailMass().mean())));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "bounds      JS in [%s, %s]  TV in [%s, %s]  reverse KL >= %s  overlap@k %s%n",
+              fmt(q.js().lower().mean()),
+              fmt(q.js().upper().mean()),
+              fmt(q.totalVariation().lower().mean()),
+              fmt(q.totalVariation().upper().mean()),
+              fmt(g.reverseKl().mean()),
+              fmt(q.overlap().mean())));
+    } else {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "exact       JS %s  TV %s  reverse KL %s%n",
+              fmt(g.js().mean()),
+              fmt(g.totalVariation().mean()),
+              fmt(g.reverseKl().mean())));
+    }
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "agreement   %.2f%% of tokens; first top-1 divergence at position %s on average;"
+                + " %,d sequences never diverge%n",
+            100 * g.agreement().mean(),
+            fmt(q.firstDivergence().mean()),
+            q.sequencesWithoutDivergence()));
+    s.append("by position");
+    for (Summary.Bucket b : q.byPosition()) {
+      if (b.positions() > 0) {
+        s.append(String.format(Locale.ROOT, "  %s: %s", b.bucket(), fmt(b.klMean())));
+      }
+    }
+    s.append('\n');
+    if (!q.topTokens().isEmpty()) {
+      s.append("top tokens (teacher top-1 id, share of KL mass):");
+      for (Summary.TokenShare t : q.topTokens().subList(0, Math.min(5, q.topTokens().size()))) {
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "  %d %s",
+                t.tokenId(),
+                t.klShare() == null
+                    ? "n/a"
+                    : String.format(Locale.ROOT, "%.1f%%", 100 * t.klShare())));
+      }
+      s.append('\n');
+    }
+    return s.toString();
   }
 
   /** "all rows valid", or per side the rows quarantined and renormalized, by rule. */

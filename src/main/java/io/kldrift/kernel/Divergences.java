@@ -20,7 +20,12 @@ public final class Divergences {
     /** Natural-log probabilities; {@code -Infinity} marks a zero-probability class. */
     LOG_PROBS,
     /** Unnormalized logits, turned into a distribution by a log-softmax at a temperature. */
-    LOGITS;
+    LOGITS,
+    /**
+     * Sequence layout only: per position, the log-probabilities of the top-k token ids (with an ids
+     * column); not a whole distribution, so the dense kernel does not take it.
+     */
+    TOPK_LOG_PROBS;
 
     /** Parses {@code probs}, {@code log_probs} or {@code logits}, case-insensitively. */
     public static Kind parse(String s) {
@@ -31,9 +36,13 @@ public final class Divergences {
           return LOG_PROBS;
         case "logits":
           return LOGITS;
+        case "topk_log_probs":
+          return TOPK_LOG_PROBS;
         default:
           throw new IllegalArgumentException(
-              "unknown distribution kind '" + s + "': expected probs, log_probs or logits");
+              "unknown distribution kind '"
+                  + s
+                  + "': expected probs, log_probs, logits or topk_log_probs");
       }
     }
 

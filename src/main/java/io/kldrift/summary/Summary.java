@@ -23,6 +23,7 @@ import java.util.Map;
  * @param topConfusions the most frequent teacher-top-1 to student-top-1 disagreements
  * @param checks the outcome of every configured check, worst first
  * @param tables the report tables written next to summary.json
+ * @param sequences the sequence layout's own figures (null for the example layout)
  */
 public record Summary(
     int schemaVersion,
@@ -36,7 +37,8 @@ public record Summary(
     List<ClassShare> topDriftedClasses,
     List<Confusion> topConfusions,
     List<CheckResult> checks,
-    List<String> tables) {
+    List<String> tables,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Sequences sequences) {
 
   /** Version of the summary.json layout; bumped whenever a stable name changes. */
   public static final int SCHEMA_VERSION = 1;
@@ -55,7 +57,8 @@ public record Summary(
         topDriftedClasses,
         topConfusions,
         List.copyOf(results),
-        tables);
+        tables,
+        sequences);
   }
 
   /** Run metadata. */
@@ -150,8 +153,11 @@ public record Summary(
   }
 
   /**
-   * The aggregates over every matched example. {@code quantileRankError} is the KLL sketches'
-   * normalized rank error (99% confidence) of the quantiles above.
+   * The aggregates over every matched example (in the sequence layout: over every counted position,
+   * a token-weighted mean). {@code quantileRankError} is the KLL sketches' normalized rank error
+   * (99% confidence) of the quantiles above. Sequence layout only: {@code sequenceKl} summarizes
+   * the per-sequence means (a sequence-weighted mean), and {@code bounds} names each figure that is
+   * a bound rather than the divergence itself (top-k inputs), with what it bounds.
    */
   public record Global(
       Stats kl,
@@ -169,14 +175,85 @@ public record Summary(
       @JsonInclude(JsonInclude.Include.NON_NULL) Double teacherAccuracy,
       @JsonInclude(JsonInclude.Include.NON_NULL) Double studentAccuracy,
       Double marginalKl,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Double quantileRankError) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double quantileRankError,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Stats sequenceKl,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> bounds) {}
 
   /** KL = H(P,Q) − H(P), from the means: the decomposition the product is built on. */
   public record KlDecomposition(
       double crossEntropyMean, double teacherEntropyMean, double difference, double klMean) {}
 
-  /** KL, JS and agreement of one slice value. */
-  public record SliceSummary(String column, String value, Stats kl, Stats js, Stats agreement) {}
+  /**
+   * KL, JS and agreement of one slice value; in the sequence layout also the per-sequence means of
+   * its sequences ({@code sequenceKl}).
+   */
+  public record SliceSummary(
+      String column,
+      String value,
+      Stats kl,
+      Stats js,
+      Stats agreement,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Stats sequenceKl) {}
+
+  /**
+   * The sequence layout's figures beyond {@link Global}. {@code mode} is how KL was computed
+   * ({@code tail_bucket}: the student's log-probs at the teacher's top-k plus one tail cell; {@code
+   * shared_top_k}: the ids both models list plus one tail cell; {@code exact}: dense
+   * distributions). Positions count when the mask says so; {@code firstDivergence} is the first
+   * counted position whose top-1 tokens differ, over the sequences that have one.
+   */
+  public record Sequences(
+      String mode,
+      String klNote,
+      int teacherK,
+      int studentK,
+      long sequences,
+      long positions,
+      long countedPositions,
+      long maskedPositions,
+      long sequencesWithoutCountedPositions,
+      Stats sequenceKlSum,
+      Stats sequenceKlMax,
+      Stats countedPositionsPerSequence,
+      Stats firstDivergence,
+      long sequencesWithoutDivergence,
+      double jsdBeta,
+      Stats jsd,
+      Interval js,
+      Interval totalVariation,
+      Stats teacherTailMass,
+      Stats studentTailMass,
+      Stats overlap,
+      Stats top1Rank,
+      long top1OutsideStudentList,
+      List<Bucket> byPosition,
+      List<Bucket> byTeacherEntropy,
+      List<TokenShare> topTokens) {}
+
+  /** A divergence known only between two bounds (top-k inputs); equal bounds when exact. */
+  public record Interval(Stats lower, Stats upper, String note) {}
+
+  /**
+   * Counted positions of one position or teacher-entropy bucket: mean KL, its share of the total KL
+   * mass, top-1 agreement and the teacher's mean tail mass (next to KL: a looser bound can look
+   * like drift).
+   */
+  public record Bucket(
+      String bucket,
+      long positions,
+      Double klMean,
+      Double klShare,
+      Double agreement,
+      Double teacherTailMass) {}
+
+  /** Counted positions whose teacher top-1 is one token id, and their share of the KL mass. */
+  public record TokenShare(
+      long tokenId,
+      long positions,
+      double klMean,
+      Double klShare,
+      Double agreement,
+      Double teacherTailMass) {}
 
   /** One class's share of the mean KL. */
   public record ClassShare(

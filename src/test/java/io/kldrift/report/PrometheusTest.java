@@ -100,11 +100,14 @@ class PrometheusTest {
                 null,
                 null,
                 null,
+                null,
+                null,
                 null),
             read.perSlice(),
             null,
             null,
             read.checks(),
+            null,
             null);
 
     String labels = "dataset=\"\",teacher_model=\"\",student_model=\"\"";

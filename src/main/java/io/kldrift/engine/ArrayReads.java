@@ -1,0 +1,74 @@
+package io.kldrift.engine;
+
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.unsafe.Platform;
+
+/**
+ * Reads Spark's internal arrays into primitive buffers without boxing: Spark's own layout (a count,
+ * a null bitmap, then the elements) is read in place when it has no nulls.
+ */
+final class ArrayReads {
+  private ArrayReads() {}
+
+  /** Copies {@code n} float or double elements as doubles; a null element reads as NaN. */
+  static void load(ArrayData a, boolean floats, double[] into, int n) {
+    if (a instanceof UnsafeArrayData u && !anyNull(u, n)) {
+      Object base = u.getBaseObject();
+      long data = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n);
+      if (floats) {
+        for (int i = 0; i < n; i++) {
+          into[i] = Platform.getFloat(base, data + 4L * i);
+        }
+      } else {
+        for (int i = 0; i < n; i++) {
+          into[i] = Platform.getDouble(base, data + 8L * i);
+        }
+      }
+      return;
+    }
+    if (floats) {
+      for (int i = 0; i < n; i++) {
+        into[i] = a.isNullAt(i) ? Double.NaN : a.getFloat(i);
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
+        into[i] = a.isNullAt(i) ? Double.NaN : a.getDouble(i);
+      }
+    }
+  }
+
+  /** Copies {@code n} long elements; returns false when one is null. */
+  static boolean loadLongs(ArrayData a, long[] into, int n) {
+    if (a instanceof UnsafeArrayData u) {
+      if (anyNull(u, n)) {
+        return false;
+      }
+      Object base = u.getBaseObject();
+      long data = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n);
+      for (int i = 0; i < n; i++) {
+        into[i] = Platform.getLong(base, data + 8L * i);
+      }
+      return true;
+    }
+    for (int i = 0; i < n; i++) {
+      if (a.isNullAt(i)) {
+        return false;
+      }
+      into[i] = a.getLong(i);
+    }
+    return true;
+  }
+
+  /** Whether the array's null bitmap (the 8-byte words after its count) has any bit set. */
+  static boolean anyNull(UnsafeArrayData u, int n) {
+    Object base = u.getBaseObject();
+    long bits = u.getBaseOffset() + 8;
+    for (int w = 0; w < (n + 63) / 64; w++) {
+      if (Platform.getLong(base, bits + 8L * w) != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,424 @@
+package io.kldrift.engine;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Everything the report of the sequence layout needs from the matched sequences whose positions
+ * have one list length (k, or the vocabulary when dense): per counted position (token) the KL (a
+ * bound for top-k) with its sketch and histogram, the other per-position figures, KL by position
+ * bucket, by teacher-entropy bucket and by the teacher's top-1 token; per sequence the mean, sum
+ * and max of KL and the first position whose top-1 tokens differ; per slice value both; the worst
+ * sequences. Mergeable like {@link Part}, so rollups work for sequences too.
+ */
+final class SeqPart {
+  /** Per-position figures with moments besides KL, JS (lower bound) and agreement. */
+  static final int REVERSE_KL = 0,
+      JSD = 1,
+      JS_HIGH = 2,
+      TV_LOW = 3,
+      TV_HIGH = 4,
+      TEACHER_TAIL = 5,
+      STUDENT_TAIL = 6,
+      OVERLAP = 7,
+      TEACHER_ENTROPY = 8,
+      TOP1_RANK = 9,
+      FIGURES = 10;
+
+  /** Figures that also get a quantile sketch. */
+  static final int[] SKETCHED = {REVERSE_KL, JSD, TV_LOW, TEACHER_TAIL};
+
+  /** Lower edges of the position buckets after bucket 0: 0, 1–3, 4–15, 16–63, ..., 1024+. */
+  static final int[] POSITION_EDGES = {1, 4, 16, 64, 256, 1024};
+
+  static final String[] POSITION_BUCKETS = {
+    "0", "1-3", "4-15", "16-63", "64-255", "256-1023", "1024+"
+  };
+
+  /** Upper edges (nats) of the teacher-entropy buckets; the last bucket is open. */
+  static final double[] ENTROPY_EDGES = {0.01, 0.1, 0.5, 1, 2, 4};
+
+  static final String[] ENTROPY_BUCKETS = {
+    "<0.01", "0.01-0.1", "0.1-0.5", "0.5-1", "1-2", "2-4", ">=4"
+  };
+
+  /** The figures a worst sequence carries besides its mean KL (worst_examples/ columns). */
+  static final String[] WORST_FIELDS = {
+    "kl_sum", "kl_max", "positions", "first_divergence", "teacher_tail_mass", "agreement"
+  };
+
+  final int k;
+  final SliceGroup tokens;
+  final Moments[] figures = new Moments[FIGURES];
+  final Quantiles[] sketches = new Quantiles[SKETCHED.length];
+
+  /** Counted positions whose teacher top-1 is not in the student's reported list. */
+  long top1OutsideStudent;
+
+  /** The longest list of any position, per side (top-k: k, or k+1 with the sampled token). */
+  int maxTeacherK;
+
+  int maxStudentK;
+  long sequences;
+  long positions;
+  long maskedPositions;
+  long sequencesWithoutPositions;
+  long sequencesWithoutDivergence;
+  final Moments seqMean = new Moments();
+  final Quantiles seqMeanQ;
+  final Moments seqSum = new Moments();
+  final Quantiles seqSumQ;
+  final Moments seqMax = new Moments();
+  final Moments seqPositions = new Moments();
+  final Moments firstDivergence = new Moments();
+  final Bucket[] byPosition = buckets(POSITION_BUCKETS.length);
+  final Bucket[] byEntropy = buckets(ENTROPY_BUCKETS.length);
+  final Map<Long, Bucket> byToken = new HashMap<>();
+  final List<Map<String, Slice>> slices = new ArrayList<>();
+  final WorstExamples worst;
+  private final StateSettings s;
+
+  /** KL, agreement and teacher tail mass summed over the positions of one bucket or token. */
+  static final class Bucket {
+    long n;
+    double kl;
+    long agree;
+    double tail;
+
+    void add(double klValue, boolean agreed, double tailMass) {
+      n++;
+      kl += klValue;
+      agree += agreed ? 1 : 0;
+      tail += tailMass;
+    }
+
+    void merge(Bucket o) {
+      n += o.n;
+      kl += o.kl;
+      agree += o.agree;
+      tail += o.tail;
+    }
+
+    void write(DataOutput out) throws IOException {
+      out.writeLong(n);
+      out.writeDouble(kl);
+      out.writeLong(agree);
+      out.writeDouble(tail);
+    }
+
+    static Bucket read(DataInput in) throws IOException {
+      Bucket b = new Bucket();
+      b.n = in.readLong();
+      b.kl = in.readDouble();
+      b.agree = in.readLong();
+      b.tail = in.readDouble();
+      return b;
+    }
+  }
+
+  /** One slice value: its tokens and the means of its sequences. */
+  static final class Slice {
+    final SliceGroup tokens;
+    final Moments seqMean = new Moments();
+    final Quantiles seqMeanQ;
+
+    Slice(StateSettings s) {
+      tokens = new SliceGroup(s);
+      seqMeanQ = new Quantiles(s.groupSketchK());
+    }
+
+    void merge(Slice o) {
+      tokens.merge(o.tokens);
+      seqMean.merge(o.seqMean);
+      seqMeanQ.merge(o.seqMeanQ);
+    }
+
+    void write(DataOutput out) throws IOException {
+      tokens.write(out);
+      seqMean.write(out);
+      seqMeanQ.write(out);
+    }
+
+    static Slice read(DataInput in, StateSettings s) throws IOException {
+      Slice g = new Slice(s);
+      g.tokens.merge(SliceGroup.read(in, s));
+      g.seqMean.merge(Moments.read(in));
+      g.seqMeanQ.merge(Quantiles.read(in, s.groupSketchK()));
+      return g;
+    }
+  }
+
+  SeqPart(StateSettings s, int k) {
+    this.s = s;
+    this.k = k;
+    tokens = new SliceGroup(s);
+    for (int i = 0; i < FIGURES; i++) {
+      figures[i] = new Moments();
+    }
+    for (int i = 0; i < sketches.length; i++) {
+      sketches[i] = new Quantiles(s.sketchK());
+    }
+    seqMeanQ = new Quantiles(s.sketchK());
+    seqSumQ = new Quantiles(s.sketchK());
+    for (int i = 0; i < s.sliceCount(); i++) {
+      slices.add(new HashMap<>());
+    }
+    worst = new WorstExamples(s.worstK());
+  }
+
+  private static Bucket[] buckets(int n) {
+    Bucket[] b = new Bucket[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = new Bucket();
+    }
+    return b;
+  }
+
+  static int positionBucket(int position) {
+    int b = 0;
+    while (b < POSITION_EDGES.length && position >= POSITION_EDGES[b]) {
+      b++;
+    }
+    return b;
+  }
+
+  static int entropyBucket(double h) {
+    int b = 0;
+    while (b < ENTROPY_EDGES.length && !(h < ENTROPY_EDGES[b])) {
+      b++;
+    }
+    return b;
+  }
+
+  /** The slice groups of the current sequence's values, created when new. */
+  Slice[] slicesOf(String[] values) {
+    Slice[] out = new Slice[values.length];
+    for (int i = 0; i < values.length; i++) {
+      Map<String, Slice> m = slices.get(i);
+      Slice g = m.get(values[i]);
+      if (g == null) {
+        g = new Slice(s);
+        m.put(values[i], g);
+      }
+      out[i] = g;
+    }
+    return out;
+  }
+
+  /**
+   * Adds one counted position: {@code f} holds the per-position figures by the indexes above (NaN
+   * where unknown), {@code js} the JS lower bound (or exact value).
+   */
+  void addPosition(
+      int position,
+      double kl,
+      double js,
+      boolean agreed,
+      long teacherTop1,
+      double[] f,
+      Slice[] sliceGroups) {
+    int bin = s.bin(kl);
+    double agree = agreed ? 1.0 : 0.0;
+    tokens.add(s, kl, js, agree, bin);
+    for (int i = 0; i < FIGURES; i++) {
+      if (!Double.isNaN(f[i])) {
+        figures[i].add(f[i]);
+      }
+    }
+    for (int i = 0; i < SKETCHED.length; i++) {
+      double x = f[SKETCHED[i]];
+      if (!Double.isNaN(x)) {
+        sketches[i].add(x);
+      }
+    }
+    double tail = Double.isNaN(f[TEACHER_TAIL]) ? 0 : f[TEACHER_TAIL];
+    byPosition[positionBucket(position)].add(kl, agreed, tail);
+    if (!Double.isNaN(f[TEACHER_ENTROPY])) {
+      byEntropy[entropyBucket(f[TEACHER_ENTROPY])].add(kl, agreed, tail);
+    }
+    byToken.computeIfAbsent(teacherTop1, x -> new Bucket()).add(kl, agreed, tail);
+    for (Slice g : sliceGroups) {
+      g.tokens.add(s, kl, js, agree, bin);
+    }
+  }
+
+  /**
+   * Adds one matched sequence after its positions: {@code counted} positions (of {@code length})
+   * with KL summing to {@code sum}; {@code first} is the first counted position whose top-1 tokens
+   * differ, or -1.
+   */
+  void addSequence(
+      int length,
+      int counted,
+      double sum,
+      double max,
+      int first,
+      double tailSum,
+      long agreed,
+      Slice[] sliceGroups,
+      Supplier<String> example) {
+    sequences++;
+    positions += length;
+    maskedPositions += length - counted;
+    if (counted == 0) {
+      sequencesWithoutPositions++;
+      return;
+    }
+    double mean = sum / counted;
+    seqMean.add(mean);
+    seqMeanQ.add(mean);
+    seqSum.add(sum);
+    seqSumQ.add(sum);
+    seqMax.add(max);
+    seqPositions.add(counted);
+    if (first < 0) {
+      sequencesWithoutDivergence++;
+    } else {
+      firstDivergence.add(first);
+    }
+    for (Slice g : sliceGroups) {
+      g.seqMean.add(mean);
+      g.seqMeanQ.add(mean);
+    }
+    if (worst.admits(mean)) {
+      double[] fig = {sum, max, counted, first, tailSum / counted, (double) agreed / counted};
+      worst.offer(new WorstExamples.Entry(mean, example.get(), null, fig));
+    }
+  }
+
+  long matched() {
+    return sequences;
+  }
+
+  void merge(SeqPart o) {
+    tokens.merge(o.tokens);
+    for (int i = 0; i < FIGURES; i++) {
+      figures[i].merge(o.figures[i]);
+    }
+    for (int i = 0; i < sketches.length; i++) {
+      sketches[i].merge(o.sketches[i]);
+    }
+    top1OutsideStudent += o.top1OutsideStudent;
+    maxTeacherK = Math.max(maxTeacherK, o.maxTeacherK);
+    maxStudentK = Math.max(maxStudentK, o.maxStudentK);
+    sequences += o.sequences;
+    positions += o.positions;
+    maskedPositions += o.maskedPositions;
+    sequencesWithoutPositions += o.sequencesWithoutPositions;
+    sequencesWithoutDivergence += o.sequencesWithoutDivergence;
+    seqMean.merge(o.seqMean);
+    seqMeanQ.merge(o.seqMeanQ);
+    seqSum.merge(o.seqSum);
+    seqSumQ.merge(o.seqSumQ);
+    seqMax.merge(o.seqMax);
+    seqPositions.merge(o.seqPositions);
+    firstDivergence.merge(o.firstDivergence);
+    for (int i = 0; i < byPosition.length; i++) {
+      byPosition[i].merge(o.byPosition[i]);
+    }
+    for (int i = 0; i < byEntropy.length; i++) {
+      byEntropy[i].merge(o.byEntropy[i]);
+    }
+    o.byToken.forEach((t, b) -> byToken.computeIfAbsent(t, x -> new Bucket()).merge(b));
+    for (int i = 0; i < slices.size(); i++) {
+      Map<String, Slice> mine = slices.get(i);
+      o.slices.get(i).forEach((v, g) -> mine.computeIfAbsent(v, x -> new Slice(s)).merge(g));
+    }
+    worst.merge(o.worst);
+  }
+
+  void write(DataOutput out) throws IOException {
+    out.writeInt(k);
+    tokens.write(out);
+    for (Moments m : figures) {
+      m.write(out);
+    }
+    for (Quantiles q : sketches) {
+      q.write(out);
+    }
+    out.writeLong(top1OutsideStudent);
+    out.writeInt(maxTeacherK);
+    out.writeInt(maxStudentK);
+    out.writeLong(sequences);
+    out.writeLong(positions);
+    out.writeLong(maskedPositions);
+    out.writeLong(sequencesWithoutPositions);
+    out.writeLong(sequencesWithoutDivergence);
+    seqMean.write(out);
+    seqMeanQ.write(out);
+    seqSum.write(out);
+    seqSumQ.write(out);
+    seqMax.write(out);
+    seqPositions.write(out);
+    firstDivergence.write(out);
+    for (Bucket b : byPosition) {
+      b.write(out);
+    }
+    for (Bucket b : byEntropy) {
+      b.write(out);
+    }
+    out.writeInt(byToken.size());
+    for (Map.Entry<Long, Bucket> e : byToken.entrySet()) {
+      out.writeLong(e.getKey());
+      e.getValue().write(out);
+    }
+    for (Map<String, Slice> m : slices) {
+      out.writeInt(m.size());
+      for (Map.Entry<String, Slice> e : m.entrySet()) {
+        Codec.writeString(out, e.getKey());
+        e.getValue().write(out);
+      }
+    }
+    worst.write(out);
+  }
+
+  static SeqPart read(DataInput in, StateSettings s) throws IOException {
+    SeqPart p = new SeqPart(s, in.readInt());
+    p.tokens.merge(SliceGroup.read(in, s));
+    for (Moments m : p.figures) {
+      m.merge(Moments.read(in));
+    }
+    for (Quantiles q : p.sketches) {
+      q.merge(Quantiles.read(in, s.sketchK()));
+    }
+    p.top1OutsideStudent = in.readLong();
+    p.maxTeacherK = in.readInt();
+    p.maxStudentK = in.readInt();
+    p.sequences = in.readLong();
+    p.positions = in.readLong();
+    p.maskedPositions = in.readLong();
+    p.sequencesWithoutPositions = in.readLong();
+    p.sequencesWithoutDivergence = in.readLong();
+    p.seqMean.merge(Moments.read(in));
+    p.seqMeanQ.merge(Quantiles.read(in, s.sketchK()));
+    p.seqSum.merge(Moments.read(in));
+    p.seqSumQ.merge(Quantiles.read(in, s.sketchK()));
+    p.seqMax.merge(Moments.read(in));
+    p.seqPositions.merge(Moments.read(in));
+    p.firstDivergence.merge(Moments.read(in));
+    for (Bucket b : p.byPosition) {
+      b.merge(Bucket.read(in));
+    }
+    for (Bucket b : p.byEntropy) {
+      b.merge(Bucket.read(in));
+    }
+    int tokens = in.readInt();
+    for (int i = 0; i < tokens; i++) {
+      p.byToken.put(in.readLong(), Bucket.read(in));
+    }
+    for (Map<String, Slice> m : p.slices) {
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        m.put(Codec.readString(in), Slice.read(in, s));
+      }
+    }
+    p.worst.merge(WorstExamples.read(in, s.worstK()));
+    return p;
+  }
+}

@@ -1,0 +1,244 @@
+package io.kldrift.engine;
+
+import io.kldrift.DriftConfig;
+import io.kldrift.DriftException;
+import io.kldrift.Progress;
+import io.kldrift.input.PredictionInputs;
+import io.kldrift.kernel.Divergences.Kind;
+import io.kldrift.summary.Summary;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The finish of a sequence-layout state: {@code global} over counted positions (token-weighted)
+ * with the per-sequence means as {@code global.sequence_kl}, the {@code sequences} section (bounds
+ * as intervals, buckets, tokens) and the tables. Top-k figures that are bounds are named as such in
+ * {@code global.bounds}.
+ */
+final class SequenceFinisher {
+  static final StructType PER_TOKEN =
+      new StructType()
+          .add("token_id", DataTypes.LongType, false)
+          .add("positions", DataTypes.LongType, false)
+          .add("kl_mean", DataTypes.DoubleType, false)
+          .add("kl_share", DataTypes.DoubleType, true)
+          .add("agreement", DataTypes.DoubleType, false)
+          .add("teacher_tail_mass", DataTypes.DoubleType, false);
+
+  private final Finisher f;
+
+  SequenceFinisher(Finisher f) {
+    this.f = f;
+  }
+
+  Finisher.Finished run(PredictionInputs.Checked in) {
+    int key = in.numClasses() < 0 ? 0 : in.numClasses();
+    if (f.state.overflow.containsKey(key)) {
+      throw DriftException.invalidInput(
+          "the per-position vectors have more than "
+              + DriftState.MAX_PARTS
+              + " different lengths, too many to tell the vocabulary size while reading",
+          "write every position's vector over the same vocabulary");
+    }
+    SeqPart p = f.state.seqParts.get(key);
+    if (p == null) {
+      p = new SeqPart(f.s, key);
+    }
+    boolean topK = f.s.teacherKind() == Kind.TOPK_LOG_PROBS;
+    boolean tail = !f.config.get(DriftConfig.AT_TEACHER_COLUMN).isEmpty();
+    String mode = !topK ? "exact" : tail ? "tail_bucket" : "shared_top_k";
+    String klNote = klNote(mode, p);
+    if (topK && p.maxTeacherK > 0 && p.maxStudentK > 0 && p.maxTeacherK != p.maxStudentK) {
+      Progress.warn(
+          String.format(
+              java.util.Locale.ROOT,
+              "teacher lists hold up to %d entries per position, student lists up to %d: the"
+                  + " bounds use what both report, and are looser than with equal k",
+              p.maxTeacherK,
+              p.maxStudentK));
+    }
+    long counted = p.tokens.kl.n;
+    Summary.Inputs inputs =
+        f.inputs(
+            in,
+            p.matched(),
+            new Summary.SupportViolations(0, 0, 0, f.config.get(DriftConfig.EPSILON)));
+    Summary.Stats empty = Finisher.stats(new Moments(), null);
+    Map<String, String> bounds = null;
+    if (topK) {
+      bounds = new LinkedHashMap<>();
+      bounds.put("kl", klNote);
+      bounds.put("reverse_kl", "lower bound, the same merged cells as kl");
+      bounds.put("js", "lower bound; sequences.js has the interval");
+      bounds.put("total_variation", "lower bound; sequences.total_variation has the interval");
+      bounds.put("teacher_entropy", "lower bound: the entropy of the teacher's listed cells");
+      bounds.put("sequence_kl", "mean over sequences of each sequence's mean kl lower bound");
+    }
+    Summary.Global global =
+        new Summary.Global(
+            f.klStats(p.tokens),
+            Finisher.stats(p.figures[SeqPart.REVERSE_KL], p.sketches[0]),
+            Finisher.stats(p.tokens.js, p.tokens.jsQ),
+            Finisher.stats(p.figures[SeqPart.TEACHER_ENTROPY], null),
+            empty,
+            empty,
+            Finisher.stats(p.figures[SeqPart.TV_LOW], p.sketches[2]),
+            empty,
+            empty,
+            Finisher.stats(p.tokens.agreement, null),
+            null,
+            null,
+            null,
+            null,
+            null,
+            Quantiles.rankError(f.s.sketchK()),
+            Finisher.stats(p.seqMean, p.seqMeanQ),
+            bounds);
+    double klMass = p.tokens.kl.mean() == null ? 0 : p.tokens.kl.mean() * counted;
+    List<Summary.Bucket> byPosition = buckets(SeqPart.POSITION_BUCKETS, p.byPosition, klMass);
+    List<Summary.Bucket> byEntropy = buckets(SeqPart.ENTROPY_BUCKETS, p.byEntropy, klMass);
+    List<Summary.TokenShare> tokens = new ArrayList<>();
+    p.byToken.forEach(
+        (id, b) ->
+            tokens.add(
+                new Summary.TokenShare(
+                    id,
+                    b.n,
+                    b.kl / b.n,
+                    klMass > 0 ? b.kl / klMass : null,
+                    (double) b.agree / b.n,
+                    b.tail / b.n)));
+    tokens.sort(
+        Comparator.comparingDouble((Summary.TokenShare t) -> -t.klMean() * t.positions())
+            .thenComparingLong(Summary.TokenShare::tokenId));
+    int top = Math.min(f.config.get(DriftConfig.TOP_TOKENS), tokens.size());
+    String intervalNote =
+        topK
+            ? "lower: the merged cells; upper: the listed ids' terms plus the unlisted mass at its"
+                + " worst"
+            : "exact (dense distributions)";
+    Summary.Sequences seq =
+        new Summary.Sequences(
+            mode,
+            klNote,
+            topK ? p.maxTeacherK : key,
+            topK ? p.maxStudentK : key,
+            p.sequences,
+            p.positions,
+            counted,
+            p.maskedPositions,
+            p.sequencesWithoutPositions,
+            Finisher.stats(p.seqSum, p.seqSumQ),
+            Finisher.stats(p.seqMax, null),
+            Finisher.stats(p.seqPositions, null),
+            Finisher.stats(p.firstDivergence, null),
+            p.sequencesWithoutDivergence,
+            f.s.jsdBeta(),
+            Finisher.stats(p.figures[SeqPart.JSD], p.sketches[1]),
+            new Summary.Interval(
+                Finisher.stats(p.tokens.js, p.tokens.jsQ),
+                Finisher.stats(p.figures[SeqPart.JS_HIGH], null),
+                intervalNote),
+            new Summary.Interval(
+                Finisher.stats(p.figures[SeqPart.TV_LOW], p.sketches[2]),
+                Finisher.stats(p.figures[SeqPart.TV_HIGH], null),
+                intervalNote),
+            Finisher.stats(p.figures[SeqPart.TEACHER_TAIL], p.sketches[3]),
+            Finisher.stats(p.figures[SeqPart.STUDENT_TAIL], null),
+            Finisher.stats(p.figures[SeqPart.OVERLAP], null),
+            Finisher.stats(p.figures[SeqPart.TOP1_RANK], null),
+            p.top1OutsideStudent,
+            byPosition,
+            byEntropy,
+            List.copyOf(tokens.subList(0, top)));
+    List<Summary.SliceSummary> slices = new ArrayList<>();
+    List<byte[]> sketches = new ArrayList<>();
+    List<String> columns = f.state.header.sliceColumns();
+    for (int i = 0; i < columns.size(); i++) {
+      List<Map.Entry<String, SeqPart.Slice>> values = new ArrayList<>(p.slices.get(i).entrySet());
+      values.sort(
+          Map.Entry.comparingByKey(Comparator.nullsFirst(Comparator.<String>naturalOrder())));
+      for (Map.Entry<String, SeqPart.Slice> v : values) {
+        SeqPart.Slice g = v.getValue();
+        slices.add(
+            new Summary.SliceSummary(
+                columns.get(i),
+                v.getKey(),
+                f.klStats(g.tokens),
+                Finisher.stats(g.tokens.js, g.tokens.jsQ),
+                Finisher.stats(g.tokens.agreement, null),
+                Finisher.stats(g.seqMean, g.seqMeanQ)));
+        sketches.add(g.tokens.klQ.bytes());
+      }
+    }
+    List<Row> tokenRows = new ArrayList<>();
+    for (Summary.TokenShare t : tokens) {
+      tokenRows.add(
+          RowFactory.create(
+              t.tokenId(),
+              t.positions(),
+              t.klMean(),
+              t.klShare(),
+              t.agreement(),
+              t.teacherTailMass()));
+    }
+    Dataset<Row> perToken = f.spark.createDataFrame(tokenRows, PER_TOKEN);
+    return new Finisher.Finished(
+        inputs,
+        global,
+        slices,
+        List.of(),
+        List.of(),
+        List.of(),
+        Tables.perClass(f.spark, List.of()),
+        Tables.perSlice(f.spark, slices, sketches),
+        Tables.confusion(f.spark, List.of()),
+        f.worst(p.worst, SeqPart.WORST_FIELDS, false),
+        in,
+        seq,
+        perToken);
+  }
+
+  private static String klNote(String mode, SeqPart p) {
+    switch (mode) {
+      case "tail_bucket":
+        return "lower bound: KL over the teacher's top-"
+            + p.maxTeacherK
+            + " ids plus one tail cell, with the student's log-probs at those ids"
+            + " (data-processing inequality)";
+      case "shared_top_k":
+        return "lower bound: KL over the ids both models list (top-"
+            + p.maxTeacherK
+            + " / top-"
+            + p.maxStudentK
+            + ") plus one tail cell (data-processing inequality)";
+      default:
+        return "exact: dense distributions over the vocabulary";
+    }
+  }
+
+  private static List<Summary.Bucket> buckets(
+      String[] names, SeqPart.Bucket[] buckets, double klMass) {
+    List<Summary.Bucket> out = new ArrayList<>();
+    for (int i = 0; i < names.length; i++) {
+      SeqPart.Bucket b = buckets[i];
+      out.add(
+          new Summary.Bucket(
+              names[i],
+              b.n,
+              b.n == 0 ? null : b.kl / b.n,
+              klMass > 0 ? b.kl / klMass : null,
+              Finisher.ratio(b.agree, b.n),
+              b.n == 0 ? null : b.tail / b.n));
+    }
+    return out;
+  }
+}

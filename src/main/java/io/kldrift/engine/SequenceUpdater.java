@@ -1,0 +1,478 @@
+package io.kldrift.engine;
+
+import io.kldrift.input.PredictionInputs;
+import io.kldrift.kernel.Divergences;
+import io.kldrift.kernel.Divergences.Kind;
+import io.kldrift.kernel.TopK;
+import io.kldrift.kernel.Workspace;
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The update of the drift state in the sequence layout: per joined sequence, the row rules of each
+ * side (the same as for examples, plus misaligned lists and token ids that differ), then per
+ * counted position the top-k bounds ({@link TopK}) or the exact dense metrics ({@link
+ * Divergences}), added to the {@link SeqPart} with the sequence's own mean, sum, max and first
+ * divergence. Arrays are read in place from Spark's internal rows.
+ */
+final class SequenceUpdater
+    implements FlatMapFunction<Iterator<InternalRow>, byte[]>, Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Top-k rows are counted under this list length: their lists may vary in length (k or k+1). */
+  static final int TOPK_LENGTH = 0;
+
+  /** The shapes of the joined row's sequence columns, decided on the driver from the schema. */
+  record Shape(
+      boolean teacherFloats,
+      boolean studentFloats,
+      boolean atTeacher,
+      boolean atTeacherFloats,
+      boolean mask,
+      boolean teacherTokens,
+      boolean studentTokens,
+      boolean positions)
+      implements Serializable {}
+
+  private final StateHeader header;
+  private final Shape shape;
+  private final StructType exampleSchema;
+  private final int keyCount;
+  private final int base;
+
+  SequenceUpdater(StateHeader header, Shape shape, StructType exampleSchema) {
+    this.header = header;
+    this.shape = shape;
+    this.exampleSchema = exampleSchema;
+    this.keyCount = header.keyColumns().size();
+    this.base = OnePass.KEYS + keyCount + 2 * header.sliceColumns().size();
+  }
+
+  @Override
+  public Iterator<byte[]> call(Iterator<InternalRow> rows) {
+    Pass p = new Pass();
+    while (rows.hasNext()) {
+      p.update(rows.next());
+    }
+    return List.of(p.state.bytes()).iterator();
+  }
+
+  /** One partition's pass: the state, the buffers of one sequence and the row being read. */
+  private final class Pass {
+    final DriftState state = new DriftState(header);
+    final StateSettings s = state.settings;
+    final boolean topK = s.teacherKind() == Kind.TOPK_LOG_PROBS;
+    final int slices = header.sliceColumns().size();
+    final String[] sliceValues = new String[slices];
+    final RowJson ids = new RowJson(exampleSchema, keyCount);
+    final Workspace w = new Workspace();
+    final TopK.Scratch scratch = new TopK.Scratch();
+    final double[] out = new double[Math.max(TopK.COUNT, Divergences.METRIC_COUNT)];
+    final double[] fig = new double[SeqPart.FIGURES];
+    final double epsilon = Math.exp(s.logEpsilon());
+    long[] tIds = new long[32];
+    long[] sIds = new long[32];
+    double[] tLp = new double[32];
+    double[] sLp = new double[32];
+    double[] sAt = new double[32];
+    long[] tTok = new long[256];
+    long[] sTok = new long[256];
+    long[] tPos = new long[256];
+    long[] sPos = new long[256];
+    InternalRow row;
+    final Supplier<String> example = () -> ids.example(row);
+
+    void update(InternalRow r) {
+      row = r;
+      boolean tIn = r.getBoolean(OnePass.T_PRESENT);
+      boolean sIn = r.getBoolean(OnePass.S_PRESENT);
+      int tLen = -1;
+      if (tIn) {
+        tLen = judge(state.teacher, true, OnePass.T_COPIES, OnePass.T_NULL_KEY, -1);
+      }
+      if (sIn) {
+        int sLen = judge(state.student, false, OnePass.S_COPIES, OnePass.S_NULL_KEY, tLen);
+        if (tLen >= 0 && sLen == tLen) {
+          addSequence();
+        }
+      }
+    }
+
+    /**
+     * Judges one side of the row: counts it under the first rule it breaks, or as valid under its
+     * list length. The student's lists are also compared with the teacher's when the teacher's are
+     * usable ({@code teacherLength} ≥ 0). Returns the list length when usable, -1 otherwise.
+     */
+    private int judge(
+        SideCounts side, boolean teacher, int copiesOrd, int nullKeyOrd, int teacherLength) {
+      side.rows++;
+      if (row.getBoolean(nullKeyOrd)) {
+        side.fixedRule(SideCounts.NULL_KEY, null);
+        return -1;
+      }
+      long copies = row.getLong(copiesOrd);
+      if (copies > 1) {
+        side.duplicate(copies, ids.key(row));
+        return -1;
+      }
+      int vOrd = teacher ? OnePass.P : OnePass.Q;
+      if (row.isNullAt(vOrd)) {
+        side.fixedRule(SideCounts.NULL_VECTOR, ids.key(row));
+        return -1;
+      }
+      ArrayData v = row.getArray(vOrd);
+      int length = v.numElements();
+      if (length == 0) {
+        side.fixedRule(SideCounts.EMPTY, ids.key(row));
+        return -1;
+      }
+      int[] lengthAndCode = check(v, teacher);
+      int len = lengthAndCode[0];
+      int code = lengthAndCode[1];
+      if (code == Divergences.OK && !teacher && teacherLength >= 0) {
+        code = pairCode(v);
+      }
+      SideCounts.ByLength b = side.length(len);
+      b.codes[code]++;
+      if (code == Divergences.OK) {
+        if (b.examples[code] == null) {
+          b.examples[code] = ids.key(row);
+        }
+        return len;
+      }
+      b.examples[code] = SideCounts.smaller(b.examples[code], ids.key(row));
+      return -1;
+    }
+
+    /** The list length and the first check code over the positions of one side. */
+    private int[] check(ArrayData v, boolean teacher) {
+      int n = v.numElements();
+      int misaligned = PredictionInputs.MISALIGNED;
+      int len = topK ? TOPK_LENGTH : -1;
+      int code = Divergences.OK;
+      ArrayData idArrays = null;
+      if (topK) {
+        int idOrd = base + (teacher ? 0 : 4);
+        if (row.isNullAt(idOrd) || row.getArray(idOrd).numElements() != n) {
+          return new int[] {len, misaligned};
+        }
+        idArrays = row.getArray(idOrd);
+      }
+      for (int j = 0; j < n && code == Divergences.OK; j++) {
+        if (v.isNullAt(j) || (idArrays != null && idArrays.isNullAt(j))) {
+          return new int[] {len, misaligned};
+        }
+        ArrayData lp = v.getArray(j);
+        int k = lp.numElements();
+        if (topK) {
+          ArrayData idj = idArrays.getArray(j);
+          if (idj.numElements() != k) {
+            return new int[] {len, misaligned};
+          }
+          ensureK(k);
+          long[] idBuf = teacher ? tIds : sIds;
+          double[] lpBuf = teacher ? tLp : sLp;
+          if (!ArrayReads.loadLongs(idj, idBuf, k)) {
+            return new int[] {len, misaligned};
+          }
+          ArrayReads.load(lp, teacher ? shape.teacherFloats() : shape.studentFloats(), lpBuf, k);
+          int c = TopK.check(idBuf, lpBuf, k, s.sumTolerance(), scratch);
+          code = c == TopK.DUPLICATE_ID ? misaligned : c;
+        } else {
+          if (len < 0) {
+            len = k;
+          } else if (k != len) {
+            return new int[] {len, misaligned};
+          }
+          if (k == 0) {
+            return new int[] {len, Divergences.EMPTY};
+          }
+          w.ensure(k);
+          double[] raw = teacher ? w.rawP : w.rawQ;
+          ArrayReads.load(lp, teacher ? shape.teacherFloats() : shape.studentFloats(), raw, k);
+          Kind kind = teacher ? s.teacherKind() : s.studentKind();
+          code = Divergences.check(raw, k, kind, s.sumTolerance(), Double.POSITIVE_INFINITY);
+          if (code == Divergences.NOT_NORMALIZED_BEYOND_BOUND) {
+            code = Divergences.NOT_NORMALIZED;
+          }
+        }
+      }
+      if (code != Divergences.OK) {
+        return new int[] {len, code};
+      }
+      if (teacher && shape.mask() && (row.isNullAt(base + 1) || maskLength() != n)) {
+        return new int[] {len, misaligned};
+      }
+      int tokOrd = base + (teacher ? 2 : 6);
+      if (!row.isNullAt(tokOrd) && row.getArray(tokOrd).numElements() != n) {
+        return new int[] {len, misaligned};
+      }
+      if (shape.positions() && !increasingPositions(teacher, n)) {
+        return new int[] {len, misaligned};
+      }
+      return new int[] {len, Divergences.OK};
+    }
+
+    private int maskLength() {
+      return row.getArray(base + 1).numElements();
+    }
+
+    /** Positions of the per-token shape, strictly increasing (a repeat is misaligned). */
+    private boolean increasingPositions(boolean teacher, int n) {
+      int ord = base + (teacher ? 3 : 7);
+      if (row.isNullAt(ord) || row.getArray(ord).numElements() != n) {
+        return false;
+      }
+      long[] buf = teacher ? (tPos = grow(tPos, n)) : (sPos = grow(sPos, n));
+      if (!ArrayReads.loadLongs(row.getArray(ord), buf, n)) {
+        return false;
+      }
+      for (int j = 1; j < n; j++) {
+        if (buf[j] <= buf[j - 1]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The student's lists against the teacher's: same positions, at-teacher lists, tokens. */
+    private int pairCode(ArrayData q) {
+      int misaligned = PredictionInputs.MISALIGNED;
+      ArrayData p = row.getArray(OnePass.P);
+      int n = p.numElements();
+      if (q.numElements() != n) {
+        return misaligned;
+      }
+      if (shape.positions()) {
+        for (int j = 0; j < n; j++) {
+          if (tPos[j] != sPos[j]) {
+            return misaligned;
+          }
+        }
+      }
+      if (shape.atTeacher()) {
+        int atOrd = base + 5;
+        if (row.isNullAt(atOrd)) {
+          return misaligned;
+        }
+        ArrayData at = row.getArray(atOrd);
+        if (at.numElements() != n) {
+          return misaligned;
+        }
+        for (int j = 0; j < n; j++) {
+          if (at.isNullAt(j) || at.getArray(j).numElements() != p.getArray(j).numElements()) {
+            return misaligned;
+          }
+        }
+      }
+      int tTokOrd = base + 2;
+      int sTokOrd = base + 6;
+      if (!row.isNullAt(tTokOrd) && !row.isNullAt(sTokOrd)) {
+        tTok = grow(tTok, n);
+        sTok = grow(sTok, n);
+        boolean tOk = ArrayReads.loadLongs(row.getArray(tTokOrd), tTok, n);
+        boolean sOk = ArrayReads.loadLongs(row.getArray(sTokOrd), sTok, n);
+        if (!tOk || !sOk) {
+          return misaligned;
+        }
+        for (int j = 0; j < n; j++) {
+          if (tTok[j] != sTok[j]) {
+            return PredictionInputs.TOKEN_MISMATCH;
+          }
+        }
+      }
+      return Divergences.OK;
+    }
+
+    /** Adds the figures of a matched pair of usable sequences. */
+    private void addSequence() {
+      ArrayData p = row.getArray(OnePass.P);
+      ArrayData q = row.getArray(OnePass.Q);
+      int n = p.numElements();
+      int key = topK ? TOPK_LENGTH : p.getArray(0).numElements();
+      SeqPart part = state.seqPart(key);
+      if (part == null) {
+        state.overflow.merge(key, 1L, Long::sum);
+        return;
+      }
+      int sliceBase = OnePass.KEYS + keyCount + slices;
+      for (int i = 0; i < slices; i++) {
+        int o = sliceBase + i;
+        sliceValues[i] = row.isNullAt(o) ? null : row.getUTF8String(o).toString();
+      }
+      SeqPart.Slice[] groups = part.slicesOf(sliceValues);
+      ArrayData mask = shape.mask() ? row.getArray(base + 1) : null;
+      ArrayData tIdArrays = topK ? row.getArray(base) : null;
+      ArrayData sIdArrays = topK ? row.getArray(base + 4) : null;
+      ArrayData at = shape.atTeacher() ? row.getArray(base + 5) : null;
+      int counted = 0;
+      double sum = 0;
+      double max = 0;
+      double tailSum = 0;
+      long agreed = 0;
+      int first = -1;
+      for (int j = 0; j < n; j++) {
+        if (mask != null && (mask.isNullAt(j) || !mask.getBoolean(j))) {
+          continue;
+        }
+        int position = shape.positions() ? (int) tPos[j] : j;
+        if (topK) {
+          position(
+              p.getArray(j),
+              tIdArrays.getArray(j),
+              q.getArray(j),
+              sIdArrays.getArray(j),
+              at == null ? null : at.getArray(j));
+        } else {
+          dense(p.getArray(j), q.getArray(j));
+        }
+        double kl = out[TopK.KL];
+        boolean agree = out[TopK.TEACHER_TOP1] == out[TopK.STUDENT_TOP1];
+        long t1 = Double.isNaN(out[TopK.TEACHER_TOP1]) ? -1 : (long) out[TopK.TEACHER_TOP1];
+        part.addPosition(position, kl, out[TopK.JS_LOW], agree, t1, fig, groups);
+        if (Double.isNaN(fig[SeqPart.TOP1_RANK]) && topK) {
+          part.top1OutsideStudent++;
+        }
+        counted++;
+        sum += kl;
+        max = Math.max(max, kl);
+        tailSum += Double.isNaN(fig[SeqPart.TEACHER_TAIL]) ? 0 : fig[SeqPart.TEACHER_TAIL];
+        if (agree) {
+          agreed++;
+        } else if (first < 0) {
+          first = position;
+        }
+      }
+      part.maxTeacherK = Math.max(part.maxTeacherK, maxK(p));
+      part.maxStudentK = Math.max(part.maxStudentK, maxK(q));
+      part.addSequence(n, counted, sum, max, first, tailSum, agreed, groups, example);
+    }
+
+    private int maxK(ArrayData lists) {
+      int k = 0;
+      for (int j = 0; j < lists.numElements(); j++) {
+        k = Math.max(k, lists.getArray(j).numElements());
+      }
+      return k;
+    }
+
+    /** One top-k position: {@link TopK#compute} into {@code out}, figures into {@code fig}. */
+    private void position(ArrayData tl, ArrayData ti, ArrayData sl, ArrayData si, ArrayData sAtT) {
+      int kt = tl.numElements();
+      int ks = sl.numElements();
+      ensureK(Math.max(kt, ks));
+      ArrayReads.loadLongs(ti, tIds, kt);
+      ArrayReads.load(tl, shape.teacherFloats(), tLp, kt);
+      ArrayReads.loadLongs(si, sIds, ks);
+      ArrayReads.load(sl, shape.studentFloats(), sLp, ks);
+      if (sAtT != null) {
+        ArrayReads.load(sAtT, shape.atTeacherFloats(), sAt, kt);
+      }
+      TopK.compute(
+          tIds,
+          tLp,
+          kt,
+          sIds,
+          sLp,
+          ks,
+          sAtT == null ? null : sAt,
+          s.jsdBeta(),
+          epsilon,
+          scratch,
+          out);
+      fig[SeqPart.REVERSE_KL] = out[TopK.REVERSE_KL];
+      fig[SeqPart.JSD] = out[TopK.JSD];
+      fig[SeqPart.JS_HIGH] = out[TopK.JS_HIGH];
+      fig[SeqPart.TV_LOW] = out[TopK.TV_LOW];
+      fig[SeqPart.TV_HIGH] = out[TopK.TV_HIGH];
+      fig[SeqPart.TEACHER_TAIL] = out[TopK.TEACHER_TAIL];
+      fig[SeqPart.STUDENT_TAIL] = out[TopK.STUDENT_TAIL];
+      fig[SeqPart.OVERLAP] = out[TopK.OVERLAP];
+      fig[SeqPart.TEACHER_ENTROPY] = out[TopK.TEACHER_ENTROPY];
+      fig[SeqPart.TOP1_RANK] = out[TopK.TOP1_RANK];
+    }
+
+    /**
+     * One dense position: the exact metrics of {@link Divergences}, written into {@code out} at the
+     * {@link TopK} indexes the caller reads, and the figures (exact: bounds equal the value).
+     */
+    private void dense(ArrayData pj, ArrayData qj) {
+      int v = pj.numElements();
+      w.ensure(v);
+      ArrayReads.load(pj, shape.teacherFloats(), w.rawP, v);
+      ArrayReads.load(qj, shape.studentFloats(), w.rawQ, v);
+      Divergences.compute(
+          w, v, s.teacherKind(), s.studentKind(), s.temperature(), s.logEpsilon(), false);
+      double[] o = w.out;
+      int t1 = (int) o[Divergences.TEACHER_TOP1];
+      int rank = 1;
+      double qt = w.q[t1];
+      for (int c = 0; c < v; c++) {
+        if (w.q[c] > qt) {
+          rank++;
+        }
+      }
+      out[TopK.KL] = o[Divergences.KL];
+      out[TopK.JS_LOW] = o[Divergences.JS];
+      out[TopK.TEACHER_TOP1] = t1;
+      out[TopK.STUDENT_TOP1] = o[Divergences.STUDENT_TOP1];
+      fig[SeqPart.REVERSE_KL] = o[Divergences.REVERSE_KL];
+      fig[SeqPart.JSD] = jsd(v, s.jsdBeta(), o);
+      fig[SeqPart.JS_HIGH] = o[Divergences.JS];
+      fig[SeqPart.TV_LOW] = o[Divergences.TOTAL_VARIATION];
+      fig[SeqPart.TV_HIGH] = o[Divergences.TOTAL_VARIATION];
+      fig[SeqPart.TEACHER_TAIL] = 0;
+      fig[SeqPart.STUDENT_TAIL] = 0;
+      fig[SeqPart.OVERLAP] = Double.NaN;
+      fig[SeqPart.TEACHER_ENTROPY] = o[Divergences.TEACHER_ENTROPY];
+      fig[SeqPart.TOP1_RANK] = rank;
+    }
+
+    /** JSD(β) of the workspace's distributions (β = 0, 1: forward and reverse KL; 0.5: JS). */
+    private double jsd(int v, double beta, double[] o) {
+      if (beta == 0) {
+        return o[Divergences.KL];
+      }
+      if (beta == 1) {
+        return o[Divergences.REVERSE_KL];
+      }
+      if (beta == 0.5) {
+        return o[Divergences.JS];
+      }
+      double sum = 0;
+      for (int c = 0; c < v; c++) {
+        double pc = w.p[c];
+        double qc = w.q[c];
+        double m = beta * pc + (1 - beta) * qc;
+        if (pc > 0) {
+          sum += beta * pc * Math.log(pc / m);
+        }
+        if (qc > 0) {
+          sum += (1 - beta) * qc * Math.log(qc / m);
+        }
+      }
+      return sum;
+    }
+
+    private void ensureK(int k) {
+      if (tIds.length < k) {
+        int n = Math.max(k, 2 * tIds.length);
+        tIds = new long[n];
+        sIds = new long[n];
+        tLp = new double[n];
+        sLp = new double[n];
+        sAt = new double[n];
+      }
+    }
+
+    private long[] grow(long[] a, int n) {
+      return a.length >= n ? a : new long[Math.max(n, 2 * a.length)];
+    }
+  }
+}
