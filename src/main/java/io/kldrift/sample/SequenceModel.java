@@ -82,15 +82,37 @@ final class SequenceModel {
    * One position: the candidate ids, both sides' log-softmax over them, the background weight and
    * the token the teacher sampled from p.
    */
-  record Position(
-      int[] ids,
-      double[] teacherLogSoftmax,
-      double[] studentLogSoftmax,
-      double weight,
-      int token) {}
+  static final class Position {
+    final int[] ids;
+    final double[] teacherLogSoftmax;
+    final double[] studentLogSoftmax;
+    final double weight;
+    final int token;
+
+    Position(
+        int[] ids,
+        double[] teacherLogSoftmax,
+        double[] studentLogSoftmax,
+        double weight,
+        int token) {
+      this.ids = ids;
+      this.teacherLogSoftmax = teacherLogSoftmax;
+      this.studentLogSoftmax = studentLogSoftmax;
+      this.weight = weight;
+      this.token = token;
+    }
+  }
 
   /** A side's top-k at a position, sorted by log-probability descending (ties by id). */
-  record TopK(int[] ids, double[] logProbs) {}
+  static final class TopK {
+    final int[] ids;
+    final double[] logProbs;
+
+    TopK(int[] ids, double[] logProbs) {
+      this.ids = ids;
+      this.logProbs = logProbs;
+    }
+  }
 
   Sequence sequence(long id) {
     SplittableRandom rng = stream(id, -1, SEQUENCE_STREAM);
@@ -140,19 +162,19 @@ final class SequenceModel {
 
   /** Log-probability of {@code id} on one side: O(|C|). */
   double logProb(Position p, boolean student, int id) {
-    double background = Math.log(p.weight()) + logZipf[rank(id) - 1];
-    int j = indexOf(p.ids(), id);
+    double background = Math.log(p.weight) + logZipf[rank(id) - 1];
+    int j = indexOf(p.ids, id);
     if (j < 0) {
       return background;
     }
-    double[] logSoftmax = student ? p.studentLogSoftmax() : p.teacherLogSoftmax();
-    return logAddExp(Math.log1p(-p.weight()) + logSoftmax[j], background);
+    double[] logSoftmax = student ? p.studentLogSoftmax : p.teacherLogSoftmax;
+    return logAddExp(Math.log1p(-p.weight) + logSoftmax[j], background);
   }
 
   /** The exact top-k of one side, drawn from C ∪ {Zipf ranks 1..k}. */
   TopK topK(Position p, boolean student) {
     int k = spec.topK();
-    int[] ids = p.ids();
+    int[] ids = p.ids;
     int[] pool = Arrays.copyOf(ids, ids.length + k);
     double[] lp = new double[ids.length + k];
     int m = 0;
@@ -163,7 +185,7 @@ final class SequenceModel {
       int id = r % vocab;
       if (indexOf(ids, id) < 0) {
         pool[m] = id;
-        lp[m++] = Math.log(p.weight()) + logZipf[r - 1];
+        lp[m++] = Math.log(p.weight) + logZipf[r - 1];
       }
     }
     for (int i = 0; i < k; i++) {
@@ -182,12 +204,12 @@ final class SequenceModel {
   double[] distribution(Position p, boolean student) {
     double[] d = new double[vocab];
     for (int id = 0; id < vocab; id++) {
-      d[id] = p.weight() * Math.exp(logZipf[rank(id) - 1]);
+      d[id] = p.weight * Math.exp(logZipf[rank(id) - 1]);
     }
-    double[] logSoftmax = student ? p.studentLogSoftmax() : p.teacherLogSoftmax();
-    int[] ids = p.ids();
+    double[] logSoftmax = student ? p.studentLogSoftmax : p.teacherLogSoftmax;
+    int[] ids = p.ids;
     for (int j = 0; j < ids.length; j++) {
-      d[ids[j]] += (1 - p.weight()) * Math.exp(logSoftmax[j]);
+      d[ids[j]] += (1 - p.weight) * Math.exp(logSoftmax[j]);
     }
     return d;
   }
@@ -195,7 +217,7 @@ final class SequenceModel {
   /** KL(p ‖ q) at a position; only C contributes, since both sides share the background. */
   double kl(Position p) {
     double kl = 0;
-    for (int id : p.ids()) {
+    for (int id : p.ids) {
       double lp = logProb(p, false, id);
       kl += Math.exp(lp) * (lp - logProb(p, true, id));
     }

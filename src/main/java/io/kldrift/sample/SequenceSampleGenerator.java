@@ -323,7 +323,7 @@ public final class SequenceSampleGenerator {
     float[][] atTeacher = student ? new float[length][] : null;
     for (int t = 0; t < length; t++) {
       SequenceModel.Position p = model.position(seq, t);
-      tokens[t] = p.token();
+      tokens[t] = p.token;
       mask[t] = t >= seq.prompt();
       SequenceModel.TopK teacher = model.topK(p, false);
       int teacherSentinels = model.sentinels(seq, t, false);
@@ -333,7 +333,7 @@ public final class SequenceSampleGenerator {
           at[i] =
               i >= k - teacherSentinels
                   ? SequenceModel.SENTINEL_LOGPROB
-                  : (float) model.logProb(p, true, teacher.ids()[i]);
+                  : (float) model.logProb(p, true, teacher.ids[i]);
         }
         atTeacher[t] = at;
         SequenceModel.TopK own = model.topK(p, true);
@@ -384,7 +384,7 @@ public final class SequenceSampleGenerator {
   }
 
   private static int[] ids(SequenceModel.TopK top, int sentinels) {
-    int[] ids = top.ids().clone();
+    int[] ids = top.ids.clone();
     for (int i = ids.length - sentinels; i < ids.length; i++) {
       ids[i] = SequenceModel.SENTINEL_ID;
     }
@@ -392,7 +392,7 @@ public final class SequenceSampleGenerator {
   }
 
   private static float[] logProbs(SequenceModel.TopK top, int sentinels) {
-    double[] lp = top.logProbs();
+    double[] lp = top.logProbs;
     float[] out = new float[lp.length];
     for (int i = 0; i < lp.length; i++) {
       out[i] = i >= lp.length - sentinels ? SequenceModel.SENTINEL_LOGPROB : (float) lp[i];
