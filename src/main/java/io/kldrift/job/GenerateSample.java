@@ -1,12 +1,15 @@
 package io.kldrift.job;
 
 import io.kldrift.sample.SampleGenerator;
+import io.kldrift.sample.SequenceSampleGenerator;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /** Command line of the sample generator ({@code jobs/generate-sample}). */
@@ -16,9 +19,35 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Writes teacher and student prediction tables with a known drift to <out>/teacher and <out>/student,",
-      "plus <out>/classes.txt and <out>/kldrift.properties. Deterministic for a seed."
+      "plus <out>/kldrift.properties (and <out>/classes.txt for the example layout). Deterministic for a seed.",
+      "--layout example: one row per example with a class-probability vector.",
+      "--layout sequence: LLM-style logs, top-k log-probabilities per position of a token sequence."
     })
 public final class GenerateSample implements Callable<Integer> {
+  /** Options that only the example layout reads. */
+  private static final List<String> EXAMPLE_ONLY =
+      List.of("--rows", "--classes", "--logits", "--drift-classes");
+
+  /** Options that only the sequence layout reads. */
+  private static final List<String> SEQUENCE_ONLY =
+      List.of(
+          "--sequences",
+          "--vocab",
+          "--top-k",
+          "--min-length",
+          "--max-length",
+          "--shape",
+          "--sentinels",
+          "--drift-tokens");
+
+  @CommandLine.Spec CommandSpec commandSpec;
+
+  @Option(
+      names = "--layout",
+      description = "example or sequence (default: ${DEFAULT-VALUE}).",
+      paramLabel = "LAYOUT")
+  String layout = "example";
+
   @Option(names = "--rows", description = "Examples (default: ${DEFAULT-VALUE}).")
   long rows = 20_000;
 
@@ -44,7 +73,9 @@ public final class GenerateSample implements Callable<Integer> {
 
   @Option(
       names = "--drift",
-      description = "Logit shift of the drift classes (default: ${DEFAULT-VALUE}).")
+      description =
+          "Logit shift of the drift classes (example) or drift tokens (sequence) (default:"
+              + " ${DEFAULT-VALUE}).")
   double drift = 1.5;
 
   @Option(
@@ -52,8 +83,55 @@ public final class GenerateSample implements Callable<Integer> {
       description = "Share of keys present on one side only, per side (default: ${DEFAULT-VALUE}).")
   double unmatched = 0.001;
 
-  @Option(names = "--files", description = "Parquet files per table (default: ${DEFAULT-VALUE}).")
-  int files = 1;
+  @Option(
+      names = "--files",
+      description = "Parquet files per table (default: 1; 4 for --shape tokens).")
+  Integer files;
+
+  @Option(
+      names = "--sequences",
+      description = "Sequence layout: sequences (default: ${DEFAULT-VALUE}).")
+  long sequences = 2_000;
+
+  @Option(
+      names = "--vocab",
+      description = "Sequence layout: vocabulary size (default: ${DEFAULT-VALUE}).")
+  int vocab = SequenceSampleGenerator.Spec.VOCAB_DEFAULT;
+
+  @Option(
+      names = "--top-k",
+      description = "Sequence layout: top-k entries per position (default: ${DEFAULT-VALUE}).")
+  int topK = SequenceSampleGenerator.Spec.TOP_K_DEFAULT;
+
+  @Option(
+      names = "--min-length",
+      description = "Sequence layout: shortest sequence (default: ${DEFAULT-VALUE}).")
+  int minLength = 16;
+
+  @Option(
+      names = "--max-length",
+      description = "Sequence layout: longest sequence (default: ${DEFAULT-VALUE}).")
+  int maxLength = 512;
+
+  @Option(
+      names = "--shape",
+      description =
+          "Sequence layout: arrays (nested per-position arrays), structs (vLLM/OpenAI-style"
+              + " top_logprobs) or tokens (one row per token) (default: ${DEFAULT-VALUE}).")
+  String shape = "arrays";
+
+  @Option(
+      names = "--sentinels",
+      description =
+          "Sequence layout: share of the lowest-ranked top-k entries written as (0, -9999.0)"
+              + " (default: ${DEFAULT-VALUE}).")
+  double sentinels = 0;
+
+  @Option(
+      names = "--drift-tokens",
+      split = ",",
+      description = "Sequence layout: token ids whose logits the student lowers (default: 3,5,11).")
+  List<Integer> driftTokens = new ArrayList<>(SequenceSampleGenerator.Spec.DRIFT_TOKENS_DEFAULT);
 
   @Option(names = "--master", description = "Spark master (default: local[*]).")
   String master = "local[*]";
@@ -65,7 +143,83 @@ public final class GenerateSample implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (rows < 1 || classes < 1 || files < 1 || unmatched < 0 || unmatched >= 0.5) {
+    String chosen = layout.toLowerCase(Locale.ROOT);
+    if (!chosen.equals("example") && !chosen.equals("sequence")) {
+      throw usage("unknown --layout '" + layout + "'; use example or sequence");
+    }
+    boolean sequence = chosen.equals("sequence");
+    for (String other : sequence ? EXAMPLE_ONLY : SEQUENCE_ONLY) {
+      if (commandSpec.commandLine().getParseResult().hasMatchedOption(other)) {
+        throw usage(
+            other
+                + " does not apply to --layout "
+                + chosen
+                + "; drop it or use --layout "
+                + (sequence ? "example" : "sequence"));
+      }
+    }
+    return sequence ? sequences() : examples();
+  }
+
+  private int sequences() throws Exception {
+    SequenceSampleGenerator.Spec spec;
+    try {
+      SequenceSampleGenerator.Shape parsed = SequenceSampleGenerator.Shape.parse(shape);
+      int tables = files != null ? files : parsed == SequenceSampleGenerator.Shape.TOKENS ? 4 : 1;
+      spec =
+          new SequenceSampleGenerator.Spec(
+              sequences,
+              seed,
+              vocab,
+              topK,
+              minLength,
+              maxLength,
+              unmatched,
+              sentinels,
+              driftTokens,
+              drift,
+              parsed,
+              tables);
+    } catch (IllegalArgumentException ex) {
+      throw usage(ex.getMessage());
+    }
+    SparkSession spark =
+        SparkSession.builder().master(master).appName("kldrift generate-sample").getOrCreate();
+    try {
+      SequenceSampleGenerator.generate(spark, spec, out);
+      System.out.println(
+          "wrote "
+              + out
+              + "/teacher and "
+              + out
+              + "/student ("
+              + sequences
+              + " sequences of "
+              + minLength
+              + "-"
+              + maxLength
+              + " tokens, top-"
+              + topK
+              + " of "
+              + vocab
+              + ", "
+              + spec.shape().id()
+              + ", seed "
+              + seed
+              + ")");
+      return 0;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private CommandLine.ParameterException usage(String message) {
+    return new CommandLine.ParameterException(commandSpec.commandLine(), message);
+  }
+
+  private int examples() throws Exception {
+    int tables = files != null ? files : 1;
+    if (rows < 1 || classes < 1 || tables < 1 || unmatched < 0 || unmatched >= 0.5) {
       throw new CommandLine.ParameterException(
           new CommandLine(this), "rows, classes and files must be positive; unmatched in [0, 0.5)");
     }
@@ -74,7 +228,7 @@ public final class GenerateSample implements Callable<Integer> {
     try {
       SampleGenerator.Spec spec =
           new SampleGenerator.Spec(
-              rows, classes, seed, logits, driftClasses, drift, unmatched, files);
+              rows, classes, seed, logits, driftClasses, drift, unmatched, tables);
       SampleGenerator.generate(spark, spec, out);
       System.out.println(
           "wrote "

@@ -1,7 +1,9 @@
 package io.kldrift.sql;
 
+import io.kldrift.DriftException;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
+import io.kldrift.kernel.TopK;
 import io.kldrift.kernel.Workspace;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
@@ -17,8 +19,11 @@ import org.apache.spark.sql.catalyst.util.GenericArrayData;
  */
 public final class KernelCalls {
 
-  /** Element type codes passed as literal arguments: how to read an {@link ArrayData}. */
-  static final int FLOAT = 0, DOUBLE = 1;
+  /**
+   * Element type codes passed as literal arguments: how to read an {@link ArrayData}; {@link #NONE}
+   * marks an optional argument that was not given (its placeholder is an empty array).
+   */
+  static final int FLOAT = 0, DOUBLE = 1, INT = 2, LONG = 3, NONE = -1;
 
   private static final Kind[] KINDS = Kind.values();
 
@@ -26,6 +31,28 @@ public final class KernelCalls {
 
   /** Per-thread buffers; a task runs on one thread, so no row ever sees another row's values. */
   private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+  private static final ThreadLocal<TopKBuffers> TOPK = ThreadLocal.withInitial(TopKBuffers::new);
+
+  /** One position's top-k lists as primitive arrays, and the kernel's scratch and output. */
+  private static final class TopKBuffers {
+    final TopK.Scratch scratch = new TopK.Scratch();
+    final double[] out = new double[TopK.COUNT];
+    long[] tIds = new long[0], sIds = new long[0];
+    double[] tLp = new double[0], sLp = new double[0], sAt = new double[0];
+
+    void ensure(int kt, int ks) {
+      if (tIds.length < kt) {
+        tIds = new long[kt];
+        tLp = new double[kt];
+        sAt = new double[kt];
+      }
+      if (sIds.length < ks) {
+        sIds = new long[ks];
+        sLp = new double[ks];
+      }
+    }
+  }
 
   static void load(ArrayData a, int elementType, double[] into, int n) {
     if (elementType == FLOAT) {
@@ -153,6 +180,269 @@ public final class KernelCalls {
     s.ensure(n);
     load(v, element, s.rawP, n);
     return Divergences.check(s.rawP, n, KINDS[kind], sumTolerance, bound);
+  }
+
+  /**
+   * {@code topk_kl_div}: the KL bound of one position ({@link TopK#KL}); {@code sAt} is ignored
+   * when {@code atElement} is {@link #NONE}.
+   */
+  public static double topkKl(
+      ArrayData tIds,
+      ArrayData tLp,
+      ArrayData sIds,
+      ArrayData sLp,
+      ArrayData sAt,
+      int tIdElement,
+      int tLpElement,
+      int sIdElement,
+      int sLpElement,
+      int atElement,
+      double epsilon) {
+    TopKBuffers b = TOPK.get();
+    position(
+        b,
+        tIds,
+        tLp,
+        sIds,
+        sLp,
+        sAt,
+        tIdElement,
+        tLpElement,
+        sIdElement,
+        sLpElement,
+        atElement,
+        epsilon,
+        -1);
+    return b.out[TopK.KL];
+  }
+
+  /**
+   * {@code topk_divergences}: every metric of one position, as the struct {@link
+   * KlDriftFunctions#TOPK_DIVERGENCES}; metrics that are NaN (nothing to rank, a side reporting
+   * nothing) are null.
+   */
+  public static InternalRow topkDivergences(
+      ArrayData tIds,
+      ArrayData tLp,
+      ArrayData sIds,
+      ArrayData sLp,
+      ArrayData sAt,
+      int tIdElement,
+      int tLpElement,
+      int sIdElement,
+      int sLpElement,
+      int atElement,
+      double epsilon) {
+    TopKBuffers b = TOPK.get();
+    position(
+        b,
+        tIds,
+        tLp,
+        sIds,
+        sLp,
+        sAt,
+        tIdElement,
+        tLpElement,
+        sIdElement,
+        sLpElement,
+        atElement,
+        epsilon,
+        -1);
+    double[] o = b.out;
+    Object[] values = {
+      o[TopK.KL],
+      o[TopK.REVERSE_KL],
+      o[TopK.JS_LOW],
+      o[TopK.JS_HIGH],
+      o[TopK.TV_LOW],
+      o[TopK.TV_HIGH],
+      o[TopK.TEACHER_TAIL],
+      o[TopK.STUDENT_TAIL],
+      Double.isNaN(o[TopK.OVERLAP]) ? null : o[TopK.OVERLAP],
+      Double.isNaN(o[TopK.TEACHER_TOP1]) ? null : (long) o[TopK.TEACHER_TOP1],
+      Double.isNaN(o[TopK.STUDENT_TOP1]) ? null : (long) o[TopK.STUDENT_TOP1],
+      Double.isNaN(o[TopK.TOP1_RANK]) ? null : (int) o[TopK.TOP1_RANK],
+      (int) o[TopK.CELLS]
+    };
+    return new GenericInternalRow(values);
+  }
+
+  /**
+   * {@code sequence_kl_div}: the per-position KL bound over the positions of one sequence, as the
+   * struct {@link KlDriftFunctions#SEQUENCE_KL}. Every argument holds one entry per position; a
+   * position counts when the mask (if {@code masked}) is true there and none of its lists is null.
+   * The first divergence is the first counted position where both sides report a top-1 and the two
+   * differ.
+   */
+  public static InternalRow sequenceKl(
+      ArrayData tIds,
+      ArrayData tLp,
+      ArrayData sIds,
+      ArrayData sLp,
+      ArrayData sAt,
+      ArrayData mask,
+      int tIdElement,
+      int tLpElement,
+      int sIdElement,
+      int sLpElement,
+      int atElement,
+      boolean masked,
+      double epsilon) {
+    int n = tIds.numElements();
+    samePositions(n, "teacher_logprobs", tLp.numElements());
+    samePositions(n, "student_ids", sIds.numElements());
+    samePositions(n, "student_logprobs", sLp.numElements());
+    boolean withAt = atElement != NONE;
+    if (withAt) {
+      samePositions(n, "student_at_teacher", sAt.numElements());
+    }
+    if (masked) {
+      samePositions(n, "mask", mask.numElements());
+    }
+    TopKBuffers b = TOPK.get();
+    double sum = 0, max = Double.NEGATIVE_INFINITY;
+    int counted = 0, first = -1;
+    for (int t = 0; t < n; t++) {
+      if (masked && (mask.isNullAt(t) || !mask.getBoolean(t))) {
+        continue;
+      }
+      if (tIds.isNullAt(t)
+          || tLp.isNullAt(t)
+          || sIds.isNullAt(t)
+          || sLp.isNullAt(t)
+          || (withAt && sAt.isNullAt(t))) {
+        continue;
+      }
+      position(
+          b,
+          tIds.getArray(t),
+          tLp.getArray(t),
+          sIds.getArray(t),
+          sLp.getArray(t),
+          withAt ? sAt.getArray(t) : null,
+          tIdElement,
+          tLpElement,
+          sIdElement,
+          sLpElement,
+          atElement,
+          epsilon,
+          t);
+      double kl = b.out[TopK.KL];
+      sum += kl;
+      max = Math.max(max, kl);
+      counted++;
+      double tTop = b.out[TopK.TEACHER_TOP1], sTop = b.out[TopK.STUDENT_TOP1];
+      if (first < 0 && !Double.isNaN(tTop) && !Double.isNaN(sTop) && tTop != sTop) {
+        first = t;
+      }
+    }
+    Object[] values = {
+      counted > 0 ? sum / counted : null,
+      sum,
+      counted > 0 ? max : null,
+      counted,
+      first >= 0 ? first : null
+    };
+    return new GenericInternalRow(values);
+  }
+
+  /**
+   * Loads one position's lists into {@code b} and runs {@link TopK#compute} (β = ½). {@code at} is
+   * the position's index in a sequence, for errors, or -1.
+   */
+  private static void position(
+      TopKBuffers b,
+      ArrayData tIds,
+      ArrayData tLp,
+      ArrayData sIds,
+      ArrayData sLp,
+      ArrayData sAt,
+      int tIdElement,
+      int tLpElement,
+      int sIdElement,
+      int sLpElement,
+      int atElement,
+      double epsilon,
+      int at) {
+    int kt = tIds.numElements(), ks = sIds.numElements();
+    sameEntries("teacher_ids", kt, "teacher_logprobs", tLp.numElements(), at);
+    sameEntries("student_ids", ks, "student_logprobs", sLp.numElements(), at);
+    boolean withAt = atElement != NONE;
+    if (withAt) {
+      sameEntries("teacher_ids", kt, "student_at_teacher", sAt.numElements(), at);
+    }
+    b.ensure(kt, ks);
+    loadList(tIds, tIdElement, tLp, tLpElement, b.tIds, b.tLp, kt);
+    loadList(sIds, sIdElement, sLp, sLpElement, b.sIds, b.sLp, ks);
+    if (withAt) {
+      loadLogProbs(sAt, atElement, b.sAt, kt);
+    }
+    TopK.compute(
+        b.tIds,
+        b.tLp,
+        kt,
+        b.sIds,
+        b.sLp,
+        ks,
+        withAt ? b.sAt : null,
+        0.5,
+        epsilon,
+        b.scratch,
+        b.out);
+  }
+
+  /** One side's list; a null id or log-probability is an entry that is not reported. */
+  private static void loadList(
+      ArrayData ids,
+      int idElement,
+      ArrayData lp,
+      int lpElement,
+      long[] idsOut,
+      double[] lpOut,
+      int n) {
+    loadLogProbs(lp, lpElement, lpOut, n);
+    for (int i = 0; i < n; i++) {
+      if (ids.isNullAt(i)) {
+        idsOut[i] = 0;
+        lpOut[i] = Double.NEGATIVE_INFINITY;
+      } else {
+        idsOut[i] = idElement == INT ? ids.getInt(i) : ids.getLong(i);
+      }
+    }
+  }
+
+  private static void loadLogProbs(ArrayData lp, int element, double[] into, int n) {
+    for (int i = 0; i < n; i++) {
+      if (lp.isNullAt(i)) {
+        into[i] = Double.NEGATIVE_INFINITY;
+      } else {
+        into[i] = element == FLOAT ? lp.getFloat(i) : lp.getDouble(i);
+      }
+    }
+  }
+
+  private static void sameEntries(String a, int na, String b, int nb, int position) {
+    if (na != nb) {
+      throw DriftException.invalidInput(
+          (position >= 0 ? "at position " + position + ", " : "")
+              + a
+              + " has "
+              + na
+              + " entries but "
+              + b
+              + " has "
+              + nb,
+          "each id needs its log-probability at the same index, and student_at_teacher one value"
+              + " per teacher id");
+    }
+  }
+
+  private static void samePositions(int n, String b, int nb) {
+    if (n != nb) {
+      throw DriftException.invalidInput(
+          "teacher_ids has " + n + " positions but " + b + " has " + nb,
+          "every per-position array of a row must cover the same positions");
+    }
   }
 
   /**

@@ -11,11 +11,14 @@ import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.ExpressionInfo;
 import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.expressions.objects.StaticInvoke;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.AbstractDataType;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NullType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import scala.Function1;
 import scala.Option;
 import scala.collection.immutable.Seq;
@@ -33,6 +36,40 @@ public final class KlDriftFunctions {
 
   /** Default epsilon for zero student probabilities (DESIGN §2). */
   public static final double DEFAULT_EPSILON = 1e-12;
+
+  /**
+   * The struct returned by {@code topk_divergences}; field names are part of the public contract.
+   */
+  public static final StructType TOPK_DIVERGENCES =
+      new StructType(
+          new StructField[] {
+            DataTypes.createStructField("kl_bound", DataTypes.DoubleType, false),
+            DataTypes.createStructField("reverse_kl_bound", DataTypes.DoubleType, false),
+            DataTypes.createStructField("js_lower", DataTypes.DoubleType, false),
+            DataTypes.createStructField("js_upper", DataTypes.DoubleType, false),
+            DataTypes.createStructField("tv_lower", DataTypes.DoubleType, false),
+            DataTypes.createStructField("tv_upper", DataTypes.DoubleType, false),
+            DataTypes.createStructField("teacher_tail_mass", DataTypes.DoubleType, false),
+            DataTypes.createStructField("student_tail_mass", DataTypes.DoubleType, false),
+            DataTypes.createStructField("overlap", DataTypes.DoubleType, true),
+            DataTypes.createStructField("teacher_top1", DataTypes.LongType, true),
+            DataTypes.createStructField("student_top1", DataTypes.LongType, true),
+            DataTypes.createStructField("top1_rank", DataTypes.IntegerType, true),
+            DataTypes.createStructField("cells", DataTypes.IntegerType, false)
+          });
+
+  /**
+   * The struct returned by {@code sequence_kl_div}; field names are part of the public contract.
+   */
+  public static final StructType SEQUENCE_KL =
+      new StructType(
+          new StructField[] {
+            DataTypes.createStructField("mean", DataTypes.DoubleType, true),
+            DataTypes.createStructField("sum", DataTypes.DoubleType, false),
+            DataTypes.createStructField("max", DataTypes.DoubleType, true),
+            DataTypes.createStructField("positions", DataTypes.IntegerType, false),
+            DataTypes.createStructField("first_divergence", DataTypes.IntegerType, true)
+          });
 
   /** One function: its name, documentation and builder. */
   public record Definition(
@@ -207,6 +244,87 @@ public final class KlDriftFunctions {
               }
               return invoke(out, "renormalize", List.of(v, elementCode(v), intLit(kind.ordinal())));
             }));
+    defs.add(
+        new Definition(
+            "topk_kl_div",
+            "_FUNC_(teacher_ids, teacher_logprobs, student_ids, student_logprobs[, student_at_teacher])"
+                + " - KL(p||q) in nats at one position, from each side's top-k log-probabilities: a"
+                + " lower bound, computed on the ids known on both sides plus one cell for the rest"
+                + " of the mass. With student_at_teacher those ids are the teacher's (the tail-bucket"
+                + " bound of TRL and mlx-lm), without it the ids both lists report. Exact when the"
+                + " lists cover the vocabulary. Lists may come in any order; a log-probability at or"
+                + " below -9999, -Infinity or NULL means not reported.",
+            TOPK_ARGS,
+            examples(
+                "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.5D)), array(0, 1),"
+                    + " array(ln(0.9D), ln(0.1D)));",
+                "0.5108256238",
+                "SELECT _FUNC_(array(1, 0, 7), array(ln(0.5D), ln(0.5D), -9999D), array(0, 1),"
+                    + " array(ln(0.9D), ln(0.1D)));",
+                "0.5108256238",
+                "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.3D)), array(0, 1),"
+                    + " array(ln(0.4D), ln(0.3D)), array(ln(0.4D), ln(0.3D)));",
+                "0.0304787540",
+                "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.3D)), array(2, 0),"
+                    + " array(ln(0.4D), ln(0.3D)));",
+                "0.0871766936"),
+            (fn, a) -> buildTopK(fn, a, false)));
+    defs.add(
+        new Definition(
+            "topk_divergences",
+            "_FUNC_(teacher_ids, teacher_logprobs, student_ids, student_logprobs[, student_at_teacher])"
+                + " - Every top-k metric of one position, on the same cells as topk_kl_div, as a struct:"
+                + " kl_bound, reverse_kl_bound (lower bounds); js_lower, js_upper, tv_lower, tv_upper"
+                + " (bounds of Jensen-Shannon and total variation); teacher_tail_mass,"
+                + " student_tail_mass (1 - the mass each side reports); overlap (shared ids over the"
+                + " shorter list's length); teacher_top1, student_top1; top1_rank (1-based rank of the"
+                + " teacher's top-1 in the student's list, NULL when the student does not report it);"
+                + " cells (ids in the partition besides the tail). overlap and the top-1s are NULL when"
+                + " a side reports nothing.",
+            TOPK_ARGS,
+            examples(
+                "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.5D)), array(0, 1),"
+                    + " array(ln(0.9D), ln(0.1D)));",
+                "[0.5108256238,0.3680642072,0.1017492251,0.1017492251,0.4,0.4,0.0,0.0,1.0,0,0,1,2]",
+                "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.3D)), array(2, 0),"
+                    + " array(ln(0.4D), ln(0.3D)));",
+                "[0.0871766936,0.0822828785,0.0210059257,0.4285218853,0.2,0.7,0.2,0.3,0.5,0,2,2,1]",
+                "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.3D)), array(2),"
+                    + " array(ln(0.4D))).top1_rank;",
+                "NULL"),
+            (fn, a) -> buildTopK(fn, a, true)));
+    defs.add(
+        new Definition(
+            "sequence_kl_div",
+            "_FUNC_(teacher_ids, teacher_logprobs, student_ids, student_logprobs[, student_at_teacher[,"
+                + " mask]]) - The top-k KL bound of topk_kl_div at every position of a sequence,"
+                + " aggregated over the positions that count: struct(mean, sum, max, positions,"
+                + " first_divergence). first_divergence is the 0-based index of the first counted"
+                + " position where both sides report a top-1 and the two differ. mean and max are NULL"
+                + " when no position counts, first_divergence when the top-1s always agree. A position"
+                + " counts when mask is true there and none of its lists is NULL (as vLLM's first"
+                + " prompt position).",
+            args(
+                "teacher_ids: array<array<int|bigint>>, one list of token ids per position",
+                "teacher_logprobs: array<array<float|double>>, the log-probabilities, same shape",
+                "student_ids, student_logprobs: the student's own lists, one per position",
+                "student_at_teacher: optional array<array<float|double>>, the student's log-probability"
+                    + " at each teacher id; NULL to leave it out while giving a mask",
+                "mask: optional array<boolean>, true where the position counts (for example the"
+                    + " completion tokens)"),
+            examples(
+                "SELECT _FUNC_(array(array(0, 1), array(0, 1)),"
+                    + " array(array(ln(0.5D), ln(0.5D)), array(ln(0.1D), ln(0.9D))),"
+                    + " array(array(0, 1), array(0, 1)),"
+                    + " array(array(ln(0.9D), ln(0.1D)), array(ln(0.9D), ln(0.1D))));",
+                "[1.1343026428,2.2686052856,1.7577796618,2,1]",
+                "SELECT _FUNC_(array(array(0, 1), array(0, 1)),"
+                    + " array(array(ln(0.5D), ln(0.5D)), array(ln(0.1D), ln(0.9D))),"
+                    + " array(array(0, 1), array(0, 1)),"
+                    + " array(array(ln(0.9D), ln(0.1D)), array(ln(0.9D), ln(0.1D))),"
+                    + " NULL, array(true, false));",
+                "[0.5108256238,0.5108256238,0.5108256238,1,NULL]"),
+            KlDriftFunctions::buildSequenceKl));
     return defs;
   }
 
@@ -312,6 +430,155 @@ public final class KlDriftFunctions {
             intLit(qKind.ordinal()),
             doubleLit(t),
             doubleLit(eps)));
+  }
+
+  private static final String TOPK_ARGS =
+      args(
+          "teacher_ids: array<int|bigint>, the token ids the teacher reports at this position",
+          "teacher_logprobs: array<float|double>, their natural-log probabilities, same length",
+          "student_ids, student_logprobs: the student's own top-k list, the same way",
+          "student_at_teacher: optional array<float|double>, the student's log-probability at each"
+              + " teacher id, in the order of teacher_ids; a NULL literal is the same as leaving it"
+              + " out");
+
+  private static Expression buildTopK(String fn, List<Expression> a, boolean struct) {
+    expectArity(fn, a, 4, 5);
+    Expression tIds = topkArgument(fn, a.get(0), "teacher_ids", 1, true);
+    Expression tLp = topkArgument(fn, a.get(1), "teacher_logprobs", 1, false);
+    Expression sIds = topkArgument(fn, a.get(2), "student_ids", 1, true);
+    Expression sLp = topkArgument(fn, a.get(3), "student_logprobs", 1, false);
+    Expression at =
+        a.size() > 4 ? topkArgument(fn, a.get(4), "student_at_teacher", 1, false) : null;
+    DataType type = struct ? TOPK_DIVERGENCES : DataTypes.DoubleType;
+    if (tIds == null || tLp == null || sIds == null || sLp == null) {
+      return Literal.create(null, type);
+    }
+    return invoke(
+        type,
+        struct ? "topkDivergences" : "topkKl",
+        List.of(
+            tIds,
+            tLp,
+            sIds,
+            sLp,
+            at != null ? at : emptyArray(DataTypes.DoubleType),
+            innerCode(tIds, 1),
+            innerCode(tLp, 1),
+            innerCode(sIds, 1),
+            innerCode(sLp, 1),
+            at != null ? innerCode(at, 1) : intLit(KernelCalls.NONE),
+            doubleLit(DEFAULT_EPSILON)));
+  }
+
+  private static Expression buildSequenceKl(String fn, List<Expression> a) {
+    expectArity(fn, a, 4, 6);
+    Expression tIds = topkArgument(fn, a.get(0), "teacher_ids", 2, true);
+    Expression tLp = topkArgument(fn, a.get(1), "teacher_logprobs", 2, false);
+    Expression sIds = topkArgument(fn, a.get(2), "student_ids", 2, true);
+    Expression sLp = topkArgument(fn, a.get(3), "student_logprobs", 2, false);
+    Expression at =
+        a.size() > 4 ? topkArgument(fn, a.get(4), "student_at_teacher", 2, false) : null;
+    Expression mask = a.size() > 5 ? maskArgument(fn, a.get(5)) : null;
+    if (tIds == null || tLp == null || sIds == null || sLp == null) {
+      return Literal.create(null, SEQUENCE_KL);
+    }
+    return invoke(
+        SEQUENCE_KL,
+        "sequenceKl",
+        List.of(
+            tIds,
+            tLp,
+            sIds,
+            sLp,
+            at != null ? at : emptyArray(DataTypes.createArrayType(DataTypes.DoubleType, false)),
+            mask != null ? mask : emptyArray(DataTypes.BooleanType),
+            innerCode(tIds, 2),
+            innerCode(tLp, 2),
+            innerCode(sIds, 2),
+            innerCode(sLp, 2),
+            at != null ? innerCode(at, 2) : intLit(KernelCalls.NONE),
+            Literal.create(mask != null, DataTypes.BooleanType),
+            doubleLit(DEFAULT_EPSILON)));
+  }
+
+  /**
+   * Checks a top-k argument: {@code depth} levels of arrays (1 for one position, 2 for a sequence)
+   * around int or bigint ids, or float or double log-probabilities. Returns null for a NULL
+   * literal.
+   */
+  private static Expression topkArgument(
+      String fn, Expression e, String name, int depth, boolean ids) {
+    DataType t = e.dataType();
+    if (t instanceof NullType) {
+      return null;
+    }
+    DataType el = innermost(t, depth);
+    boolean ok =
+        el != null
+            && (ids
+                ? el == DataTypes.IntegerType || el == DataTypes.LongType
+                : el == DataTypes.FloatType || el == DataTypes.DoubleType);
+    if (!ok) {
+      String a = ids ? "int" : "float", b = ids ? "bigint" : "double";
+      String cast = ids ? "BIGINT" : "DOUBLE";
+      for (int d = 0; d < depth; d++) {
+        a = "array<" + a + ">";
+        b = "array<" + b + ">";
+        cast = "ARRAY<" + cast + ">";
+      }
+      throw FunctionErrors.badArgument(
+          fn,
+          name + " " + e.sql() + " has type " + t.simpleString() + ", not " + a + " or " + b,
+          "cast the column, e.g. CAST(x AS " + cast + ")");
+    }
+    return e;
+  }
+
+  private static Expression maskArgument(String fn, Expression e) {
+    DataType t = e.dataType();
+    if (t instanceof NullType) {
+      return null;
+    }
+    if (!(t instanceof ArrayType at && at.elementType() == DataTypes.BooleanType)) {
+      throw FunctionErrors.badArgument(
+          fn,
+          "mask " + e.sql() + " has type " + t.simpleString() + ", not array<boolean>",
+          "pass an array of booleans with one entry per position, true where it counts");
+    }
+    return e;
+  }
+
+  /** The element type under {@code depth} levels of arrays, or null when {@code t} is shallower. */
+  private static DataType innermost(DataType t, int depth) {
+    DataType el = t;
+    for (int d = 0; d < depth; d++) {
+      if (!(el instanceof ArrayType at)) {
+        return null;
+      }
+      el = at.elementType();
+    }
+    return el;
+  }
+
+  private static Expression innerCode(Expression e, int depth) {
+    DataType el = innermost(e.dataType(), depth);
+    int code;
+    if (el == DataTypes.IntegerType) {
+      code = KernelCalls.INT;
+    } else if (el == DataTypes.LongType) {
+      code = KernelCalls.LONG;
+    } else if (el == DataTypes.FloatType) {
+      code = KernelCalls.FLOAT;
+    } else {
+      code = KernelCalls.DOUBLE;
+    }
+    return intLit(code);
+  }
+
+  /** The placeholder for an optional array argument that was not given. */
+  private static Literal emptyArray(DataType element) {
+    return new Literal(
+        new GenericArrayData(new Object[0]), DataTypes.createArrayType(element, false));
   }
 
   /**
