@@ -80,6 +80,15 @@ public final class DriftReport implements AutoCloseable {
   }
 
   /**
+   * Sequence layout with {@code report.per_sequence=true}: every joined sequence's keys, slices and
+   * KL mean, sum and max over its counted positions, their number and the first divergence; null
+   * otherwise.
+   */
+  public Dataset<Row> perSequence() {
+    return summary.sequences() == null ? null : perExample;
+  }
+
+  /**
    * Sequence layout: per teacher top-1 token id, the counted positions, their mean KL (a bound for
    * top-k inputs), share of the KL mass, agreement and teacher tail mass; null for examples.
    */
@@ -147,10 +156,10 @@ public final class DriftReport implements AutoCloseable {
 
   /**
    * Every joined example's metrics (distributed and lazy: computing it reads the inputs again;
-   * written only when report.per_example is set). Null for a rollup.
+   * written only when report.per_example is set). Null for a rollup and in the sequence layout.
    */
   public Dataset<Row> perExample() {
-    return perExample;
+    return summary.sequences() == null ? perExample : null;
   }
 
   /** Nothing is cached by a report; kept so that try-with-resources code stays valid. */

@@ -165,12 +165,19 @@ public final class KlDrift {
     Progress.say(
         String.format(
             java.util.Locale.ROOT,
-            "inputs: teacher %,d rows, student %,d rows, %d classes, %,d matched",
+            "inputs: teacher %,d rows, student %,d rows, %s, %,d matched",
             f.inputs().teacherRows(),
             f.inputs().studentRows(),
-            f.inputs().numClasses(),
+            f.sequences() == null
+                ? f.inputs().numClasses() + " classes"
+                : f.sequences().countedPositions() + " counted positions",
             f.inputs().matched()));
-    Dataset<Row> perExample = in.sequence() ? null : PerExample.perExample(f.checked(), config);
+    Dataset<Row> perExample =
+        !in.sequence()
+            ? PerExample.perExample(f.checked(), config)
+            : config.get(DriftConfig.WRITE_PER_SEQUENCE)
+                ? PerExample.perSequence(f.checked(), config)
+                : null;
     return Reports.assemble(
         spark,
         config,
@@ -248,6 +255,9 @@ public final class KlDrift {
     Summary summary = report.summary();
     if (summary.tables().contains("per_example")) {
       tables.add(new ReportWriter.Table("per_example", report.perExample(), false));
+    }
+    if (summary.tables().contains("per_sequence")) {
+      tables.add(new ReportWriter.Table("per_sequence", report.perSequence(), false));
     }
     if (report.perToken() != null) {
       tables.add(new ReportWriter.Table("per_token", report.perToken(), true));

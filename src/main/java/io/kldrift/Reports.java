@@ -57,8 +57,11 @@ final class Reports {
             config.get(DriftConfig.LABEL));
     List<String> tables =
         new ArrayList<>(List.of("per_class", "per_slice", "confusion", "worst_examples"));
-    if (perExample != null && config.get(DriftConfig.WRITE_PER_EXAMPLE)) {
+    if (f.sequences() == null && perExample != null && config.get(DriftConfig.WRITE_PER_EXAMPLE)) {
       tables.add("per_example");
+    }
+    if (f.sequences() != null && perExample != null) {
+      tables.add("per_sequence");
     }
     if (f.perToken() != null) {
       tables.add("per_token");

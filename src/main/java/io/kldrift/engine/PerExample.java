@@ -51,6 +51,40 @@ public final class PerExample {
     return joined.select(keep.toArray(Column[]::new)).select(col("*"), col("m.*")).drop("m");
   }
 
+  /**
+   * Sequence layout, top-k inputs: the joined sequences with their keys, slices and the mean, sum
+   * and max of the per-position KL bound over the counted positions, their number and the first
+   * counted position (0-based index) whose top-1 tokens differ; computed by {@code
+   * sequence_kl_div}, the SQL function of the same math.
+   */
+  public static Dataset<Row> perSequence(PredictionInputs.Checked in, DriftConfig config) {
+    Dataset<Row> joined = join(in, config);
+    List<Column> keep = new ArrayList<>();
+    config.get(DriftConfig.KEY_COLUMNS).forEach(k -> keep.add(col(k)));
+    in.sliceColumns().forEach(s -> keep.add(col(s)));
+    Column none = lit(null);
+    keep.add(
+        call_function(
+                "sequence_kl_div",
+                col("__kd_pid"),
+                col(PredictionInputs.TEACHER),
+                col("__kd_qid"),
+                col(PredictionInputs.STUDENT),
+                config.get(DriftConfig.AT_TEACHER_COLUMN).isEmpty() ? none : col("__kd_qat"),
+                config.get(DriftConfig.MASK_COLUMN).isEmpty() ? none : col("__kd_mask"))
+            .as("m"));
+    return joined
+        .select(keep.toArray(Column[]::new))
+        .select(
+            col("*"),
+            col("m.mean").as("kl_mean"),
+            col("m.sum").as("kl_sum"),
+            col("m.max").as("kl_max"),
+            col("m.positions").as("positions"),
+            col("m.first_divergence").as("first_divergence"))
+        .drop("m");
+  }
+
   /** Mean KL, T²·KL and agreement per temperature, all temperatures in one aggregation. */
   public static Dataset<Row> temperatureSweep(
       PredictionInputs.Checked in, DriftConfig config, double... temperatures) {

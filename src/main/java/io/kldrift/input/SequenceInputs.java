@@ -15,7 +15,6 @@ import io.kldrift.input.RowRule.Policy;
 import io.kldrift.kernel.Divergences.Kind;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -149,6 +148,12 @@ public final class SequenceInputs {
           "an ids column is set, but the kinds are " + tKind.label() + " (dense)",
           "set input.teacher.kind and input.student.kind to topk_log_probs, or clear the ids"
               + " columns");
+    }
+    if (!tTop && config.get(DriftConfig.WRITE_PER_SEQUENCE)) {
+      throw DriftException.invalidConfig(
+          "report.per_sequence=true needs top-k inputs (kind topk_log_probs) for now; the dense"
+              + " kinds have the per-sequence figures in the summary and worst_examples/ only",
+          "set report.per_sequence=false");
     }
     for (RowRule r : RowRule.values()) {
       if (r.policy(config) != Policy.FAIL) {
@@ -434,10 +439,5 @@ public final class SequenceInputs {
         || t == DataTypes.LongType
         || t == DataTypes.ShortType
         || t == DataTypes.ByteType;
-  }
-
-  /** The layout name as configured, for messages. */
-  static String layout(DriftConfig config) {
-    return config.get(DriftConfig.INPUT_LAYOUT).toLowerCase(Locale.ROOT);
   }
 }

@@ -200,7 +200,7 @@ public final class Checks {
     double v = row.value();
     switch (s.type()) {
       case "threshold":
-        return graded(r, s, v, fmt(s.metric()) + " = " + fmt(v));
+        return graded(r, s, v, named(s.metric(), config) + " = " + fmt(v));
       case "relative":
         {
           Baseline b = baseline(s.metric(), row, history, config);
@@ -225,7 +225,7 @@ public final class Checks {
               String.format(
                   Locale.ROOT,
                   "%s changed by %+.1f%% against %s (%s -> %s)",
-                  s.metric(),
+                  named(s.metric(), config),
                   100 * rel,
                   b.runs(),
                   fmt(b.value()),
@@ -262,7 +262,7 @@ public final class Checks {
               String.format(
                   Locale.ROOT,
                   "%s = %s is %.1f sigma from the mean %s of %d runs (sigma %s)",
-                  s.metric(),
+                  named(s.metric(), config),
                   fmt(v),
                   z,
                   fmt(stats[0]),
@@ -288,7 +288,7 @@ public final class Checks {
               String.format(
                   Locale.ROOT,
                   "%s %s -> %s (%+.1f%%), Welch p = %.2g against %s",
-                  s.metric(),
+                  named(s.metric(), config),
                   fmt(b.value()),
                   fmt(v),
                   100 * rel,
@@ -302,6 +302,23 @@ public final class Checks {
       default:
         throw new AssertionError(s.type());
     }
+  }
+
+  /**
+   * The metric's name in a message, with "(lower bound)" for the figures that top-k inputs give
+   * only as lower bounds (the sequence layout with kind topk_log_probs).
+   */
+  static String named(String metric, DriftConfig config) {
+    boolean topK =
+        config.get(DriftConfig.INPUT_LAYOUT).equals("sequence")
+            && config.get(DriftConfig.TEACHER_KIND)
+                == io.kldrift.kernel.Divergences.Kind.TOPK_LOG_PROBS;
+    int dot = metric.indexOf('.');
+    String base = dot < 0 ? metric : metric.substring(0, dot);
+    boolean bound =
+        List.of("kl", "reverse_kl", "js", "total_variation", "teacher_entropy", "sequence_kl")
+            .contains(base);
+    return topK && bound && !metric.endsWith(".n") ? metric + " (lower bound)" : metric;
   }
 
   private static Summary.CheckResult graded(Draft r, Spec s, double x, String message) {

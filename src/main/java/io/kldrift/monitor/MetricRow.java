@@ -14,7 +14,8 @@ import java.util.List;
  * @param column the slice column, or the class index as text for class scope; empty for global
  * @param key the slice value or the class name; empty for global
  * @param metric e.g. {@code kl.mean}, {@code kl.p99}, {@code agreement.mean}, {@code
- *     kl_contribution}
+ *     kl_contribution}; in the sequence layout also {@code sequence_kl.mean} (the mean of the
+ *     per-sequence means) and {@code teacher_tail_mass.mean}
  * @param value the figure, or null when undefined (e.g. a std of one example)
  */
 public record MetricRow(String scope, String column, String key, String metric, Double value) {
@@ -45,12 +46,25 @@ public record MetricRow(String scope, String column, String key, String metric, 
           "student_only_share",
           "support_violation_share",
           "quarantined_share",
-          "renormalized_share");
+          "renormalized_share",
+          "sequence_kl.n",
+          "sequence_kl.mean",
+          "sequence_kl.p95",
+          "sequence_kl.p99",
+          "teacher_tail_mass.mean");
 
   /** Metrics of slice scope. */
   public static final List<String> SLICE_METRICS =
       List.of(
-          "kl.n", "kl.mean", "kl.std", "kl.p50", "kl.p95", "kl.p99", "js.mean", "agreement.mean");
+          "kl.n",
+          "kl.mean",
+          "kl.std",
+          "kl.p50",
+          "kl.p95",
+          "kl.p99",
+          "js.mean",
+          "agreement.mean",
+          "sequence_kl.mean");
 
   /** Metrics of class scope, from per_class/; {@code n} is the class's teacher-top-1 count. */
   public static final List<String> CLASS_METRICS =
@@ -133,6 +147,10 @@ public record MetricRow(String scope, String column, String key, String metric, 
                 / (tRows + sRows);
       case "support_violation_share":
         return matched == 0 ? null : inputs.supportViolations().examples() / matched;
+      case "teacher_tail_mass.mean":
+        return summary.sequences() == null
+            ? null
+            : finite(summary.sequences().teacherTailMass().mean());
       default:
         return stat(globalStats(global, m.substring(0, m.indexOf('.'))), m);
     }
@@ -154,6 +172,8 @@ public record MetricRow(String scope, String column, String key, String metric, 
         return g.teacherEntropy();
       case "agreement":
         return g.agreement();
+      case "sequence_kl":
+        return g.sequenceKl();
       default:
         throw new IllegalArgumentException(name);
     }
@@ -167,6 +187,8 @@ public record MetricRow(String scope, String column, String key, String metric, 
         return stat(s.js(), m);
       case "agreement":
         return stat(s.agreement(), m);
+      case "sequence_kl":
+        return stat(s.sequenceKl(), m);
       default:
         throw new IllegalArgumentException(m);
     }

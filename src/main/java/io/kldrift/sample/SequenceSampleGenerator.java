@@ -236,6 +236,28 @@ public final class SequenceSampleGenerator {
     return model.kl(model.position(model.sequence(sequence), position));
   }
 
+  /**
+   * The checks of the generated configuration: token- and sequence-weighted mean KL (both lower
+   * bounds here), per slice, and top-1 agreement.
+   */
+  static final List<String> CHECKS =
+      List.of(
+          "run.dataset=generated-llm-sample",
+          "check.mean_kl.metric=kl.mean",
+          "check.mean_kl.warn=0.1",
+          "check.mean_kl.alert=0.3",
+          "check.sequence_kl.metric=sequence_kl.mean",
+          "check.sequence_kl.warn=0.1",
+          "check.sequence_kl.alert=0.3",
+          "check.slice_kl.metric=kl.mean",
+          "check.slice_kl.scope=slice",
+          "check.slice_kl.warn=0.1",
+          "check.slice_kl.alert=0.3",
+          "check.agreement.metric=agreement.mean",
+          "check.agreement.direction=below",
+          "check.agreement.warn=0.75",
+          "check.agreement.alert=0.6");
+
   /** The {@code kldrift.properties} that reads tables of {@code shape}. */
   static String properties(Shape shape) {
     List<String> lines = new ArrayList<>();
@@ -261,6 +283,7 @@ public final class SequenceSampleGenerator {
     lines.add("input.token_ids_column=" + (shape == Shape.TOKENS ? "token_id" : "token_ids"));
     lines.add("input.slice_columns=segment");
     lines.add("input.label_column=");
+    lines.addAll(CHECKS);
     return String.join("\n", lines) + "\n";
   }
 

@@ -665,12 +665,20 @@ public final class KlDriftFunctions {
           "kind must be a string constant, got " + e.sql(),
           "pass 'probs', 'log_probs' or 'logits'");
     }
+    Kind k;
     try {
-      return Kind.parse(String.valueOf(e.eval(null)));
+      k = Kind.parse(String.valueOf(e.eval(null)));
     } catch (IllegalArgumentException ex) {
       throw FunctionErrors.badArgument(
           fn, ex.getMessage(), "pass 'probs', 'log_probs' or 'logits'");
     }
+    if (k == Kind.TOPK_LOG_PROBS) {
+      throw FunctionErrors.badArgument(
+          fn,
+          "kind topk_log_probs is a list of top-k entries, not a whole distribution",
+          "use topk_kl_div or topk_divergences with the ids and log-probabilities");
+    }
+    return k;
   }
 
   private static void checkTemperature(String fn, double t) {

@@ -73,4 +73,22 @@ class ReadmeCommandsIT {
     assertThat(again.lines().filter(l -> l.startsWith("mean KL")).findFirst().orElseThrow())
         .startsWith(exact);
   }
+
+  @Test
+  void llmQuickStartAsWritten() throws Exception {
+    List<String> bash = Fixtures.readmeBlocks("bash");
+    Path project = Path.of("").toAbsolutePath();
+    String out = run(project, command(bash, "jobs/drift-report --teacher sample-data/llm/teacher"));
+    // The figures the README shows, with their bound labels; the sample is generated from a
+    // model whose exact KL on segment=code is about 0.2, against about 0.025 elsewhere.
+    assertThat(out)
+        .contains("rows        teacher 100  student 100  matched 100")
+        .contains("tokens      10,457 counted of 14,018 positions (3,561 masked)")
+        .contains("KL/token    0.061341 nats, lower bound [tail_bucket]")
+        .contains("KL/sequence 0.065133 nats, lower bound (mean of sequence means)")
+        .contains("tail mass   teacher 0.167548")
+        .contains("WARN slice_kl [segment=code]: kl.mean (lower bound) = 0.186062")
+        .contains("report      file:" + project.resolve("out-llm/run_date="))
+        .contains("\nstatus: WARN");
+  }
 }

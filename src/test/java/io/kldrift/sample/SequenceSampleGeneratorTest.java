@@ -269,7 +269,8 @@ class SequenceSampleGeneratorTest {
 
   @Test
   void propertiesNameTheColumnsOfEachShape() throws Exception {
-    List<String> expected =
+    List<String> expected = new java.util.ArrayList<>();
+    expected.addAll(
         List.of(
             "input.layout=sequence",
             "input.key_columns=sequence_id",
@@ -283,7 +284,8 @@ class SequenceSampleGeneratorTest {
             "input.mask_column=completion_mask",
             "input.token_ids_column=token_ids",
             "input.slice_columns=segment",
-            "input.label_column=");
+            "input.label_column="));
+    expected.addAll(SequenceSampleGenerator.CHECKS);
     assertThat(properties("arrays")).isEqualTo(expected);
     assertThat(properties("structs"))
         .contains("input.teacher.column=top_logprobs", "input.student.column=top_logprobs")

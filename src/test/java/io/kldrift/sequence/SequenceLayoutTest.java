@@ -265,4 +265,27 @@ class SequenceLayoutTest {
     assertThat(padded.global().kl().mean()).isCloseTo(two.global().kl().mean(), within(1e-12));
     assertThat(padded.sequences().teacherK()).isEqualTo(4);
   }
+
+  @Test
+  void perSequenceTableComesFromTheSqlFunctionAndAgreesWithTheState() {
+    DriftConfig config = topKConfig().set("report.per_sequence", "true").build();
+    try (DriftReport r =
+        KlDrift.analyze(SPARK, arrays(DATA, 3, 0)[0], arrays(DATA, 3, 0)[1], config, DAY)) {
+      List<Row> rows = r.perSequence().orderBy("sequence_id").collectAsList();
+      assertThat(rows).hasSize(2);
+      double[] want = expected(DATA);
+      Row two = rows.get(1);
+      assertThat(two.<Integer>getAs("positions")).isEqualTo(2);
+      assertThat(two.<Integer>getAs("first_divergence")).isEqualTo(1);
+      assertThat(rows.get(0).<Object>getAs("first_divergence")).isNull();
+      double sum = rows.get(0).<Double>getAs("kl_sum") + two.<Double>getAs("kl_sum");
+      assertThat(sum / 5).isCloseTo(want[0], within(1e-6));
+      assertThat(sum / 5).isCloseTo(r.summary().global().kl().mean(), within(1e-12));
+      // worst_examples/ holds the same sequences, worst (highest mean) first: sequence 2.
+      Row worst = r.worstExamples().collectAsList().get(0);
+      assertThat(worst.<Long>getAs("sequence_id")).isEqualTo(2L);
+      assertThat(worst.<Double>getAs("kl")).isCloseTo(two.<Double>getAs("kl_mean"), within(1e-12));
+      assertThat(r.perExample()).isNull();
+    }
+  }
 }
