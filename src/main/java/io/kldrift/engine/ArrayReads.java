@@ -38,6 +38,62 @@ final class ArrayReads {
     }
   }
 
+  /**
+   * Copies {@code n} int ({@code ints}) or long elements into {@code into} from {@code offset};
+   * returns false when one is null.
+   */
+  static boolean loadLongs(ArrayData a, boolean ints, long[] into, int offset, int n) {
+    if (!ints && offset == 0) {
+      return loadLongs(a, into, n);
+    }
+    if (a instanceof UnsafeArrayData u) {
+      if (anyNull(u, n)) {
+        return false;
+      }
+      Object base = u.getBaseObject();
+      long data = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n);
+      if (ints) {
+        for (int i = 0; i < n; i++) {
+          into[offset + i] = Platform.getInt(base, data + 4L * i);
+        }
+      } else {
+        for (int i = 0; i < n; i++) {
+          into[offset + i] = Platform.getLong(base, data + 8L * i);
+        }
+      }
+      return true;
+    }
+    for (int i = 0; i < n; i++) {
+      if (a.isNullAt(i)) {
+        return false;
+      }
+      into[offset + i] = ints ? a.getInt(i) : a.getLong(i);
+    }
+    return true;
+  }
+
+  /** Copies {@code n} float or double elements as doubles into {@code into} from {@code offset}. */
+  static void load(ArrayData a, boolean floats, double[] into, int offset, int n) {
+    if (offset == 0) {
+      load(a, floats, into, n);
+      return;
+    }
+    if (a instanceof UnsafeArrayData u && !anyNull(u, n)) {
+      Object base = u.getBaseObject();
+      long data = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n);
+      for (int i = 0; i < n; i++) {
+        into[offset + i] =
+            floats
+                ? Platform.getFloat(base, data + 4L * i)
+                : Platform.getDouble(base, data + 8L * i);
+      }
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      into[offset + i] = a.isNullAt(i) ? Double.NaN : floats ? a.getFloat(i) : a.getDouble(i);
+    }
+  }
+
   /** Copies {@code n} long elements; returns false when one is null. */
   static boolean loadLongs(ArrayData a, long[] into, int n) {
     if (a instanceof UnsafeArrayData u) {

@@ -173,16 +173,26 @@ public final class OnePass {
 
   /** The sequence columns' shapes: element types and which optional columns are given. */
   private static SequenceUpdater.Shape shape(PredictionInputs.Prepared in, DriftConfig config) {
-    String token = config.get(DriftConfig.TOKEN_IDS_COLUMN);
     return new SequenceUpdater.Shape(
         floats(in.teacher(), PredictionInputs.TEACHER),
         floats(in.student(), PredictionInputs.STUDENT),
         !config.get(DriftConfig.AT_TEACHER_COLUMN).isEmpty(),
         floats(in.student(), "__kd_qat"),
         !config.get(DriftConfig.MASK_COLUMN).isEmpty(),
-        !token.isEmpty(),
-        !token.isEmpty(),
+        ints(in.teacher(), "__kd_pid"),
+        ints(in.student(), "__kd_qid"),
+        ints(in.teacher(), "__kd_ttok"),
+        ints(in.student(), "__kd_stok"),
         !config.get(DriftConfig.POSITION_COLUMN).isEmpty());
+  }
+
+  /** Whether the innermost element type of {@code column} is int (else long). */
+  private static boolean ints(Dataset<Row> df, String column) {
+    DataType t = df.schema().apply(column).dataType();
+    while (t instanceof ArrayType a) {
+      t = a.elementType();
+    }
+    return t == DataTypes.IntegerType;
   }
 
   private static List<Column> concat(List<Column> a, List<Column> b) {

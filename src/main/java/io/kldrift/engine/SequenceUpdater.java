@@ -35,8 +35,10 @@ final class SequenceUpdater
       boolean atTeacher,
       boolean atTeacherFloats,
       boolean mask,
-      boolean teacherTokens,
-      boolean studentTokens,
+      boolean teacherIdsInt,
+      boolean studentIdsInt,
+      boolean teacherTokensInt,
+      boolean studentTokensInt,
       boolean positions)
       implements Serializable {}
 
@@ -81,6 +83,9 @@ final class SequenceUpdater
     double[] tLp = new double[32];
     double[] sLp = new double[32];
     double[] sAt = new double[32];
+    final Flat tFlat = new Flat();
+    final Flat sFlat = new Flat();
+    double[] atFlat = new double[4096];
     long[] tTok = new long[256];
     long[] sTok = new long[256];
     long[] tPos = new long[256];
@@ -164,6 +169,8 @@ final class SequenceUpdater
         }
         idArrays = row.getArray(idOrd);
       }
+      Flat flat = teacher ? tFlat : sFlat;
+      flat.reset(n);
       for (int j = 0; j < n && code == Divergences.OK; j++) {
         if (v.isNullAt(j) || (idArrays != null && idArrays.isNullAt(j))) {
           return new int[] {len, misaligned};
@@ -175,14 +182,17 @@ final class SequenceUpdater
           if (idj.numElements() != k) {
             return new int[] {len, misaligned};
           }
-          ensureK(k);
-          long[] idBuf = teacher ? tIds : sIds;
-          double[] lpBuf = teacher ? tLp : sLp;
-          if (!ArrayReads.loadLongs(idj, idBuf, k)) {
+          int at = flat.add(k);
+          boolean ints = teacher ? shape.teacherIdsInt() : shape.studentIdsInt();
+          if (!ArrayReads.loadLongs(idj, ints, flat.ids, at, k)) {
             return new int[] {len, misaligned};
           }
-          ArrayReads.load(lp, teacher ? shape.teacherFloats() : shape.studentFloats(), lpBuf, k);
-          int c = TopK.check(idBuf, lpBuf, k, s.sumTolerance(), scratch);
+          boolean floats = teacher ? shape.teacherFloats() : shape.studentFloats();
+          ArrayReads.load(lp, floats, flat.lp, at, k);
+          ensureK(k);
+          System.arraycopy(flat.ids, at, tIds, 0, k);
+          System.arraycopy(flat.lp, at, tLp, 0, k);
+          int c = TopK.check(tIds, tLp, k, s.sumTolerance(), scratch);
           code = c == TopK.DUPLICATE_ID ? misaligned : c;
         } else {
           if (len < 0) {
@@ -265,10 +275,15 @@ final class SequenceUpdater
         if (at.numElements() != n) {
           return misaligned;
         }
+        if (atFlat.length < tFlat.size()) {
+          atFlat = new double[Math.max(tFlat.size(), 2 * atFlat.length)];
+        }
         for (int j = 0; j < n; j++) {
-          if (at.isNullAt(j) || at.getArray(j).numElements() != p.getArray(j).numElements()) {
+          int k = tFlat.length(j);
+          if (at.isNullAt(j) || at.getArray(j).numElements() != k) {
             return misaligned;
           }
+          ArrayReads.load(at.getArray(j), shape.atTeacherFloats(), atFlat, tFlat.start[j], k);
         }
       }
       int tTokOrd = base + 2;
@@ -276,8 +291,10 @@ final class SequenceUpdater
       if (!row.isNullAt(tTokOrd) && !row.isNullAt(sTokOrd)) {
         tTok = grow(tTok, n);
         sTok = grow(sTok, n);
-        boolean tOk = ArrayReads.loadLongs(row.getArray(tTokOrd), tTok, n);
-        boolean sOk = ArrayReads.loadLongs(row.getArray(sTokOrd), sTok, n);
+        boolean tOk =
+            ArrayReads.loadLongs(row.getArray(tTokOrd), shape.teacherTokensInt(), tTok, 0, n);
+        boolean sOk =
+            ArrayReads.loadLongs(row.getArray(sTokOrd), shape.studentTokensInt(), sTok, 0, n);
         if (!tOk || !sOk) {
           return misaligned;
         }
@@ -308,9 +325,6 @@ final class SequenceUpdater
       }
       SeqPart.Slice[] groups = part.slicesOf(sliceValues);
       ArrayData mask = shape.mask() ? row.getArray(base + 1) : null;
-      ArrayData tIdArrays = topK ? row.getArray(base) : null;
-      ArrayData sIdArrays = topK ? row.getArray(base + 4) : null;
-      ArrayData at = shape.atTeacher() ? row.getArray(base + 5) : null;
       int counted = 0;
       double sum = 0;
       double max = 0;
@@ -323,12 +337,7 @@ final class SequenceUpdater
         }
         int position = shape.positions() ? (int) tPos[j] : j;
         if (topK) {
-          position(
-              p.getArray(j),
-              tIdArrays.getArray(j),
-              q.getArray(j),
-              sIdArrays.getArray(j),
-              at == null ? null : at.getArray(j));
+          position(j);
         } else {
           dense(p.getArray(j), q.getArray(j));
         }
@@ -349,43 +358,29 @@ final class SequenceUpdater
           first = position;
         }
       }
-      part.maxTeacherK = Math.max(part.maxTeacherK, maxK(p));
-      part.maxStudentK = Math.max(part.maxStudentK, maxK(q));
+      part.maxTeacherK = Math.max(part.maxTeacherK, topK ? tFlat.longest() : key);
+      part.maxStudentK = Math.max(part.maxStudentK, topK ? sFlat.longest() : key);
       part.addSequence(n, counted, sum, max, first, tailSum, agreed, groups, example);
     }
 
-    private int maxK(ArrayData lists) {
-      int k = 0;
-      for (int j = 0; j < lists.numElements(); j++) {
-        k = Math.max(k, lists.getArray(j).numElements());
-      }
-      return k;
-    }
-
-    /** One top-k position: {@link TopK#compute} into {@code out}, figures into {@code fig}. */
-    private void position(ArrayData tl, ArrayData ti, ArrayData sl, ArrayData si, ArrayData sAtT) {
-      int kt = tl.numElements();
-      int ks = sl.numElements();
+    /**
+     * Position {@code j} of the current pair: {@link TopK#compute} on the lists read by the rule
+     * checks into {@code out}, the figures into {@code fig}.
+     */
+    private void position(int j) {
+      int kt = tFlat.length(j);
+      int ks = sFlat.length(j);
       ensureK(Math.max(kt, ks));
-      ArrayReads.loadLongs(ti, tIds, kt);
-      ArrayReads.load(tl, shape.teacherFloats(), tLp, kt);
-      ArrayReads.loadLongs(si, sIds, ks);
-      ArrayReads.load(sl, shape.studentFloats(), sLp, ks);
-      if (sAtT != null) {
-        ArrayReads.load(sAtT, shape.atTeacherFloats(), sAt, kt);
+      System.arraycopy(tFlat.ids, tFlat.start[j], tIds, 0, kt);
+      System.arraycopy(tFlat.lp, tFlat.start[j], tLp, 0, kt);
+      System.arraycopy(sFlat.ids, sFlat.start[j], sIds, 0, ks);
+      System.arraycopy(sFlat.lp, sFlat.start[j], sLp, 0, ks);
+      boolean at = shape.atTeacher();
+      if (at) {
+        System.arraycopy(atFlat, tFlat.start[j], sAt, 0, kt);
       }
       TopK.compute(
-          tIds,
-          tLp,
-          kt,
-          sIds,
-          sLp,
-          ks,
-          sAtT == null ? null : sAt,
-          s.jsdBeta(),
-          epsilon,
-          scratch,
-          out);
+          tIds, tLp, kt, sIds, sLp, ks, at ? sAt : null, s.jsdBeta(), epsilon, scratch, out);
       fig[SeqPart.REVERSE_KL] = out[TopK.REVERSE_KL];
       fig[SeqPart.JSD] = out[TopK.JSD];
       fig[SeqPart.JS_HIGH] = out[TopK.JS_HIGH];
@@ -473,6 +468,54 @@ final class SequenceUpdater
 
     private long[] grow(long[] a, int n) {
       return a.length >= n ? a : new long[Math.max(n, 2 * a.length)];
+    }
+  }
+
+  /**
+   * One side's top-k lists of one sequence, read once by the rule checks and kept flat for the
+   * metrics: position j's entries are at {@code [start[j], start[j + 1])}.
+   */
+  static final class Flat {
+    int[] start = new int[257];
+    long[] ids = new long[4096];
+    double[] lp = new double[4096];
+    private int positions;
+
+    void reset(int n) {
+      if (start.length < n + 1) {
+        start = new int[Math.max(n + 1, 2 * start.length)];
+      }
+      positions = 0;
+      start[0] = 0;
+    }
+
+    /** Room for the next position's {@code k} entries; returns their first index. */
+    int add(int k) {
+      int at = start[positions];
+      if (ids.length < at + k) {
+        int n = Math.max(at + k, 2 * ids.length);
+        ids = java.util.Arrays.copyOf(ids, n);
+        lp = java.util.Arrays.copyOf(lp, n);
+      }
+      positions++;
+      start[positions] = at + k;
+      return at;
+    }
+
+    int length(int j) {
+      return start[j + 1] - start[j];
+    }
+
+    int size() {
+      return start[positions];
+    }
+
+    int longest() {
+      int k = 0;
+      for (int j = 0; j < positions; j++) {
+        k = Math.max(k, length(j));
+      }
+      return k;
     }
   }
 }

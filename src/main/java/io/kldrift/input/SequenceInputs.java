@@ -37,7 +37,10 @@ import org.apache.spark.sql.types.StructType;
  * columns are typed nulls, so the joined row has one layout.
  */
 public final class SequenceInputs {
-  /** Teacher columns after the distribution: top-k ids, mask, token ids, positions. */
+  /**
+   * Teacher columns after the distribution: top-k ids, mask, token ids, positions. Ids and token
+   * ids are int or bigint arrays as read (the reader takes either); positions are bigint.
+   */
   public static final List<String> TEACHER_EXTRA =
       List.of("__kd_pid", "__kd_mask", "__kd_ttok", "__kd_tpos");
 
@@ -353,7 +356,10 @@ public final class SequenceInputs {
       if (e == null || !integral(e)) {
         throw wrongType(ids, t, shape("int") + " or " + shape("bigint"), idsKey.key());
       }
-      return e == DataTypes.LongType ? col(ids) : col(ids).cast(nested(DataTypes.LongType));
+      // int and bigint ids are read as they are: a cast of nested arrays boxes every element.
+      return e == DataTypes.LongType || e == DataTypes.IntegerType
+          ? col(ids)
+          : col(ids).cast(nested(DataTypes.LongType));
     }
 
     /** The student's log-probabilities at the teacher's ids, or a typed null. */
@@ -397,7 +403,9 @@ public final class SequenceInputs {
       if (e == null || !integral(e)) {
         throw wrongType(column, t, depth == 1 ? "array<int> or array<bigint>" : "int", key);
       }
-      return col(column).cast(perPosition(DataTypes.LongType)).as(as);
+      return e == DataTypes.LongType || e == DataTypes.IntegerType
+          ? col(column).as(as)
+          : col(column).cast(perPosition(DataTypes.LongType)).as(as);
     }
 
     /** The position column of the per-token shape, or a typed null. */
