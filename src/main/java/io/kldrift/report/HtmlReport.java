@@ -36,6 +36,11 @@ import java.util.function.Function;
  * headline figures with 95% confidence intervals, the KL histogram, per-class contributions, the
  * trend over earlier runs, and the slice, confusion and worst-example tables.
  *
+ * <p>A sequence-layout summary ({@link Summary#sequences()} set) gets its own sections instead of
+ * the class ones ({@link SequenceSections}): KL per token and per sequence, labelled as lower
+ * bounds for top-k input and each shown with the teacher's tail mass, JS and TV as intervals, KL by
+ * position and by teacher entropy, the tokens with the most KL mass, and the worst sequences.
+ *
  * <p>The page is meant to be attached to an alert or opened straight from the report folder, often
  * on a machine without network access and by people who did not run the job. So it carries its own
  * CSS and inline SVG charts, has no JavaScript and loads nothing: it reads the same offline, in a
@@ -53,8 +58,9 @@ public final class HtmlReport {
 
   private static final int MAX_LABEL_CHARS = 26;
   private static final int CLASS_LABEL_RIGHT = 192;
-  private static final int CHART_WIDTH = 1080;
-  private static final String NA = "n/a";
+  static final int CHART_WIDTH = 1080;
+  static final String NA = "n/a";
+  private static final String KL_AXIS = "KL(teacher \u2016 student), nats, log scale";
   private static final List<String> OUTCOME_ORDER =
       List.of("ALERT", "WARN", "INSUFFICIENT_DATA", "OK");
 
@@ -134,14 +140,28 @@ public final class HtmlReport {
     statusBanner(h, s);
     h.append("<main>\n");
     checks(h, list(at(s, Summary::checks)));
-    headline(h, s);
-    rowRules(h, at(at(s, Summary::inputs), Inputs::invalid));
-    histogram(h, at(klStats(s), Stats::histogram));
-    classContributions(h, classBars(in));
-    trend(h, in.trend());
-    slices(h, list(at(s, Summary::perSlice)));
-    confusions(h, list(at(s, Summary::topConfusions)));
-    worstExamples(h, in.worstExamples());
+    Summary.Sequences seq = at(s, Summary::sequences);
+    if (seq == null) {
+      headline(h, s);
+      rowRules(h, at(at(s, Summary::inputs), Inputs::invalid));
+      histogram(h, at(klStats(s), Stats::histogram), "example", KL_AXIS);
+      classContributions(h, classBars(in));
+      trend(h, in.trend(), null);
+      slices(h, list(at(s, Summary::perSlice)));
+      confusions(h, list(at(s, Summary::topConfusions)));
+      worstExamples(h, in.worstExamples());
+    } else {
+      // Classes, confusions and class marginals have no meaning over a vocabulary: left out.
+      SequenceSections sections = new SequenceSections(s, seq);
+      sections.headline(h);
+      rowRules(h, at(at(s, Summary::inputs), Inputs::invalid));
+      sections.buckets(h);
+      sections.tokens(h);
+      histogram(h, at(klStats(s), Stats::histogram), "position", sections.histogramAxis());
+      trend(h, in.trend(), sections.trendNote());
+      sections.slices(h);
+      sections.worstSequences(h, in.worstExamples());
+    }
     metadata(h, s);
     h.append("</main>\n</body>\n</html>\n");
     return h.toString();
@@ -157,7 +177,8 @@ public final class HtmlReport {
     h.append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     String title = "kldrift " + str(at(s, Summary::status)) + " \u2014 " + str(runDate(s));
     h.append("<title>").append(esc(title)).append("</title>\n");
-    h.append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
+    String css = at(s, Summary::sequences) == null ? CSS : CSS + SequenceSections.CSS;
+    h.append("<style>\n").append(css).append("</style>\n</head>\n<body>\n");
   }
 
   private static void statusBanner(StringBuilder h, Summary s) {
@@ -196,7 +217,11 @@ public final class HtmlReport {
     if (!str(at(run, RunInfo::dataset)).equals(NA)) {
       parts.add("dataset " + str(at(run, RunInfo::dataset)));
     }
-    parts.add("mean KL " + num(at(klStats(s), Stats::mean)) + " nats");
+    Summary.Sequences seq = at(s, Summary::sequences);
+    parts.add(
+        seq == null
+            ? "mean KL " + num(at(klStats(s), Stats::mean)) + " nats"
+            : SequenceSections.bannerFigure(s, seq));
     return String.join(" \u00b7 ", parts);
   }
 
@@ -215,15 +240,15 @@ public final class HtmlReport {
     return "checks: " + (parts.isEmpty() ? NA : String.join(", ", parts));
   }
 
-  private static void openSection(StringBuilder h, String id, String title) {
+  static void openSection(StringBuilder h, String id, String title) {
     h.append(fmt("<section id=\"%s\">\n<h2>%s</h2>\n", id, esc(title)));
   }
 
-  private static void closeSection(StringBuilder h) {
+  static void closeSection(StringBuilder h) {
     h.append("</section>\n");
   }
 
-  private static void note(StringBuilder h, String message) {
+  static void note(StringBuilder h, String message) {
     h.append("<p class=\"note\">").append(esc(message)).append("</p>\n");
   }
 
@@ -423,7 +448,7 @@ public final class HtmlReport {
     closeSection(h);
   }
 
-  private static String ci(Stats stats, Function<Object, String> format) {
+  static String ci(Stats stats, Function<Object, String> format) {
     return "95% CI "
         + format.apply(at(stats, Stats::ci95Low))
         + " \u2013 "
@@ -433,7 +458,7 @@ public final class HtmlReport {
         + ")";
   }
 
-  private static String shareAbove(Map<String, Double> shares) {
+  static String shareAbove(Map<String, Double> shares) {
     if (shares == null || shares.isEmpty()) {
       return NA;
     }
@@ -450,8 +475,12 @@ public final class HtmlReport {
 
   // ---- histogram ----
 
-  private static void histogram(StringBuilder h, Histogram hist) {
-    openSection(h, "histogram", "Per-example KL (log-spaced bins)");
+  /**
+   * The KL histogram; {@code unit} is what one count is (an example, or a position), {@code
+   * axisTitle} names the KL it bins.
+   */
+  private static void histogram(StringBuilder h, Histogram hist, String unit, String axisTitle) {
+    openSection(h, "histogram", "Per-" + unit + " KL (log-spaced bins)");
     List<Long> counts = list(at(hist, Histogram::counts));
     List<Double> edges = list(at(hist, Histogram::edges));
     int first = 0;
@@ -463,7 +492,7 @@ public final class HtmlReport {
       last--;
     }
     if (first > last) {
-      note(h, "No histogram: no examples were counted.");
+      note(h, "No histogram: no " + unit + "s were counted.");
       closeSection(h);
       return;
     }
@@ -476,7 +505,7 @@ public final class HtmlReport {
     // Empty bins at both ends are left out: the configured range spans 8 decades, the data rarely.
     Frame f = new Frame(64, 16, CHART_WIDTH - 84, 220);
     Axis y = Axis.of(max);
-    svgOpen(h, "kl-histogram", f.height + 66, "Histogram of per-example KL");
+    svgOpen(h, "kl-histogram", f.height + 66, "Histogram of per-" + unit + " KL");
     yGrid(h, f, y, HtmlReport::count);
     int bins = last - first + 1;
     double w = f.width / bins;
@@ -488,7 +517,9 @@ public final class HtmlReport {
           binLabel(b, edges, counts.size())
               + ": "
               + count(c)
-              + " examples ("
+              + " "
+              + unit
+              + "s ("
               + pct(c / total)
               + ")";
       bar(h, x + 1, f.bottom() - bh, Math.max(w - 2, 1), bh, title);
@@ -499,14 +530,8 @@ public final class HtmlReport {
       }
     }
     line(h, f.left, f.bottom(), f.right(), f.bottom(), "axis");
-    label(
-        h,
-        f.left + f.width / 2,
-        f.bottom() + 40,
-        "middle",
-        "title",
-        "KL(teacher \u2016 student), nats, log scale");
-    verticalLabel(h, 14, f.top + f.height / 2, "examples");
+    label(h, f.left + f.width / 2, f.bottom() + 40, "middle", "title", axisTitle);
+    verticalLabel(h, 14, f.top + f.height / 2, unit + "s");
     h.append("</svg>\n");
     note(
         h,
@@ -709,7 +734,8 @@ public final class HtmlReport {
 
   // ---- trend ----
 
-  private static void trend(StringBuilder h, List<TrendPoint> history) {
+  /** The trend chart; {@code extraNote} (or null) is shown under it. */
+  private static void trend(StringBuilder h, List<TrendPoint> history, String extraNote) {
     openSection(h, "trend", "Mean and p99 KL over time");
     List<TrendPoint> runs = history.stream().filter(Objects::nonNull).toList();
     long usable = runs.stream().filter(r -> known(r.klMean()) || known(r.klP99())).count();
@@ -753,6 +779,9 @@ public final class HtmlReport {
     verticalLabel(h, 14, f.top + f.height / 2, "KL, nats");
     legend(h, f, runs);
     h.append("</svg>\n");
+    if (extraNote != null) {
+      note(h, extraNote);
+    }
     closeSection(h);
   }
 
@@ -840,7 +869,7 @@ public final class HtmlReport {
   }
 
   /** Draws one legend entry and returns where the next one starts. */
-  private static double legendItem(StringBuilder h, double x, double y, String cls, String name) {
+  static double legendItem(StringBuilder h, double x, double y, String cls, String name) {
     line(h, x, y - 4, x + 24, y - 4, cls);
     label(h, x + 30, y, "start", "", name);
     // About 6 units per character at the 11-unit label font.
@@ -943,7 +972,7 @@ public final class HtmlReport {
     closeSection(h);
   }
 
-  private static boolean isNumeric(List<Map<String, Object>> rows, String key) {
+  static boolean isNumeric(List<Map<String, Object>> rows, String key) {
     List<Object> values = rows.stream().map(r -> r.get(key)).filter(Objects::nonNull).toList();
     return !values.isEmpty() && values.stream().allMatch(v -> v instanceof Number);
   }
@@ -968,7 +997,15 @@ public final class HtmlReport {
       t.row("", "dataset", str(run.dataset()));
       t.row("", "label", str(run.label()));
     }
-    t.row("", "classes", count(at(at(s, Summary::inputs), Inputs::numClasses)));
+    Summary.Sequences seq = at(s, Summary::sequences);
+    if (seq == null) {
+      t.row("", "classes", count(at(at(s, Summary::inputs), Inputs::numClasses)));
+    } else {
+      t.row("", "layout", "sequence");
+      t.row("", "sequences.mode", str(seq.mode()));
+      t.row("", "sequences.teacher_k", count(seq.teacherK()));
+      t.row("", "sequences.student_k", count(seq.studentK()));
+    }
     t.write(h, "run-table");
     Map<String, String> config = at(s, Summary::config);
     if (config != null && !config.isEmpty()) {
@@ -982,10 +1019,10 @@ public final class HtmlReport {
   }
 
   /** A column: its header and a CSS class from this file (never from data). */
-  private record Col(String header, String cssClass) {}
+  record Col(String header, String cssClass) {}
 
   /** Table rows as plain text: every cell is escaped when written, so callers cannot forget. */
-  private static final class Table {
+  static final class Table {
     private final List<Col> cols;
     private final List<String> rowClasses = new ArrayList<>();
     private final List<String[]> rows = new ArrayList<>();
@@ -1025,7 +1062,7 @@ public final class HtmlReport {
   // ---- SVG primitives ----
 
   /** A plot area inside an SVG, in user units. */
-  private record Frame(double left, double top, double width, double height) {
+  record Frame(double left, double top, double width, double height) {
     double right() {
       return left + width;
     }
@@ -1036,7 +1073,7 @@ public final class HtmlReport {
   }
 
   /** A value axis from 0 to a round maximum, with round gridline steps. */
-  private record Axis(double max, double step) {
+  record Axis(double max, double step) {
     static Axis of(double dataMax) {
       if (!(dataMax > 0) || Double.isInfinite(dataMax)) {
         return new Axis(1, 0.25);
@@ -1057,7 +1094,7 @@ public final class HtmlReport {
     }
   }
 
-  private static void svgOpen(StringBuilder h, String id, double height, String label) {
+  static void svgOpen(StringBuilder h, String id, double height, String label) {
     h.append(
         fmt(
             "<svg id=\"%s\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%.0f\""
@@ -1065,7 +1102,7 @@ public final class HtmlReport {
             id, esc(label), CHART_WIDTH, height, CHART_WIDTH, height));
   }
 
-  private static void yGrid(StringBuilder h, Frame f, Axis y, Function<Object, String> format) {
+  static void yGrid(StringBuilder h, Frame f, Axis y, Function<Object, String> format) {
     int steps = (int) Math.round(y.max / y.step);
     for (int i = 0; i <= steps; i++) {
       double v = i * y.step;
@@ -1084,15 +1121,14 @@ public final class HtmlReport {
             x, y, w, height, esc(title)));
   }
 
-  private static void line(
-      StringBuilder h, double x1, double y1, double x2, double y2, String cls) {
+  static void line(StringBuilder h, double x1, double y1, double x2, double y2, String cls) {
     h.append(
         fmt(
             "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
             cls, x1, y1, x2, y2));
   }
 
-  private static void label(
+  static void label(
       StringBuilder h, double x, double y, String anchor, String cls, String content) {
     h.append(
         fmt(
@@ -1101,7 +1137,7 @@ public final class HtmlReport {
   }
 
   /** A y-axis title, rotated to run along the axis. */
-  private static void verticalLabel(StringBuilder h, double x, double y, String content) {
+  static void verticalLabel(StringBuilder h, double x, double y, String content) {
     h.append(
         fmt(
             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"title\""
@@ -1110,14 +1146,14 @@ public final class HtmlReport {
   }
 
   /** Formats with {@link Locale#ROOT}, so a page never depends on the machine's locale. */
-  private static String fmt(String format, Object... args) {
+  static String fmt(String format, Object... args) {
     return String.format(Locale.ROOT, format, args);
   }
 
   // ---- values ----
 
   /** Escapes text for HTML element content and double- or single-quoted attribute values. */
-  private static String esc(String s) {
+  static String esc(String s) {
     StringBuilder b = new StringBuilder(s.length() + 16);
     for (int i = 0; i < s.length(); i++) {
       char ch = s.charAt(i);
@@ -1134,11 +1170,11 @@ public final class HtmlReport {
   }
 
   /** {@code part} of {@code whole}, or null when the whole is missing. */
-  private static <T, R> R at(T whole, Function<? super T, ? extends R> part) {
+  static <T, R> R at(T whole, Function<? super T, ? extends R> part) {
     return whole == null ? null : part.apply(whole);
   }
 
-  private static <T> List<T> list(List<T> l) {
+  static <T> List<T> list(List<T> l) {
     return l == null ? List.of() : l;
   }
 
@@ -1151,11 +1187,11 @@ public final class HtmlReport {
   }
 
   /** A figure that can be drawn: present and finite. */
-  private static boolean known(Double v) {
+  static boolean known(Double v) {
     return v != null && Double.isFinite(v);
   }
 
-  private static Double dbl(Object o) {
+  static Double dbl(Object o) {
     return o instanceof Number n ? n.doubleValue() : null;
   }
 
@@ -1166,7 +1202,7 @@ public final class HtmlReport {
   }
 
   /** Any value as display text: null and blank become n/a, numbers are formatted. */
-  private static String str(Object o) {
+  static String str(Object o) {
     if (o == null) {
       return NA;
     }
@@ -1191,7 +1227,7 @@ public final class HtmlReport {
   }
 
   /** A measurement: four significant digits, scientific notation for very small or large values. */
-  private static String num(Object o) {
+  static String num(Object o) {
     Double d = dbl(o);
     if (d == null || d.isNaN()) {
       return NA;
@@ -1214,7 +1250,7 @@ public final class HtmlReport {
   }
 
   /** A count with thousands separators. */
-  private static String count(Object o) {
+  static String count(Object o) {
     Double d = dbl(o);
     if (d == null || d.isNaN() || Double.isInfinite(d) || d != Math.rint(d)) {
       return num(o);
@@ -1223,7 +1259,7 @@ public final class HtmlReport {
   }
 
   /** A fraction shown as a percentage. */
-  private static String pct(Object o) {
+  static String pct(Object o) {
     Double d = dbl(o);
     if (d == null || d.isNaN() || Double.isInfinite(d)) {
       return NA;

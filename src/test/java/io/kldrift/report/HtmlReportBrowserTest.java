@@ -20,12 +20,16 @@ import org.junit.jupiter.api.io.TempDir;
 class HtmlReportBrowserTest {
   @TempDir Path tmp;
   private Path page;
+  private Path sequencePage;
 
   @BeforeEach
   void writePage() throws IOException {
     assumeTrue(Chromium.available(), Chromium.MISSING);
     page = tmp.resolve("report.html");
     Files.writeString(page, HtmlReport.render(HtmlReportTest.sampleInput()), UTF_8);
+    sequencePage = tmp.resolve("sequence-report.html");
+    Files.writeString(
+        sequencePage, HtmlReport.render(HtmlReportSequenceTest.sequenceInput()), UTF_8);
   }
 
   @Test
@@ -59,6 +63,49 @@ class HtmlReportBrowserTest {
 
     assertThat(png).exists();
     // A blank page at this size gives a PNG of about 14 kB; text and charts take far more.
+    assertThat(Files.size(png)).isGreaterThan(50_000);
+    r.assertNoScriptErrors();
+  }
+
+  @Test
+  void browserBuildsTheSequencePage() throws Exception {
+    Chromium.Result r = Chromium.run(tmp, "seq-dom", "--dump-dom", sequencePage.toUri().toString());
+
+    String dom = r.stdout();
+    assertThat(dom)
+        .contains(
+            "<svg id=\"position-buckets\"",
+            "<svg id=\"entropy-buckets\"",
+            "<svg id=\"kl-histogram\"",
+            "<svg id=\"kl-trend\"");
+    // Four non-empty position buckets and five teacher-entropy ones, each a point over a bar.
+    assertThat(count(dom, "<circle class=\"point-kl\"")).isEqualTo(4 + 5);
+    assertThat(count(dom, "<rect class=\"tail-bar\"")).isEqualTo(4 + 5);
+    assertThat(dom)
+        .contains(
+            "<span class=\"value\">0.06134</span><span class=\"unit\">nats</span>"
+                + "<span class=\"bound\"")
+        .contains("<div class=\"tail\">teacher tail mass 0.1675</div>");
+    assertThat(dom).doesNotContain("id=\"class-contributions\"", "id=\"confusions\"");
+    // The hostile slice value stays text (a serialized DOM leaves a quote in text unescaped).
+    assertThat(dom).contains("&gt;&lt;img src=x onerror=alert(1)&gt;");
+    assertThat(dom.toLowerCase(Locale.ROOT)).doesNotContain("<img", "<script");
+    r.assertNoScriptErrors();
+  }
+
+  @Test
+  void browserRendersTheSequencePage() throws Exception {
+    Path png = tmp.resolve("sequence-report.png");
+
+    Chromium.Result r =
+        Chromium.run(
+            tmp,
+            "seq-screenshot",
+            "--screenshot=" + png,
+            "--window-size=1280,2400",
+            sequencePage.toUri().toString());
+
+    assertThat(png).exists();
     assertThat(Files.size(png)).isGreaterThan(50_000);
     r.assertNoScriptErrors();
   }
