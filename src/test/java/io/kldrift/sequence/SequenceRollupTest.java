@@ -1,0 +1,91 @@
+package io.kldrift.sequence;
+
+import static io.kldrift.sequence.SequenceFixtures.SPARK;
+import static io.kldrift.sequence.SequenceFixtures.config;
+import static io.kldrift.sequence.SequenceFixtures.generate;
+import static io.kldrift.sequence.SequenceFixtures.spec;
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kldrift.DriftConfig;
+import io.kldrift.DriftReport;
+import io.kldrift.KlDrift;
+import io.kldrift.sample.SequenceSampleGenerator.Shape;
+import io.kldrift.sequence.SequenceFixtures.Expected;
+import io.kldrift.summary.Summary;
+import io.kldrift.summary.SummaryJson;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sequence part of the drift state merges: two days (the generated sequences split by key
+ * parity), each analyzed and written, rolled up, give the report of one run over the union, and
+ * both give the figures computed from the tables.
+ */
+class SequenceRollupTest {
+  @TempDir Path tmp;
+
+  @Test
+  void aRollupOfTwoDaysEqualsTheRunOverTheirUnion() throws Exception {
+    Path dir = generate(tmp.resolve("gen"), spec(Shape.ARRAYS, 0, 1));
+    DriftConfig config = config(dir).build();
+    Dataset<Row> teacher = SequenceFixtures.table(dir, "teacher");
+    Dataset<Row> student = SequenceFixtures.table(dir, "student");
+    String root = tmp.resolve("out").toString();
+    LocalDate first = LocalDate.parse("2026-11-23");
+    for (int d = 0; d < 2; d++) {
+      LocalDate day = first.plusDays(d);
+      int parity = d;
+      try (DriftReport r =
+          KlDrift.analyze(
+              SPARK,
+              teacher.where(col("sequence_id").mod(2).equalTo(parity)),
+              student.where(col("sequence_id").mod(2).equalTo(parity)),
+              config,
+              day)) {
+        assertThat(r.summary().global().kl().n()).isPositive();
+        KlDrift.write(SPARK, r, root, day);
+      }
+    }
+    Expected e =
+        SequenceFixtures.expected(SequenceFixtures.counted(SequenceFixtures.readArrays(dir), true));
+    try (DriftReport rollup = KlDrift.rollup(SPARK, root, first, first.plusDays(1), null);
+        DriftReport union = SequenceFixtures.analyze(dir, config)) {
+      Summary r = rollup.summary();
+      Summary u = union.summary();
+      assertThat(r.period().merged()).containsExactly("2026-11-23", "2026-11-24");
+      assertThat(r.inputs()).usingRecursiveComparison().isEqualTo(u.inputs());
+      assertThat(r.global().kl().n()).isEqualTo(u.global().kl().n()).isEqualTo(e.n());
+      assertThat(r.global().kl().mean()).isCloseTo(u.global().kl().mean(), within(1e-12));
+      assertThat(r.global().sequenceKl().n()).isEqualTo(u.global().sequenceKl().n());
+      assertThat(r.global().sequenceKl().mean())
+          .isCloseTo(u.global().sequenceKl().mean(), within(1e-12));
+      for (int b = 0; b < u.sequences().byPosition().size(); b++) {
+        assertThat(r.sequences().byPosition().get(b).positions())
+            .isEqualTo(u.sequences().byPosition().get(b).positions())
+            .isEqualTo(e.bucketN()[b]);
+      }
+      assertThat(r.sequences().mode()).isEqualTo(u.sequences().mode()).isEqualTo("tail_bucket");
+      assertThat(r.global().bounds()).isEqualTo(u.global().bounds());
+      assertThat(r.sequences().sequences()).isEqualTo(u.sequences().sequences());
+      assertThat(r.sequences().countedPositions()).isEqualTo(u.sequences().countedPositions());
+      assertThat(r.sequences().teacherK()).isEqualTo(8);
+      // Everything else the report shows, against the tables, for the rollup and the union.
+      SequenceFixtures.assertMatches(rollup, e, 1e-12);
+      SequenceFixtures.assertMatches(union, e, 1e-12);
+
+      KlDrift.writeRollup(SPARK, rollup, root);
+      Path written = Path.of(root, "rollup=2026-11-23_2026-11-24", "summary.json");
+      JsonNode json = SummaryJson.mapper().readTree(Files.readAllBytes(written));
+      assertThat(json.at("/global/kl/n").asLong()).isEqualTo(e.n());
+      assertThat(json.at("/sequences/mode").asText()).isEqualTo("tail_bucket");
+    }
+  }
+}
