@@ -31,8 +31,8 @@ final class SeqPart {
       TOP1_RANK = 9,
       FIGURES = 10;
 
-  /** Figures that also get a quantile sketch. */
-  static final int[] SKETCHED = {REVERSE_KL, JSD, TV_LOW, TEACHER_TAIL};
+  /** Figures that also get a quantile sketch (each costs a KLL update per position). */
+  static final int[] SKETCHED = {REVERSE_KL, TEACHER_TAIL};
 
   /** Lower edges of the position buckets after bucket 0: 0, 1–3, 4–15, 16–63, ..., 1024+. */
   static final int[] POSITION_EDGES = {1, 4, 16, 64, 256, 1024};
@@ -79,7 +79,7 @@ final class SeqPart {
   final Moments firstDivergence = new Moments();
   final Bucket[] byPosition = buckets(POSITION_BUCKETS.length);
   final Bucket[] byEntropy = buckets(ENTROPY_BUCKETS.length);
-  final Map<Long, Bucket> byToken = new HashMap<>();
+  final TokenTable byToken = new TokenTable();
   final List<Map<String, Slice>> slices = new ArrayList<>();
   final WorstExamples worst;
   private final StateSettings s;
@@ -242,7 +242,7 @@ final class SeqPart {
     if (!Double.isNaN(f[TEACHER_ENTROPY])) {
       byEntropy[entropyBucket(f[TEACHER_ENTROPY])].add(kl, agreed, tail);
     }
-    byToken.computeIfAbsent(teacherTop1, x -> new Bucket()).add(kl, agreed, tail);
+    byToken.add(teacherTop1, kl, agreed, tail);
     for (Slice g : sliceGroups) {
       g.tokens.add(s, kl, js, agree, bin);
     }
@@ -325,7 +325,7 @@ final class SeqPart {
     for (int i = 0; i < byEntropy.length; i++) {
       byEntropy[i].merge(o.byEntropy[i]);
     }
-    o.byToken.forEach((t, b) -> byToken.computeIfAbsent(t, x -> new Bucket()).merge(b));
+    byToken.merge(o.byToken);
     for (int i = 0; i < slices.size(); i++) {
       Map<String, Slice> mine = slices.get(i);
       o.slices.get(i).forEach((v, g) -> mine.computeIfAbsent(v, x -> new Slice(s)).merge(g));
@@ -363,11 +363,7 @@ final class SeqPart {
     for (Bucket b : byEntropy) {
       b.write(out);
     }
-    out.writeInt(byToken.size());
-    for (Map.Entry<Long, Bucket> e : byToken.entrySet()) {
-      out.writeLong(e.getKey());
-      e.getValue().write(out);
-    }
+    byToken.write(out);
     for (Map<String, Slice> m : slices) {
       out.writeInt(m.size());
       for (Map.Entry<String, Slice> e : m.entrySet()) {
@@ -408,10 +404,7 @@ final class SeqPart {
     for (Bucket b : p.byEntropy) {
       b.merge(Bucket.read(in));
     }
-    int tokens = in.readInt();
-    for (int i = 0; i < tokens; i++) {
-      p.byToken.put(in.readLong(), Bucket.read(in));
-    }
+    p.byToken.merge(TokenTable.read(in));
     for (Map<String, Slice> m : p.slices) {
       int n = in.readInt();
       for (int i = 0; i < n; i++) {

@@ -90,7 +90,7 @@ final class SequenceFinisher {
             Finisher.stats(p.figures[SeqPart.TEACHER_ENTROPY], null),
             empty,
             empty,
-            Finisher.stats(p.figures[SeqPart.TV_LOW], p.sketches[2]),
+            Finisher.stats(p.figures[SeqPart.TV_LOW], null),
             empty,
             empty,
             Finisher.stats(p.tokens.agreement, null),
@@ -107,15 +107,15 @@ final class SequenceFinisher {
     List<Summary.Bucket> byEntropy = buckets(SeqPart.ENTROPY_BUCKETS, p.byEntropy, klMass);
     List<Summary.TokenShare> tokens = new ArrayList<>();
     p.byToken.forEach(
-        (id, b) ->
+        (id, n, kl, agree, tailSum) ->
             tokens.add(
                 new Summary.TokenShare(
                     id,
-                    b.n,
-                    b.kl / b.n,
-                    klMass > 0 ? b.kl / klMass : null,
-                    (double) b.agree / b.n,
-                    b.tail / b.n)));
+                    n,
+                    kl / n,
+                    klMass > 0 ? kl / klMass : null,
+                    (double) agree / n,
+                    tailSum / n)));
     tokens.sort(
         Comparator.comparingDouble((Summary.TokenShare t) -> -t.klMean() * t.positions())
             .thenComparingLong(Summary.TokenShare::tokenId));
@@ -142,16 +142,16 @@ final class SequenceFinisher {
             Finisher.stats(p.firstDivergence, null),
             p.sequencesWithoutDivergence,
             f.s.jsdBeta(),
-            Finisher.stats(p.figures[SeqPart.JSD], p.sketches[1]),
+            Finisher.stats(p.figures[SeqPart.JSD], null),
             new Summary.Interval(
                 Finisher.stats(p.tokens.js, p.tokens.jsQ),
                 Finisher.stats(p.figures[SeqPart.JS_HIGH], null),
                 intervalNote),
             new Summary.Interval(
-                Finisher.stats(p.figures[SeqPart.TV_LOW], p.sketches[2]),
+                Finisher.stats(p.figures[SeqPart.TV_LOW], null),
                 Finisher.stats(p.figures[SeqPart.TV_HIGH], null),
                 intervalNote),
-            Finisher.stats(p.figures[SeqPart.TEACHER_TAIL], p.sketches[3]),
+            Finisher.stats(p.figures[SeqPart.TEACHER_TAIL], p.sketches[1]),
             Finisher.stats(p.figures[SeqPart.STUDENT_TAIL], null),
             Finisher.stats(p.figures[SeqPart.OVERLAP], null),
             Finisher.stats(p.figures[SeqPart.TOP1_RANK], null),

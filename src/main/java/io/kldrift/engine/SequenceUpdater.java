@@ -284,6 +284,10 @@ final class SequenceUpdater
             return misaligned;
           }
           ArrayReads.load(at.getArray(j), shape.atTeacherFloats(), atFlat, tFlat.start[j], k);
+          int code = atTeacherCode(tFlat.start[j], k);
+          if (code != Divergences.OK) {
+            return code;
+          }
         }
       }
       int tTokOrd = base + 2;
@@ -305,6 +309,25 @@ final class SequenceUpdater
         }
       }
       return Divergences.OK;
+    }
+
+    /**
+     * The student's log-probabilities at the teacher's ids at one position: NaN or +Infinity is
+     * not_finite, probabilities summing above 1 + tolerance not_normalized (sentinels and -Infinity
+     * are "not reported", as in the lists).
+     */
+    private int atTeacherCode(int from, int k) {
+      double sum = 0;
+      for (int i = from; i < from + k; i++) {
+        double x = atFlat[i];
+        if (Double.isNaN(x) || x == Double.POSITIVE_INFINITY) {
+          return Divergences.NOT_FINITE;
+        }
+        if (x > TopK.NOT_REPORTED && tFlat.lp[i] > TopK.NOT_REPORTED) {
+          sum += Math.exp(x);
+        }
+      }
+      return sum > 1 + s.sumTolerance() ? Divergences.NOT_NORMALIZED : Divergences.OK;
     }
 
     /** Adds the figures of a matched pair of usable sequences. */

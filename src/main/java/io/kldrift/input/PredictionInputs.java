@@ -820,6 +820,29 @@ public final class PredictionInputs {
                   + " has length "
                   + length,
               fix);
+        case NOT_NORMALIZED:
+          if (kind == Kind.TOPK_LOG_PROBS) {
+            return DriftException.invalidInput(
+                place()
+                    + n
+                    + " sequences have a position whose top-k probabilities sum above 1 +"
+                    + " validate.sum_tolerance (rule not_normalized), while a top-k list (and the"
+                    + " student's list at the teacher's ids) holds only part of one distribution,"
+                    + " e.g. key "
+                    + example,
+                "check that the lists hold natural-log probabilities of one distribution per"
+                    + " position (not logits), or raise validate.sum_tolerance");
+          }
+          return DriftException.invalidInput(
+              place()
+                  + n
+                  + " rows "
+                  + rule.text()
+                  + " (rule "
+                  + rule.label()
+                  + "), e.g. key "
+                  + example,
+              fix);
         default:
           return DriftException.invalidInput(
               place()

@@ -54,9 +54,11 @@ public enum RowRule {
       "misaligned",
       DriftConfig.POLICY_MISALIGNED,
       "have per-position lists that do not line up (ids and log-probabilities, mask, token ids or"
-          + " the other model's positions of different lengths, or a repeated id or position)",
+          + " the other model's positions of different lengths, a repeated id or position, or a"
+          + " null id, such as token text where \"token_id:N\" was expected)",
       "write one list entry per position in every column (ids and log-probabilities of equal"
-          + " length, one mask and token entry per position), and the same positions for both models"),
+          + " length, one mask and token entry per position), the same positions for both models,"
+          + " and numeric token ids (vLLM: --return-tokens-as-token-ids)"),
   TOKEN_MISMATCH(
       "token_mismatch",
       DriftConfig.POLICY_TOKEN_MISMATCH,

@@ -325,11 +325,12 @@ public final class SequenceInputs {
         DataType it = st.apply(id).dataType();
         if (it == DataTypes.StringType) {
           // vLLM with --return-tokens-as-token-ids writes "token_id:N"; plain digits also parse.
+          // Anything else (token text) reads as a null id: rule misaligned, with the key.
           return perEntry(
               col(column),
               e ->
                   regexp_extract(e.getField(id), "^(?:token_id:)?(-?[0-9]+)$", 1)
-                      .cast(DataTypes.LongType));
+                      .try_cast(DataTypes.LongType));
         }
         if (!integral(it)) {
           throw DriftException.invalidInput(
