@@ -420,6 +420,21 @@ public final class PredictionInputs {
             || (t instanceof ArrayType a
                 && (a.elementType() == DataTypes.FloatType
                     || a.elementType() == DataTypes.DoubleType));
+    if (!ok
+        && t instanceof ArrayType a
+        && !(a.elementType() instanceof org.apache.spark.sql.types.NumericType)) {
+      // Nested arrays or structs per row: per-position distributions or top-k entries of an LLM.
+      throw DriftException.invalidConfig(
+          side
+              + " table, column '"
+              + column
+              + "' has type "
+              + t.simpleString()
+              + ": one list per position (or top-k entries) of a sequence, not one distribution per"
+              + " example (input.layout=example)",
+          "set input.layout=sequence, and for top-k log-probabilities input.*.kind=topk_log_probs"
+              + " with input.*.ids_column (README, \"Sequence layout\")");
+    }
     if (!ok) {
       throw DriftException.invalidInput(
           side

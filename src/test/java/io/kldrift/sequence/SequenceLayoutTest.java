@@ -1,9 +1,11 @@
 package io.kldrift.sequence;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.kldrift.DriftConfig;
+import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
@@ -287,5 +289,35 @@ class SequenceLayoutTest {
       assertThat(worst.<Double>getAs("kl")).isCloseTo(two.<Double>getAs("kl_mean"), within(1e-12));
       assertThat(r.perExample()).isNull();
     }
+  }
+
+  @Test
+  void sequenceTablesReadAsExamplesAreToldToUseTheSequenceLayoutBeforeAnyScan() {
+    DriftConfig example =
+        DriftConfig.builder()
+            .set("input.key_columns", "sequence_id")
+            .set("input.teacher.column", "lp")
+            .set("input.student.column", "lp")
+            .build();
+    long jobs = SPARK.sparkContext().statusTracker().getJobIdsForGroup(null).length;
+    assertThatThrownBy(() -> run(arrays(DATA, 3, 0), example))
+        .isInstanceOf(DriftException.class)
+        .hasMessageContaining("teacher table, column 'lp' has type array<array<float>>")
+        .hasMessageContaining("set input.layout=sequence")
+        .satisfies(
+            e ->
+                assertThat(((DriftException) e).kind())
+                    .isEqualTo(DriftException.Kind.INVALID_CONFIG));
+    // A slice column that is the key: refused before anything runs (it used to fail at write time
+    // with COLUMN_ALREADY_EXISTS after the whole computation).
+    assertThatThrownBy(
+            () ->
+                run(
+                    arrays(DATA, 3, 0),
+                    topKConfig().set("input.slice_columns", "segment,sequence_id").build()))
+        .isInstanceOf(DriftException.class)
+        .hasMessageContaining("slice column 'sequence_id' is also a key column")
+        .hasMessageContaining("report.per_sequence=true");
+    assertThat(SPARK.sparkContext().statusTracker().getJobIdsForGroup(null).length).isEqualTo(jobs);
   }
 }
