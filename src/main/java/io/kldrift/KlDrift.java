@@ -131,6 +131,9 @@ public final class KlDrift {
   public static DriftReport analyze(SparkSession spark, DriftConfig config, LocalDate runDate) {
     registerFunctions(spark);
     Checks.parse(config);
+    if (!config.get(DriftConfig.OUTPUT_PATH).isEmpty()) {
+      io.kldrift.report.ReportWriter.checkRoot(spark, config.get(DriftConfig.OUTPUT_PATH));
+    }
     Instant started = Instant.now();
     PredictionInputs.Prepared in =
         Progress.stage("read inputs and check schemas", () -> PredictionInputs.read(spark, config));

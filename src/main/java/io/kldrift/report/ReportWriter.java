@@ -287,7 +287,36 @@ public final class ReportWriter {
     }
   }
 
+  /**
+   * Refuses, before anything is read or computed, an output root that a run could not write: a
+   * file, or a non-empty folder that is not a kldrift report root. Creates nothing.
+   */
+  public static void checkRoot(SparkSession spark, String root) {
+    Path rootPath = new Path(root);
+    try {
+      FileSystem fs = rootPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      refuseForeign(fs, rootPath);
+    } catch (IOException e) {
+      throw DriftException.invalidConfig(
+          "output path " + root + " cannot be inspected: " + e.getMessage(),
+          "check that --out names a reachable, writable folder");
+    }
+  }
+
   private static void claimRoot(FileSystem fs, Path root) throws IOException {
+    Path marker = new Path(root, MARKER);
+    refuseForeign(fs, root);
+    if (!fs.exists(root)) {
+      fs.mkdirs(root);
+    }
+    if (!fs.exists(marker)) {
+      try (OutputStream out = fs.create(marker, false)) {
+        out.write("kldrift report root\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  private static void refuseForeign(FileSystem fs, Path root) throws IOException {
     Path marker = new Path(root, MARKER);
     if (fs.exists(root)) {
       if (!fs.getFileStatus(root).isDirectory()) {
@@ -308,13 +337,6 @@ public final class ReportWriter {
                 + (children.length > 3 ? ", ..." : "")
                 + ")",
             "choose an empty or new folder for --out; kldrift never writes into other data");
-      }
-    } else {
-      fs.mkdirs(root);
-    }
-    if (!fs.exists(marker)) {
-      try (OutputStream out = fs.create(marker, false)) {
-        out.write("kldrift report root\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
     }
   }

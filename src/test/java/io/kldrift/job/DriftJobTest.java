@@ -204,11 +204,14 @@ class DriftJobTest {
     Path foreign = tmp.resolve("foreign");
     Files.createDirectories(foreign);
     Files.writeString(foreign.resolve("important.csv"), "a,b\n");
+    long jobs = spark.sparkContext().statusTracker().getJobIdsForGroup(null).length;
     int code =
         DriftJob.run(
             "--teacher", in[0], "--student", in[1], "--out", foreign.toString(), "--quiet");
     assertThat(code).isEqualTo(ExitCodes.USAGE);
     assertThat(Files.readString(foreign.resolve("important.csv"))).isEqualTo("a,b\n");
+    // Refused before the inputs are read: no Spark job ran.
+    assertThat(spark.sparkContext().statusTracker().getJobIdsForGroup(null).length).isEqualTo(jobs);
   }
 
   @Test
