@@ -187,7 +187,7 @@ public final class DriftConfig {
           s -> s,
           s -> true,
           "a column name, or empty",
-          "Label column (int, long or string class index); used when present in the teacher or student table; empty to ignore.");
+          "Label column of the teacher table (an integer class index, 0-based, in vector order; strings are refused); used when present; empty to ignore.");
 
   /** Slice columns. */
   public static final ConfigKey<List<String>> SLICE_COLUMNS =

@@ -536,6 +536,34 @@ public final class PredictionInputs {
         }
       }
       Expected expected = given != null ? given : mostCommonLength(byLength);
+      if (given != null
+          && given.source().startsWith("input.class_names")
+          && !byLength.isEmpty()
+          && !byLength.containsKey(given.length())) {
+        // Not one row has the configured class count: the setting is wrong, not every row.
+        throw DriftException.invalidConfig(
+            given.source()
+                + ", but no "
+                + side
+                + " vector has that length (lengths and rows: "
+                + byLength
+                + ")",
+            "list one name per vector entry in input.class_names or input.class_names_file"
+                + " (the class-name file must have one line per class), or clear it to use"
+                + " class_<index>");
+      }
+      if (expected.length() == 1 && !byLength.isEmpty()) {
+        throw DriftException.invalidConfig(
+            side
+                + " table, column '"
+                + userColumn
+                + "': the vectors have one class, so every divergence is 0 and the report could"
+                + " never show drift",
+            "point input."
+                + side
+                + ".column at the distribution over all classes (a column of one probability is"
+                + " not one)");
+      }
       Map<RowRule, Long> broken = new java.util.EnumMap<>(RowRule.class);
       Map<RowRule, String> examples = new java.util.EnumMap<>(RowRule.class);
       long beyondBound = 0;

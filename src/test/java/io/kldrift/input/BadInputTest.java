@@ -117,6 +117,19 @@ class BadInputTest {
   }
 
   @Test
+  void oneClassIsAConfigurationError() {
+    List<Row> one = new ArrayList<>();
+    for (long i = 1; i <= 3; i++) {
+      one.add(row(i, f(1.0f), 0, "a"));
+    }
+    DriftException e = failure(one, one);
+    assertThat(e.kind()).isEqualTo(DriftException.Kind.INVALID_CONFIG);
+    assertThat(e.getMessage())
+        .contains(
+            "teacher table, column 'probs': the vectors have one class, so every divergence is 0");
+  }
+
+  @Test
   void nan() {
     DriftException e = failure(with(good(), 2, row(3, f(Float.NaN, 1f), 1, "a")), good());
     assertThat(e.getMessage())

@@ -574,13 +574,27 @@ class RowPoliciesTest {
   }
 
   @Test
-  void configuredClassNamesDecideTheLengthEvenWhenMostRowsDisagree() {
-    String m =
-        failure(glob("teacher", "good"), glob("student", "good"), "input.class_names=a,b")
-            .getMessage();
-    assertThat(m)
-        .contains("teacher table, column 'probs': 1013 rows have vectors of the wrong length")
-        .contains("input.class_names lists 2 classes");
+  void classNamesThatNoVectorMatchesAreAConfigurationError() {
+    // Not one row has the configured class count: the class names are wrong, not the 1,013 rows
+    // (this used to blame every row under rule wrong_length and offer to quarantine them).
+    io.kldrift.DriftConfig config =
+        io.kldrift.DriftConfig.builder()
+            .set(io.kldrift.DriftConfig.TEACHER_PATH, glob("teacher", "good"))
+            .set(io.kldrift.DriftConfig.STUDENT_PATH, glob("student", "good"))
+            .set("input.class_names", "a,b")
+            .build();
+    Throwable t =
+        catchThrowable(
+            () -> io.kldrift.KlDrift.analyze(spark, config, java.time.LocalDate.of(2026, 11, 29)));
+    assertThat(t).isInstanceOf(DriftException.class);
+    DriftException e = (DriftException) t;
+    assertThat(e.kind()).isEqualTo(DriftException.Kind.INVALID_CONFIG);
+    assertThat(e.getMessage())
+        .contains(
+            "input.class_names lists 2 classes, but no teacher vector has that length (lengths"
+                + " and rows: {3=1013})")
+        .contains("Fix: list one name per vector entry in input.class_names")
+        .doesNotContain("quarantine");
   }
 
   private static double kl(float[] p, float[] q) {
