@@ -99,7 +99,12 @@ public final class PredictionInputs {
   public static Prepared read(SparkSession spark, DriftConfig config) {
     Dataset<Row> t = load(spark, config, "teacher", config.get(DriftConfig.TEACHER_PATH));
     Dataset<Row> s = load(spark, config, "student", config.get(DriftConfig.STUDENT_PATH));
-    return prepare(t, s, config);
+    Prepared p = prepare(t, s, config);
+    if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
+      Footers.check(spark, t, "teacher");
+      Footers.check(spark, s, "student");
+    }
+    return p;
   }
 
   /**

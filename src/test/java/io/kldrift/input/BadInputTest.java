@@ -212,4 +212,34 @@ class BadInputTest {
         .isInstanceOf(DriftException.class)
         .hasMessageContaining("teacher table cannot be read from");
   }
+
+  @Test
+  void aTruncatedPartFileAmongGoodOnesIsBadInputNamingTheFileBeforeAnyScan() throws Exception {
+    String t = Fixtures.parquet(tmp, "t", Fixtures.SCHEMA, good());
+    String s = Fixtures.parquet(tmp, "s", Fixtures.SCHEMA, good());
+    // A second part file, cut in half as by a killed writer: its footer is gone.
+    Path part =
+        java.nio.file.Files.list(Path.of(t))
+            .filter(p -> p.getFileName().toString().endsWith(".parquet"))
+            .findFirst()
+            .orElseThrow();
+    byte[] bytes = java.nio.file.Files.readAllBytes(part);
+    Path cut = Path.of(t, "part-99999-truncated.snappy.parquet");
+    java.nio.file.Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    DriftConfig config =
+        DriftConfig.builder()
+            .set(DriftConfig.TEACHER_PATH, t)
+            .set(DriftConfig.STUDENT_PATH, s)
+            .build();
+    // Only the footer check, which runs before the pass, says "is not a readable Parquet file".
+    assertThatThrownBy(() -> KlDrift.analyze(spark, config, LocalDate.of(2026, 1, 1)))
+        .isInstanceOf(DriftException.class)
+        .hasMessageContaining("teacher table: file ")
+        .hasMessageContaining("part-99999-truncated.snappy.parquet is not a readable Parquet file")
+        .hasMessageContaining("Fix: rewrite or remove the file")
+        .satisfies(
+            e ->
+                assertThat(((DriftException) e).kind())
+                    .isEqualTo(DriftException.Kind.INVALID_INPUT));
+  }
 }
