@@ -49,7 +49,10 @@ kldrift_run() {
       cds=(-XX:ArchiveClassesAtExit="$dumping" "-Xlog:cds*=off" "-Xlog:class+path=off")
     fi
   fi
-  local cmd=(java -Xmx"${KLDRIFT_DRIVER_MEMORY:-4g}" "${cds[@]}")
+  # In local mode a task that runs out of heap makes Spark halt the JVM (exit 52) before kldrift
+  # can say anything: the JVM runs this one line first.
+  local oom="echo 'kldrift: error: out of memory in the driver JVM (heap ${KLDRIFT_DRIVER_MEMORY:-4g}). Fix: raise KLDRIFT_DRIVER_MEMORY (or spark.driver.memory), or lower spark.sql.parquet.columnarReaderBatchSize; the previous report is unchanged; exit 52' >&2"
+  local cmd=(java -Xmx"${KLDRIFT_DRIVER_MEMORY:-4g}" "-XX:OnOutOfMemoryError=$oom" "${cds[@]}")
   # shellcheck disable=SC2046
   cmd+=($(cat "$KLDRIFT_HOME/target/jvm-options.txt") \
     -Dlog4j2.configurationFile="$KLDRIFT_HOME/conf/log4j2.properties" \

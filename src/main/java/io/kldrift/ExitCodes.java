@@ -21,4 +21,16 @@ public final class ExitCodes {
 
   /** The report was written, its status is WARN, and {@code --fail-on warn} was given. */
   public static final int WARN = 5;
+
+  /**
+   * The run ran out of memory or lost its executors; the message names the cause and the setting to
+   * change, and the previous report is kept.
+   */
+  public static final int RESOURCES = 6;
+
+  /**
+   * Spark's own code when a task runs out of memory in the driver's JVM (local mode): Spark halts
+   * the process itself, so kldrift can only print the cause on the way out.
+   */
+  public static final int SPARK_OUT_OF_MEMORY = 52;
 }

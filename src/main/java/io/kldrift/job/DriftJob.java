@@ -46,6 +46,11 @@ import picocli.CommandLine.Option;
           + " quarantined than validate.max_quarantined_share allows)",
       "  4  report written; status ALERT",
       "  5  report written; status WARN and --fail-on warn given",
+      "  6  out of memory or executors lost: the message names the setting to change",
+      " 52  out of memory inside the driver's JVM (local mode; Spark's own code, with the same"
+          + " message)",
+      "Errors are one line; the full trace goes to the log file the line names (--verbose prints"
+          + " it too).",
       "",
       "Configuration keys (file or --conf) are listed with their defaults in conf/kldrift.properties."
     })
@@ -102,6 +107,9 @@ public final class DriftJob implements Callable<Integer> {
   @Option(names = "--quiet", description = "No progress lines on standard error.")
   boolean quiet;
 
+  @Option(names = "--verbose", description = "Print the full trace of an error on the console.")
+  boolean verbose;
+
   /** Entry point for spark-submit and the local launcher. */
   public static void main(String[] args) {
     System.exit(run(args));
@@ -115,27 +123,16 @@ public final class DriftJob implements Callable<Integer> {
   }
 
   static int handle(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof DriftException d) {
-        System.err.println("kldrift: error: " + d.getMessage());
-        System.out.println(
-            "status: "
-                + (d.kind() == DriftException.Kind.INVALID_INPUT
-                    ? "INVALID_INPUT"
-                    : "INVALID_CONFIG"));
-        return d.kind().exitCode();
-      }
-    }
-    System.err.println("kldrift: internal error (the previous report, if any, is unchanged):");
-    e.printStackTrace();
-    System.out.println("status: FAILED");
-    return ExitCodes.INTERNAL_ERROR;
+    return Failures.report(e);
   }
 
   @Override
   public Integer call() {
     if (quiet) {
       System.setProperty("kldrift.quiet", "true");
+    }
+    if (verbose) {
+      System.setProperty(Failures.VERBOSE, "true");
     }
     checkFailOn(failOn);
     LocalDate date = parseDate(runDate);

@@ -73,6 +73,9 @@ public final class RollupJob implements Callable<Integer> {
   @Option(names = "--quiet", description = "No progress lines on standard error.")
   boolean quiet;
 
+  @Option(names = "--verbose", description = "Print the full trace of an error on the console.")
+  boolean verbose;
+
   /** Entry point for spark-submit and the local launcher. */
   public static void main(String[] args) {
     System.exit(run(args));
@@ -89,6 +92,9 @@ public final class RollupJob implements Callable<Integer> {
   public Integer call() {
     if (quiet) {
       System.setProperty("kldrift.quiet", "true");
+    }
+    if (verbose) {
+      System.setProperty(Failures.VERBOSE, "true");
     }
     DriftJob.checkFailOn(failOn);
     LocalDate first = date("--from", from);

@@ -1,0 +1,124 @@
+package io.kldrift.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kldrift.DriftException;
+import io.kldrift.ExitCodes;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What reaches a job's main becomes one line, a documented exit code and, for failures that are not
+ * the user's input or configuration, a log file with the trace (never a trace on the console
+ * without --verbose).
+ */
+class FailuresTest {
+  /** Exit code, standard error and standard output of one report. */
+  record Outcome(int code, String err, String out) {}
+
+  private static Outcome report(Throwable e) {
+    PrintStream err = System.err;
+    PrintStream out = System.out;
+    ByteArrayOutputStream e2 = new ByteArrayOutputStream();
+    ByteArrayOutputStream o2 = new ByteArrayOutputStream();
+    try {
+      System.setErr(new PrintStream(e2, true, StandardCharsets.UTF_8));
+      System.setOut(new PrintStream(o2, true, StandardCharsets.UTF_8));
+      int code = Failures.report(e);
+      return new Outcome(
+          code, e2.toString(StandardCharsets.UTF_8), o2.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(err);
+      System.setOut(out);
+    }
+  }
+
+  private static Path logOf(String err) {
+    Matcher m = Pattern.compile("trace: (\\S+\\.log)").matcher(err);
+    assertThat(m.find()).as(err).isTrue();
+    return Path.of(m.group(1));
+  }
+
+  @Test
+  void aTaskOutOfMemoryIsExitSixWithTheSettingToChange() throws Exception {
+    // As Spark reports a task that failed with an OutOfMemoryError: the job's exception wraps it.
+    Throwable e =
+        new SparkException(
+            "Job aborted due to stage failure: Task 3 in stage 2.0 failed 1 times",
+            new OutOfMemoryError("Java heap space"));
+    Outcome o = report(e);
+    assertThat(o.code()).isEqualTo(ExitCodes.RESOURCES).isEqualTo(6);
+    assertThat(o.err().lines()).hasSize(1);
+    assertThat(o.err())
+        .startsWith(
+            "kldrift: error: out of memory (OutOfMemoryError: Java heap space; this JVM's heap is")
+        .contains("KLDRIFT_DRIVER_MEMORY")
+        .contains("spark.sql.parquet.columnarReaderBatchSize");
+    assertThat(o.out()).isEqualTo("status: FAILED" + System.lineSeparator());
+    assertThat(Files.readString(logOf(o.err())))
+        .contains("java.lang.OutOfMemoryError: Java heap space");
+  }
+
+  @Test
+  void lostExecutorsAreExitSix() {
+    Outcome o =
+        report(
+            new SparkException(
+                "Job aborted: ExecutorLostFailure (executor 1 exited caused by one of the running"
+                    + " tasks) Reason: Container killed"));
+    assertThat(o.code()).isEqualTo(ExitCodes.RESOURCES);
+    assertThat(o.err().lines()).hasSize(1);
+    assertThat(o.err())
+        .startsWith("kldrift: error: the run lost its executors")
+        .contains("spark.executor.memory");
+  }
+
+  @Test
+  void aFileSparkCannotReadIsBadInputNamingTheFile() {
+    Outcome o =
+        report(
+            new SparkException(
+                "[FAILED_READ_FILE.NO_HINT] Encountered error while reading file"
+                    + " file:///data/t/part-00003.parquet. SQLSTATE: KD001",
+                new RuntimeException("can not read class org.apache.parquet.format.PageHeader")));
+    assertThat(o.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(o.err().lines()).hasSize(1);
+    assertThat(o.err())
+        .startsWith(
+            "kldrift: error: an input file cannot be read: file:///data/t/part-00003.parquet ")
+        .contains("Fix: rewrite or remove the file");
+    assertThat(o.out()).startsWith("status: INVALID_INPUT");
+  }
+
+  @Test
+  void anythingElseIsOneLineNamingTheLogFileWithTheTrace() throws Exception {
+    Outcome o = report(new IllegalStateException("boom\nsecond line"));
+    assertThat(o.code()).isEqualTo(ExitCodes.INTERNAL_ERROR);
+    assertThat(o.err().lines()).hasSize(1);
+    assertThat(o.err())
+        .startsWith("kldrift: internal error: IllegalStateException: boom (")
+        .doesNotContain("\tat ");
+    assertThat(Files.readString(logOf(o.err())))
+        .contains("java.lang.IllegalStateException: boom")
+        .contains("\tat io.kldrift.job.FailuresTest");
+  }
+
+  @Test
+  void userMistakesAreOneLineWithoutALogFile() {
+    Outcome o =
+        report(
+            new RuntimeException(
+                DriftException.invalidConfig("no output folder given", "pass --out")));
+    assertThat(o.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(o.err())
+        .isEqualTo(
+            "kldrift: error: no output folder given. Fix: pass --out." + System.lineSeparator());
+  }
+}
