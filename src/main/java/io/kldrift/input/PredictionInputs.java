@@ -99,6 +99,17 @@ public final class PredictionInputs {
   public static Prepared read(SparkSession spark, DriftConfig config) {
     Dataset<Row> t = load(spark, config, "teacher", config.get(DriftConfig.TEACHER_PATH));
     Dataset<Row> s = load(spark, config, "student", config.get(DriftConfig.STUDENT_PATH));
+    if (t == null || s == null) {
+      // A folder without data files (an empty night) is an empty table with the columns the
+      // configuration names, typed like the other side's where it has them.
+      StructType like = t != null ? t.schema() : s != null ? s.schema() : null;
+      if (t == null) {
+        t = EmptyTables.of(spark, config, like, true);
+      }
+      if (s == null) {
+        s = EmptyTables.of(spark, config, like, false);
+      }
+    }
     Prepared p = prepare(t, s, config);
     if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
       Footers.check(spark, t, "teacher");
@@ -393,6 +404,11 @@ public final class PredictionInputs {
       }
       return spark.read().parquet(path);
     } catch (Exception e) {
+      if (config.get(DriftConfig.INPUT_LAYOUT).equals("example")
+          && EmptyTables.isEmptyFolder(spark, path, e)) {
+        io.kldrift.Progress.warn(side + " table: " + path + " holds no data files; read as empty");
+        return null;
+      }
       // Spark reports a missing path or table as an AnalysisException, a checked exception that
       // Scala throws undeclared.
       throw DriftException.invalidInput(

@@ -64,4 +64,48 @@ class EmptyInputTest {
     assertThat(Files.readString(tmp.resolve("out/run_date=2026-11-28/report.html")))
         .contains("INSUFFICIENT_DATA");
   }
+
+  @Test
+  void emptyFoldersAreEmptyTablesNotSchemaErrors() throws Exception {
+    // A night's folder that exists but holds no data files (only _SUCCESS): Spark cannot infer a
+    // schema there; kldrift reads it as an empty table.
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    Files.writeString(empty.resolve("_SUCCESS"), "");
+    String s =
+        Fixtures.parquet(
+            tmp,
+            "s",
+            Fixtures.SCHEMA,
+            List.of(row(1, f(0.5f, 0.5f), 0, "a"), row(2, f(0.9f, 0.1f), 1, "b")));
+    for (String[] sides :
+        List.of(
+            new String[] {empty.toString(), s},
+            new String[] {empty.toString(), empty.toString()})) {
+      String out = tmp.resolve("out-" + sides[1].length()).toString();
+      int code =
+          DriftJob.run(
+              "--teacher",
+              sides[0],
+              "--student",
+              sides[1],
+              "--out",
+              out,
+              "--run-date",
+              "2026-11-28",
+              "--quiet",
+              "--conf",
+              "check.mean_kl.metric=kl.mean",
+              "--conf",
+              "check.mean_kl.alert=0.1",
+              "--conf",
+              "input.class_names=neg,pos");
+      assertThat(code).isEqualTo(ExitCodes.OK);
+      JsonNode summary = Fixtures.summary(out + "/run_date=2026-11-28");
+      assertThat(summary.get("inputs").get("teacher_rows").asLong()).isZero();
+      assertThat(summary.get("inputs").get("student_only").asLong())
+          .isEqualTo(sides[1].equals(s) ? 2 : 0);
+      assertThat(summary.get("checks").get(0).get("outcome").asText())
+          .isEqualTo("INSUFFICIENT_DATA");
+    }
+  }
 }
