@@ -75,6 +75,38 @@ public final class Prometheus {
         "Examples with Q(c)=0 where P(c)>0.",
         tags,
         (double) inputs.supportViolations().examples());
+    Summary.Sequences seq = summary.sequences();
+    if (seq != null) {
+      // Sequence layout: kldrift_kl_mean above is per token; for top-k inputs every KL figure is
+      // a lower bound, which the mode label says.
+      Map<String, String> l = new LinkedHashMap<>(tags);
+      l.put("mode", str(seq.mode()));
+      gauge(
+          b,
+          "kldrift_sequence_kl_mean",
+          "Mean over sequences of each sequence's mean KL, nats (a lower bound unless"
+              + " mode=\"exact\").",
+          l,
+          mean(global.sequenceKl()));
+      gauge(
+          b,
+          "kldrift_token_kl_mean",
+          "Token-weighted mean KL, nats (a lower bound unless mode=\"exact\").",
+          l,
+          mean(global.kl()));
+      gauge(
+          b,
+          "kldrift_teacher_tail_mass",
+          "Mean teacher probability outside its listed top-k ids (what the bounds cannot see).",
+          l,
+          mean(seq.teacherTailMass()));
+      gauge(
+          b,
+          "kldrift_counted_tokens",
+          "Positions counted (after the mask).",
+          l,
+          (double) seq.countedPositions());
+    }
     Map<String, Integer> outcomes = new LinkedHashMap<>();
     for (String o : List.of("OK", "WARN", "ALERT", "INSUFFICIENT_DATA")) {
       outcomes.put(o, 0);

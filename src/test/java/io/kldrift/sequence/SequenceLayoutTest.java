@@ -247,6 +247,13 @@ class SequenceLayoutTest {
     assertThat(s.perSlice().get(1).kl().mean())
         .isCloseTo((0.3 * Math.log(2) + 0.0080516) / 2, within(1e-6));
     assertThat(s.inputs().matched()).isEqualTo(2);
+    // metrics.prom carries both means with the mode that says they are bounds.
+    String prom = io.kldrift.report.Prometheus.render(s);
+    assertThat(prom)
+        .contains(
+            "kldrift_sequence_kl_mean{dataset=\"\",teacher_model=\"\",student_model=\"\",mode=\"tail_bucket\"} 0.064461")
+        .contains(
+            "kldrift_counted_tokens{dataset=\"\",teacher_model=\"\",student_model=\"\",mode=\"tail_bucket\"} 5.0");
   }
 
   @Test
