@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
       "Writes teacher and student prediction tables with a known drift to <out>/teacher and <out>/student,",
       "plus <out>/kldrift.properties (and <out>/classes.txt for the example layout). Deterministic for a seed.",
       "--layout example: one row per example with a class-probability vector.",
-      "--layout sequence: LLM-style logs, top-k log-probabilities per position of a token sequence."
+      "--layout sequence: LLM-style logs, top-k log-probabilities per position of a token sequence",
+      "  (--dense: the full log-probability vector over the vocabulary per position instead)."
     })
 public final class GenerateSample implements Callable<Integer> {
   /** Options that only the example layout reads. */
@@ -38,7 +39,8 @@ public final class GenerateSample implements Callable<Integer> {
           "--max-length",
           "--shape",
           "--sentinels",
-          "--drift-tokens");
+          "--drift-tokens",
+          "--dense");
 
   @CommandLine.Spec CommandSpec commandSpec;
 
@@ -133,6 +135,15 @@ public final class GenerateSample implements Callable<Integer> {
       description = "Sequence layout: token ids whose logits the student lowers (default: 3,5,11).")
   List<Integer> driftTokens = new ArrayList<>(SequenceSampleGenerator.Spec.DRIFT_TOKENS_DEFAULT);
 
+  @Option(
+      names = "--dense",
+      description =
+          "Sequence layout: write per position the full log-probability vector over the"
+              + " vocabulary (column log_probs, kind log_probs on both sides; no ids, no"
+              + " at-teacher column) instead of top-k lists. Arrays shape only; a position takes"
+              + " 4 bytes x vocab per side.")
+  boolean dense;
+
   @Option(names = "--master", description = "Spark master (default: local[*]).")
   String master = "local[*]";
 
@@ -163,6 +174,9 @@ public final class GenerateSample implements Callable<Integer> {
 
   private int sequences() throws Exception {
     SequenceSampleGenerator.Spec spec;
+    if (dense && commandSpec.commandLine().getParseResult().hasMatchedOption("--top-k")) {
+      throw usage("--top-k does not apply to --dense (a dense vector lists the whole vocabulary)");
+    }
     try {
       SequenceSampleGenerator.Shape parsed = SequenceSampleGenerator.Shape.parse(shape);
       int tables = files != null ? files : parsed == SequenceSampleGenerator.Shape.TOKENS ? 4 : 1;
@@ -179,7 +193,8 @@ public final class GenerateSample implements Callable<Integer> {
               driftTokens,
               drift,
               parsed,
-              tables);
+              tables,
+              dense);
     } catch (IllegalArgumentException ex) {
       throw usage(ex.getMessage());
     }
@@ -198,12 +213,10 @@ public final class GenerateSample implements Callable<Integer> {
               + minLength
               + "-"
               + maxLength
-              + " tokens, top-"
-              + topK
-              + " of "
-              + vocab
-              + ", "
-              + spec.shape().id()
+              + " tokens, "
+              + (dense
+                  ? "dense log-probabilities over " + vocab
+                  : "top-" + topK + " of " + vocab + ", " + spec.shape().id())
               + ", seed "
               + seed
               + ")");

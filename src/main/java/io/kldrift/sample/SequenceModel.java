@@ -214,6 +214,22 @@ final class SequenceModel {
     return d;
   }
 
+  /**
+   * The log-probabilities of one side over the whole vocabulary, as floats: O(V), the background in
+   * closed form and {@link #logProb} at the candidates.
+   */
+  float[] logDistribution(Position p, boolean student) {
+    float[] lp = new float[vocab];
+    double logWeight = Math.log(p.weight);
+    for (int id = 0; id < vocab; id++) {
+      lp[id] = (float) (logWeight + logZipf[rank(id) - 1]);
+    }
+    for (int id : p.ids) {
+      lp[id] = (float) logProb(p, student, id);
+    }
+    return lp;
+  }
+
   /** KL(p ‖ q) at a position; only C contributes, since both sides share the background. */
   double kl(Position p) {
     double kl = 0;

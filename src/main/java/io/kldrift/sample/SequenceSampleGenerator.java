@@ -41,6 +41,9 @@ import org.apache.spark.sql.types.StructType;
  * <p>The three {@link Shape}s hold the same values. The first 10–40% of each sequence is a prompt
  * ({@code completion_mask} false); a few keys exist on one side only; {@code sentinelShare} of the
  * lowest-ranked top-k entries become (token 0, −9999.0), as Tinker and OpenAI write missing ones.
+ * With {@link Spec#dense} each side writes instead its whole log-probability vector over the
+ * vocabulary at every position ({@code log_probs}), the input of the exact metrics; the sequences,
+ * masks, tokens and segments are the same as in the top-k tables of the same seed.
  */
 public final class SequenceSampleGenerator {
 
@@ -86,6 +89,9 @@ public final class SequenceSampleGenerator {
    * @param drift how many logits the student lowers them by
    * @param shape the layout of the tables
    * @param files Parquet files per table
+   * @param dense whether each side writes its full log-probability vector over the vocabulary per
+   *     position ({@code log_probs}, kind {@code log_probs}) instead of its top-k lists; arrays
+   *     shape only, no sentinels
    */
   public record Spec(
       long sequences,
@@ -99,7 +105,8 @@ public final class SequenceSampleGenerator {
       List<Integer> driftTokens,
       double drift,
       Shape shape,
-      int files)
+      int files,
+      boolean dense)
       implements Serializable {
 
     /** Vocabulary size by default (a Llama-2-sized vocabulary). */
@@ -135,6 +142,60 @@ public final class SequenceSampleGenerator {
       }
       require(shape != null, "shape is required");
       require(files >= 1, "files must be at least 1, got " + files);
+      require(
+          !dense || shape == Shape.ARRAYS,
+          "dense vectors are written in the arrays shape only, not " + shape.id());
+      require(
+          !dense || sentinelShare == 0,
+          "dense vectors have no sentinels (a full vector reports every id); drop the sentinels");
+    }
+
+    /** The top-k tables of the values, as before the {@code dense} option existed. */
+    public Spec(
+        long sequences,
+        long seed,
+        int vocab,
+        int topK,
+        int minLength,
+        int maxLength,
+        double unmatchedShare,
+        double sentinelShare,
+        List<Integer> driftTokens,
+        double drift,
+        Shape shape,
+        int files) {
+      this(
+          sequences,
+          seed,
+          vocab,
+          topK,
+          minLength,
+          maxLength,
+          unmatchedShare,
+          sentinelShare,
+          driftTokens,
+          drift,
+          shape,
+          files,
+          false);
+    }
+
+    /** This spec with dense vectors over the vocabulary instead of top-k lists. */
+    public Spec withDense(boolean dense) {
+      return new Spec(
+          sequences,
+          seed,
+          vocab,
+          topK,
+          minLength,
+          maxLength,
+          unmatchedShare,
+          sentinelShare,
+          driftTokens,
+          drift,
+          shape,
+          files,
+          dense);
     }
 
     /**
@@ -171,7 +232,7 @@ public final class SequenceSampleGenerator {
     for (int side = 0; side < 2; side++) {
       boolean student = side == 1;
       String name = student ? "student" : "teacher";
-      StructType schema = schema(spec.shape(), student);
+      StructType schema = spec.dense() ? denseSchema(student) : schema(spec.shape(), student);
       MapPartitionsFunction<Long, Row> rows =
           ids -> {
             SequenceModel model = new SequenceModel(spec);
@@ -207,7 +268,7 @@ public final class SequenceSampleGenerator {
     }
     Files.writeString(
         Path.of(out).resolve("kldrift.properties"),
-        properties(spec.shape()),
+        spec.dense() ? denseProperties() : properties(spec.shape()),
         StandardCharsets.UTF_8);
   }
 
@@ -234,6 +295,20 @@ public final class SequenceSampleGenerator {
   public static double exactKl(Spec spec, long sequence, int position) {
     SequenceModel model = new SequenceModel(spec);
     return model.kl(model.position(model.sequence(sequence), position));
+  }
+
+  /**
+   * The exact KL(teacher ‖ student) in nats at positions {@code 0..positions-1} of a sequence, as
+   * {@link #exactKl(Spec, long, int)} with one model for all of them.
+   */
+  public static double[] exactKlByPosition(Spec spec, long sequence, int positions) {
+    SequenceModel model = new SequenceModel(spec);
+    SequenceModel.Sequence seq = model.sequence(sequence);
+    double[] out = new double[positions];
+    for (int t = 0; t < positions; t++) {
+      out[t] = model.kl(model.position(seq, t));
+    }
+    return out;
   }
 
   /**
@@ -287,6 +362,47 @@ public final class SequenceSampleGenerator {
     return String.join("\n", lines) + "\n";
   }
 
+  /** The {@code kldrift.properties} that reads dense tables (exact metrics over the vocabulary). */
+  static String denseProperties() {
+    List<String> lines = new ArrayList<>();
+    lines.add(
+        "# kldrift configuration for the LLM-style sequence logs generated here (dense: the full"
+            + " log-probability vector per position); see conf/kldrift.properties for every key.");
+    lines.add("input.layout=sequence");
+    lines.add("input.key_columns=sequence_id");
+    for (String side : List.of("teacher", "student")) {
+      lines.add("input." + side + ".column=" + DENSE_COLUMN);
+      lines.add("input." + side + ".kind=log_probs");
+    }
+    lines.add("input.mask_column=completion_mask");
+    lines.add("input.token_ids_column=token_ids");
+    lines.add("input.slice_columns=segment");
+    lines.add("input.label_column=");
+    lines.addAll(CHECKS);
+    return String.join("\n", lines) + "\n";
+  }
+
+  /** The column of the dense vectors, on both sides. */
+  static final String DENSE_COLUMN = "log_probs";
+
+  /** The schema of one side's dense table: the arrays shape with one vector per position. */
+  static StructType denseSchema(boolean student) {
+    DataType ints = DataTypes.createArrayType(DataTypes.IntegerType, false);
+    DataType vectors =
+        DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    StructType schema = new StructType().add("sequence_id", DataTypes.LongType, false);
+    if (!student) {
+      schema = schema.add("segment", DataTypes.StringType, false);
+    }
+    schema = schema.add("token_ids", ints, false);
+    if (!student) {
+      schema =
+          schema.add(
+              "completion_mask", DataTypes.createArrayType(DataTypes.BooleanType, false), false);
+    }
+    return schema.add(DENSE_COLUMN, vectors, false);
+  }
+
   /** The schema of one side's table in a shape. */
   static StructType schema(Shape shape, boolean student) {
     DataType ints = DataTypes.createArrayType(DataTypes.IntegerType, false);
@@ -338,6 +454,9 @@ public final class SequenceSampleGenerator {
       return List.of();
     }
     int length = seq.length();
+    if (spec.dense()) {
+      return List.of(denseRow(model, seq, student));
+    }
     int k = spec.topK();
     int[] tokens = new int[length];
     boolean[] mask = new boolean[length];
@@ -393,6 +512,23 @@ public final class SequenceSampleGenerator {
               : RowFactory.create(id, seq.segment(), tokens, mask, top);
     }
     return List.of(row);
+  }
+
+  /** One sequence's dense row: per position the side's log-probability of every vocabulary id. */
+  private static Row denseRow(SequenceModel model, SequenceModel.Sequence seq, boolean student) {
+    int length = seq.length();
+    int[] tokens = new int[length];
+    boolean[] mask = new boolean[length];
+    float[][] vectors = new float[length][];
+    for (int t = 0; t < length; t++) {
+      SequenceModel.Position p = model.position(seq, t);
+      tokens[t] = p.token;
+      mask[t] = t >= seq.prompt();
+      vectors[t] = model.logDistribution(p, student);
+    }
+    return student
+        ? RowFactory.create(seq.id(), tokens, vectors)
+        : RowFactory.create(seq.id(), seq.segment(), tokens, mask, vectors);
   }
 
   private static Row[][] structs(int[][] ids, float[][] logProbs) {
