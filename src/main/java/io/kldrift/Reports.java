@@ -113,7 +113,7 @@ final class Reports {
       trend.addAll(History.trend(spark, root, origin.historyDate(), dataset));
     }
     List<Summary.CheckResult> checks = Checks.evaluate(specs, metricRows, history, config);
-    summary = summary.withChecks(checks, Checks.status(checks));
+    summary = summary.withChecks(checks, Checks.status(checks, summary.inputs().matched()));
     trend.add(
         new TrendPoint(
             origin.runDate(), f.global().kl().mean(), f.global().kl().p99(), null, null));

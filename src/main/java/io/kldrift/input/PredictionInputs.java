@@ -22,6 +22,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -285,19 +286,33 @@ public final class PredictionInputs {
 
     String label = config.get(DriftConfig.LABEL_COLUMN);
     boolean hasLabel = !label.isEmpty() && ts.getFieldIndex(label).isDefined();
+    List<String> names = config.get(DriftConfig.CLASS_NAMES);
+    boolean namedLabel = false;
     if (hasLabel) {
       DataType lt = ts.apply(label).dataType();
-      if (!(lt == DataTypes.IntegerType
-          || lt == DataTypes.LongType
-          || lt == DataTypes.ShortType
-          || lt == DataTypes.ByteType)) {
+      namedLabel = lt == DataTypes.StringType;
+      if (namedLabel && names.isEmpty()) {
+        throw DriftException.invalidConfig(
+            "teacher table, label column '"
+                + label
+                + "' holds strings, but no class names are set to map them to class indices",
+            "set input.class_names or input.class_names_file (one name per class, in vector order),"
+                + " store the label as the 0-based class index, or set input.label_column= (empty)"
+                + " to ignore it");
+      }
+      if (!namedLabel
+          && !(lt == DataTypes.IntegerType
+              || lt == DataTypes.LongType
+              || lt == DataTypes.ShortType
+              || lt == DataTypes.ByteType)) {
         throw DriftException.invalidInput(
             "teacher table, label column '"
                 + label
                 + "' has type "
                 + lt.simpleString()
-                + ", expected an integer class index",
-            "store the label as the 0-based class index, or set input.label_column= (empty) to ignore it");
+                + ", expected an integer class index or a class name (string)",
+            "store the label as the 0-based class index or as one of the class names, or set"
+                + " input.label_column= (empty) to ignore it");
       }
     }
     List<String> slices = config.get(DriftConfig.SLICE_COLUMNS);
@@ -307,7 +322,9 @@ public final class PredictionInputs {
     keys.forEach(k -> tSel.add(col(k)));
     tSel.add(asArray(ts, tCol).as(TEACHER));
     if (hasLabel) {
-      tSel.add(col(label).cast(DataTypes.IntegerType).as(LABEL));
+      tSel.add(
+          (namedLabel ? classIndex(col(label), names) : col(label).cast(DataTypes.IntegerType))
+              .as(LABEL));
     }
     slices.forEach(sc -> tSel.add(col(sc)));
     Dataset<Row> t = teacher.select(tSel.toArray(Column[]::new));
@@ -369,6 +386,15 @@ public final class PredictionInputs {
    * A slice column that is also a key, or a column twice in a list, would clash with the columns
    * the report adds; found before any scan.
    */
+  /**
+   * A class name's 0-based index among {@code names}; -1 for a name that is none of them (counted
+   * in the summary's inputs.labels_outside_classes), null for a null label.
+   */
+  private static Column classIndex(Column label, List<String> names) {
+    Column all = functions.array(names.stream().map(functions::lit).toArray(Column[]::new));
+    return functions.array_position(all, label).cast(DataTypes.IntegerType).minus(1);
+  }
+
   static void checkSlices(StructType ts, List<String> keys, List<String> slices, String perRow) {
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (String sc : slices) {

@@ -83,7 +83,11 @@ public record Summary(
   public record Period(
       String name, String from, String to, int days, List<String> merged, List<String> missing) {}
 
-  /** Input counts: {@code inputs.{teacher_rows, student_rows, matched, teacher_only, ...}}. */
+  /**
+   * Input counts: {@code inputs.{teacher_rows, student_rows, matched, teacher_only, ...}}; {@code
+   * labels_outside_classes} counts matched examples whose label is no class index (or no class
+   * name), null without a label column: they count as wrong for both models' accuracy.
+   */
   public record Inputs(
       long teacherRows,
       long studentRows,
@@ -96,7 +100,15 @@ public record Summary(
       long teacherRenormalized,
       long studentRenormalized,
       Invalid invalid,
-      SupportViolations supportViolations) {}
+      SupportViolations supportViolations,
+      Long labelsOutsideClasses,
+      Temperature temperature) {}
+
+  /**
+   * The temperature and the sides it was applied to ({@code inputs.temperature.{value,
+   * applies_to}}): only a side whose kind is logits is divided by it; empty when neither is.
+   */
+  public record Temperature(double value, List<String> appliesTo) {}
 
   /** What the row rules found on each side, and the settings they were judged with. */
   public record Invalid(
