@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
     footerHeading = "%nExit codes:%n",
     footer = {
       "  0  report written; status OK or INSUFFICIENT_DATA (or WARN without --fail-on warn)",
-      "  1  internal failure (the previous report is left as it was)",
+      "  1  internal failure, or another run of the same date published first (the message names"
+          + " it); the previous report is left as it was",
       "  2  bad command line or configuration",
       "  3  invalid input: the message names the table, column, rule and an example key (or more rows"
           + " quarantined than validate.max_quarantined_share allows)",

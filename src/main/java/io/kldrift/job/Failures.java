@@ -34,7 +34,11 @@ final class Failures {
       if (t instanceof DriftException d) {
         System.err.println("kldrift: error: " + d.getMessage());
         return status(
-            d.kind() == DriftException.Kind.INVALID_INPUT ? "INVALID_INPUT" : "INVALID_CONFIG",
+            switch (d.kind()) {
+              case INVALID_INPUT -> "INVALID_INPUT";
+              case INVALID_CONFIG -> "INVALID_CONFIG";
+              case CONFLICT -> "CONFLICT";
+            },
             d.kind().exitCode());
       }
     }

@@ -270,7 +270,8 @@ class DriftJobTest {
                       Map.of(),
                       List.of(),
                       null,
-                      java.time.Duration.ofHours(24)))
+                      java.time.Duration.ofHours(24),
+                      java.time.Instant.now()))
           .as(bad)
           .isInstanceOf(DriftException.class)
           .hasMessageContaining("is not allowed");
