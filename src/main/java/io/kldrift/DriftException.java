@@ -15,7 +15,9 @@ public final class DriftException extends RuntimeException {
     /** The configuration or the command line is wrong. */
     INVALID_CONFIG(ExitCodes.USAGE),
     /** Another run of the same date published first; this run published nothing. */
-    CONFLICT(ExitCodes.CONFLICT);
+    CONFLICT(ExitCodes.CONFLICT),
+    /** The run cannot fit in the memory it has; known before any scan. */
+    RESOURCES(ExitCodes.RESOURCES);
 
     private final int exitCode;
 
@@ -49,6 +51,11 @@ public final class DriftException extends RuntimeException {
   /** A publish race this run lost: {@code problem} (naming the winner), then what to do. */
   public static DriftException conflict(String problem, String fix) {
     return new DriftException(Kind.CONFLICT, problem + ". Fix: " + fix + ".");
+  }
+
+  /** A size the run's memory cannot hold: {@code problem} with the arithmetic, then the fix. */
+  public static DriftException resources(String problem, String fix) {
+    return new DriftException(Kind.RESOURCES, problem + ". Fix: " + fix + ".");
   }
 
   /** Configuration that cannot be used: {@code problem}, then how to fix it. */

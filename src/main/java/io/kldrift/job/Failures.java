@@ -38,6 +38,7 @@ final class Failures {
               case INVALID_INPUT -> "INVALID_INPUT";
               case INVALID_CONFIG -> "INVALID_CONFIG";
               case CONFLICT -> "CONFLICT";
+              case RESOURCES -> "FAILED";
             },
             d.kind().exitCode());
       }
