@@ -317,6 +317,7 @@ public final class PredictionInputs {
     }
     List<String> slices = config.get(DriftConfig.SLICE_COLUMNS);
     checkSlices(ts, keys, slices, DriftConfig.WRITE_PER_EXAMPLE.key());
+    checkAddedColumns(keys, slices, hasLabel ? label : null);
 
     List<Column> tSel = new ArrayList<>();
     keys.forEach(k -> tSel.add(col(k)));
@@ -393,6 +394,53 @@ public final class PredictionInputs {
   private static Column classIndex(Column label, List<String> names) {
     Column all = functions.array(names.stream().map(functions::lit).toArray(Column[]::new));
     return functions.array_position(all, label).cast(DataTypes.IntegerType).minus(1);
+  }
+
+  /**
+   * Refuses, before any scan, key and slice columns whose names clash with the label or with the
+   * columns kldrift adds to worst_examples/ and per_example/ (kl, js, teacher_top1, ...): Spark
+   * would only fail when the report is written.
+   */
+  static void checkAddedColumns(List<String> keys, List<String> slices, String label) {
+    java.util.Set<String> added = new java.util.TreeSet<>();
+    added.add("label");
+    for (String f : io.kldrift.sql.FunctionSchemas.METRICS.fieldNames()) {
+      added.add(f);
+    }
+    added.add("t2_kl");
+    for (String c : concat(keys, slices)) {
+      String role =
+          keys.contains(c)
+              ? "key column (input.key_columns)"
+              : "slice column (input.slice_columns)";
+      if (label != null && c.equalsIgnoreCase(label)) {
+        throw DriftException.invalidConfig(
+            role.replace(" (", " '" + c + "' (") + " is also the label column (input.label_column)",
+            keys.contains(c)
+                ? "set input.label_column to the label, or input.label_column= (empty) to ignore labels"
+                : "remove it from input.slice_columns: the per-label figures are already in"
+                    + " per_class/ (label_count, label_mean_kl, label accuracies)");
+      }
+      if (added.contains(c.toLowerCase(java.util.Locale.ROOT))) {
+        throw DriftException.invalidConfig(
+            role.replace(" (", " '" + c + "' (")
+                + " has the name of a column kldrift adds to worst_examples/ and per_example/ ("
+                + String.join(", ", added)
+                + ")",
+            "rename it in the input, e.g. in a view: SELECT *, "
+                + c
+                + " AS "
+                + c
+                + "_in FROM t,"
+                + " and name the new column in the configuration");
+      }
+    }
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   static void checkSlices(StructType ts, List<String> keys, List<String> slices, String perRow) {
