@@ -563,6 +563,8 @@ public final class HtmlReport {
       return;
     }
     drawn.sort(Comparator.comparingDouble(r -> -Math.abs(r.klContribution())));
+    // Shares are of the positive contributions' total, so none is negative (see ChangeSections).
+    double added = drawn.stream().mapToDouble(r -> Math.max(0, r.klContribution())).sum();
     int total = drawn.size();
     drawn = drawn.subList(0, Math.min(MAX_CLASSES, total));
     double lo = Math.min(0, drawn.stream().mapToDouble(ClassBar::klContribution).min().orElse(0));
@@ -578,9 +580,9 @@ public final class HtmlReport {
     DoubleUnaryOperator x = v -> f.left + (v - lo) / span * f.width;
     svgOpen(h, "class-contributions", f.height + 68, "Per-class KL contributions");
     label(h, CLASS_LABEL_RIGHT, 14, "end", "title", "class (index)");
-    label(h, CHART_WIDTH - 8, 14, "end", "title", "nats (share of mean KL)");
+    label(h, CHART_WIDTH - 8, 14, "end", "title", "nats (share of the KL added)");
     for (int i = 0; i < drawn.size(); i++) {
-      classBar(h, drawn.get(i), f.top + i * rowHeight, rowHeight, x);
+      classBar(h, drawn.get(i), f.top + i * rowHeight, rowHeight, x, added);
     }
     double step = Axis.niceStep(span / 5);
     for (long k = (long) Math.ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step; k++) {
@@ -599,13 +601,22 @@ public final class HtmlReport {
     note(
         h,
         shown
-            + "Contributions sum to the mean KL; a negative one (left of zero) means the student"
-            + " on average gives that class more probability than the teacher.");
+            + "Contributions sum to the mean KL. A positive one adds KL; its share is of the"
+            + " positive contributions' total, "
+            + num(added)
+            + " nats, so those shares add up to 100%. A negative one (left of zero) means the"
+            + " student on average gives that class more probability than the teacher; it offsets"
+            + " the stated share of that total.");
     closeSection(h);
   }
 
   private static void classBar(
-      StringBuilder h, ClassBar r, double y, double rowHeight, DoubleUnaryOperator x) {
+      StringBuilder h,
+      ClassBar r,
+      double y,
+      double rowHeight,
+      DoubleUnaryOperator x,
+      double added) {
     double v = r.klContribution();
     double zero = x.applyAsDouble(0);
     double end = x.applyAsDouble(v);
@@ -624,26 +635,35 @@ public final class HtmlReport {
         y + 3,
         Math.max(Math.abs(end - zero), 1),
         rowHeight - 6,
-        classTitle(r));
+        classTitle(r, share(v, added)));
     label(
         h,
         CHART_WIDTH - 8,
         y + rowHeight / 2 + 4,
         "end",
         "",
-        num(v) + " (" + pct(r.klShare()) + ")");
+        num(v) + " (" + share(v, added) + ")");
     h.append("</g>\n");
   }
 
-  private static String classTitle(ClassBar r) {
+  /** A contribution's share of the positive total: "51%", or "offsets 2%" for a negative one. */
+  private static String share(double v, double added) {
+    if (!(added > 0)) {
+      return NA;
+    }
+    String p = Headline.percent(Math.abs(v) / added);
+    return v < 0 ? "offsets " + p : p;
+  }
+
+  private static String classTitle(ClassBar r, String share) {
     return str(r.className())
         + " (class "
         + count(r.classIndex())
         + "): contribution "
         + num(r.klContribution())
-        + " nats, "
-        + pct(r.klShare())
-        + " of mean KL; mean probability teacher "
+        + " nats ("
+        + share
+        + " of the KL added by classes); mean probability teacher "
         + num(r.teacherMeanProb())
         + ", student "
         + num(r.studentMeanProb())

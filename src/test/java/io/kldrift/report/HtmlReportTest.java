@@ -155,6 +155,19 @@ class HtmlReportTest {
   }
 
   @Test
+  void classSharesAreOfTheKlAddedAndNeverNegative() {
+    String chart = svg(HtmlReport.render(sampleInput()), "class-contributions");
+
+    // contributions 0.09, 0.05, -0.02: the positive ones add 0.14; 0.09 / 0.14 = 64%,
+    // 0.05 / 0.14 = 36%, and -0.02 offsets 0.02 / 0.14 = 14% of it
+    assertThat(chart)
+        .contains(">0.09 (64%)</text>")
+        .contains(">0.05 (36%)</text>")
+        .contains(">-0.02 (offsets 14%)</text>")
+        .doesNotContain("(-");
+  }
+
+  @Test
   void chartsHaveStableIdsAndOneBarPerBinOrClass() {
     String page = HtmlReport.render(sampleInput());
 
