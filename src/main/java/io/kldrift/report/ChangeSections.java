@@ -148,7 +148,7 @@ final class ChangeSections {
     h.append("<div class=\"wrap\"><table class=\"attribution-table\" data-dimension=\"")
         .append(esc(a.dimension()))
         .append("\">\n<thead><tr>");
-    for (String header :
+    List<String> headers =
         List.of(
             nameHeader,
             classes ? "Teacher top-1" : "n",
@@ -156,18 +156,11 @@ final class ChangeSections {
             "This run",
             "Change (nats)",
             "",
-            "Share of the " + move)) {
-      h.append("<th")
-          .append(
-              header.startsWith("Part")
-                      || header.equals("This run")
-                      || header.startsWith("Change")
-                      || header.equals("n")
-                      || header.startsWith("Teacher")
-                  ? " class=\"num\""
-                  : "")
-          .append('>')
-          .append(esc(header))
+            "Share of the " + move);
+    for (int i = 0; i < headers.size(); i++) {
+      // the second to fifth columns are numbers, right-aligned like their cells
+      h.append(i >= 1 && i <= 4 ? "<th class=\"num\">" : "<th>")
+          .append(esc(headers.get(i)))
           .append("</th>");
     }
     h.append("</tr></thead>\n<tbody>\n");
