@@ -41,13 +41,13 @@ final class ChangeSections {
       to right,transparent calc(50% - .5px),#98a2b3 calc(50% - .5px),#98a2b3 calc(50% + .5px),\
       transparent calc(50% + .5px))}
       .cbar-fill{position:absolute;top:1px;height:10px;border-radius:2px}
-      .cbar-fill.up{background:#d9822b}.cbar-fill.down{background:#4a78c9}
+      .cbar-fill.up{background:#4a78c9}.cbar-fill.down{background:#d9822b}
       tr.offset td.role{color:var(--muted)}
       tr.rest td{color:var(--muted);font-style:italic}
       .pbar{display:block;height:7px;margin:2px 0;border-radius:2px}
       .pbar.teacher{background:#475467}.pbar.student{background:#d9822b}
       .key{display:inline-block;width:18px;height:8px;border-radius:2px;margin:0 4px 0 10px}
-      .key.up,.key.student{background:#d9822b}.key.down{background:#4a78c9}\
+      .key.student,.key.down{background:#d9822b}.key.up{background:#4a78c9}\
       .key.teacher{background:#475467}
       """;
 
