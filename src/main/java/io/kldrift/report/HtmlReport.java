@@ -91,7 +91,7 @@ public final class HtmlReport {
       th{background:#f8f9fb;color:#475467;font-size:12px;font-weight:600}
       .num{text-align:right;white-space:nowrap}
       .figure{font-weight:600;white-space:nowrap}
-      td.message,td.wide{min-width:240px}
+      td.message,td.wide{min-width:240px;overflow-wrap:anywhere}
       .worst-examples-table{font-size:12.5px}.worst-examples-table td{white-space:nowrap}
       .outcome{font-weight:700;white-space:nowrap}
       tr.outcome-alert{background:#fdeceb}tr.outcome-alert .outcome{color:var(--alert)}
