@@ -436,7 +436,8 @@ public final class Checks {
   /** A baseline: value (a mean for significance), its std and n when known, and which runs. */
   record Baseline(double value, double std, double n, String runs) {}
 
-  private static List<Run> baselineRuns(List<Run> history, DriftConfig config) {
+  /** The runs the baseline is made of under baseline.mode, oldest first; empty for none. */
+  static List<Run> baselineRuns(List<Run> history, DriftConfig config) {
     if (history.isEmpty()) {
       return List.of();
     }
@@ -497,7 +498,7 @@ public final class Checks {
     return new Baseline(pooled[1], pooled[2], pooled[0], describe(runs));
   }
 
-  private static String describe(List<Run> runs) {
+  static String describe(List<Run> runs) {
     if (runs.size() == 1) {
       return "run " + runs.get(0).runDate();
     }

@@ -24,6 +24,8 @@ import java.util.Map;
  * @param checks the outcome of every configured check, worst first
  * @param tables the report tables written next to summary.json
  * @param sequences the sequence layout's own figures (null for the example layout)
+ * @param change this run against its baseline, with the change of the mean KL attributed to classes
+ *     and slices (null without a baseline run, or in the sequence layout)
  */
 public record Summary(
     int schemaVersion,
@@ -38,7 +40,8 @@ public record Summary(
     List<Confusion> topConfusions,
     List<CheckResult> checks,
     List<String> tables,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Sequences sequences) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Sequences sequences,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Change change) {
 
   /** Version of the summary.json layout; bumped whenever a stable name changes. */
   public static final int SCHEMA_VERSION = 1;
@@ -58,7 +61,27 @@ public record Summary(
         topConfusions,
         List.copyOf(results),
         tables,
-        sequences);
+        sequences,
+        change);
+  }
+
+  /** This summary with its comparison against the baseline (null for none). */
+  public Summary withChange(Change newChange) {
+    return new Summary(
+        schemaVersion,
+        status,
+        run,
+        period,
+        config,
+        inputs,
+        global,
+        perSlice,
+        topDriftedClasses,
+        topConfusions,
+        checks,
+        tables,
+        sequences,
+        newChange);
   }
 
   /** Run metadata. */
