@@ -115,8 +115,49 @@ public final class PredictionInputs {
     if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
       Footers.check(spark, t, "teacher");
       Footers.check(spark, s, "student");
+      checkClassCount(
+          config, Footers.valuesPerRow(spark, t, config.get(DriftConfig.TEACHER_COLUMN)));
     }
     return p;
+  }
+
+  /**
+   * Blames, before any scan, the class-name setting or the column when the footers show that every
+   * teacher vector has {@code perRow} values: a different count of names, or one class.
+   */
+  private static void checkClassCount(DriftConfig config, long perRow) {
+    if (perRow <= 0) {
+      return; // the footers cannot tell: the pass judges the lengths row by row
+    }
+    List<String> names = config.get(DriftConfig.CLASS_NAMES);
+    String column = config.get(DriftConfig.TEACHER_COLUMN);
+    if (!names.isEmpty() && names.size() != perRow) {
+      String setting =
+          config.get(DriftConfig.CLASS_NAMES_FILE).isEmpty()
+              ? "input.class_names"
+              : "input.class_names_file (" + config.get(DriftConfig.CLASS_NAMES_FILE) + ")";
+      throw DriftException.invalidConfig(
+          setting
+              + " lists "
+              + names.size()
+              + " classes, but every teacher vector (column '"
+              + column
+              + "') has "
+              + perRow
+              + " values, by the Parquet footers",
+          "list one name per vector entry, in vector order, in "
+              + setting
+              + ", or clear it to use class_<index>");
+    }
+    if (perRow == 1) {
+      throw DriftException.invalidConfig(
+          "teacher table, column '"
+              + column
+              + "': the vectors have one class (by the Parquet footers), so every divergence is 0"
+              + " and the report could never show drift",
+          "point input.teacher.column at the distribution over all classes (a column of one"
+              + " probability is not one)");
+    }
   }
 
   /**

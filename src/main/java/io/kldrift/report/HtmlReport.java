@@ -92,6 +92,7 @@ public final class HtmlReport {
       .num{text-align:right;white-space:nowrap}
       .figure{font-weight:600;white-space:nowrap}
       td.message,td.wide{min-width:240px;overflow-wrap:anywhere}
+      .checks-table td{overflow-wrap:anywhere}
       .worst-examples-table{font-size:12.5px}.worst-examples-table td{white-space:nowrap}
       .outcome{font-weight:700;white-space:nowrap}
       tr.outcome-alert{background:#fdeceb}tr.outcome-alert .outcome{color:var(--alert)}

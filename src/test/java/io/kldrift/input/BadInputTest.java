@@ -149,7 +149,8 @@ class BadInputTest {
     assertThat(e.kind()).isEqualTo(DriftException.Kind.INVALID_CONFIG);
     assertThat(e.getMessage())
         .contains(
-            "teacher table, column 'probs': the vectors have one class, so every divergence is 0");
+            "teacher table, column 'probs': the vectors have one class (by the Parquet footers),"
+                + " so every divergence is 0");
   }
 
   @Test
