@@ -58,11 +58,16 @@ kldrift_run() {
     -Dlog4j2.configurationFile="$KLDRIFT_HOME/conf/log4j2.properties" \
     ${KLDRIFT_JAVA_OPTS:-} \
     -cp "$JAR:$(cat "$KLDRIFT_HOME/target/local-classpath.txt")" "$main" "$@")
+  # The JVM's notice of the incubator module (the kernel's Vector API) and DataSketches' notice of
+  # its restricted mode come on every run and ask nothing of the user: drop exactly those lines.
+  local notices=(grep --line-buffered -v -x -F
+    -e "WARNING: Using incubator modules: jdk.incubator.vector"
+    -e "Warning: Java versions > Java 11 can only operate in restricted mode where no off-heap operations are allowed!")
   if [ -z "$dumping" ]; then
-    exec "${cmd[@]}"
+    exec "${cmd[@]}" 2> >("${notices[@]}" >&2)
   fi
   local rc=0
-  "${cmd[@]}" || rc=$?
+  "${cmd[@]}" 2> >("${notices[@]}" >&2) || rc=$?
   if [ -s "$dumping" ]; then mv -f "$dumping" "$archive"; else rm -f "$dumping"; fi
   exit "$rc"
 }
