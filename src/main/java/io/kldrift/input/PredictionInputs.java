@@ -140,7 +140,8 @@ public final class PredictionInputs {
           setting
               + " lists "
               + names.size()
-              + " classes, but every teacher vector (column '"
+              + (names.size() == 1 ? " class" : " classes")
+              + ", but every teacher vector (column '"
               + column
               + "') has "
               + perRow
