@@ -33,6 +33,34 @@ final class EmptyTables {
   }
 
   /**
+   * Whether {@code e} is Spark not finding a partition of an existing table: a Hive-style partition
+   * folder ({@code .../dt=2026-12-02}) or a glob that matches nothing, under a folder that exists.
+   * A missing plain path is more likely a typo and stays an error.
+   */
+  static boolean isMissingPartition(SparkSession spark, String path, Exception e) {
+    if (!String.valueOf(e.getMessage()).contains("PATH_NOT_FOUND")) {
+      return false;
+    }
+    try {
+      Path p = new Path(path);
+      String name = p.getName();
+      boolean partition = name.contains("=") || isGlob(name);
+      Path parent = p.getParent();
+      if (!partition || parent == null || isGlob(parent.toString())) {
+        return false;
+      }
+      FileSystem fs = parent.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      return fs.exists(parent) && fs.getFileStatus(parent).isDirectory();
+    } catch (java.io.IOException | IllegalArgumentException io) {
+      return false;
+    }
+  }
+
+  private static boolean isGlob(String s) {
+    return s.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{');
+  }
+
+  /**
    * An empty table with the configured key, distribution and (teacher) slice columns, typed as in
    * {@code like} (the other side's schema) when it has them, else keys and slices as strings and
    * the distribution as {@code array<double>}.

@@ -525,6 +525,12 @@ public final class PredictionInputs {
         io.kldrift.Progress.warn(side + " table: " + path + " holds no data files; read as empty");
         return null;
       }
+      if (config.get(DriftConfig.INPUT_LAYOUT).equals("example")
+          && EmptyTables.isMissingPartition(spark, path, e)) {
+        io.kldrift.Progress.warn(
+            side + " table: partition " + path + " does not exist (yet); read as empty");
+        return null;
+      }
       // Spark reports a missing path or table as an AnalysisException, a checked exception that
       // Scala throws undeclared.
       throw DriftException.invalidInput(

@@ -83,6 +83,45 @@ class EmptyInputTest {
   }
 
   @Test
+  void missingPartitionsAreEmptyTablesButAMissingPlainPathIsAnError() throws Exception {
+    Path table = Files.createDirectories(tmp.resolve("teacher"));
+    Path studentTable = Files.createDirectories(tmp.resolve("student"));
+    for (String[] sides :
+        List.of(
+            new String[] {table + "/dt=2026-11-28", studentTable + "/dt=2026-11-28"},
+            new String[] {table + "/dt=2026-11-2*", studentTable + "/dt=2026-11-2*"})) {
+      String out = tmp.resolve("out-" + sides[0].hashCode()).toString();
+      int code =
+          DriftJob.run(
+              "--teacher",
+              sides[0],
+              "--student",
+              sides[1],
+              "--out",
+              out,
+              "--run-date",
+              "2026-11-28",
+              "--quiet");
+      assertThat(code).as(sides[0]).isEqualTo(ExitCodes.OK);
+      JsonNode summary = Fixtures.summary(out + "/run_date=2026-11-28");
+      assertThat(summary.get("status").asText()).isEqualTo("INSUFFICIENT_DATA");
+      assertThat(summary.get("inputs").get("matched").asLong()).isZero();
+    }
+    String out = tmp.resolve("out-typo").toString();
+    assertThat(
+            DriftJob.run(
+                "--teacher",
+                tmp.resolve("teachr").toString(),
+                "--student",
+                studentTable.toString(),
+                "--out",
+                out,
+                "--quiet"))
+        .isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(Path.of(out)).doesNotExist();
+  }
+
+  @Test
   void emptyFoldersAreEmptyTablesNotSchemaErrors() throws Exception {
     // A night's folder that exists but holds no data files (only _SUCCESS): Spark cannot infer a
     // schema there; kldrift reads it as an empty table.
