@@ -409,6 +409,8 @@ public final class PredictionInputs {
         io.kldrift.Progress.warn(side + " table: " + path + " holds no data files; read as empty");
         return null;
       }
+      // Inferring the schema reads a footer: when that is what failed, say so naming the file.
+      Footers.checkFailedRead(spark, e, side);
       // Spark reports a missing path or table as an AnalysisException, a checked exception that
       // Scala throws undeclared.
       throw DriftException.invalidInput(
