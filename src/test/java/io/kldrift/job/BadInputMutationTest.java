@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * through {@link DriftJob#run} (main's path from exception to exit code): every run ends with exit
  * 0, 2, 3 or 4; a failure prints exactly one kldrift line on standard error and no trace; the
  * report root holds only whole reports (the previous one untouched, nothing staged left behind).
- * The tally by exit code and damage kind goes to {@code target/mutation-summary.txt}.
+ * The tally by exit code, damage kind and message goes to {@code target/mutation-summary.txt}, each
+ * case with what it printed to {@code target/mutation-cases.txt}.
  */
 class BadInputMutationTest {
   /** Cases tried; {@code -Dkldrift.mutation.cases=N} runs more or fewer. */
@@ -77,6 +78,7 @@ class BadInputMutationTest {
 
     Tally tally = new Tally();
     List<String> problems = new ArrayList<>();
+    List<String> cases = new ArrayList<>();
     // Every case is drawn first, so that the damaged tables are written in a few Spark jobs.
     List<Drawn> drawn = new ArrayList<>();
     List<Mutations.Pending> pending = new ArrayList<>();
@@ -117,11 +119,20 @@ class BadInputMutationTest {
       List<String> wrong = check(o, out, d.previous(), baselineFiles, reportEntries);
       wrong.forEach(x -> problems.add(what + ": " + x));
       tally.add(d.c().kinds(), o, wrong.isEmpty());
+      cases.add(
+          String.format(
+              Locale.ROOT,
+              "seed %d exit %d: %s%n    %s",
+              d.seed(),
+              o.code(),
+              d.c().description(),
+              o.err().isBlank() ? "(nothing on stderr)" : o.err().strip().replace("\n", "\n    ")));
       deleteTree(d.dir());
     }
     String figure = tally.figure(CASES, FIRST_SEED);
     Files.createDirectories(Path.of("target"));
     Files.writeString(Path.of("target", "mutation-summary.txt"), figure, StandardCharsets.UTF_8);
+    Files.write(Path.of("target", "mutation-cases.txt"), cases, StandardCharsets.UTF_8);
     System.out.println(figure);
     assertThat(problems).as(figure).isEmpty();
   }
