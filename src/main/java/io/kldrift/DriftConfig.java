@@ -177,7 +177,7 @@ public final class DriftConfig {
           Double::parseDouble,
           t -> t > 0 && !t.isInfinite(),
           "a positive number",
-          "Temperature T applied to logits (softmax(z/T)); with logits the report adds T^2*KL.");
+          "Temperature T, applied only to a side whose kind is logits (softmax(z/T)); probabilities and log-probabilities are used as they are, and T other than 1 without a logits side is a configuration error. With logits the report adds T^2*KL.");
 
   /** Label column, used when present. */
   public static final ConfigKey<String> LABEL_COLUMN =
@@ -187,7 +187,7 @@ public final class DriftConfig {
           s -> s,
           s -> true,
           "a column name, or empty",
-          "Label column of the teacher table (an integer class index, 0-based, in vector order; strings are refused); used when present; empty to ignore.");
+          "Label column of the teacher table (an integer class index, 0-based, in vector order, or a class name of input.class_names / input.class_names_file); used when present; empty to ignore.");
 
   /** Slice columns. */
   public static final ConfigKey<List<String>> SLICE_COLUMNS =
@@ -549,7 +549,26 @@ public final class DriftConfig {
           "direction",
           "min_n",
           "alpha",
-          "min_history");
+          "min_history",
+          "enabled");
+
+  /**
+   * The checks every run has unless switched off ({@code check.<name>.enabled=false}) or changed
+   * field by field: a night where many keys do not join, or far fewer examples than the baseline's
+   * join, is not OK. Their text is documented in conf/kldrift.properties.
+   */
+  public static final Map<String, String> DEFAULT_CHECKS =
+      Map.of(
+          "check.unmatched_share.metric", "unmatched_share",
+          "check.unmatched_share.warn", "0.01",
+          "check.unmatched_share.alert", "0.1",
+          "check.unmatched_share.min_n", "0",
+          "check.matched.metric", "matched",
+          "check.matched.type", "relative",
+          "check.matched.direction", "below",
+          "check.matched.warn", "-0.5",
+          "check.matched.alert", "-0.9",
+          "check.matched.min_n", "1");
 
   private static final java.util.regex.Pattern CHECK_KEY =
       java.util.regex.Pattern.compile("check\\.([a-z0-9_]{1,64})\\.([a-z_]+)");
@@ -600,6 +619,7 @@ public final class DriftConfig {
 
     private Builder() {
       KEYS.values().forEach(k -> texts.put(k.key(), k.defaultText()));
+      checks.putAll(DEFAULT_CHECKS);
     }
 
     /** Sets one option from text, rejecting unknown keys with a suggestion. */
@@ -692,6 +712,21 @@ public final class DriftConfig {
       }
       Map<String, String> all = new LinkedHashMap<>(texts);
       all.putAll(checks);
+      double t = (Double) values.get(TEMPERATURE);
+      if (t != 1.0
+          && values.get(TEACHER_KIND) != Kind.LOGITS
+          && values.get(STUDENT_KIND) != Kind.LOGITS) {
+        throw DriftException.invalidConfig(
+            "input.temperature = "
+                + texts.get(TEMPERATURE.key())
+                + " applies only to logits, and neither input.teacher.kind ("
+                + texts.get(TEACHER_KIND.key())
+                + ") nor input.student.kind ("
+                + texts.get(STUDENT_KIND.key())
+                + ") is logits",
+            "set input.teacher.kind=logits and/or input.student.kind=logits for the side(s) that"
+                + " hold logits, or remove input.temperature");
+      }
       return new DriftConfig(values, all, new TreeMap<>(checks));
     }
   }

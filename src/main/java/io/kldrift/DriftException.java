@@ -13,7 +13,11 @@ public final class DriftException extends RuntimeException {
     /** The input tables break the input contract. */
     INVALID_INPUT(ExitCodes.INVALID_INPUT),
     /** The configuration or the command line is wrong. */
-    INVALID_CONFIG(ExitCodes.USAGE);
+    INVALID_CONFIG(ExitCodes.USAGE),
+    /** Another run of the same date published first; this run published nothing. */
+    CONFLICT(ExitCodes.CONFLICT),
+    /** The run cannot fit in the memory it has; known before any scan. */
+    RESOURCES(ExitCodes.RESOURCES);
 
     private final int exitCode;
 
@@ -42,6 +46,16 @@ public final class DriftException extends RuntimeException {
   /** Input data that breaks a rule: {@code problem}, then how to fix it. */
   public static DriftException invalidInput(String problem, String fix) {
     return new DriftException(Kind.INVALID_INPUT, problem + ". Fix: " + fix + ".");
+  }
+
+  /** A publish race this run lost: {@code problem} (naming the winner), then what to do. */
+  public static DriftException conflict(String problem, String fix) {
+    return new DriftException(Kind.CONFLICT, problem + ". Fix: " + fix + ".");
+  }
+
+  /** A size the run's memory cannot hold: {@code problem} with the arithmetic, then the fix. */
+  public static DriftException resources(String problem, String fix) {
+    return new DriftException(Kind.RESOURCES, problem + ". Fix: " + fix + ".");
   }
 
   /** Configuration that cannot be used: {@code problem}, then how to fix it. */

@@ -10,6 +10,13 @@ public final class ExitCodes {
   /** An unexpected internal failure (a bug, or the cluster failed); the previous report is kept. */
   public static final int INTERNAL_ERROR = 1;
 
+  /**
+   * Another run of the same date published its report first (or is publishing it): this run
+   * published nothing and the root holds the other run's whole report. The same code as {@link
+   * #INTERNAL_ERROR}, as for a Delta commit conflict; the message says which run won.
+   */
+  public static final int CONFLICT = 1;
+
   /** Bad command line or configuration; nothing was read. */
   public static final int USAGE = 2;
 

@@ -301,12 +301,22 @@ public final class KlDrift {
                     tables,
                     history,
                     java.time.Duration.ofHours(
-                        report.config().get(DriftConfig.STAGING_RETENTION_HOURS))));
+                        report.config().get(DriftConfig.STAGING_RETENTION_HOURS)),
+                    startedAt(summary)));
     String promFile = report.config().get(DriftConfig.PROMETHEUS_FILE);
     if (!promFile.isEmpty()) {
       ReportWriter.writeLocalAtomically(java.nio.file.Path.of(promFile), prom);
     }
     return where;
+  }
+
+  /** When the run started computing: a report another run published after it is not replaced. */
+  private static Instant startedAt(Summary summary) {
+    try {
+      return Instant.parse(summary.run().startedAt());
+    } catch (RuntimeException e) {
+      return Instant.now();
+    }
   }
 
   private static String str(Object o) {

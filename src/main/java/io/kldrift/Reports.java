@@ -3,6 +3,7 @@ package io.kldrift;
 import io.kldrift.engine.DriftState;
 import io.kldrift.engine.Finisher;
 import io.kldrift.input.PredictionInputs;
+import io.kldrift.monitor.ChangeAttribution;
 import io.kldrift.monitor.Checks;
 import io.kldrift.monitor.History;
 import io.kldrift.monitor.MetricRow;
@@ -96,6 +97,9 @@ final class Reports {
           metrics.addAll(List.of(base + ".n", base + ".std"));
         }
       }
+      if (!metrics.isEmpty()) {
+        metrics.addAll(ChangeAttribution.METRICS);
+      }
       io.kldrift.report.ReportWriter.recover(spark, root);
       history =
           Progress.stage(
@@ -113,7 +117,10 @@ final class Reports {
       trend.addAll(History.trend(spark, root, origin.historyDate(), dataset));
     }
     List<Summary.CheckResult> checks = Checks.evaluate(specs, metricRows, history, config);
-    summary = summary.withChecks(checks, Checks.status(checks));
+    summary = summary.withChecks(checks, Checks.status(checks, summary.inputs().matched()));
+    if (f.sequences() == null) {
+      summary = summary.withChange(ChangeAttribution.of(metricRows, history, config));
+    }
     trend.add(
         new TrendPoint(
             origin.runDate(), f.global().kl().mean(), f.global().kl().p99(), null, null));
@@ -158,7 +165,8 @@ final class Reports {
         f.topConfusions(),
         List.of(),
         tables,
-        f.sequences());
+        f.sequences(),
+        null);
   }
 
   /** The warn and alert levels of the global mean-KL threshold check, or nulls. */

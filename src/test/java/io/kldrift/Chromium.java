@@ -42,6 +42,52 @@ public final class Chromium {
     }
   }
 
+  /**
+   * How a page lays out at a window width: the document's scroll width and the page parts that
+   * scroll sideways inside it ({@code .wrap} boxes and sections whose content is wider than their
+   * box; a {@code .wrap} scrolls on its own, so the document's width alone would not show it).
+   */
+  public record Layout(int scrollWidth, List<String> overflowing) {}
+
+  /** Script that writes the layout figures into the root element for --dump-dom to show. */
+  private static final String MEASURE =
+      "<script>(function(){var d=document.documentElement,o=[];"
+          + "document.querySelectorAll('.wrap,section').forEach(function(e){"
+          + "if(e.scrollWidth>e.clientWidth+1){var s=e.closest('section');"
+          + "o.push((s?s.id:'')+'/'+e.tagName.toLowerCase()+':'+e.scrollWidth+'>'+e.clientWidth);}});"
+          + "d.setAttribute('data-scroll-width',d.scrollWidth);"
+          + "d.setAttribute('data-overflowing',o.join(' '));})();</script>";
+
+  /**
+   * Measures {@code page} at {@code width} px: a copy of it without its Content-Security-Policy
+   * (which forbids scripts, as it should) and with a measuring script at the end of the body.
+   */
+  public static Layout layout(Path work, String name, Path page, int width)
+      throws IOException, InterruptedException {
+    String html = Files.readString(page, UTF_8);
+    String copy =
+        html.replaceFirst("<meta http-equiv=\"Content-Security-Policy\"[^>]*>", "")
+            .replace("</body>", MEASURE + "</body>");
+    Path measured = work.resolve(name + "-measured.html");
+    Files.writeString(measured, copy, UTF_8);
+    String dom =
+        run(
+                work,
+                name,
+                "--dump-dom",
+                "--window-size=" + width + ",2000",
+                measured.toUri().toString())
+            .stdout();
+    java.util.regex.Matcher w =
+        java.util.regex.Pattern.compile("data-scroll-width=\"(\\d+)\"").matcher(dom);
+    java.util.regex.Matcher o =
+        java.util.regex.Pattern.compile("data-overflowing=\"([^\"]*)\"").matcher(dom);
+    assertThat(w.find()).as("the measuring script ran; DOM:%n%s", dom).isTrue();
+    assertThat(o.find()).isTrue();
+    List<String> over = o.group(1).isEmpty() ? List.of() : List.of(o.group(1).split(" "));
+    return new Layout(Integer.parseInt(w.group(1)), over);
+  }
+
   /** Runs Chromium headless with a fresh profile under {@code work}; fails on timeout or error. */
   public static Result run(Path work, String name, String... args)
       throws IOException, InterruptedException {

@@ -21,7 +21,7 @@ class DriftConfigTest {
 
       # ---- check ----
 
-      # Checks: check.<name>.<field>, any number of them; none by default. Fields:
+      # Checks: check.<name>.<field>, any number of them; two by default (below). Fields:
       #   metric       a summary figure: global kl.mean, kl.p99, js.mean, agreement.mean, unmatched_share, ...;
       #                slice kl.mean, kl.p99, ...; class kl_contribution, student_mean_prob, ... (README lists all)
       #   type         threshold (default) | relative (change against the baseline) | sigma (band over the
@@ -34,6 +34,7 @@ class DriftConfigTest {
       #   min_n        fewer examples than this give INSUFFICIENT_DATA (default 100)
       #   alpha        significance level (default 0.01)
       #   min_history  earlier runs a sigma band needs (default 3)
+      #   enabled      false switches a check off (default true)
       # Example:
       # check.mean_kl.metric=kl.mean
       # check.mean_kl.warn=0.05
@@ -41,6 +42,11 @@ class DriftConfigTest {
       # check.mean_kl_band.metric=kl.mean
       # check.mean_kl_band.type=sigma
       # check.mean_kl_band.alert=4
+
+      # Default checks, on unless check.<name>.enabled=false; each field can be changed: unmatched_share
+      # (keys of one table missing from the other, over all rows) and matched (the matched examples'
+      # relative change against the baseline: -0.5 = half as many). A night without matched examples
+      # has the status INSUFFICIENT_DATA unless a check is worse.
       """;
 
   /**
@@ -66,6 +72,8 @@ class DriftConfigTest {
       b.append(k.key()).append('=').append(k.defaultText()).append('\n');
     }
     b.append(CHECKS_DOC);
+    new java.util.TreeMap<>(DriftConfig.DEFAULT_CHECKS)
+        .forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
     return b.toString();
   }
 

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.from_json;
 
 import io.kldrift.DriftConfig;
 import io.kldrift.input.PredictionInputs;
+import io.kldrift.kernel.Divergences;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;
@@ -245,6 +246,16 @@ public final class Finisher {
   }
 
   Summary.Inputs inputs(PredictionInputs.Checked in, Part p, long matched) {
+    Long outside = null;
+    if (in.hasLabel()) {
+      long n = 0;
+      for (Map.Entry<Integer, LabelGroup> e : p.labels.entrySet()) {
+        if (e.getKey() < 0 || e.getKey() >= in.numClasses()) {
+          n += e.getValue().kl.n;
+        }
+      }
+      outside = n;
+    }
     return inputs(
         in,
         matched,
@@ -252,11 +263,15 @@ public final class Finisher {
             p.violatingExamples,
             p.violationsTotal,
             p.reverseViolatingExamples,
-            config.get(DriftConfig.EPSILON)));
+            config.get(DriftConfig.EPSILON)),
+        outside);
   }
 
   Summary.Inputs inputs(
-      PredictionInputs.Checked in, long matched, Summary.SupportViolations violations) {
+      PredictionInputs.Checked in,
+      long matched,
+      Summary.SupportViolations violations,
+      Long labelsOutsideClasses) {
     PredictionInputs.SideValidation t = in.teacherValidation();
     PredictionInputs.SideValidation st = in.studentValidation();
     return new Summary.Inputs(
@@ -276,7 +291,20 @@ public final class Finisher {
             config.get(DriftConfig.MAX_QUARANTINED_SHARE),
             config.get(DriftConfig.SUM_TOLERANCE),
             config.get(DriftConfig.RENORMALIZE_BOUND)),
-        violations);
+        violations,
+        labelsOutsideClasses,
+        temperature(config));
+  }
+
+  static Summary.Temperature temperature(DriftConfig config) {
+    List<String> sides = new ArrayList<>();
+    if (config.get(DriftConfig.TEACHER_KIND) == Divergences.Kind.LOGITS) {
+      sides.add("teacher");
+    }
+    if (config.get(DriftConfig.STUDENT_KIND) == Divergences.Kind.LOGITS) {
+      sides.add("student");
+    }
+    return new Summary.Temperature(config.get(DriftConfig.TEMPERATURE), List.copyOf(sides));
   }
 
   private Summary.Global global(Part p, long n, Double marginal) {

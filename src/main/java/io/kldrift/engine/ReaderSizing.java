@@ -1,7 +1,9 @@
 package io.kldrift.engine;
 
 import io.kldrift.DriftConfig;
+import io.kldrift.DriftException;
 import io.kldrift.Progress;
+import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -36,9 +38,73 @@ final class ReaderSizing {
     if (classes <= 0) {
       return 0;
     }
+    if (config.get(DriftConfig.INPUT_LAYOUT).equals("example")) {
+      checkFits(classes, taskBytes(spark));
+    }
     int current = Integer.parseInt(spark.conf().get(KEY, "4096"));
     long fit = Math.max(1, BATCH_BYTES / (8 * classes));
     return fit >= current ? 0 : (int) fit;
+  }
+
+  /**
+   * Doubles per class a task holds at least, with a reader batch of one row: the batch of each
+   * table (2), the kernel's working vectors (9), the per-class sums (10) and their serialized and
+   * merged copies (21).
+   */
+  static final int DOUBLES_PER_CLASS = 42;
+
+  /** Refuses, before any scan, a class count whose smallest working set exceeds a task's memory. */
+  static void checkFits(long classes, Budget budget) {
+    long need = 8L * DOUBLES_PER_CLASS * classes;
+    if (need > budget.perTask()) {
+      throw DriftException.resources(
+          String.format(
+              Locale.ROOT,
+              "%,d classes need at least %.2f GB per task (%d doubles per class: one row of each"
+                  + " table in the Parquet batch, the kernel's working vectors, the per-class sums"
+                  + " and their serialized copies: 8 B x %d x %,d), and each task has %.2f GB (%s)",
+              classes,
+              need / 1e9,
+              DOUBLES_PER_CLASS,
+              DOUBLES_PER_CLASS,
+              classes,
+              budget.perTask() / 1e9,
+              budget.how()),
+          "give each task more memory (locally KLDRIFT_DRIVER_MEMORY; on a cluster"
+              + " spark.executor.memory, or fewer spark.executor.cores per executor), or compare"
+              + " fewer classes (for a vocabulary, the top-k log-probabilities of the sequence"
+              + " layout)");
+    }
+  }
+
+  /** The heap one task may use, and how it was derived. */
+  record Budget(long perTask, String how) {}
+
+  /**
+   * Locally the driver's heap (less Spark's 300 MB reserve) over the task slots; on a cluster
+   * spark.executor.memory over spark.executor.cores (1 when unset).
+   */
+  static Budget taskBytes(SparkSession spark) {
+    org.apache.spark.SparkConf conf = spark.sparkContext().getConf();
+    long reserve = 300L << 20;
+    if (spark.sparkContext().isLocal()) {
+      long heap = Runtime.getRuntime().maxMemory();
+      int slots = Math.max(1, spark.sparkContext().defaultParallelism());
+      return new Budget(
+          Math.max(0, heap - reserve) / slots,
+          String.format(
+              Locale.ROOT, "driver heap %.1f GB over %d local task slots", heap / 1e9, slots));
+    }
+    long heap = conf.getSizeAsBytes("spark.executor.memory", "1g");
+    int cores = conf.getInt("spark.executor.cores", 1) / conf.getInt("spark.task.cpus", 1);
+    int slots = Math.max(1, cores);
+    return new Budget(
+        Math.max(0, heap - reserve) / slots,
+        String.format(
+            Locale.ROOT,
+            "spark.executor.memory %.1f GB over %d task slots per executor",
+            heap / 1e9,
+            slots));
   }
 
   /** Values per row of the column in the first file's row groups, or -1 when unknown. */

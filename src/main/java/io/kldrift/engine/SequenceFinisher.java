@@ -70,7 +70,8 @@ final class SequenceFinisher {
         f.inputs(
             in,
             p.matched(),
-            new Summary.SupportViolations(0, 0, 0, f.config.get(DriftConfig.EPSILON)));
+            new Summary.SupportViolations(0, 0, 0, f.config.get(DriftConfig.EPSILON)),
+            null);
     Summary.Stats empty = Finisher.stats(new Moments(), null);
     Map<String, String> bounds = null;
     if (topK) {

@@ -47,6 +47,70 @@ final class Footers {
     }
   }
 
+  /**
+   * The number of values every row of {@code column} (an array, or a Spark ML vector's values) has,
+   * read from the footers' value and row counts; -1 when the footers cannot tell (lengths that
+   * vary, null or empty vectors, sparse vectors, no files).
+   */
+  static long valuesPerRow(SparkSession spark, Dataset<Row> table, String column) {
+    String[] files;
+    try {
+      files = table.inputFiles();
+    } catch (RuntimeException e) {
+      return -1;
+    }
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    long[] perFile =
+        java.util.Arrays.stream(files)
+            .parallel()
+            .mapToLong(f -> valuesPerRow(conf, f, column))
+            .toArray();
+    long k = -1;
+    for (long v : perFile) {
+      if (v == -1 || (k > 0 && v > 0 && v != k)) {
+        return -1;
+      }
+      k = Math.max(k, v);
+    }
+    return k;
+  }
+
+  /** One file's values per row: -1 unknown, 0 no rows. */
+  private static long valuesPerRow(Configuration conf, String file, String column) {
+    if (!file.endsWith(".parquet")) {
+      return -1;
+    }
+    try (ParquetFileReader r =
+        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf))) {
+      long k = 0;
+      for (org.apache.parquet.hadoop.metadata.BlockMetaData b : r.getFooter().getBlocks()) {
+        if (b.getRowCount() == 0) {
+          continue;
+        }
+        long values = -1;
+        for (org.apache.parquet.hadoop.metadata.ColumnChunkMetaData c : b.getColumns()) {
+          String path = c.getPath().toDotString();
+          if (path.startsWith(column + ".")
+              && !path.contains(".indices.")
+              && (path.endsWith(".element") || path.endsWith(".item") || path.endsWith(".array"))) {
+            values = Math.max(values, c.getValueCount());
+          }
+        }
+        if (values < 0 || values % b.getRowCount() != 0) {
+          return -1;
+        }
+        long rowK = values / b.getRowCount();
+        if (k > 0 && rowK != k) {
+          return -1;
+        }
+        k = rowK;
+      }
+      return k;
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   private static void checkOne(Configuration conf, String file, String side) {
     try (ParquetFileReader r =
         ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf))) {

@@ -22,6 +22,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -114,8 +115,49 @@ public final class PredictionInputs {
     if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
       Footers.check(spark, t, "teacher");
       Footers.check(spark, s, "student");
+      checkClassCount(
+          config, Footers.valuesPerRow(spark, t, config.get(DriftConfig.TEACHER_COLUMN)));
     }
     return p;
+  }
+
+  /**
+   * Blames, before any scan, the class-name setting or the column when the footers show that every
+   * teacher vector has {@code perRow} values: a different count of names, or one class.
+   */
+  private static void checkClassCount(DriftConfig config, long perRow) {
+    if (perRow <= 0) {
+      return; // the footers cannot tell: the pass judges the lengths row by row
+    }
+    List<String> names = config.get(DriftConfig.CLASS_NAMES);
+    String column = config.get(DriftConfig.TEACHER_COLUMN);
+    if (!names.isEmpty() && names.size() != perRow) {
+      String setting =
+          config.get(DriftConfig.CLASS_NAMES_FILE).isEmpty()
+              ? "input.class_names"
+              : "input.class_names_file (" + config.get(DriftConfig.CLASS_NAMES_FILE) + ")";
+      throw DriftException.invalidConfig(
+          setting
+              + " lists "
+              + names.size()
+              + " classes, but every teacher vector (column '"
+              + column
+              + "') has "
+              + perRow
+              + " values, by the Parquet footers",
+          "list one name per vector entry, in vector order, in "
+              + setting
+              + ", or clear it to use class_<index>");
+    }
+    if (perRow == 1) {
+      throw DriftException.invalidConfig(
+          "teacher table, column '"
+              + column
+              + "': the vectors have one class (by the Parquet footers), so every divergence is 0"
+              + " and the report could never show drift",
+          "point input.teacher.column at the distribution over all classes (a column of one"
+              + " probability is not one)");
+    }
   }
 
   /**
@@ -285,29 +327,46 @@ public final class PredictionInputs {
 
     String label = config.get(DriftConfig.LABEL_COLUMN);
     boolean hasLabel = !label.isEmpty() && ts.getFieldIndex(label).isDefined();
+    List<String> names = config.get(DriftConfig.CLASS_NAMES);
+    boolean namedLabel = false;
     if (hasLabel) {
       DataType lt = ts.apply(label).dataType();
-      if (!(lt == DataTypes.IntegerType
-          || lt == DataTypes.LongType
-          || lt == DataTypes.ShortType
-          || lt == DataTypes.ByteType)) {
+      namedLabel = lt == DataTypes.StringType;
+      if (namedLabel && names.isEmpty()) {
+        throw DriftException.invalidConfig(
+            "teacher table, label column '"
+                + label
+                + "' holds strings, but no class names are set to map them to class indices",
+            "set input.class_names or input.class_names_file (one name per class, in vector order),"
+                + " store the label as the 0-based class index, or set input.label_column= (empty)"
+                + " to ignore it");
+      }
+      if (!namedLabel
+          && !(lt == DataTypes.IntegerType
+              || lt == DataTypes.LongType
+              || lt == DataTypes.ShortType
+              || lt == DataTypes.ByteType)) {
         throw DriftException.invalidInput(
             "teacher table, label column '"
                 + label
                 + "' has type "
                 + lt.simpleString()
-                + ", expected an integer class index",
-            "store the label as the 0-based class index, or set input.label_column= (empty) to ignore it");
+                + ", expected an integer class index or a class name (string)",
+            "store the label as the 0-based class index or as one of the class names, or set"
+                + " input.label_column= (empty) to ignore it");
       }
     }
     List<String> slices = config.get(DriftConfig.SLICE_COLUMNS);
     checkSlices(ts, keys, slices, DriftConfig.WRITE_PER_EXAMPLE.key());
+    checkAddedColumns(keys, slices, hasLabel ? label : null);
 
     List<Column> tSel = new ArrayList<>();
     keys.forEach(k -> tSel.add(col(k)));
     tSel.add(asArray(ts, tCol).as(TEACHER));
     if (hasLabel) {
-      tSel.add(col(label).cast(DataTypes.IntegerType).as(LABEL));
+      tSel.add(
+          (namedLabel ? classIndex(col(label), names) : col(label).cast(DataTypes.IntegerType))
+              .as(LABEL));
     }
     slices.forEach(sc -> tSel.add(col(sc)));
     Dataset<Row> t = teacher.select(tSel.toArray(Column[]::new));
@@ -369,6 +428,62 @@ public final class PredictionInputs {
    * A slice column that is also a key, or a column twice in a list, would clash with the columns
    * the report adds; found before any scan.
    */
+  /**
+   * A class name's 0-based index among {@code names}; -1 for a name that is none of them (counted
+   * in the summary's inputs.labels_outside_classes), null for a null label.
+   */
+  private static Column classIndex(Column label, List<String> names) {
+    Column all = functions.array(names.stream().map(functions::lit).toArray(Column[]::new));
+    return functions.array_position(all, label).cast(DataTypes.IntegerType).minus(1);
+  }
+
+  /**
+   * Refuses, before any scan, key and slice columns whose names clash with the label or with the
+   * columns kldrift adds to worst_examples/ and per_example/ (kl, js, teacher_top1, ...): Spark
+   * would only fail when the report is written.
+   */
+  static void checkAddedColumns(List<String> keys, List<String> slices, String label) {
+    java.util.Set<String> added = new java.util.TreeSet<>();
+    added.add("label");
+    for (String f : io.kldrift.sql.FunctionSchemas.METRICS.fieldNames()) {
+      added.add(f);
+    }
+    added.add("t2_kl");
+    for (String c : concat(keys, slices)) {
+      String role =
+          keys.contains(c)
+              ? "key column (input.key_columns)"
+              : "slice column (input.slice_columns)";
+      if (label != null && c.equalsIgnoreCase(label)) {
+        throw DriftException.invalidConfig(
+            role.replace(" (", " '" + c + "' (") + " is also the label column (input.label_column)",
+            keys.contains(c)
+                ? "set input.label_column to the label, or input.label_column= (empty) to ignore labels"
+                : "remove it from input.slice_columns: the per-label figures are already in"
+                    + " per_class/ (label_count, label_mean_kl, label accuracies)");
+      }
+      if (added.contains(c.toLowerCase(java.util.Locale.ROOT))) {
+        throw DriftException.invalidConfig(
+            role.replace(" (", " '" + c + "' (")
+                + " has the name of a column kldrift adds to worst_examples/ and per_example/ ("
+                + String.join(", ", added)
+                + ")",
+            "rename it in the input, e.g. in a view: SELECT *, "
+                + c
+                + " AS "
+                + c
+                + "_in FROM t,"
+                + " and name the new column in the configuration");
+      }
+    }
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
   static void checkSlices(StructType ts, List<String> keys, List<String> slices, String perRow) {
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (String sc : slices) {

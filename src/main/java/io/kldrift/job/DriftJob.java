@@ -39,8 +39,9 @@ import picocli.CommandLine.Option;
     },
     footerHeading = "%nExit codes:%n",
     footer = {
-      "  0  report written; status OK (or WARN without --fail-on warn)",
-      "  1  internal failure (the previous report is left as it was)",
+      "  0  report written; status OK or INSUFFICIENT_DATA (or WARN without --fail-on warn)",
+      "  1  internal failure, or another run of the same date published first (the message names"
+          + " it); the previous report is left as it was",
       "  2  bad command line or configuration",
       "  3  invalid input: the message names the table, column, rule and an example key (or more rows"
           + " quarantined than validate.max_quarantined_share allows)",
@@ -52,7 +53,10 @@ import picocli.CommandLine.Option;
       "Errors are one line; the full trace goes to the log file the line names (--verbose prints"
           + " it too).",
       "",
-      "Configuration keys (file or --conf) are listed with their defaults in conf/kldrift.properties."
+      "Configuration keys (file or --conf) are listed with their defaults in conf/kldrift.properties.",
+      "input.temperature applies only to a side whose kind is logits (softmax(z/T)); probabilities"
+          + " and log-probabilities are used as they are, and a temperature other than 1 with no"
+          + " logits side is a configuration error. summary.json states it as inputs.temperature."
     })
 public final class DriftJob implements Callable<Integer> {
 
@@ -241,6 +245,14 @@ public final class DriftJob implements Callable<Integer> {
             in.teacherOnly(),
             in.studentOnly()));
     s.append("row rules   ").append(ruleLine(in.invalid())).append('\n');
+    if (in.labelsOutsideClasses() != null && in.labelsOutsideClasses() > 0) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "labels      %,d matched examples have a label that is no class (wrong for both"
+                  + " models' accuracy)%n",
+              in.labelsOutsideClasses()));
+    }
     if (sum.sequences() != null) {
       s.append(sequenceLines(sum));
     } else if (kl.mean() != null) {

@@ -36,7 +36,12 @@ final class Failures {
         System.err.println(
             "kldrift: error: " + d.getMessage().strip().replaceAll("\\s*\\R\\s*", " "));
         return status(
-            d.kind() == DriftException.Kind.INVALID_INPUT ? "INVALID_INPUT" : "INVALID_CONFIG",
+            switch (d.kind()) {
+              case INVALID_INPUT -> "INVALID_INPUT";
+              case INVALID_CONFIG -> "INVALID_CONFIG";
+              case CONFLICT -> "CONFLICT";
+              case RESOURCES -> "FAILED";
+            },
             d.kind().exitCode());
       }
     }

@@ -58,7 +58,16 @@ public final class Checks {
               byName.computeIfAbsent(parts[1], n -> new LinkedHashMap<>()).put(parts[2], v);
             });
     List<Spec> specs = new ArrayList<>();
-    byName.forEach((name, f) -> specs.add(spec(name, f)));
+    byName.forEach(
+        (name, f) -> {
+          String enabled = f.getOrDefault("enabled", "true");
+          if (!enabled.equals("true") && !enabled.equals("false")) {
+            throw bad("check." + name + ".enabled", enabled, "true or false");
+          }
+          if (enabled.equals("true")) {
+            specs.add(spec(name, f));
+          }
+        });
     return specs;
   }
 
@@ -170,6 +179,16 @@ public final class Checks {
       default:
         return 3;
     }
+  }
+
+  /**
+   * The run's status: the worst outcome (ALERT over WARN over OK), or INSUFFICIENT_DATA when no
+   * example was matched and no check is worse than OK: an empty night is not an error, and not OK
+   * either.
+   */
+  public static String status(List<Summary.CheckResult> results, long matched) {
+    String status = status(results);
+    return matched == 0 && status.equals(OK) ? INSUFFICIENT : status;
   }
 
   /** The worst outcome: ALERT over WARN over OK; INSUFFICIENT_DATA does not count. */
@@ -417,7 +436,8 @@ public final class Checks {
   /** A baseline: value (a mean for significance), its std and n when known, and which runs. */
   record Baseline(double value, double std, double n, String runs) {}
 
-  private static List<Run> baselineRuns(List<Run> history, DriftConfig config) {
+  /** The runs the baseline is made of under baseline.mode, oldest first; empty for none. */
+  static List<Run> baselineRuns(List<Run> history, DriftConfig config) {
     if (history.isEmpty()) {
       return List.of();
     }
@@ -478,7 +498,7 @@ public final class Checks {
     return new Baseline(pooled[1], pooled[2], pooled[0], describe(runs));
   }
 
-  private static String describe(List<Run> runs) {
+  static String describe(List<Run> runs) {
     if (runs.size() == 1) {
       return "run " + runs.get(0).runDate();
     }

@@ -10,9 +10,11 @@ import java.util.List;
  * {@code slice} with its column and value, or {@code class} with its name), a metric name and its
  * value. Checks read the current run and the history in this same shape.
  *
- * @param scope global, slice or class
- * @param column the slice column, or the class index as text for class scope; empty for global
- * @param key the slice value or the class name; empty for global
+ * @param scope global, slice or class; {@code histogram} rows hold the KL histogram (they are
+ *     figures of the page's baseline overlay, not of checks)
+ * @param column the slice column, or the class index as text for class scope; empty for global;
+ *     {@code kl} for the histogram
+ * @param key the slice value or the class name; empty for global; the bin index for the histogram
  * @param metric e.g. {@code kl.mean}, {@code kl.p99}, {@code agreement.mean}, {@code
  *     kl_contribution}; in the sequence layout also {@code sequence_kl.mean} (the mean of the
  *     per-sequence means) and {@code teacher_tail_mass.mean}
@@ -77,6 +79,13 @@ public record MetricRow(String scope, String column, String key, String metric, 
           "teacher_top1_agreement",
           "marginal_kl_term");
 
+  /**
+   * Metrics of histogram scope: per bin (key: its index, as in {@code global.kl.histogram}), its
+   * count and its upper edge (null for the last bin), so a reader can tell whether two runs' bins
+   * agree.
+   */
+  public static final List<String> HISTOGRAM_METRICS = List.of("count", "upper_edge");
+
   /** The valid metric names of a scope. */
   public static List<String> metricsOf(String scope) {
     switch (scope) {
@@ -111,6 +120,17 @@ public record MetricRow(String scope, String column, String key, String metric, 
       String name = String.valueOf(c.className());
       for (String m : CLASS_METRICS) {
         rows.add(new MetricRow("class", index, name, m, classValue(c, m)));
+      }
+    }
+    Summary.Histogram hist =
+        summary.global().kl() == null ? null : summary.global().kl().histogram();
+    if (hist != null && hist.counts() != null && hist.edges() != null) {
+      for (int i = 0; i < hist.counts().size(); i++) {
+        String bin = String.valueOf(i);
+        Long c = hist.counts().get(i);
+        Double edge = i < hist.edges().size() ? hist.edges().get(i) : null;
+        rows.add(new MetricRow("histogram", "kl", bin, "count", c == null ? null : (double) c));
+        rows.add(new MetricRow("histogram", "kl", bin, "upper_edge", finite(edge)));
       }
     }
     return rows;

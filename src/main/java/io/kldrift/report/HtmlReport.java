@@ -1,12 +1,12 @@
 package io.kldrift.report;
 
+import io.kldrift.summary.Change;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
 import io.kldrift.summary.Summary.CheckResult;
 import io.kldrift.summary.Summary.ClassShare;
 import io.kldrift.summary.Summary.Confusion;
 import io.kldrift.summary.Summary.Global;
-import io.kldrift.summary.Summary.Histogram;
 import io.kldrift.summary.Summary.Inputs;
 import io.kldrift.summary.Summary.Invalid;
 import io.kldrift.summary.Summary.RuleCount;
@@ -91,7 +91,8 @@ public final class HtmlReport {
       th{background:#f8f9fb;color:#475467;font-size:12px;font-weight:600}
       .num{text-align:right;white-space:nowrap}
       .figure{font-weight:600;white-space:nowrap}
-      td.message,td.wide{min-width:240px}
+      td.message,td.wide{min-width:240px;overflow-wrap:anywhere}
+      .checks-table td{overflow-wrap:anywhere}
       .worst-examples-table{font-size:12.5px}.worst-examples-table td{white-space:nowrap}
       .outcome{font-weight:700;white-space:nowrap}
       tr.outcome-alert{background:#fdeceb}tr.outcome-alert .outcome{color:var(--alert)}
@@ -139,17 +140,36 @@ public final class HtmlReport {
     head(h, s);
     statusBanner(h, s);
     h.append("<main>\n");
-    checks(h, list(at(s, Summary::checks)));
     Summary.Sequences seq = at(s, Summary::sequences);
     if (seq == null) {
+      Headline.write(h, s);
+    } else {
+      String t = Headline.temperatureNote(at(s, Summary::config), at(s, Summary::global));
+      if (t != null) {
+        openSection(h, "temperature", "Temperature");
+        note(h, t);
+        closeSection(h);
+      }
+    }
+    checks(h, list(at(s, Summary::checks)));
+    if (seq == null) {
+      Change change = at(s, Summary::change);
+      ChangeSections.whatChanged(h, change);
       headline(h, s);
       rowRules(h, at(at(s, Summary::inputs), Inputs::invalid));
-      histogram(h, at(klStats(s), Stats::histogram), "example", KL_AXIS);
+      HistogramChart.write(
+          h,
+          at(klStats(s), Stats::histogram),
+          "example",
+          KL_AXIS,
+          at(change, Change::baselineHistogramShares),
+          at(change, Change::baselineRuns));
       classContributions(h, classBars(in));
+      ChangeSections.probabilities(h, in.perClass());
       trend(h, in.trend(), null);
       slices(h, list(at(s, Summary::perSlice)));
       confusions(h, list(at(s, Summary::topConfusions)));
-      worstExamples(h, in.worstExamples());
+      worstExamples(h, in.worstExamples(), classNames(in.perClass()));
     } else {
       // Classes, confusions and class marginals have no meaning over a vocabulary: left out.
       SequenceSections sections = new SequenceSections(s, seq);
@@ -157,7 +177,8 @@ public final class HtmlReport {
       rowRules(h, at(at(s, Summary::inputs), Inputs::invalid));
       sections.buckets(h);
       sections.tokens(h);
-      histogram(h, at(klStats(s), Stats::histogram), "position", sections.histogramAxis());
+      HistogramChart.write(
+          h, at(klStats(s), Stats::histogram), "position", sections.histogramAxis(), null, null);
       trend(h, in.trend(), sections.trendNote());
       sections.slices(h);
       sections.worstSequences(h, in.worstExamples());
@@ -177,7 +198,8 @@ public final class HtmlReport {
     h.append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     String title = "kldrift " + str(at(s, Summary::status)) + " \u2014 " + str(runDate(s));
     h.append("<title>").append(esc(title)).append("</title>\n");
-    String css = at(s, Summary::sequences) == null ? CSS : CSS + SequenceSections.CSS;
+    String css =
+        at(s, Summary::sequences) == null ? CSS + ChangeSections.CSS : CSS + SequenceSections.CSS;
     h.append("<style>\n").append(css).append("</style>\n</head>\n<body>\n");
   }
 
@@ -473,100 +495,6 @@ public final class HtmlReport {
     return x == null || y == null ? null : Math.round(x + y);
   }
 
-  // ---- histogram ----
-
-  /**
-   * The KL histogram; {@code unit} is what one count is (an example, or a position), {@code
-   * axisTitle} names the KL it bins.
-   */
-  private static void histogram(StringBuilder h, Histogram hist, String unit, String axisTitle) {
-    openSection(h, "histogram", "Per-" + unit + " KL (log-spaced bins)");
-    List<Long> counts = list(at(hist, Histogram::counts));
-    List<Double> edges = list(at(hist, Histogram::edges));
-    int first = 0;
-    while (first < counts.size() && value(counts.get(first)) <= 0) {
-      first++;
-    }
-    int last = counts.size() - 1;
-    while (last >= first && value(counts.get(last)) <= 0) {
-      last--;
-    }
-    if (first > last) {
-      note(h, "No histogram: no " + unit + "s were counted.");
-      closeSection(h);
-      return;
-    }
-    double total = 0;
-    double max = 0;
-    for (Long c : counts) {
-      total += value(c);
-      max = Math.max(max, value(c));
-    }
-    // Empty bins at both ends are left out: the configured range spans 8 decades, the data rarely.
-    Frame f = new Frame(64, 16, CHART_WIDTH - 84, 220);
-    Axis y = Axis.of(max);
-    svgOpen(h, "kl-histogram", f.height + 66, "Histogram of per-" + unit + " KL");
-    yGrid(h, f, y, HtmlReport::count);
-    int bins = last - first + 1;
-    double w = f.width / bins;
-    for (int b = first; b <= last; b++) {
-      double c = value(counts.get(b));
-      double bh = c / y.max * f.height;
-      double x = f.left + (b - first) * w;
-      String title =
-          binLabel(b, edges, counts.size())
-              + ": "
-              + count(c)
-              + " "
-              + unit
-              + "s ("
-              + pct(c / total)
-              + ")";
-      bar(h, x + 1, f.bottom() - bh, Math.max(w - 2, 1), bh, title);
-      if (b < last && b < edges.size() && isDecade(value(edges.get(b)))) {
-        double tx = x + w;
-        line(h, tx, f.bottom(), tx, f.bottom() + 5, "axis");
-        label(h, tx, f.bottom() + 18, "middle", "", decade(value(edges.get(b))));
-      }
-    }
-    line(h, f.left, f.bottom(), f.right(), f.bottom(), "axis");
-    label(h, f.left + f.width / 2, f.bottom() + 40, "middle", "title", axisTitle);
-    verticalLabel(h, 14, f.top + f.height / 2, unit + "s");
-    h.append("</svg>\n");
-    note(
-        h,
-        "Bars span log-spaced bins; empty bins at both ends are not drawn. Hover a bar for its"
-            + " range.");
-    closeSection(h);
-  }
-
-  private static String binLabel(int bin, List<Double> edges, int bins) {
-    if (edges.size() != bins - 1) {
-      return "bin " + bin;
-    }
-    if (bin == 0) {
-      return "KL < " + num(edges.get(0));
-    }
-    if (bin == edges.size()) {
-      return "KL \u2265 " + num(edges.get(bin - 1));
-    }
-    return num(edges.get(bin - 1)) + " \u2264 KL < " + num(edges.get(bin));
-  }
-
-  /** A power of ten as an axis label: plain near 1, 1e-6 style further out. */
-  private static String decade(double edge) {
-    long exponent = Math.round(Math.log10(edge));
-    return Math.abs(exponent) <= 3 ? num(edge) : "1e" + exponent;
-  }
-
-  private static boolean isDecade(double edge) {
-    if (!(edge > 0) || Double.isInfinite(edge)) {
-      return false;
-    }
-    double e = Math.log10(edge);
-    return Math.abs(e - Math.rint(e)) < 1e-9;
-  }
-
   // ---- per-class contributions ----
 
   /**
@@ -636,6 +564,8 @@ public final class HtmlReport {
       return;
     }
     drawn.sort(Comparator.comparingDouble(r -> -Math.abs(r.klContribution())));
+    // Shares are of the positive contributions' total, so none is negative (see ChangeSections).
+    double added = drawn.stream().mapToDouble(r -> Math.max(0, r.klContribution())).sum();
     int total = drawn.size();
     drawn = drawn.subList(0, Math.min(MAX_CLASSES, total));
     double lo = Math.min(0, drawn.stream().mapToDouble(ClassBar::klContribution).min().orElse(0));
@@ -651,9 +581,9 @@ public final class HtmlReport {
     DoubleUnaryOperator x = v -> f.left + (v - lo) / span * f.width;
     svgOpen(h, "class-contributions", f.height + 68, "Per-class KL contributions");
     label(h, CLASS_LABEL_RIGHT, 14, "end", "title", "class (index)");
-    label(h, CHART_WIDTH - 8, 14, "end", "title", "nats (share of mean KL)");
+    label(h, CHART_WIDTH - 8, 14, "end", "title", "nats (share of the KL added)");
     for (int i = 0; i < drawn.size(); i++) {
-      classBar(h, drawn.get(i), f.top + i * rowHeight, rowHeight, x);
+      classBar(h, drawn.get(i), f.top + i * rowHeight, rowHeight, x, added);
     }
     double step = Axis.niceStep(span / 5);
     for (long k = (long) Math.ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step; k++) {
@@ -672,13 +602,22 @@ public final class HtmlReport {
     note(
         h,
         shown
-            + "Contributions sum to the mean KL; a negative one (left of zero) means the student"
-            + " on average gives that class more probability than the teacher.");
+            + "Contributions sum to the mean KL. A positive one adds KL; its share is of the"
+            + " positive contributions' total, "
+            + num(added)
+            + " nats, so those shares add up to 100%. A negative one (left of zero) means the"
+            + " student on average gives that class more probability than the teacher; it offsets"
+            + " the stated share of that total.");
     closeSection(h);
   }
 
   private static void classBar(
-      StringBuilder h, ClassBar r, double y, double rowHeight, DoubleUnaryOperator x) {
+      StringBuilder h,
+      ClassBar r,
+      double y,
+      double rowHeight,
+      DoubleUnaryOperator x,
+      double added) {
     double v = r.klContribution();
     double zero = x.applyAsDouble(0);
     double end = x.applyAsDouble(v);
@@ -697,26 +636,35 @@ public final class HtmlReport {
         y + 3,
         Math.max(Math.abs(end - zero), 1),
         rowHeight - 6,
-        classTitle(r));
+        classTitle(r, share(v, added)));
     label(
         h,
         CHART_WIDTH - 8,
         y + rowHeight / 2 + 4,
         "end",
         "",
-        num(v) + " (" + pct(r.klShare()) + ")");
+        num(v) + " (" + share(v, added) + ")");
     h.append("</g>\n");
   }
 
-  private static String classTitle(ClassBar r) {
+  /** A contribution's share of the positive total: "51%", or "offsets 2%" for a negative one. */
+  private static String share(double v, double added) {
+    if (!(added > 0)) {
+      return NA;
+    }
+    String p = Headline.percent(Math.abs(v) / added);
+    return v < 0 ? "offsets " + p : p;
+  }
+
+  private static String classTitle(ClassBar r, String share) {
     return str(r.className())
         + " (class "
         + count(r.classIndex())
         + "): contribution "
         + num(r.klContribution())
-        + " nats, "
-        + pct(r.klShare())
-        + " of mean KL; mean probability teacher "
+        + " nats ("
+        + share
+        + " of the KL added by classes); mean probability teacher "
         + num(r.teacherMeanProb())
         + ", student "
         + num(r.studentMeanProb())
@@ -949,7 +897,27 @@ public final class HtmlReport {
     return str(name) + " (" + count(index) + ")";
   }
 
-  private static void worstExamples(StringBuilder h, List<Map<String, Object>> rows) {
+  /** The class columns of worst_examples/, shown with their class names. */
+  private static final Set<String> CLASS_COLUMNS = Set.of("label", "teacher_top1", "student_top1");
+
+  private static Map<Integer, String> classNames(List<ClassRow> rows) {
+    Map<Integer, String> names = new java.util.HashMap<>();
+    rows.stream().filter(Objects::nonNull).forEach(r -> names.put(r.classIndex(), r.className()));
+    return names;
+  }
+
+  /** A class index as "name (index)" when the name is known; other values as they are. */
+  private static String cell(String column, Object v, Map<Integer, String> names) {
+    if (CLASS_COLUMNS.contains(column)
+        && v instanceof Number n
+        && names.containsKey(n.intValue())) {
+      return classLabel(names.get(n.intValue()), n.intValue());
+    }
+    return str(v);
+  }
+
+  private static void worstExamples(
+      StringBuilder h, List<Map<String, Object>> rows, Map<Integer, String> names) {
     openSection(h, "worst-examples", "Highest-KL examples");
     if (rows.isEmpty()) {
       note(h, "No examples were given.");
@@ -961,11 +929,18 @@ public final class HtmlReport {
     Set<String> keys = new LinkedHashSet<>();
     present.forEach(r -> keys.addAll(r.keySet()));
     List<Col> cols = new ArrayList<>();
-    keys.forEach(k -> cols.add(new Col(k, isNumeric(present, k) ? "num" : "")));
-    Table t = new Table(cols);
+    keys.forEach(
+        k ->
+            cols.add(
+                new Col(
+                    k,
+                    isNumeric(present, k) && !(CLASS_COLUMNS.contains(k) && !names.isEmpty())
+                        ? "num"
+                        : "")));
+    Table t = new Table(cols).breakHeadersAtUnderscores();
     for (Map<String, Object> r : present) {
       List<String> cells = new ArrayList<>();
-      keys.forEach(k -> cells.add(str(r.get(k))));
+      keys.forEach(k -> cells.add(cell(k, r.get(k), names)));
       t.row("", cells.toArray(String[]::new));
     }
     t.write(h, "worst-examples-table");
@@ -1026,9 +1001,19 @@ public final class HtmlReport {
     private final List<Col> cols;
     private final List<String> rowClasses = new ArrayList<>();
     private final List<String[]> rows = new ArrayList<>();
+    private boolean breakHeaders;
 
     Table(List<Col> cols) {
       this.cols = cols;
+    }
+
+    /**
+     * Lets the headers wrap after underscores (column names such as teacher_confidence), so a table
+     * of many narrow columns fits the page instead of scrolling sideways.
+     */
+    Table breakHeadersAtUnderscores() {
+      breakHeaders = true;
+      return this;
     }
 
     void row(String rowClass, String... cells) {
@@ -1039,7 +1024,11 @@ public final class HtmlReport {
     void write(StringBuilder h, String cls) {
       h.append(fmt("<div class=\"wrap\"><table class=\"%s\">\n<thead><tr>", cls));
       for (Col c : cols) {
-        h.append(fmt("<th%s>%s</th>", classAttr(c.cssClass()), esc(c.header())));
+        String header = esc(c.header());
+        h.append(
+            fmt(
+                "<th%s>%s</th>",
+                classAttr(c.cssClass()), breakHeaders ? header.replace("_", "_<wbr>") : header));
       }
       h.append("</tr></thead>\n<tbody>\n");
       for (int i = 0; i < rows.size(); i++) {
@@ -1112,8 +1101,7 @@ public final class HtmlReport {
     }
   }
 
-  private static void bar(
-      StringBuilder h, double x, double y, double w, double height, String title) {
+  static void bar(StringBuilder h, double x, double y, double w, double height, String title) {
     h.append(
         fmt(
             "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
@@ -1193,12 +1181,6 @@ public final class HtmlReport {
 
   static Double dbl(Object o) {
     return o instanceof Number n ? n.doubleValue() : null;
-  }
-
-  /** A number for arithmetic where missing counts as zero. */
-  private static double value(Object o) {
-    Double d = dbl(o);
-    return d == null || d.isNaN() ? 0 : d;
   }
 
   /** Any value as display text: null and blank become n/a, numbers are formatted. */

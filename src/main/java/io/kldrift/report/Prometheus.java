@@ -29,9 +29,11 @@ public final class Prometheus {
     gauge(
         b,
         "kldrift_status",
-        "Overall status of the run: 0 OK, 1 WARN, 2 ALERT.",
+        "Overall status of the run: 0 OK, 1 WARN, 2 ALERT, -1 INSUFFICIENT_DATA (nothing matched).",
         tags,
-        status.equals("ALERT") ? 2.0 : status.equals("WARN") ? 1.0 : 0.0);
+        status.equals("ALERT")
+            ? 2.0
+            : status.equals("WARN") ? 1.0 : status.equals("OK") ? 0.0 : -1.0);
     gauge(
         b,
         "kldrift_kl_mean",

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,8 @@ public final class ReportWriter {
       Map<String, byte[]> files,
       List<Table> tables,
       Dataset<Row> history,
-      Duration staleAfter) {
+      Duration staleAfter,
+      Instant started) {
     if (!RUN_ID.matcher(runDir).matches() || runDir.contains("..") || runDir.equals(HISTORY)) {
       throw DriftException.invalidConfig(
           "run folder name '" + runDir + "' is not allowed",
@@ -66,7 +68,7 @@ public final class ReportWriter {
     try {
       FileSystem fs = rootPath.getFileSystem(hadoop);
       claimRoot(fs, rootPath);
-      recover(fs, rootPath);
+      recover(fs, rootPath, staleAfter);
       removeStale(fs, rootPath, staleAfter);
       Publish p = new Publish(rootPath, runDir, UUID.randomUUID().toString(), history != null);
       for (Table t : tables) {
@@ -89,16 +91,20 @@ public final class ReportWriter {
             .parquet(p.stagedHistory().toString());
       }
       pauseAt("staging-complete");
-      try (OutputStream out = fs.create(p.journal(), false)) {
-        out.write(("history=" + p.withHistory() + "\n").getBytes(StandardCharsets.UTF_8));
+      PublishLock.Holder me = PublishLock.Holder.me(p.uuid(), started);
+      try (PublishLock lock = lockOrDrop(fs, p, me, staleAfter)) {
+        PublishLock.record(fs, p.staged(), me);
+        try (OutputStream out = fs.create(p.journal(), false)) {
+          out.write(("history=" + p.withHistory() + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        if (fs.exists(p.target())) {
+          rename(fs, p.target(), p.replaced());
+          pauseAt("report-moved-aside");
+        }
+        rename(fs, p.staged(), p.target());
+        pauseAt("report-published");
+        finish(fs, p);
       }
-      if (fs.exists(p.target())) {
-        rename(fs, p.target(), p.replaced());
-        pauseAt("report-moved-aside");
-      }
-      rename(fs, p.staged(), p.target());
-      pauseAt("report-published");
-      finish(fs, p);
       Path stagingRoot = new Path(rootPath, STAGING);
       if (fs.exists(stagingRoot) && fs.listStatus(stagingRoot).length == 0) {
         fs.delete(stagingRoot, false);
@@ -107,6 +113,31 @@ public final class ReportWriter {
     } catch (IOException e) {
       throw new IllegalStateException(
           "writing the report under " + root + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The publish lock, once no other run holds it and no other run published the folder since this
+   * one started; otherwise drops what this run staged and fails with the conflict.
+   */
+  private static PublishLock lockOrDrop(
+      FileSystem fs, Publish p, PublishLock.Holder me, Duration staleAfter) throws IOException {
+    PublishLock lock = null;
+    try {
+      lock = PublishLock.acquire(fs, p.root(), p.runDir(), me, staleAfter);
+      PublishLock.checkNotSuperseded(fs, p.target(), me);
+      return lock;
+    } catch (DriftException e) {
+      if (lock != null) {
+        lock.close();
+      }
+      fs.delete(p.staged(), true);
+      fs.delete(p.stagedHistory(), true);
+      Path stagingRoot = p.staged().getParent();
+      if (fs.exists(stagingRoot) && fs.listStatus(stagingRoot).length == 0) {
+        fs.delete(stagingRoot, false);
+      }
+      throw e;
     }
   }
 
@@ -224,7 +255,7 @@ public final class ReportWriter {
     try {
       FileSystem fs = rootPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (fs.exists(new Path(rootPath, MARKER))) {
-        recover(fs, rootPath);
+        recover(fs, rootPath, Duration.ofHours(24));
       }
     } catch (IOException e) {
       throw new IllegalStateException(
@@ -232,15 +263,15 @@ public final class ReportWriter {
     }
   }
 
-  private static void recover(FileSystem fs, Path root) throws IOException {
+  private static void recover(FileSystem fs, Path root, Duration staleAfter) throws IOException {
     Path stagingRoot = new Path(root, STAGING);
     if (!fs.exists(stagingRoot)) {
       return;
     }
     for (FileStatus st : fs.listStatus(stagingRoot)) {
       Publish p = Publish.of(fs, root, st);
-      if (p == null) {
-        continue;
+      if (p == null || PublishLock.heldByLiveRun(fs, root, p.runDir(), staleAfter)) {
+        continue; // not a journal, or the journal of a run publishing right now
       }
       if (fs.exists(p.staged())) {
         rollBack(fs, p);
@@ -249,6 +280,7 @@ public final class ReportWriter {
         finish(fs, p);
         io.kldrift.Progress.say("completed an interrupted publish of " + p.target());
       }
+      fs.delete(PublishLock.lockPath(root, p.runDir()), false);
     }
   }
 
@@ -312,6 +344,8 @@ public final class ReportWriter {
     if (!fs.exists(marker)) {
       try (OutputStream out = fs.create(marker, false)) {
         out.write("kldrift report root\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+        // another run of a new root created it first
       }
     }
   }

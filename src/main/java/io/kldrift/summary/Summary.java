@@ -24,6 +24,8 @@ import java.util.Map;
  * @param checks the outcome of every configured check, worst first
  * @param tables the report tables written next to summary.json
  * @param sequences the sequence layout's own figures (null for the example layout)
+ * @param change this run against its baseline, with the change of the mean KL attributed to classes
+ *     and slices (null without a baseline run, or in the sequence layout)
  */
 public record Summary(
     int schemaVersion,
@@ -38,7 +40,8 @@ public record Summary(
     List<Confusion> topConfusions,
     List<CheckResult> checks,
     List<String> tables,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Sequences sequences) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Sequences sequences,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Change change) {
 
   /** Version of the summary.json layout; bumped whenever a stable name changes. */
   public static final int SCHEMA_VERSION = 1;
@@ -58,7 +61,27 @@ public record Summary(
         topConfusions,
         List.copyOf(results),
         tables,
-        sequences);
+        sequences,
+        change);
+  }
+
+  /** This summary with its comparison against the baseline (null for none). */
+  public Summary withChange(Change newChange) {
+    return new Summary(
+        schemaVersion,
+        status,
+        run,
+        period,
+        config,
+        inputs,
+        global,
+        perSlice,
+        topDriftedClasses,
+        topConfusions,
+        checks,
+        tables,
+        sequences,
+        newChange);
   }
 
   /** Run metadata. */
@@ -83,7 +106,11 @@ public record Summary(
   public record Period(
       String name, String from, String to, int days, List<String> merged, List<String> missing) {}
 
-  /** Input counts: {@code inputs.{teacher_rows, student_rows, matched, teacher_only, ...}}. */
+  /**
+   * Input counts: {@code inputs.{teacher_rows, student_rows, matched, teacher_only, ...}}; {@code
+   * labels_outside_classes} counts matched examples whose label is no class index (or no class
+   * name), null without a label column: they count as wrong for both models' accuracy.
+   */
   public record Inputs(
       long teacherRows,
       long studentRows,
@@ -96,7 +123,15 @@ public record Summary(
       long teacherRenormalized,
       long studentRenormalized,
       Invalid invalid,
-      SupportViolations supportViolations) {}
+      SupportViolations supportViolations,
+      Long labelsOutsideClasses,
+      Temperature temperature) {}
+
+  /**
+   * The temperature and the sides it was applied to ({@code inputs.temperature.{value,
+   * applies_to}}): only a side whose kind is logits is divided by it; empty when neither is.
+   */
+  public record Temperature(double value, List<String> appliesTo) {}
 
   /** What the row rules found on each side, and the settings they were judged with. */
   public record Invalid(

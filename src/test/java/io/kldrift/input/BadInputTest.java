@@ -76,6 +76,29 @@ class BadInputTest {
   }
 
   @Test
+  void columnsThatClashWithTheLabelOrTheAddedColumnsAreConfigurationErrors() {
+    DriftException label = failure(good(), good(), "input.slice_columns", "label");
+    assertThat(label.kind()).isEqualTo(DriftException.Kind.INVALID_CONFIG);
+    assertThat(label.getMessage())
+        .contains("slice column 'label' (input.slice_columns) is also the label column")
+        .contains("per_class/");
+    StructType named =
+        new StructType()
+            .add("example_id", DataTypes.LongType)
+            .add("probs", DataTypes.createArrayType(DataTypes.FloatType))
+            .add("js", DataTypes.StringType);
+    List<Row> rows = new ArrayList<>();
+    for (long i = 1; i <= 5; i++) {
+      rows.add(org.apache.spark.sql.RowFactory.create(i, f(0.25f, 0.75f), "a"));
+    }
+    DriftException added = failure(named, rows, good(), "input.slice_columns", "js");
+    assertThat(added.kind()).isEqualTo(DriftException.Kind.INVALID_CONFIG);
+    assertThat(added.getMessage())
+        .contains("slice column 'js' (input.slice_columns) has the name of a column kldrift adds")
+        .contains("SELECT *, js AS js_in FROM t");
+  }
+
+  @Test
   void wrongTypeIsRejectedBeforeAnyScan() {
     StructType stringProbs =
         new StructType().add("example_id", DataTypes.LongType).add("probs", DataTypes.StringType);
@@ -126,7 +149,8 @@ class BadInputTest {
     assertThat(e.kind()).isEqualTo(DriftException.Kind.INVALID_CONFIG);
     assertThat(e.getMessage())
         .contains(
-            "teacher table, column 'probs': the vectors have one class, so every divergence is 0");
+            "teacher table, column 'probs': the vectors have one class (by the Parquet footers),"
+                + " so every divergence is 0");
   }
 
   @Test

@@ -591,9 +591,9 @@ class RowPoliciesTest {
     assertThat(e.kind()).isEqualTo(DriftException.Kind.INVALID_CONFIG);
     assertThat(e.getMessage())
         .contains(
-            "input.class_names lists 2 classes, but no teacher vector has that length (lengths"
-                + " and rows: {3=1013})")
-        .contains("Fix: list one name per vector entry in input.class_names")
+            "input.class_names lists 2 classes, but every teacher vector (column 'probs') has 3"
+                + " values, by the Parquet footers")
+        .contains("Fix: list one name per vector entry, in vector order, in input.class_names")
         .doesNotContain("quarantine");
   }
 

@@ -73,12 +73,18 @@ class DriftJobTest {
             "--conf",
             "input.class_names=neg,pos",
             "--quiet");
-    assertThat(code).isEqualTo(ExitCodes.OK);
+    // one teacher-only and one student-only key of 5 + 5 rows: unmatched_share = 2/10, beyond the
+    // default check's alert level 0.1
+    assertThat(code).isEqualTo(ExitCodes.ALERT);
 
     String report = out + "/run_date=2026-11-28";
     JsonNode s = Fixtures.summary(report);
     assertThat(s.get("schema_version").asInt()).isEqualTo(1);
-    assertThat(s.get("status").asText()).isEqualTo("OK");
+    assertThat(s.get("status").asText()).isEqualTo("ALERT");
+    JsonNode unmatched = s.get("checks").get(0);
+    assertThat(unmatched.get("name").asText()).isEqualTo("unmatched_share");
+    assertThat(unmatched.get("outcome").asText()).isEqualTo("ALERT");
+    assertThat(unmatched.get("value").asDouble()).isCloseTo(0.2, within(1e-15));
     JsonNode inputs = s.get("inputs");
     assertThat(inputs.get("teacher_rows").asLong()).isEqualTo(5);
     assertThat(inputs.get("student_rows").asLong()).isEqualTo(5);
@@ -164,7 +170,17 @@ class DriftJobTest {
   void rerunningADateReplacesItAndLeavesOtherDates() throws Exception {
     String[] in = inputs();
     String out = tmp.resolve("out").toString();
-    String[] base = {"--teacher", in[0], "--student", in[1], "--out", out, "--quiet"};
+    String[] base = {
+      "--teacher",
+      in[0],
+      "--student",
+      in[1],
+      "--out",
+      out,
+      "--quiet",
+      "--conf",
+      "check.unmatched_share.enabled=false"
+    };
     assertThat(DriftJob.run(concat(base, "--run-date", "2026-11-27"))).isZero();
     assertThat(DriftJob.run(concat(base, "--run-date", "2026-11-28"))).isZero();
     Path day = Path.of(out, "run_date=2026-11-28");
@@ -254,7 +270,8 @@ class DriftJobTest {
                       Map.of(),
                       List.of(),
                       null,
-                      java.time.Duration.ofHours(24)))
+                      java.time.Duration.ofHours(24),
+                      java.time.Instant.now()))
           .as(bad)
           .isInstanceOf(DriftException.class)
           .hasMessageContaining("is not allowed");

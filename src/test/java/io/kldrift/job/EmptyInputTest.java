@@ -14,11 +14,15 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** An empty night (no teacher rows, or nothing at all) gives a valid report, not an exception. */
+/**
+ * An empty night (no teacher rows, or nothing at all) gives a valid report, not an exception: with
+ * nothing at all its status is INSUFFICIENT_DATA (exit 0); one empty table beside a full one is a
+ * night where nothing joins, and the default unmatched_share check alerts.
+ */
 class EmptyInputTest {
   @TempDir Path tmp;
 
-  private JsonNode run(List<Row> teacher, List<Row> student) throws Exception {
+  private JsonNode run(List<Row> teacher, List<Row> student, int expectedCode) throws Exception {
     String t = Fixtures.parquet(tmp, "t", Fixtures.SCHEMA, teacher);
     String s = Fixtures.parquet(tmp, "s", Fixtures.SCHEMA, student);
     String out = tmp.resolve("out").toString();
@@ -39,7 +43,7 @@ class EmptyInputTest {
             "check.mean_kl.alert=0.1",
             "--conf",
             "input.class_names=neg,pos");
-    assertThat(code).isEqualTo(ExitCodes.OK);
+    assertThat(code).isEqualTo(expectedCode);
     assertThat(Path.of(out, "run_date=2026-11-28", "report.html")).exists();
     return Fixtures.summary(out + "/run_date=2026-11-28");
   }
@@ -47,20 +51,33 @@ class EmptyInputTest {
   @Test
   void emptyTeacherTable() throws Exception {
     JsonNode s =
-        run(List.of(), List.of(row(1, f(0.5f, 0.5f), 0, "a"), row(2, f(0.9f, 0.1f), 1, "b")));
+        run(
+            List.of(),
+            List.of(row(1, f(0.5f, 0.5f), 0, "a"), row(2, f(0.9f, 0.1f), 1, "b")),
+            ExitCodes.ALERT);
     assertThat(s.get("inputs").get("matched").asLong()).isZero();
     assertThat(s.get("inputs").get("student_only").asLong()).isEqualTo(2);
     assertThat(s.get("inputs").get("num_classes").asInt()).isEqualTo(2);
     assertThat(s.get("global").get("kl").get("mean").isNull()).isTrue();
-    assertThat(s.get("checks").get(0).get("outcome").asText()).isEqualTo("INSUFFICIENT_DATA");
-    assertThat(s.get("status").asText()).isEqualTo("OK");
+    // 2 student-only rows of 0 + 2 rows: unmatched_share = 1, beyond the default alert level 0.1
+    JsonNode first = s.get("checks").get(0);
+    assertThat(first.get("name").asText()).isEqualTo("unmatched_share");
+    assertThat(first.get("outcome").asText()).isEqualTo("ALERT");
+    assertThat(first.get("value").asDouble()).isEqualTo(1.0);
+    assertThat(s.get("status").asText()).isEqualTo("ALERT");
   }
 
   @Test
   void bothTablesEmpty() throws Exception {
-    JsonNode s = run(List.of(), List.of());
+    JsonNode s = run(List.of(), List.of(), ExitCodes.OK);
     assertThat(s.get("inputs").get("teacher_rows").asLong()).isZero();
-    assertThat(s.get("checks").get(0).get("outcome").asText()).isEqualTo("INSUFFICIENT_DATA");
+    for (JsonNode c : s.get("checks")) {
+      assertThat(c.get("outcome").asText())
+          .as(c.get("name").asText())
+          .isEqualTo("INSUFFICIENT_DATA");
+    }
+    assertThat(s.get("checks")).hasSize(3);
+    assertThat(s.get("status").asText()).isEqualTo("INSUFFICIENT_DATA");
     assertThat(Files.readString(tmp.resolve("out/run_date=2026-11-28/report.html")))
         .contains("INSUFFICIENT_DATA");
   }
@@ -99,13 +116,13 @@ class EmptyInputTest {
               "check.mean_kl.alert=0.1",
               "--conf",
               "input.class_names=neg,pos");
-      assertThat(code).isEqualTo(ExitCodes.OK);
+      boolean studentRows = sides[1].equals(s);
+      assertThat(code).isEqualTo(studentRows ? ExitCodes.ALERT : ExitCodes.OK);
       JsonNode summary = Fixtures.summary(out + "/run_date=2026-11-28");
       assertThat(summary.get("inputs").get("teacher_rows").asLong()).isZero();
-      assertThat(summary.get("inputs").get("student_only").asLong())
-          .isEqualTo(sides[1].equals(s) ? 2 : 0);
-      assertThat(summary.get("checks").get(0).get("outcome").asText())
-          .isEqualTo("INSUFFICIENT_DATA");
+      assertThat(summary.get("inputs").get("student_only").asLong()).isEqualTo(studentRows ? 2 : 0);
+      assertThat(summary.get("status").asText())
+          .isEqualTo(studentRows ? "ALERT" : "INSUFFICIENT_DATA");
     }
   }
 }

@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -110,6 +112,86 @@ class NightlyMonitoringTest {
     throw new AssertionError("no check " + name + " " + scopeValue + " in " + s.get("checks"));
   }
 
+  /** A slice value's part of its run's mean KL: n_value / n × its mean. */
+  private static double slicePart(JsonNode s, String value) {
+    double n = s.get("global").get("kl").get("n").asDouble();
+    for (JsonNode sl : s.get("per_slice")) {
+      if (sl.get("value").asText().equals(value)) {
+        return sl.get("kl").get("n").asDouble() / n * sl.get("kl").get("mean").asDouble();
+      }
+    }
+    return 0;
+  }
+
+  private Map<String, Double> contributions(String runDate) {
+    Map<String, Double> c = new TreeMap<>();
+    for (Row r :
+        spark
+            .read()
+            .parquet(tmp.resolve("reports/run_date=" + runDate + "/per_class").toString())
+            .select("class_name", "kl_contribution")
+            .collectAsList()) {
+      c.put(r.getString(0), r.getDouble(1));
+    }
+    return c;
+  }
+
+  /**
+   * The sentence day 6's page should open with, from the two runs' published figures: day 6's and
+   * day 1's (the pinned baseline) mean KL, the slices' parts of it (summary.json) and the classes'
+   * contributions (per_class/), each rounded as the page rounds (4 significant digits, shares to
+   * whole percents).
+   */
+  private String expectedHeadline(JsonNode six, JsonNode one) {
+    double m6 = six.get("global").get("kl").get("mean").asDouble();
+    double m1 = one.get("global").get("kl").get("mean").asDouble();
+    double sliceRise = 0;
+    for (String v : List.of("mobile", "web", "kiosk")) {
+      sliceRise += Math.max(0, slicePart(six, v) - slicePart(one, v));
+    }
+    double mobile = (slicePart(six, "mobile") - slicePart(one, "mobile")) / sliceRise;
+    Map<String, Double> c6 = contributions("2026-11-06");
+    Map<String, Double> c1 = contributions("2026-11-01");
+    List<Map.Entry<String, Double>> deltas = new ArrayList<>();
+    double classRise = 0;
+    for (String name : c6.keySet()) {
+      double d = c6.get(name) - c1.get(name);
+      deltas.add(Map.entry(name, d));
+      classRise += Math.max(0, d);
+    }
+    deltas.sort(Map.Entry.comparingByValue(java.util.Comparator.reverseOrder()));
+    assertThat(List.of(deltas.get(0).getKey(), deltas.get(1).getKey()))
+        .containsExactlyInAnyOrder("cat", "dog");
+    assertThat(deltas.get(0).getValue() / classRise)
+        .as("one class alone is not enough")
+        .isLessThan(0.75);
+    double two = (deltas.get(0).getValue() + deltas.get(1).getValue()) / classRise;
+    return String.format(
+        java.util.Locale.ROOT,
+        "Mean KL %s nats, up %.1f\u00d7 from the baseline %s (run 2026-11-01); %.0f%% of the rise is"
+            + " in segment=mobile; by class, classes %s and %s carry %.0f%% of the rise.",
+        sig4(m6),
+        m6 / m1,
+        sig4(m1),
+        100 * mobile,
+        deltas.get(0).getKey(),
+        deltas.get(1).getKey(),
+        100 * two);
+  }
+
+  private static String sig4(double v) {
+    return new java.math.BigDecimal(v)
+        .round(new java.math.MathContext(4))
+        .stripTrailingZeros()
+        .toPlainString();
+  }
+
+  private static String section(String dom, String id) {
+    int start = dom.indexOf("<section id=\"" + id + "\"");
+    assertThat(start).as("section %s", id).isNotNegative();
+    return dom.substring(start, dom.indexOf("</section>", start));
+  }
+
   @Test
   void sevenNights() throws Exception {
     List<String> inputs = new ArrayList<>();
@@ -164,6 +246,26 @@ class NightlyMonitoringTest {
       Chromium.run(tmp, "day6-png", "--screenshot=" + png, "--window-size=1280,3000", page)
           .assertNoScriptErrors();
       assertThat(Files.size(png)).isGreaterThan(50_000);
+      Files.copy(
+          tmp.resolve("reports/run_date=2026-11-06/report.html"),
+          png.resolveSibling("nightly-day6-report.html"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      assertThat(dom.stdout())
+          .contains("<p class=\"lede\">" + expectedHeadline(six, summary(1)) + "</p>")
+          .contains("<table class=\"attribution-table\" data-dimension=\"segment\">")
+          .contains("<table class=\"attribution-table\" data-dimension=\"class\">")
+          .contains("<polyline class=\"baseline-hist\"")
+          .containsPattern("<td class=\"role\">offsets \\d+%</td>")
+          .doesNotContainPattern("<td class=\"role\">[^<]*\u2212");
+      assertThat(section(dom.stdout(), "worst-examples"))
+          .as("worst examples name their classes")
+          .containsPattern(
+              "<td>(airplane|automobile|bird|cat|deer|dog|frog|horse|ship|truck) \\(\\d\\)</td>");
+      Chromium.Layout layout =
+          Chromium.layout(
+              tmp, "day6-layout", tmp.resolve("reports/run_date=2026-11-06/report.html"), 1280);
+      assertThat(layout.scrollWidth()).as("document width at 1280 px").isLessThanOrEqualTo(1280);
+      assertThat(layout.overflowing()).as("parts that scroll sideways at 1280 px").isEmpty();
     }
 
     Dataset<Row> history = KlDrift.history(spark, tmp.resolve("reports").toString());

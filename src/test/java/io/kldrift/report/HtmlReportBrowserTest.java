@@ -8,6 +8,7 @@ import io.kldrift.Chromium;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -108,6 +109,16 @@ class HtmlReportBrowserTest {
     assertThat(png).exists();
     assertThat(Files.size(png)).isGreaterThan(50_000);
     r.assertNoScriptErrors();
+  }
+
+  @Test
+  void bothPagesFitA1280PixelWindow() throws Exception {
+    for (Path p : List.of(page, sequencePage)) {
+      Chromium.Layout layout = Chromium.layout(tmp, "layout-" + p.getFileName(), p, 1280);
+
+      assertThat(layout.scrollWidth()).as("%s: document width", p).isLessThanOrEqualTo(1280);
+      assertThat(layout.overflowing()).as("%s: parts that scroll sideways", p).isEmpty();
+    }
   }
 
   private static int count(String haystack, String needle) {

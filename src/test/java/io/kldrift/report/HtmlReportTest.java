@@ -155,6 +155,19 @@ class HtmlReportTest {
   }
 
   @Test
+  void classSharesAreOfTheKlAddedAndNeverNegative() {
+    String chart = svg(HtmlReport.render(sampleInput()), "class-contributions");
+
+    // contributions 0.09, 0.05, -0.02: the positive ones add 0.14; 0.09 / 0.14 = 64%,
+    // 0.05 / 0.14 = 36%, and -0.02 offsets 0.02 / 0.14 = 14% of it
+    assertThat(chart)
+        .contains(">0.09 (64%)</text>")
+        .contains(">0.05 (36%)</text>")
+        .contains(">-0.02 (offsets 14%)</text>")
+        .doesNotContain("(-");
+  }
+
+  @Test
   void chartsHaveStableIdsAndOneBarPerBinOrClass() {
     String page = HtmlReport.render(sampleInput());
 
@@ -356,18 +369,20 @@ class HtmlReportTest {
   }
 
   @Test
-  void worstExamplesShowEveryColumnInMapOrderWithNumbersAligned() {
+  void worstExamplesShowEveryColumnInMapOrderWithNumbersAlignedAndClassesNamed() {
     String page = HtmlReport.render(sampleInput());
 
     assertThat(page)
         .contains(
-            "<th class=\"num\">example_id</th><th>segment</th><th>label</th><th"
-                + " class=\"num\">kl</th><th class=\"num\">js</th><th"
-                + " class=\"num\">teacher_top1</th><th class=\"num\">student_top1</th>")
+            "<th class=\"num\">example_<wbr>id</th><th>segment</th><th>label</th><th"
+                + " class=\"num\">kl</th><th class=\"num\">js</th><th>teacher_<wbr>top1</th>"
+                + "<th>student_<wbr>top1</th>")
         .contains(
             "<td class=\"num\">17</td><td>"
                 + EVIL_SLICE_ESCAPED
-                + "</td><td>n/a</td><td class=\"num\">1.7</td>");
+                + "</td><td>n/a</td><td class=\"num\">1.7</td>")
+        // class 1 is the hostile name, class 0 is cat (per_class rows of the sample)
+        .contains("<td>" + EVIL_CLASS_ESCAPED + " (1)</td><td>cat (0)</td></tr>");
   }
 
   private static String svg(String page, String id) {

@@ -108,6 +108,7 @@ class PrometheusTest {
             null,
             read.checks(),
             null,
+            null,
             null);
 
     String labels = "dataset=\"\",teacher_model=\"\",student_model=\"\"";

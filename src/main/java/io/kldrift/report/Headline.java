@@ -1,0 +1,253 @@
+package io.kldrift.report;
+
+import static io.kldrift.report.HtmlReport.at;
+import static io.kldrift.report.HtmlReport.closeSection;
+import static io.kldrift.report.HtmlReport.count;
+import static io.kldrift.report.HtmlReport.esc;
+import static io.kldrift.report.HtmlReport.fmt;
+import static io.kldrift.report.HtmlReport.note;
+import static io.kldrift.report.HtmlReport.num;
+import static io.kldrift.report.HtmlReport.openSection;
+
+import io.kldrift.summary.Change;
+import io.kldrift.summary.Summary;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The page's first lines: one sentence computed from the summary that says what happened (the mean
+ * KL, how it moved against the baseline and where the move is), and, when a temperature other than
+ * 1 is set, what it applied to. A reader who stops there knows whether to read on.
+ */
+final class Headline {
+  /** The classes named in the sentence: the fewest largest drivers that carry this much. */
+  private static final double NAMED_CLASSES_SHARE = 0.75;
+
+  private static final int MAX_NAMED_CLASSES = 3;
+
+  private Headline() {}
+
+  /** The section with the sentence and the temperature's scope. */
+  static void write(StringBuilder h, Summary s) {
+    openSection(h, "summary-sentence", "In one sentence");
+    h.append("<p class=\"lede\">").append(esc(sentence(s))).append("</p>\n");
+    String t = temperatureNote(at(s, Summary::config), at(s, Summary::global));
+    if (t != null) {
+      note(h, t);
+    }
+    closeSection(h);
+  }
+
+  /** The sentence, e.g. "Mean KL 0.212, up 3.8× from the baseline 0.0558 (run 2026-11-01); ...". */
+  static String sentence(Summary s) {
+    Summary.Stats kl = at(at(s, Summary::global), Summary.Global::kl);
+    Double mean = at(kl, Summary.Stats::mean);
+    if (mean == null || !Double.isFinite(mean)) {
+      return "No matched examples in this run, so there is no KL to report.";
+    }
+    Change c = at(s, Summary::change);
+    String start = "Mean KL " + num(mean) + " nats";
+    if (c == null) {
+      return start
+          + " over "
+          + count(kl.n())
+          + " examples; the history has no baseline run to compare with"
+          + baselineMode(s)
+          + ".";
+    }
+    String base = " the baseline " + num(c.baselineKlMean()) + " (" + c.baselineRuns() + ")";
+    switch (c.direction()) {
+      case "unchanged":
+        return start
+            + ", about the same as"
+            + base
+            + ": a change of "
+            + signed(c.delta())
+            + (c.noise() == null
+                ? ", under 1% of it."
+                : ", within the noise (\u00b1" + num(c.noise()) + " at 95% confidence).");
+      case "up":
+      case "down":
+        boolean up = c.direction().equals("up");
+        String move = up ? "rise" : "fall";
+        StringBuilder b = new StringBuilder(start).append(", ").append(factor(c)).append(" from");
+        b.append(base);
+        String where = where(c, move);
+        String classes = classes(c, move);
+        if (where != null) {
+          b.append("; ").append(where);
+        }
+        if (classes != null) {
+          b.append(where == null ? "; " : "; by class, ").append(classes);
+        }
+        return b.append('.').toString();
+      default:
+        return start + ".";
+    }
+  }
+
+  /** "up 3.8×" for large rises, else "up 12%" / "down 40%"; "up from 0" for a zero baseline. */
+  private static String factor(Change c) {
+    boolean up = c.delta() > 0;
+    if (c.ratio() == null) {
+      return up ? "up" : "down";
+    }
+    double r = c.ratio();
+    if (up && r >= 1.5) {
+      return fmt("up %.1f\u00d7", r);
+    }
+    return fmt("%s %.0f%%", up ? "up" : "down", 100 * Math.abs(r - 1));
+  }
+
+  /** The slice value with the largest share of the move, over every slice column. */
+  private static String where(Change c, String move) {
+    Change.Part best = null;
+    String column = null;
+    for (Change.Attribution a : HtmlReport.list(c.bySlice())) {
+      for (Change.Part p : HtmlReport.list(a.parts())) {
+        if (p.role().equals("driver") && (best == null || p.share() > best.share())) {
+          best = p;
+          column = a.dimension();
+        }
+      }
+    }
+    if (best == null) {
+      return null;
+    }
+    String pct = percent(best.share());
+    String place = column + "=" + best.name();
+    return best.share() >= 0.5
+        ? pct + " of the " + move + " is in " + place
+        : "the largest part of the " + move + ", " + pct + ", is in " + place;
+  }
+
+  /** The fewest largest driver classes that carry three quarters of the move (at most three). */
+  private static String classes(Change c, String move) {
+    Change.Attribution a = c.byClass();
+    if (a == null) {
+      return null;
+    }
+    List<Change.Part> drivers = new ArrayList<>();
+    for (Change.Part p : HtmlReport.list(a.parts())) {
+      if (p.role().equals("driver") && p.classIndex() != null) {
+        drivers.add(p);
+      }
+    }
+    drivers.sort(Comparator.comparingDouble(p -> -p.share()));
+    List<String> names = new ArrayList<>();
+    double share = 0;
+    for (Change.Part p : drivers) {
+      if (names.size() == MAX_NAMED_CLASSES || share >= NAMED_CLASSES_SHARE) {
+        break;
+      }
+      names.add(p.name());
+      share += p.share();
+    }
+    if (names.isEmpty()) {
+      return null;
+    }
+    String list =
+        names.size() == 1
+            ? "class " + names.get(0) + " carries "
+            : "classes "
+                + String.join(", ", names.subList(0, names.size() - 1))
+                + " and "
+                + names.get(names.size() - 1)
+                + " carry ";
+    return list + percent(share) + " of the " + move;
+  }
+
+  private static String baselineMode(Summary s) {
+    Map<String, String> config = at(s, Summary::config);
+    String mode = config == null ? null : config.get("baseline.mode");
+    return mode == null ? "" : " (baseline.mode=" + mode + ")";
+  }
+
+  /** A share as a whole percentage, "<1%" rather than a misleading "0%". */
+  static String percent(double share) {
+    return share > 0 && share < 0.005 ? "<1%" : fmt("%.0f%%", 100 * share);
+  }
+
+  /** A change in nats with its sign: "+0.1562 nats", "\u22120.0003 nats". */
+  static String signed(double v) {
+    String n = num(Math.abs(v));
+    return (v < 0 ? "\u2212" : "+") + n + " nats";
+  }
+
+  private static String kindWords(String kind) {
+    return switch (kind) {
+      case "probs" -> "probabilities";
+      case "log_probs" -> "log-probabilities";
+      case "topk_log_probs" -> "top-k log-probabilities";
+      default -> kind;
+    };
+  }
+
+  /**
+   * What {@code input.temperature} applied to, when it is not 1: the kernel divides the logits of a
+   * side whose kind is {@code logits} by T before the log-softmax and uses probabilities and
+   * log-probabilities as given; T²·KL is reported whenever a side is logits. Null when T is 1.
+   */
+  static String temperatureNote(Map<String, String> config, Summary.Global global) {
+    if (config == null || config.get("input.temperature") == null) {
+      return null;
+    }
+    double t;
+    try {
+      t = Double.parseDouble(config.get("input.temperature"));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    if (t == 1.0) {
+      return null;
+    }
+    String teacher = config.getOrDefault("input.teacher.kind", "probs");
+    String student = config.getOrDefault("input.student.kind", "probs");
+    boolean tl = teacher.equals("logits");
+    boolean sl = student.equals("logits");
+    String tt = num(t);
+    String head = "Temperature: input.temperature = " + tt;
+    if (!tl && !sl) {
+      return head
+          + " has no effect here: it applies to logits only, and the teacher's input is "
+          + teacher
+          + ", the student's "
+          + student
+          + ".";
+    }
+    String scope;
+    if (tl && sl) {
+      scope =
+          " divides both sides' logits before the softmax (softmax(z/"
+              + tt
+              + ")): every divergence on this page is between the tempered distributions.";
+    } else {
+      String logits = tl ? "teacher" : "student";
+      String other = tl ? "student" : "teacher";
+      scope =
+          " applies to the "
+              + logits
+              + "'s logits only (softmax(z/"
+              + tt
+              + ")); the "
+              + other
+              + "'s "
+              + kindWords(tl ? student : teacher)
+              + " are used as given, untempered, so the "
+              + logits
+              + " is compared at temperature "
+              + tt
+              + " with the "
+              + other
+              + " at its own.";
+    }
+    Double t2 = at(at(global, Summary.Global::t2Kl), Summary.Stats::mean);
+    return head
+        + scope
+        + " T\u00b2\u00b7KL, the distillation-loss convention (not a divergence), has mean "
+        + num(t2)
+        + " (global.t2_kl).";
+  }
+}
