@@ -9,13 +9,13 @@ import java.util.function.Supplier;
 public final class Progress {
   private static final DateTimeFormatter CLOCK =
       DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
-  static volatile boolean quiet = Boolean.getBoolean("kldrift.quiet");
 
   private Progress() {}
 
   /** Prints one progress line unless -Dkldrift.quiet=true. */
   public static void say(String line) {
-    if (!quiet) {
+    // Read at each call: --quiet sets it in a JVM where this class may already be loaded.
+    if (!Boolean.getBoolean("kldrift.quiet")) {
       System.err.println(
           "[kldrift "
               + LocalTime.now(java.time.ZoneId.systemDefault()).format(CLOCK)

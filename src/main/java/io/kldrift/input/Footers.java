@@ -5,6 +5,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -26,6 +27,24 @@ final class Footers {
     }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     java.util.Arrays.stream(files).parallel().forEach(f -> checkOne(conf, f, side));
+  }
+
+  /**
+   * When {@code e} is Spark's failure to read a file (schema inference reads footers), checks that
+   * file, so that the one-line message of {@link #check} names it.
+   */
+  static void checkFailedRead(SparkSession spark, Throwable e, String side) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SparkThrowable st
+          && st.getCondition() != null
+          && st.getCondition().startsWith("FAILED_READ_FILE")
+          && st.getMessageParameters().get("path") != null) {
+        checkOne(
+            spark.sparkContext().hadoopConfiguration(),
+            st.getMessageParameters().get("path"),
+            side);
+      }
+    }
   }
 
   /**

@@ -531,6 +531,8 @@ public final class PredictionInputs {
             side + " table: partition " + path + " does not exist (yet); read as empty");
         return null;
       }
+      // Inferring the schema reads a footer: when that is what failed, say so naming the file.
+      Footers.checkFailedRead(spark, e, side);
       // Spark reports a missing path or table as an AnalysisException, a checked exception that
       // Scala throws undeclared.
       throw DriftException.invalidInput(

@@ -32,7 +32,9 @@ final class Failures {
   static int report(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof DriftException d) {
-        System.err.println("kldrift: error: " + d.getMessage());
+        // A message that quotes another (Spark's, a file's) could span lines: the console gets one.
+        System.err.println(
+            "kldrift: error: " + d.getMessage().strip().replaceAll("\\s*\\R\\s*", " "));
         return status(
             switch (d.kind()) {
               case INVALID_INPUT -> "INVALID_INPUT";

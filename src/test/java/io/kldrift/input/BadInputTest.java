@@ -266,4 +266,33 @@ class BadInputTest {
                 assertThat(((DriftException) e).kind())
                     .isEqualTo(DriftException.Kind.INVALID_INPUT));
   }
+
+  @Test
+  void aTableWhoseOnlyFileIsTruncatedIsBadInputNamingTheFile() throws Exception {
+    String t = Fixtures.parquet(tmp, "t", Fixtures.SCHEMA, good());
+    String s = Fixtures.parquet(tmp, "s", Fixtures.SCHEMA, good());
+    // Spark reads this footer to infer the schema, before kldrift's own footer check.
+    Path part;
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(Path.of(t))) {
+      part =
+          files
+              .filter(p -> p.getFileName().toString().endsWith(".parquet"))
+              .findFirst()
+              .orElseThrow();
+    }
+    byte[] bytes = java.nio.file.Files.readAllBytes(part);
+    java.nio.file.Files.write(part, java.util.Arrays.copyOf(bytes, bytes.length - 3));
+    java.nio.file.Files.deleteIfExists(part.resolveSibling("." + part.getFileName() + ".crc"));
+    DriftConfig config =
+        DriftConfig.builder()
+            .set(DriftConfig.TEACHER_PATH, t)
+            .set(DriftConfig.STUDENT_PATH, s)
+            .build();
+    assertThatThrownBy(() -> KlDrift.analyze(spark, config, LocalDate.of(2026, 1, 1)))
+        .isInstanceOf(DriftException.class)
+        .hasMessageContaining("teacher table: file ")
+        .hasMessageContaining(part.getFileName() + " is not a readable Parquet file")
+        .hasMessageContaining("Fix: rewrite or remove the file")
+        .hasMessageNotContaining("\n");
+  }
 }

@@ -121,4 +121,19 @@ class FailuresTest {
         .isEqualTo(
             "kldrift: error: no output folder given. Fix: pass --out." + System.lineSeparator());
   }
+
+  @Test
+  void aMessageQuotingAMultiLineOneIsStillOneLine() {
+    Outcome o =
+        report(
+            DriftException.invalidInput(
+                "teacher table cannot be read: Could not read footer.\nIf not, please convert it",
+                "check the path"));
+    assertThat(o.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(o.err())
+        .isEqualTo(
+            "kldrift: error: teacher table cannot be read: Could not read footer. If not, please"
+                + " convert it. Fix: check the path."
+                + System.lineSeparator());
+  }
 }
