@@ -125,7 +125,11 @@ class DeltaReportTest {
                 + " WHERE run = 'run_date=2026-11-28'");
     assertThat(old).extracting(r -> r.getString(0)).containsExactly(firstRun.getString(0));
     long runsVersion =
-        sql("SELECT max(version) FROM (DESCRIBE HISTORY " + t + "runs`)").get(0).getLong(0);
+        spark
+            .sql("DESCRIBE HISTORY " + t + "runs`")
+            .agg(org.apache.spark.sql.functions.max("version"))
+            .first()
+            .getLong(0);
     assertThat(
             sql(
                 "SELECT run_id FROM "
