@@ -38,7 +38,10 @@ public final class DriftConfig {
   private static final Map<String, ConfigKey<?>> KEYS = new LinkedHashMap<>();
 
   // ---- input ----
-  /** Teacher predictions: a Parquet path (directory, glob) or, with input.format=table, a table. */
+  /**
+   * Teacher predictions: a Parquet path (directory, glob), with input.format=table a table, with
+   * input.format=delta a Delta table's path.
+   */
   public static final ConfigKey<String> TEACHER_PATH =
       text(
           "input.teacher.path",
@@ -58,9 +61,10 @@ public final class DriftConfig {
           "input.format",
           "parquet",
           s -> s,
-          s -> s.equals("parquet") || s.equals("table"),
-          "parquet or table",
-          "parquet: the paths are Parquet files/directories/globs; table: catalog table names.");
+          s -> s.equals("parquet") || s.equals("table") || s.equals("delta"),
+          "parquet, table or delta",
+          "parquet: the paths are Parquet files/directories/globs; table: catalog table names;"
+              + " delta: the paths are Delta tables.");
 
   /** Row layout of both tables. */
   public static final ConfigKey<String> INPUT_LAYOUT =
@@ -461,6 +465,19 @@ public final class DriftConfig {
           "report.prometheus_file",
           "",
           "Also write the Prometheus metrics to this local file (atomically), e.g. a node-exporter textfile directory.");
+
+  /** How the report's tables and the history are stored. */
+  public static final ConfigKey<String> REPORT_FORMAT =
+      key(
+          "report.format",
+          "parquet",
+          s -> s,
+          s -> s.equals("parquet") || s.equals("delta"),
+          "parquet or delta",
+          "parquet: each run a folder <output.path>/run_date=YYYY-MM-DD/ published by renames;"
+              + " delta: every table a Delta table <output.path>/<table>/ partitioned by run, committed"
+              + " by a row in <output.path>/runs/, earlier runs readable by time travel (one root holds"
+              + " one format).");
 
   /** Age after which a leftover staging folder is deleted. */
   public static final ConfigKey<Integer> STAGING_RETENTION_HOURS =

@@ -7,6 +7,8 @@ import io.kldrift.engine.PerExample;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.monitor.Checks;
 import io.kldrift.monitor.History;
+import io.kldrift.report.DeltaReportWriter;
+import io.kldrift.report.DeltaStore;
 import io.kldrift.report.HtmlReport;
 import io.kldrift.report.Prometheus;
 import io.kldrift.report.ReportWriter;
@@ -133,6 +135,11 @@ public final class KlDrift {
     Checks.parse(config);
     if (!config.get(DriftConfig.OUTPUT_PATH).isEmpty()) {
       io.kldrift.report.ReportWriter.checkRoot(spark, config.get(DriftConfig.OUTPUT_PATH));
+      DeltaStore.checkFormat(
+          spark, config.get(DriftConfig.OUTPUT_PATH), config.get(DriftConfig.REPORT_FORMAT));
+      if (config.get(DriftConfig.REPORT_FORMAT).equals("delta")) {
+        DeltaStore.requireSession(spark, "report.format");
+      }
     }
     Instant started = Instant.now();
     PredictionInputs.Prepared in =
@@ -269,9 +276,18 @@ public final class KlDrift {
         .quarantine()
         .forEach(
             (side, rows) -> tables.add(new ReportWriter.Table("quarantine/" + side, rows, false)));
+    // A rollup is stored like the daily runs it merged.
+    boolean delta =
+        report.config().get(DriftConfig.REPORT_FORMAT).equals("delta")
+            || (!withHistory && DeltaStore.isDeltaRoot(spark, root));
+    io.kldrift.report.DeltaStore.checkFormat(spark, root, delta ? "delta" : "parquet");
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("summary.json", SummaryJson.bytes(summary));
-    if (report.state() != null) {
+    if (report.state() != null && delta) {
+      tables.add(
+          new ReportWriter.Table(
+              DeltaStore.STATES, DeltaStore.stateRow(spark, report.state()), true));
+    } else if (report.state() != null) {
       files.put(STATE_FILE, report.state());
     }
     List<Map<String, Object>> worst = rows(report.worstExamples());
@@ -293,16 +309,18 @@ public final class KlDrift {
         Progress.stage(
             "write report",
             () ->
-                ReportWriter.write(
-                    spark,
-                    root,
-                    runDir,
-                    files,
-                    tables,
-                    history,
-                    java.time.Duration.ofHours(
-                        report.config().get(DriftConfig.STAGING_RETENTION_HOURS)),
-                    startedAt(summary)));
+                delta
+                    ? DeltaReportWriter.write(spark, root, runDir, files, tables, history)
+                    : ReportWriter.write(
+                        spark,
+                        root,
+                        runDir,
+                        files,
+                        tables,
+                        history,
+                        java.time.Duration.ofHours(
+                            report.config().get(DriftConfig.STAGING_RETENTION_HOURS)),
+                        startedAt(summary)));
     String promFile = report.config().get(DriftConfig.PROMETHEUS_FILE);
     if (!promFile.isEmpty()) {
       ReportWriter.writeLocalAtomically(java.nio.file.Path.of(promFile), prom);

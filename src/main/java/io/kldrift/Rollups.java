@@ -5,6 +5,7 @@ import io.kldrift.engine.Finisher;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.monitor.Checks;
 import io.kldrift.monitor.MetricRow;
+import io.kldrift.report.DeltaStore;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
 import java.io.IOException;
@@ -20,9 +21,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Reports over a period merged from the daily drift states ({@code run_date=D/drift-state.bin})
- * under a report root: no prediction data is read. Days without a state are named in the report and
- * in a warning. Checks compare with the previous periods of the same length, merged the same way.
+ * Reports over a period merged from the daily drift states ({@code run_date=D/drift-state.bin}, or
+ * the committed rows of the {@code drift_state} table under a Delta report root) under a report
+ * root: no prediction data is read. Days without a state are named in the report and in a warning.
+ * Checks compare with the previous periods of the same length, merged the same way.
  */
 final class Rollups {
   private Rollups() {}
@@ -37,17 +39,35 @@ final class Rollups {
     try {
       Path rootPath = new Path(root);
       FileSystem fs = rootPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      Map<String, byte[]> committed = null;
+      if (DeltaStore.isDeltaRoot(spark, root)) {
+        List<String> runs = new ArrayList<>();
+        for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+          runs.add("run_date=" + d);
+        }
+        committed = DeltaStore.committedStates(spark, root, runs);
+      }
       for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
         Path file = new Path(new Path(rootPath, "run_date=" + d), KlDrift.STATE_FILE);
-        if (!fs.exists(file)) {
+        byte[] bytes;
+        String where;
+        if (committed != null) {
+          bytes = committed.get("run_date=" + d);
+          where = root + "/" + DeltaStore.STATES + " (run_date=" + d + ")";
+        } else if (fs.exists(file)) {
+          try (InputStream in = fs.open(file)) {
+            bytes = in.readAllBytes();
+          }
+          where = file.toString();
+        } else {
+          bytes = null;
+          where = null;
+        }
+        if (bytes == null) {
           missing.add(d.toString());
           continue;
         }
-        byte[] bytes;
-        try (InputStream in = fs.open(file)) {
-          bytes = in.readAllBytes();
-        }
-        DriftState day = DriftState.read(bytes, file.toString());
+        DriftState day = DriftState.read(bytes, where);
         state = state == null ? day : state.merge(day);
         present.add(d.toString());
       }

@@ -24,6 +24,11 @@ public final class TestSpark {
               .config("spark.sql.shuffle.partitions", "4")
               .config("spark.default.parallelism", "4")
               .config("spark.sql.session.timeZone", "UTC")
+              // Delta for the report.format=delta tests; measured not to slow the other tests.
+              .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+              .config(
+                  "spark.sql.catalog.spark_catalog",
+                  "org.apache.spark.sql.delta.catalog.DeltaCatalog")
               .getOrCreate();
       spark.sparkContext().setLogLevel("WARN");
     }

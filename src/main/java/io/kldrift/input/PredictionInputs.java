@@ -514,9 +514,15 @@ public final class PredictionInputs {
       throw DriftException.invalidConfig(
           "no " + side + " input given", "pass --" + side + " PATH or set input." + side + ".path");
     }
+    if (config.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
+      io.kldrift.report.DeltaStore.requireSession(spark, "input.format");
+    }
     try {
       if (config.get(DriftConfig.INPUT_FORMAT).equals("table")) {
         return spark.table(path);
+      }
+      if (config.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
+        return spark.read().format("delta").load(path);
       }
       return spark.read().parquet(path);
     } catch (Exception e) {

@@ -171,6 +171,10 @@ public final class DriftJob implements Callable<Integer> {
 
     SparkSession.Builder sb = builder("kldrift drift-report " + date, master);
     sparkConf.forEach(sb::config);
+    if (cfg.get(DriftConfig.REPORT_FORMAT).equals("delta")
+        || cfg.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
+      io.kldrift.report.DeltaStore.configure(sb, sparkConf);
+    }
     // A session that already exists (a test, a notebook calling main) belongs to its owner.
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = sb.getOrCreate();

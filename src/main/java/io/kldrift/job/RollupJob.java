@@ -104,8 +104,12 @@ public final class RollupJob implements Callable<Integer> {
           "--name '" + name + "' is not allowed", "use letters, digits, '_', '-' and '.' only");
     }
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark =
-        DriftJob.builder("kldrift rollup " + first + ".." + last, master).getOrCreate();
+    SparkSession.Builder sb = DriftJob.builder("kldrift rollup " + first + ".." + last, master);
+    // The daily runs may have written Delta tables; the rollup learns which only once it reads.
+    if (io.kldrift.report.DeltaStore.available()) {
+      io.kldrift.report.DeltaStore.configure(sb, java.util.Map.of());
+    }
+    SparkSession spark = sb.getOrCreate();
     try {
       DriftReport report = KlDrift.rollup(spark, out, first, last, name);
       String where = KlDrift.writeRollup(spark, report, out);

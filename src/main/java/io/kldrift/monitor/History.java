@@ -20,7 +20,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The metrics history under {@code <root>/history/}: one Parquet partition per run date, holding
  * that run's {@link MetricRow}s with its tags. A rerun of a date replaces its partition (the report
- * writer publishes it with the report); nothing else ever rewrites it.
+ * writer publishes it with the report); nothing else ever rewrites it. Under a Delta report root it
+ * is a Delta table, and only rows of committed runs are read.
  */
 public final class History {
   /** The history's columns; {@code run_date} is the partition column. */
@@ -69,6 +70,14 @@ public final class History {
    * 'kl.mean'").orderBy("run_date")}.
    */
   public static Dataset<Row> read(SparkSession spark, String root) {
+    if (io.kldrift.report.DeltaStore.isDeltaRoot(spark, root)) {
+      Dataset<Row> committed =
+          io.kldrift.report.DeltaStore.committedHistory(
+              spark, root, SCHEMA.add("run_date", DataTypes.StringType).fieldNames());
+      return committed != null
+          ? committed
+          : spark.createDataFrame(List.of(), SCHEMA.add("run_date", DataTypes.StringType));
+    }
     Path dir = new Path(root, "history");
     String[] partitions;
     try {

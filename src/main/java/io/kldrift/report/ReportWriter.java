@@ -302,15 +302,21 @@ public final class ReportWriter {
   /**
    * Crash-test hook: with {@code -Dkldrift.testing.pause_at=<point>} the run stops at that point of
    * the write and waits to be killed. Points: staging-first-table, staging-complete,
-   * report-moved-aside, report-published, history-moved-aside, history-published.
+   * report-moved-aside, report-published, history-moved-aside, history-published (and {@link
+   * DeltaReportWriter}'s delta-*). With {@code -Dkldrift.testing.release_file=<file>} too, the run
+   * goes on once that file exists.
    */
-  private static void pauseAt(String point) {
+  static void pauseAt(String point) {
     if (point.equals(System.getProperty("kldrift.testing.pause_at"))) {
       System.err.println("kldrift: paused at " + point);
       System.err.flush();
+      String release = System.getProperty("kldrift.testing.release_file");
       while (true) {
+        if (release != null && java.nio.file.Files.exists(java.nio.file.Path.of(release))) {
+          return;
+        }
         try {
-          Thread.sleep(60_000);
+          Thread.sleep(release == null ? 60_000 : 100);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return;
@@ -335,7 +341,7 @@ public final class ReportWriter {
     }
   }
 
-  private static void claimRoot(FileSystem fs, Path root) throws IOException {
+  static void claimRoot(FileSystem fs, Path root) throws IOException {
     Path marker = new Path(root, MARKER);
     refuseForeign(fs, root);
     if (!fs.exists(root)) {
