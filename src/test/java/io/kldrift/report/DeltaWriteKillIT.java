@@ -101,7 +101,7 @@ class DeltaWriteKillIT {
                       + date
                       + "'")
               .collectAsList()) {
-        lines.add(table + " " + r);
+        lines.add(table + " " + text(r));
       }
     }
     for (Row r :
@@ -112,6 +112,16 @@ class DeltaWriteKillIT {
     }
     lines.sort(null);
     return lines;
+  }
+
+  /** A row as text, binary columns (the slices' KLL sketches) by content, not identity. */
+  private static String text(Row r) {
+    List<String> cells = new ArrayList<>();
+    for (int i = 0; i < r.length(); i++) {
+      Object v = r.get(i);
+      cells.add(v instanceof byte[] b ? java.util.HexFormat.of().formatHex(b) : String.valueOf(v));
+    }
+    return String.join(",", cells);
   }
 
   private static String committedId(Path out) {
