@@ -106,7 +106,7 @@ public final class RollupJob implements Callable<Integer> {
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark =
         DriftJob.builder("kldrift rollup " + first + ".." + last, master).getOrCreate();
-    try {
+    try (StageProgress.Handle progress = StageProgress.attach(spark)) {
       DriftReport report = KlDrift.rollup(spark, out, first, last, name);
       String where = KlDrift.writeRollup(spark, report, out);
       io.kldrift.summary.Summary.Period p = report.summary().period();
