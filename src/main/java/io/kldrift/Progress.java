@@ -14,14 +14,25 @@ public final class Progress {
 
   /** Prints one progress line unless -Dkldrift.quiet=true. */
   public static void say(String line) {
-    // Read at each call: --quiet sets it in a JVM where this class may already be loaded.
-    if (!Boolean.getBoolean("kldrift.quiet")) {
-      System.err.println(
-          "[kldrift "
-              + LocalTime.now(java.time.ZoneId.systemDefault()).format(CLOCK)
-              + "] "
-              + line);
+    if (!isQuiet()) {
+      System.err.println(stamp(line));
     }
+  }
+
+  /**
+   * Whether progress output is off: {@code -Dkldrift.quiet=true} at start, or set later (the jobs'
+   * {@code --quiet}).
+   */
+  public static boolean isQuiet() {
+    return Boolean.getBoolean("kldrift.quiet");
+  }
+
+  /** A progress line with its prefix and the wall-clock time. */
+  public static String stamp(String line) {
+    return "[kldrift "
+        + LocalTime.now(java.time.ZoneId.systemDefault()).format(CLOCK)
+        + "] "
+        + line;
   }
 
   /** Prints a warning line, even when progress lines are off: it reports something missing. */

@@ -66,6 +66,30 @@ public final class Fixtures {
     return out;
   }
 
+  /** One statement of the README's ```sql blocks and the value its trailing comment promises. */
+  public record ReadmeSql(String sql, Double expected) {}
+
+  /**
+   * Every SQL statement of the README's ```sql blocks, comments removed; a trailing {@code --
+   * number} comment is the value the statement's first cell must have (null when there is none).
+   */
+  public static List<ReadmeSql> readmeSql() throws IOException {
+    List<ReadmeSql> out = new ArrayList<>();
+    java.util.regex.Pattern value = java.util.regex.Pattern.compile("\\A;\\s*--\\s*([-0-9.eE]+)");
+    for (String block : readmeBlocks("sql")) {
+      for (String statement : block.split(";")) {
+        String sql = statement.replaceAll("(?m)^\\s*--.*$", "").trim();
+        if (sql.isEmpty()) {
+          continue;
+        }
+        int next = block.indexOf(statement) + statement.length();
+        java.util.regex.Matcher m = value.matcher(block.substring(next));
+        out.add(new ReadmeSql(sql, m.find() ? Double.parseDouble(m.group(1)) : null));
+      }
+    }
+    return out;
+  }
+
   /**
    * Every file under {@code root} with its SHA-256 (hex), by relative path; the staging area
    * ({@code _staging/}) only when {@code withStaging}. Two equal snapshots mean byte-identical

@@ -110,7 +110,7 @@ public final class RollupJob implements Callable<Integer> {
       io.kldrift.report.DeltaStore.configure(sb, java.util.Map.of());
     }
     SparkSession spark = sb.getOrCreate();
-    try {
+    try (StageProgress.Handle progress = StageProgress.attach(spark)) {
       DriftReport report = KlDrift.rollup(spark, out, first, last, name);
       String where = KlDrift.writeRollup(spark, report, out);
       io.kldrift.summary.Summary.Period p = report.summary().period();

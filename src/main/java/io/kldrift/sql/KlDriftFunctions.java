@@ -91,9 +91,13 @@ public final class KlDriftFunctions {
           "built-in");
     }
 
-    /** The builder in the form Spark's function registry takes. */
+    /**
+     * The builder in the form Spark's function registry takes; the call keeps the function's name
+     * and arguments for column names ({@link NamedCall}).
+     */
     public Function1<Seq<Expression>, Expression> sparkBuilder() {
-      return args -> builder.build(name, CollectionConverters.asJava(args));
+      return args ->
+          new NamedCall(name, args, builder.build(name, CollectionConverters.asJava(args)));
     }
 
     /** The identifier under which the function is registered. */

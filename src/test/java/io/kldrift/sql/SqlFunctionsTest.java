@@ -178,6 +178,36 @@ class SqlFunctionsTest {
   }
 
   @Test
+  void unaliasedCallsAreNamedAsWritten() {
+    spark
+        .sql("SELECT array(0.5D, 0.5D) AS p, array(0.9D, 0.1D) AS q, 'a' AS g")
+        .createOrReplaceTempView("named_calls");
+    org.apache.spark.sql.Dataset<Row> q =
+        spark.sql(
+            "SELECT kl_div(t.p, t.q), kldrift_metrics(p, q).js, avg(js_div(p, q)),"
+                + " kl_div(array(0.5D, 0.5D), array(0.9D, 0.1D), 1e-9D)"
+                + " FROM named_calls t GROUP BY p, q");
+    assertThat(q.columns())
+        .containsExactly(
+            "kl_div(p, q)",
+            "kldrift_metrics(p, q).js",
+            "avg(js_div(p, q))",
+            "kl_div(array(0.5, 0.5), array(0.9, 0.1), 1.0E-9)");
+    org.apache.spark.sql.Dataset<Row> api =
+        spark
+            .table("named_calls")
+            .select(
+                org.apache.spark.sql.functions.call_function(
+                    "kl_div",
+                    org.apache.spark.sql.functions.col("p"),
+                    org.apache.spark.sql.functions.col("q")));
+    assertThat(api.columns()).containsExactly("kl_div(p, q)");
+    assertThat(api.first().getDouble(0))
+        .isCloseTo(0.5 * Math.log(0.5 / 0.9) + 0.5 * Math.log(0.5 / 0.1), within(1e-15));
+    assertThat(q.first().getDouble(3)).isCloseTo(api.first().getDouble(0), within(1e-15));
+  }
+
+  @Test
   void overParquetTheKernelRunsInsideGeneratedCode(
       @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
     String path = tmp.resolve("p").toString();
