@@ -123,7 +123,30 @@ public final class DriftJob implements Callable<Integer> {
   public static int run(String... args) {
     CommandLine cl = new CommandLine(new DriftJob());
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> handle(e));
-    return cl.execute(args);
+    return DriftJob.withOwnSwitches(() -> cl.execute(args));
+  }
+
+  /**
+   * Runs one job with --quiet and --verbose scoped to it: they are system properties, and a JVM (a
+   * notebook, a test) may run several jobs.
+   */
+  static int withOwnSwitches(java.util.function.IntSupplier job) {
+    String quietBefore = System.getProperty("kldrift.quiet");
+    String verboseBefore = System.getProperty(Failures.VERBOSE);
+    try {
+      return job.getAsInt();
+    } finally {
+      restore("kldrift.quiet", quietBefore);
+      restore(Failures.VERBOSE, verboseBefore);
+    }
+  }
+
+  private static void restore(String key, String value) {
+    if (value == null) {
+      System.clearProperty(key);
+    } else {
+      System.setProperty(key, value);
+    }
   }
 
   static int handle(Throwable e) {

@@ -85,7 +85,7 @@ public final class RollupJob implements Callable<Integer> {
   public static int run(String... args) {
     CommandLine cl = new CommandLine(new RollupJob());
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> DriftJob.handle(e));
-    return cl.execute(args);
+    return DriftJob.withOwnSwitches(() -> cl.execute(args));
   }
 
   @Override
