@@ -72,10 +72,13 @@ public final class Fixtures {
   /**
    * Every SQL statement of the README's ```sql blocks, comments removed; a trailing {@code --
    * number} comment is the value the statement's first cell must have (null when there is none).
+   * Blocks marked {@code ```sql delta} need a Delta report and are not run here.
    */
   public static List<ReadmeSql> readmeSql() throws IOException {
     List<ReadmeSql> out = new ArrayList<>();
-    java.util.regex.Pattern value = java.util.regex.Pattern.compile("\\A;\\s*--\\s*([-0-9.eE]+)");
+    java.util.regex.Pattern value =
+        java.util.regex.Pattern.compile(
+            "\\A;\\s*--\\s*(-?[0-9][0-9.eE+-]*)\\s*$", java.util.regex.Pattern.MULTILINE);
     for (String block : readmeBlocks("sql")) {
       for (String statement : block.split(";")) {
         String sql = statement.replaceAll("(?m)^\\s*--.*$", "").trim();
