@@ -201,6 +201,9 @@ public final class DriftJob implements Callable<Integer> {
     // A session that already exists (a test, a notebook calling main) belongs to its owner.
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = sb.getOrCreate();
+    if (ownSession) {
+      io.kldrift.report.DeltaStore.tuneLocal(spark);
+    }
     try (StageProgress.Handle progress = StageProgress.attach(spark)) {
       try (DriftReport report = KlDrift.analyze(spark, cfg, date)) {
         String where = KlDrift.write(spark, report, root, date);

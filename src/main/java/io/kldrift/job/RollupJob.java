@@ -110,6 +110,9 @@ public final class RollupJob implements Callable<Integer> {
       io.kldrift.report.DeltaStore.configure(sb, java.util.Map.of());
     }
     SparkSession spark = sb.getOrCreate();
+    if (ownSession) {
+      io.kldrift.report.DeltaStore.tuneLocal(spark);
+    }
     try (StageProgress.Handle progress = StageProgress.attach(spark)) {
       DriftReport report = KlDrift.rollup(spark, out, first, last, name);
       String where = KlDrift.writeRollup(spark, report, out);
