@@ -45,12 +45,6 @@ final class Failures {
             d.kind().exitCode());
       }
     }
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof io.kldrift.report.RunConflictException c) {
-        System.err.println("kldrift: error: " + c.getMessage());
-        return status("CONFLICT", ExitCodes.CONFLICT);
-      }
-    }
     String all = messages(e);
     if (all.contains("OutOfMemoryError") || all.contains("Java heap space")) {
       String log = log(e);

@@ -2,6 +2,7 @@ package io.kldrift.report;
 
 import static org.apache.spark.sql.functions.lit;
 
+import io.kldrift.DriftException;
 import io.kldrift.Progress;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -35,7 +36,8 @@ public final class DeltaReportWriter {
   /**
    * Writes {@code tables} and {@code history} (when not null, as the run date's history rows) for
    * the run {@code runDir} and commits them, then writes {@code files}; returns the folder of the
-   * files. Throws {@link RunConflictException} when another run of {@code runDir} committed first.
+   * files. Throws a {@link DriftException.Kind#CONFLICT} when another run of {@code runDir}
+   * committed first.
    */
   public static String write(
       SparkSession spark,
@@ -92,23 +94,18 @@ public final class DeltaReportWriter {
             previous == null ? null : previous.runId(),
             versions,
             summary == null ? null : new String(summary, StandardCharsets.UTF_8));
-      } catch (RunConflictException e) {
-        drop(spark, root, runDir, runId, versions.keySet());
-        throw e;
       } catch (RuntimeException e) {
         Throwable c = DeltaRuns.conflict(e);
-        if (c != null) {
+        boolean lost = e instanceof DriftException d && d.kind() == DriftException.Kind.CONFLICT;
+        if (lost || c != null) {
           drop(spark, root, runDir, runId, versions.keySet());
-          throw new RunConflictException(
-              "another run wrote "
-                  + runDir
-                  + " under "
-                  + root
-                  + " at the same moment (Delta "
-                  + c.getClass().getSimpleName()
-                  + "); this run's report was not committed. Fix: run one job per date at a time;"
-                  + " rerun this one if its report is wanted",
-              e);
+        }
+        if (c != null && !lost) {
+          throw DeltaRuns.lost(
+              "wrote",
+              runDir,
+              root,
+              "at the same moment (Delta " + c.getClass().getSimpleName() + ")");
         }
         throw e;
       }

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import io.delta.tables.DeltaMergeBuilder;
 import io.delta.tables.DeltaTable;
+import io.kldrift.DriftException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
@@ -76,7 +77,8 @@ final class DeltaRuns {
 
   /**
    * Commits {@code runId} as the run's report if the run's row still names {@code expected} (null:
-   * the run has no row yet); otherwise throws {@link RunConflictException} naming the winner.
+   * the run has no row yet); otherwise throws a {@link DriftException.Kind#CONFLICT} naming the
+   * winner.
    */
   static void commit(
       SparkSession spark,
@@ -115,30 +117,37 @@ final class DeltaRuns {
       if (c == null) {
         throw e;
       }
-      throw new RunConflictException(
-          "another run committed "
-              + run
-              + " under "
-              + root
-              + " at the same moment (Delta "
-              + c.getClass().getSimpleName()
-              + " on the runs table); this run's report was not committed. Fix: run one job per"
-              + " date at a time; rerun this one if its report is wanted",
-          e);
+      throw lost(
+          "committed",
+          run,
+          root,
+          "at the same moment (Delta " + c.getClass().getSimpleName() + " on the runs table)");
     }
     if (affected != 1) {
       Committed winner = committed(spark, root, run);
-      throw new RunConflictException(
-          "another run committed "
-              + run
-              + " under "
-              + root
-              + " while this run was writing it (run id "
+      throw lost(
+          "committed",
+          run,
+          root,
+          "while this run was writing it (run id "
               + (winner == null ? "?" : winner.runId() + ", at " + winner.at().toInstant())
-              + "); this run's report was not committed. Fix: run one job per date at a time;"
-              + " rerun this one if its report is wanted",
-          null);
+              + ")");
     }
+  }
+
+  /** The conflict this run lost: another run {@code did} {@code run} {@code when}. */
+  static DriftException lost(String did, String run, String root, String when) {
+    return DriftException.conflict(
+        "another run "
+            + did
+            + " "
+            + run
+            + " under "
+            + root
+            + " "
+            + when
+            + "; this run's report was not committed",
+        "run one job per date at a time; rerun this one if its report is wanted");
   }
 
   /** Delta's concurrent-modification exception in the cause chain, or null. */

@@ -10,7 +10,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** jobs/shell, fed the README's ad-hoc session verbatim, prints the analysis a user expects. */
+/**
+ * jobs/shell, fed the README's ad-hoc session verbatim, prints the analysis a user expects, and its
+ * session reads and writes Delta tables (report.format=delta roots) without further settings.
+ */
 class ShellIT {
   @TempDir Path tmp;
 
@@ -19,7 +22,18 @@ class ShellIT {
     List<String> blocks = io.kldrift.Fixtures.readmeBlocks("jshell");
     assertThat(blocks).hasSize(1);
     Path script = tmp.resolve("session.jsh");
-    Files.writeString(script, blocks.get(0) + "/exit\n");
+    // and, after the README's session, a Delta table written and read back with SQL
+    String delta = tmp.resolve("delta-table").toString();
+    Files.writeString(
+        script,
+        blocks.get(0)
+            + "spark.range(7).write().format(\"delta\").save(\""
+            + delta
+            + "\");\n"
+            + "spark.sql(\"SELECT count(*) AS delta_rows FROM delta.`"
+            + delta
+            + "` VERSION AS OF 0\").show();\n"
+            + "/exit\n");
     Path out = tmp.resolve("out.txt");
     Process p =
         new ProcessBuilder("jobs/shell")
@@ -42,6 +56,7 @@ class ShellIT {
         // the worst example and the SQL mean KL, as the quick start prints it (0.055769)
         .containsPattern("\\|\\s*14363\\|\\s*mobile\\|\\s*3\\|0\\.603")
         .contains("|0.055769|")
+        .containsPattern("\\|delta_rows\\|\\s+\\+-+\\+\\s+\\|\\s+7\\|")
         .doesNotContain("Exception")
         .doesNotContain("Error:");
   }

@@ -140,6 +140,26 @@ class DeltaReportTest {
         .extracting(r -> r.getString(0))
         .containsExactly(firstRun.getString(0));
 
+    // A run that saw the first commit row commits after the rerun: it loses, the rerun stands.
+    assertThatThrownBy(
+            () ->
+                DeltaRuns.commit(
+                    spark,
+                    out,
+                    "run_date=2026-11-28",
+                    "late-run",
+                    firstRun.getString(0),
+                    java.util.Map.of(),
+                    null))
+        .isInstanceOfSatisfying(
+            DriftException.class, e -> assertThat(e.kind()).isEqualTo(DriftException.Kind.CONFLICT))
+        .hasMessageContaining("another run committed run_date=2026-11-28 under " + out)
+        .hasMessageContaining("(run id " + id + ", at ")
+        .hasMessageContaining("this run's report was not committed");
+    assertThat(sql("SELECT run_id FROM " + t + "runs` WHERE run = 'run_date=2026-11-28'"))
+        .extracting(r -> r.getString(0))
+        .containsExactly(id);
+
     // Rows without a commit row (a killed run's) are not history: the readers skip them.
     spark
         .sql("SELECT * FROM " + t + "history` WHERE run_date = '2026-11-28'")
