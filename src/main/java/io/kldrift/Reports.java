@@ -117,10 +117,11 @@ final class Reports {
       trend.addAll(History.trend(spark, root, origin.historyDate(), dataset));
     }
     List<Summary.CheckResult> checks = Checks.evaluate(specs, metricRows, history, config);
-    summary = summary.withChecks(checks, Checks.status(checks, summary.inputs().matched()));
-    if (f.sequences() == null) {
-      summary = summary.withChange(ChangeAttribution.of(metricRows, history, config));
-    }
+    summary =
+        summary.withComparison(
+            checks,
+            Checks.status(checks, summary.inputs().matched()),
+            f.sequences() == null ? ChangeAttribution.of(metricRows, history, config) : null);
     trend.add(
         new TrendPoint(
             origin.runDate(), f.global().kl().mean(), f.global().kl().p99(), null, null));

@@ -46,8 +46,11 @@ public record Summary(
   /** Version of the summary.json layout; bumped whenever a stable name changes. */
   public static final int SCHEMA_VERSION = 1;
 
-  /** This summary with the check outcomes and the status they give. */
-  public Summary withChecks(List<CheckResult> results, String newStatus) {
+  /**
+   * This summary compared with its history: the check outcomes, the status they give, and the
+   * change against the baseline (null for none).
+   */
+  public Summary withComparison(List<CheckResult> results, String newStatus, Change newChange) {
     return new Summary(
         schemaVersion,
         newStatus,
@@ -60,25 +63,6 @@ public record Summary(
         topDriftedClasses,
         topConfusions,
         List.copyOf(results),
-        tables,
-        sequences,
-        change);
-  }
-
-  /** This summary with its comparison against the baseline (null for none). */
-  public Summary withChange(Change newChange) {
-    return new Summary(
-        schemaVersion,
-        status,
-        run,
-        period,
-        config,
-        inputs,
-        global,
-        perSlice,
-        topDriftedClasses,
-        topConfusions,
-        checks,
         tables,
         sequences,
         newChange);

@@ -150,7 +150,7 @@ class ChangeAttributionTest {
   void theHeadlineAndTheTablesSayItInWords() {
     List<Checks.Run> history = List.of(new Checks.Run("2026-11-01", "", baseline()));
     Change c = ChangeAttribution.of(current(), history, config());
-    Summary s = summary(200, 0.2).withChange(c);
+    Summary s = withChange(summary(200, 0.2), c);
 
     String page = HtmlReport.render(new HtmlReport.Input(s, List.of(), List.of(), List.of()));
 
@@ -216,7 +216,7 @@ class ChangeAttributionTest {
     Change c =
         ChangeAttribution.of(same, List.of(new Checks.Run("2026-11-01", "", baseline())), config());
     assertThat(c.direction()).isEqualTo("unchanged");
-    assertThat(render(summary(100, 0.052).withChange(c)))
+    assertThat(render(withChange(summary(100, 0.052), c)))
         .contains(
             "Mean KL 0.052 nats, about the same as the baseline 0.05 (run 2026-11-01): a change of"
                 + " +0.002 nats, within the noise (\u00b10.02772 at 95% confidence).");
@@ -236,6 +236,10 @@ class ChangeAttributionTest {
 
   private static String render(Summary s) {
     return HtmlReport.render(new HtmlReport.Input(s, List.of(), List.of(), List.of()));
+  }
+
+  private static Summary withChange(Summary s, Change c) {
+    return s.withComparison(s.checks() == null ? List.of() : s.checks(), s.status(), c);
   }
 
   private static Summary summary(long n, double mean) {

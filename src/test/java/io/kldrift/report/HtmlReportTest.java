@@ -128,7 +128,7 @@ class HtmlReportTest {
             run("2026-11-28", 0.07, 0.5),
             run("2026-11-29", 0.12, 0.9));
     return new HtmlReport.Input(
-        summary.withChecks(checks, "ALERT"), perClass, List.of(worst), trend);
+        summary.withComparison(checks, "ALERT", summary.change()), perClass, List.of(worst), trend);
   }
 
   @Test
