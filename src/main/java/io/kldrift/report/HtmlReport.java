@@ -92,7 +92,7 @@ public final class HtmlReport {
       .num{text-align:right;white-space:nowrap}
       .figure{font-weight:600;white-space:nowrap}
       td.message,td.wide{min-width:240px;overflow-wrap:anywhere}
-      .checks-table td{overflow-wrap:anywhere}
+      .checks-table td.message{overflow-wrap:anywhere}
       .worst-examples-table{font-size:12.5px}.worst-examples-table td{white-space:nowrap}
       .outcome{font-weight:700;white-space:nowrap}
       tr.outcome-alert{background:#fdeceb}tr.outcome-alert .outcome{color:var(--alert)}
@@ -303,9 +303,9 @@ public final class HtmlReport {
       t.row(
           outcomeClass(str(at(c, CheckResult::outcome))),
           str(at(c, CheckResult::outcome)),
-          str(at(c, CheckResult::name)) + " (" + str(at(c, CheckResult::type)) + ")",
-          str(at(c, CheckResult::metric)),
-          scope(c),
+          breakable(str(at(c, CheckResult::name)) + " (" + str(at(c, CheckResult::type)) + ")"),
+          breakable(str(at(c, CheckResult::metric))),
+          breakable(scope(c)),
           num(at(c, CheckResult::value)),
           count(at(c, CheckResult::n)),
           num(at(c, CheckResult::warn)),
@@ -315,6 +315,11 @@ public final class HtmlReport {
     }
     t.write(h, "checks-table");
     closeSection(h);
+  }
+
+  /** A name that may wrap after '_', '.' and '=' (a zero-width space), never inside a word. */
+  static String breakable(String name) {
+    return name.replaceAll("([_.=])", "$1\u200B");
   }
 
   private static int outcomeRank(String outcome) {
