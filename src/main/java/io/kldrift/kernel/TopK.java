@@ -361,7 +361,8 @@ public final class TopK {
   private static void partitionMetrics(
       double[] lp, double[] lq, int n, double beta, double epsilon, double[] out) {
     double pt = tail(logSumExp(lp, n)), qt = tail(logSumExp(lq, n));
-    boolean mixed = beta > 0 && beta < 1;
+    // At β = ½ the generalized JSD is Jensen-Shannon itself: the loop computes it once.
+    boolean mixed = beta > 0 && beta < 1 && beta != 0.5;
     double logBeta = Math.log(beta), logOneMinusBeta = Math.log1p(-beta);
     double kl = 0, rkl = 0, jsA = 0, jsd = 0, tvA = 0;
     for (int c = 0; c < n; c++) {
@@ -387,6 +388,8 @@ public final class TopK {
       jsd = kl;
     } else if (beta == 1) {
       jsd = rkl;
+    } else if (beta == 0.5) {
+      jsd = Math.max(js, 0.0);
     } else {
       double mix = beta * pt + (1 - beta) * qt;
       jsd += beta * xLogXOverY(pt, mix, epsilon) + (1 - beta) * xLogXOverY(qt, mix, epsilon);
