@@ -57,6 +57,19 @@ class DeltaReportTest {
     return spark.sql(q).collectAsList();
   }
 
+  /** The statements of the README's ```sql delta block, on {@code root}. */
+  private List<String> readmeDeltaSql(String root) throws Exception {
+    List<String> blocks = Fixtures.readmeBlocks("sql delta");
+    assertThat(blocks).hasSize(1);
+    List<String> out = new java.util.ArrayList<>();
+    for (String s : blocks.get(0).replaceAll("(?m)^\\s*--.*$", "").split(";")) {
+      if (!s.isBlank()) {
+        out.add(s.trim().replace("/data/out-delta", root));
+      }
+    }
+    return out;
+  }
+
   @Test
   void deltaReportsAreCommittedByRunAndReadableByTimeTravel() throws Exception {
     String teacher = tmp.resolve("teacher").toString();
@@ -139,6 +152,21 @@ class DeltaReportTest {
                     + " WHERE run = 'run_date=2026-11-28'"))
         .extracting(r -> r.getString(0))
         .containsExactly(firstRun.getString(0));
+
+    // The README's Delta SQL, on this root (its nights are the README's), reads what it says.
+    List<String> readme = readmeDeltaSql(out);
+    assertThat(readme).hasSize(4);
+    assertThat(sql(readme.get(0))).hasSize(CLASSES);
+    assertThat(sql(readme.get(1)))
+        .extracting(r -> r.getAs("version").toString() + " " + r.getAs("operation"))
+        .containsExactly("3 MERGE", "2 MERGE", "1 MERGE", "0 WRITE");
+    Row replaced = sql(readme.get(2)).get(0);
+    assertThat(replaced.getString(0)).isEqualTo(firstRun.getString(0));
+    assertThat(replaced.getLong(1)).isEqualTo(firstRun.getLong(1));
+    assertThat(sql(readme.get(3)))
+        .hasSize(CLASSES)
+        .extracting(r -> r.<String>getAs("run_id"))
+        .containsOnly(firstRun.getString(0));
 
     // A run that saw the first commit row commits after the rerun: it loses, the rerun stands.
     assertThatThrownBy(
