@@ -5,6 +5,8 @@ import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
 import io.kldrift.ExitCodes;
 import io.kldrift.KlDrift;
+import io.kldrift.report.ClassShares;
+import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -306,20 +308,9 @@ public final class DriftJob implements Callable<Integer> {
     } else {
       s.append("mean KL     n/a (no matched examples)\n");
     }
-    List<Summary.ClassShare> top = sum.topDriftedClasses();
-    if (!top.isEmpty()) {
-      s.append("top drifted classes (share of mean KL):");
-      for (Summary.ClassShare c : top) {
-        s.append(
-            String.format(
-                Locale.ROOT,
-                "  %s %s",
-                c.className(),
-                c.klShare() == null
-                    ? "n/a"
-                    : String.format(Locale.ROOT, "%.1f%%", 100 * c.klShare())));
-      }
-      s.append('\n');
+    String classes = classLine(sum.topDriftedClasses(), r.perClassRows());
+    if (classes != null) {
+      s.append(classes).append('\n');
     }
     List<Summary.CheckResult> checks = sum.checks();
     if (!checks.isEmpty()) {
@@ -445,6 +436,37 @@ public final class DriftJob implements Callable<Integer> {
       s.append('\n');
     }
     return s.toString();
+  }
+
+  /**
+   * The top drifted classes with their shares of the KL the classes add (of every class's
+   * contribution, {@code all}, when the per-class rows are there), those that offset it last; null
+   * without classes.
+   */
+  static String classLine(List<Summary.ClassShare> top, List<ClassRow> all) {
+    if (top.isEmpty()) {
+      return null;
+    }
+    double added =
+        ClassShares.added(
+            all.isEmpty()
+                ? top.stream().map(Summary.ClassShare::klContribution).toList()
+                : all.stream().map(ClassRow::klContribution).toList());
+    StringBuilder adds = new StringBuilder("top drifted classes (share of the KL added):");
+    StringBuilder offsets = new StringBuilder();
+    for (Summary.ClassShare c : top) {
+      String share = ClassShares.of(c.klContribution(), added);
+      if (c.klContribution() < 0) {
+        offsets
+            .append("  ")
+            .append(c.className())
+            .append(' ')
+            .append(share.replace("offsets ", ""));
+      } else {
+        adds.append("  ").append(c.className()).append(' ').append(share);
+      }
+    }
+    return offsets.isEmpty() ? adds.toString() : adds + "  offsets:" + offsets;
   }
 
   /** "all rows valid", or per side the rows quarantined and renormalized, by rule. */

@@ -198,8 +198,8 @@ final class ChangeSections {
   /** "62% of the rise", "offsets 3%", or "no change": never a negative percentage. */
   static String share(Change.Part p, String move) {
     return switch (p.role()) {
-      case "driver" -> Headline.percent(p.share()) + " of the " + move;
-      case "offset" -> "offsets " + Headline.percent(p.share());
+      case "driver" -> ClassShares.percent(p.share()) + " of the " + move;
+      case "offset" -> "offsets " + ClassShares.percent(p.share());
       default -> "no change";
     };
   }

@@ -116,7 +116,7 @@ final class Headline {
     if (best == null) {
       return null;
     }
-    String pct = percent(best.share());
+    String pct = ClassShares.percent(best.share());
     String place = column + "=" + best.name();
     return best.share() >= 0.5
         ? pct + " of the " + move + " is in " + place
@@ -156,18 +156,13 @@ final class Headline {
                 + " and "
                 + names.get(names.size() - 1)
                 + " carry ";
-    return list + percent(share) + " of the " + move;
+    return list + ClassShares.percent(share) + " of the " + move;
   }
 
   private static String baselineMode(Summary s) {
     Map<String, String> config = at(s, Summary::config);
     String mode = config == null ? null : config.get("baseline.mode");
     return mode == null ? "" : " (baseline.mode=" + mode + ")";
-  }
-
-  /** A share as a whole percentage, "<1%" rather than a misleading "0%". */
-  static String percent(double share) {
-    return share > 0 && share < 0.005 ? "<1%" : fmt("%.0f%%", 100 * share);
   }
 
   /** A change in nats with its sign: "+0.1562 nats", "\u22120.0003 nats". */

@@ -570,7 +570,7 @@ public final class HtmlReport {
     }
     drawn.sort(Comparator.comparingDouble(r -> -Math.abs(r.klContribution())));
     // Shares are of the positive contributions' total, so none is negative (see ChangeSections).
-    double added = drawn.stream().mapToDouble(r -> Math.max(0, r.klContribution())).sum();
+    double added = ClassShares.added(drawn.stream().map(ClassBar::klContribution).toList());
     int total = drawn.size();
     drawn = drawn.subList(0, Math.min(MAX_CLASSES, total));
     double lo = Math.min(0, drawn.stream().mapToDouble(ClassBar::klContribution).min().orElse(0));
@@ -641,24 +641,15 @@ public final class HtmlReport {
         y + 3,
         Math.max(Math.abs(end - zero), 1),
         rowHeight - 6,
-        classTitle(r, share(v, added)));
+        classTitle(r, ClassShares.of(v, added)));
     label(
         h,
         CHART_WIDTH - 8,
         y + rowHeight / 2 + 4,
         "end",
         "",
-        num(v) + " (" + share(v, added) + ")");
+        num(v) + " (" + ClassShares.of(v, added) + ")");
     h.append("</g>\n");
-  }
-
-  /** A contribution's share of the positive total: "51%", or "offsets 2%" for a negative one. */
-  private static String share(double v, double added) {
-    if (!(added > 0)) {
-      return NA;
-    }
-    String p = Headline.percent(Math.abs(v) / added);
-    return v < 0 ? "offsets " + p : p;
   }
 
   private static String classTitle(ClassBar r, String share) {

@@ -166,6 +166,56 @@ class DriftJobTest {
         .containsExactly(4L, 1L, 3L, 2L);
   }
 
+  private static io.kldrift.summary.ClassRow classRow(int i, String name, double contribution) {
+    return new io.kldrift.summary.ClassRow(
+        i,
+        name,
+        contribution,
+        null,
+        0,
+        0,
+        0,
+        0,
+        0,
+        null,
+        null,
+        null,
+        0,
+        null,
+        null,
+        null,
+        null,
+        null);
+  }
+
+  @Test
+  void consoleStatesClassSharesOfTheKlAddedAndOffsetsApart() {
+    List<io.kldrift.summary.ClassRow> all =
+        List.of(
+            classRow(0, "dog", 0.04),
+            classRow(1, "cat", 0.039),
+            classRow(2, "bird", 0.001),
+            classRow(3, "airplane", -0.0025),
+            classRow(4, "truck", -0.0026));
+    List<io.kldrift.summary.Summary.ClassShare> top =
+        all.stream()
+            .filter(c -> !c.className().equals("bird"))
+            .map(
+                c ->
+                    new io.kldrift.summary.Summary.ClassShare(
+                        c.classIndex(), c.className(), c.klContribution(), null, 0, 0))
+            .toList();
+    // added = 0.04 + 0.039 + 0.001 = 0.08: dog 50%, cat 48.75%, airplane 3.125%, truck 3.25%
+    assertThat(DriftJob.classLine(top, all))
+        .isEqualTo(
+            "top drifted classes (share of the KL added):  dog 50%  cat 49%"
+                + "  offsets:  airplane 3%  truck 3%");
+    // without per-class rows the top classes are the total: 0.079, dog 50.6%, cat 49.4%
+    assertThat(DriftJob.classLine(top.subList(0, 2), List.of()))
+        .isEqualTo("top drifted classes (share of the KL added):  dog 51%  cat 49%");
+    assertThat(DriftJob.classLine(List.of(), all)).isNull();
+  }
+
   @Test
   void rerunningADateReplacesItAndLeavesOtherDates() throws Exception {
     String[] in = inputs();
