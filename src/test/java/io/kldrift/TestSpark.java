@@ -24,6 +24,7 @@ public final class TestSpark {
               .config("spark.sql.shuffle.partitions", "4")
               .config("spark.default.parallelism", "4")
               .config("spark.sql.session.timeZone", "UTC")
+              .config("spark.sql.warehouse.dir", "target/spark-warehouse")
               // Delta for the report.format=delta tests; measured not to slow the other tests.
               .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
               .config(

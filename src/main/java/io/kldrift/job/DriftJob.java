@@ -61,6 +61,7 @@ import picocli.CommandLine.Option;
           + " logits side is a configuration error. summary.json states it as inputs.temperature."
     })
 public final class DriftJob implements Callable<Integer> {
+  private static final String WAREHOUSE = "spark.sql.warehouse.dir";
 
   @Option(
       names = "--teacher",
@@ -241,10 +242,15 @@ public final class DriftJob implements Callable<Integer> {
   /** A session builder: the given master, else spark-submit's, else local[*]. */
   static SparkSession.Builder builder(String appName, String master) {
     SparkSession.Builder sb = SparkSession.builder().appName(appName);
-    if (master != null) {
-      sb.master(master);
-    } else if (!new SparkConf().contains("spark.master")) {
-      sb.master("local[*]");
+    SparkConf submitted = new SparkConf();
+    String effective = master != null ? master : submitted.get("spark.master", "local[*]");
+    sb.master(effective);
+    // The job reads and writes paths, never catalog tables; Delta's MERGE still opens the session
+    // catalog, which would leave an empty spark-warehouse/ in the user's working directory.
+    if (effective.startsWith("local") && !submitted.contains(WAREHOUSE)) {
+      sb.config(
+          WAREHOUSE,
+          Path.of(System.getProperty("java.io.tmpdir"), "kldrift-spark-warehouse").toString());
     }
     return sb;
   }

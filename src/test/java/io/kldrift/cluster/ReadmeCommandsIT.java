@@ -13,8 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's quick-start and sample-data commands, run as written with bash: the quick start
- * prints where the report is and its status, and the generator command, run in a scratch folder,
- * rebuilds data that gives exactly the committed sample's report.
+ * prints where the report is and its status, the generator command, run in a scratch folder,
+ * rebuilds data that gives exactly the committed sample's report, and the Delta quick start's
+ * tables are read by plain Spark SQL, the previous night by time travel.
  */
 class ReadmeCommandsIT {
   @TempDir Path tmp;
@@ -72,6 +73,52 @@ class ReadmeCommandsIT {
     String exact = meanLine.substring(0, meanLine.indexOf("  p50"));
     assertThat(again.lines().filter(l -> l.startsWith("mean KL")).findFirst().orElseThrow())
         .startsWith(exact);
+  }
+
+  @Test
+  void deltaQuickStartWritesTablesThatPlainSqlReadsWithTimeTravel() throws Exception {
+    List<String> bash = Fixtures.readmeBlocks("bash");
+    Path project = Path.of("").toAbsolutePath();
+    Path dir = Files.createDirectory(tmp.resolve("delta"));
+    Files.createSymbolicLink(dir.resolve("jobs"), project.resolve("jobs"));
+    Files.createSymbolicLink(dir.resolve("sample-data"), project.resolve("sample-data"));
+    String command =
+        bash.stream()
+            .map(String::trim)
+            .filter(b -> b.startsWith("jobs/drift-report") && b.contains("report.format=delta"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(run(dir, command + " --run-date 2026-11-27")).contains("\nstatus: OK");
+    assertThat(run(dir, command + " --run-date 2026-11-28")).contains("\nstatus: OK");
+    // the job opens no catalog of its own in the user's folder
+    assertThat(dir.resolve("spark-warehouse")).doesNotExist();
+
+    org.apache.spark.sql.SparkSession spark = io.kldrift.TestSpark.get();
+    String t = "delta.`" + dir.resolve("out-delta") + "/";
+    assertThat(spark.sql("SELECT run FROM " + t + "runs` ORDER BY run").collectAsList())
+        .extracting(r -> r.getString(0))
+        .containsExactly("run_date=2026-11-27", "run_date=2026-11-28");
+    // version 1 of the commit table is the first night's commit: only that night
+    assertThat(spark.sql("SELECT run FROM " + t + "runs` VERSION AS OF 1").collectAsList())
+        .extracting(r -> r.getString(0))
+        .containsExactly("run_date=2026-11-27");
+    // each night's committed per-class rows: the sample's 10 classes, contributions summing to
+    // the mean KL the console printed (0.055769)
+    for (String night : List.of("2026-11-27", "2026-11-28")) {
+      org.apache.spark.sql.Row r =
+          spark
+              .sql(
+                  "SELECT count(*), sum(p.kl_contribution) FROM "
+                      + t
+                      + "per_class` p JOIN "
+                      + t
+                      + "runs` USING (run, run_id) WHERE run = 'run_date="
+                      + night
+                      + "'")
+              .first();
+      assertThat(r.getLong(0)).isEqualTo(10);
+      assertThat(r.getDouble(1)).isCloseTo(0.055769, org.assertj.core.api.Assertions.within(5e-7));
+    }
   }
 
   @Test
