@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The job on a real multi-process standalone cluster (master, worker and executor JVMs, the driver
  * through SparkSubmit), built from this build's jars: its report equals the local[*] report, it
- * survives losing an executor mid-stage, and a driver killed mid-run leaves the previous report and
- * history intact.
+ * survives losing an executor mid-stage, a driver killed mid-run leaves the previous report and
+ * history intact, and Delta reports work with Delta Lake from {@code --packages}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
@@ -226,6 +226,51 @@ class ClusterIT {
                 .where("scope = 'global' AND metric = 'kl.mean'")
                 .count())
         .isEqualTo(1);
+  }
+
+  /**
+   * report.format=delta on the cluster, Delta Lake coming from {@code --packages} as the README
+   * says (the cluster's SPARK_HOME has no Delta jars; Ivy resolves them into a folder of the test's
+   * own): the committed per-class rows read back with SQL are the local report's.
+   */
+  @Test
+  @Order(4)
+  void deltaReportsWithDeltaFromPackages() throws Exception {
+    Path out = tmp.resolve("delta-on-cluster");
+    Process driver =
+        cluster.submit(
+            "driver-delta",
+            2,
+            List.of("--packages", "io.delta:delta-spark_2.13:4.4.0"),
+            List.of(
+                "spark.jars.ivy=" + Path.of("target", "ivy").toAbsolutePath(),
+                "spark.jars.ivySettings="
+                    + Path.of("src/test/resources/cluster/ivysettings.xml").toAbsolutePath()),
+            List.of(args(out.toString(), "2026-11-20", "--conf", "report.format=delta")));
+    assertThat(StandaloneCluster.await(driver, Duration.ofMinutes(8)))
+        .as(cluster.log("driver-delta.err"))
+        .isEqualTo(ExitCodes.OK);
+    assertThat(cluster.log("driver-delta.out")).contains("status: OK");
+    assertThat(cluster.log("driver-delta.err")).contains("io.delta#delta-spark_2.13");
+    JsonNode s = Fixtures.summary(out + "/run_date=2026-11-20");
+    assertThat(s.get("inputs").get("matched").asLong())
+        .isEqualTo(local.get("inputs").get("matched").asLong());
+    Map<Integer, Double> pc = new TreeMap<>();
+    String t = "delta.`" + out + "/";
+    for (Row r :
+        TestSpark.get()
+            .sql(
+                "SELECT class_index, kl_contribution FROM "
+                    + t
+                    + "per_class` JOIN "
+                    + t
+                    + "runs` USING (run, run_id) WHERE run = 'run_date=2026-11-20'")
+            .collectAsList()) {
+      pc.put(r.getInt(0), r.getDouble(1));
+    }
+    assertThat(pc.keySet()).isEqualTo(localPerClass.keySet());
+    pc.forEach(
+        (c, v) -> assertThat(relative(v, localPerClass.get(c))).as("class %d", c).isLessThan(1e-9));
   }
 
   /** Every file of the report and the history (not the staging area), with its bytes. */

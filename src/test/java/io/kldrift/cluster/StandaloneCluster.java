@@ -64,6 +64,8 @@ public final class StandaloneCluster implements AutoCloseable {
   /**
    * A SPARK_HOME whose {@code jars/} links every jar of the build's runtime class path (Spark and
    * its dependencies, as Maven resolved them), which is all a worker needs to launch executors.
+   * Delta Lake's jars are left out, as a Spark distribution has none: a job that writes Delta gets
+   * them from {@code --packages}, as the README tells cluster users.
    */
   static Path sparkHome() throws IOException {
     Path home = Path.of("target", "spark-home").toAbsolutePath();
@@ -76,7 +78,9 @@ public final class StandaloneCluster implements AutoCloseable {
     for (String entry : Files.readString(classpath).trim().split(java.io.File.pathSeparator)) {
       Path jar = Path.of(entry);
       Path link = jars.resolve(jar.getFileName());
-      if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (jar.getFileName().toString().startsWith("delta-")) {
+        Files.deleteIfExists(link);
+      } else if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
         Files.createSymbolicLink(link, jar);
       }
     }
@@ -176,6 +180,16 @@ public final class StandaloneCluster implements AutoCloseable {
   /** Like {@link #submit(String, int, List)} with extra {@code --conf k=v} settings. */
   public Process submit(String name, int executors, List<String> confs, List<String> appArgs)
       throws IOException {
+    return submit(name, executors, List.of(), confs, appArgs);
+  }
+
+  /**
+   * Like {@link #submit(String, int, List, List)} with SparkSubmit options of its own (e.g. {@code
+   * --packages}) before the application jar.
+   */
+  public Process submit(
+      String name, int executors, List<String> options, List<String> confs, List<String> appArgs)
+      throws IOException {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -203,6 +217,7 @@ public final class StandaloneCluster implements AutoCloseable {
       args.add("--conf");
       args.add(c);
     }
+    args.addAll(options);
     args.add(APP_JAR.toString());
     args.addAll(appArgs);
     return launch(jvm(name, List.of("-Xmx1g"), "org.apache.spark.deploy.SparkSubmit", args));
