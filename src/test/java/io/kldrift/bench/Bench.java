@@ -18,7 +18,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -53,8 +52,8 @@ import picocli.CommandLine.Option;
  * (a bare mean-KL query, e0, and a script computing the same report, e), on generated data; times
  * the whole report and the DuckDB script also as whole processes, the way a user runs them (wall,
  * CPU, peak RSS); optionally scales both in rows and in classes ({@code --scaling}); checks that
- * every route computes the same figures, and writes the results to a Markdown file (default
- * BENCHMARKS.md). Not a test: nothing runs it but jobs/bench.
+ * every route computes the same figures, and writes the results into a Markdown file (default
+ * BENCHMARKS.md), replacing only its own sections. Not a test: nothing runs it but jobs/bench.
  */
 @Command(
     name = "bench",
@@ -180,8 +179,28 @@ public final class Bench implements Callable<Integer> {
 
   @Option(
       names = "--out",
-      description = "Markdown file written (default: BENCHMARKS.md at the project root).")
+      description =
+          "Markdown file to write (default: BENCHMARKS.md at the project root): its preamble and"
+              + " this benchmark's sections are replaced, its other sections (the hand-written"
+              + " ones, 'Sequence layout') kept.")
   String out;
+
+  /**
+   * The level-2 sections {@link #markdown} writes (besides the preamble), as {@link
+   * MarkdownSections} recognizes them in the file; the headings with figures by their start. A run
+   * without one of them (no {@code --scaling}, {@code --skip-wide}) removes it from the file, so
+   * that no figures of an earlier run sit under this run's settings.
+   */
+  static final List<MarkdownSections.Heading> SECTIONS =
+      List.of(
+          MarkdownSections.Heading.is("Machine and settings"),
+          MarkdownSections.Heading.is("Data"),
+          MarkdownSections.Heading.startsWith("Main case: "),
+          MarkdownSections.Heading.is("Agreement: DuckDB's same report (e) against kldrift's (f)"),
+          MarkdownSections.Heading.is("The DuckDB scripts"),
+          MarkdownSections.Heading.is("Scaling: whole processes over rows and classes"),
+          MarkdownSections.Heading.is("Targets"),
+          MarkdownSections.Heading.startsWith("Wide case: "));
 
   @Option(
       names = "--data",
@@ -1168,10 +1187,8 @@ public final class Bench implements Callable<Integer> {
           largestSpread(t, meanIds),
           agreement.largest("per-class KL"),
           agreement.largest("KL p"));
-      String md = markdown(res);
-      Files.createDirectories(outFile.getParent());
-      Files.writeString(outFile, md, StandardCharsets.UTF_8);
-      System.out.println("wrote " + outFile);
+      MarkdownSections.write(outFile, markdown(res), true, SECTIONS);
+      System.out.println("wrote " + outFile + " (its other sections kept)");
       return 0;
     } finally {
       if (duck != null) {

@@ -1250,7 +1250,7 @@ public final class SequenceBench implements Callable<Integer> {
         problems.forEach(p -> System.err.println("[bench]   " + p));
         return 1;
       }
-      writeSection(outFile, md);
+      MarkdownSections.write(outFile, md, false, List.of());
       System.out.println("wrote the section '" + SECTION.substring(3) + "' of " + outFile);
       return 0;
     } finally {
@@ -1262,51 +1262,12 @@ public final class SequenceBench implements Callable<Integer> {
     }
   }
 
-  /** Replaces the section in {@code file} (up to the next level-2 heading), or appends it. */
-  static void writeSection(Path file, String section) throws IOException {
-    String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-    String updated = replaceSection(text, section);
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, updated, StandardCharsets.UTF_8);
-  }
-
+  /**
+   * {@code text} with its section 'Sequence layout' replaced by {@code section}, or with it
+   * appended; the other sections, "Sequence layout: where the time goes" included, are kept.
+   */
   static String replaceSection(String text, String section) {
-    List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
-    int start = -1;
-    for (int i = 0; i < lines.size(); i++) {
-      if (lines.get(i).strip().equals(SECTION)) {
-        start = i;
-        break;
-      }
-    }
-    String body = section.endsWith("\n") ? section : section + "\n";
-    if (start < 0) {
-      String t = text.isEmpty() || text.endsWith("\n\n") ? text : text.stripTrailing() + "\n\n";
-      return t + body;
-    }
-    int end = lines.size();
-    boolean inCode = false;
-    for (int i = start + 1; i < lines.size(); i++) {
-      String l = lines.get(i);
-      if (l.startsWith("```")) {
-        inCode = !inCode;
-      }
-      if (!inCode && l.startsWith("## ")) {
-        end = i;
-        break;
-      }
-    }
-    String before = String.join("\n", lines.subList(0, start));
-    String after = String.join("\n", lines.subList(end, lines.size()));
-    StringBuilder sb = new StringBuilder(before);
-    if (!before.isEmpty()) {
-      sb.append('\n');
-    }
-    sb.append(body);
-    if (!after.isEmpty()) {
-      sb.append('\n').append(after);
-    }
-    return sb.toString();
+    return MarkdownSections.merge(text, section, false, List.of());
   }
 
   // ------------------------------------------------------------------------------------------

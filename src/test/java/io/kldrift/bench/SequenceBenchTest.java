@@ -156,5 +156,8 @@ class SequenceBenchTest {
         .isEqualTo("# t\n\n## A\n\na\n\n## Sequence layout\n\nnew\n\n## B\n\nb\n");
     assertThat(SequenceBench.replaceSection("# t\n\n## A\n\na\n", s))
         .isEqualTo("# t\n\n## A\n\na\n\n## Sequence layout\n\nnew\n");
+    String handWritten = "## Sequence layout: where the time goes (written by hand)\n\nnotes\n";
+    assertThat(SequenceBench.replaceSection("## Sequence layout\n\nold\n\n" + handWritten, s))
+        .isEqualTo("## Sequence layout\n\nnew\n\n" + handWritten);
   }
 }
