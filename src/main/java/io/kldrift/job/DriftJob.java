@@ -461,16 +461,13 @@ public final class DriftJob implements Callable<Integer> {
     StringBuilder adds = new StringBuilder("top drifted classes (share of the KL added):");
     StringBuilder offsets = new StringBuilder();
     for (Summary.ClassShare c : top) {
-      String share = ClassShares.of(c.klContribution(), added);
-      if (c.klContribution() < 0) {
-        offsets
-            .append("  ")
-            .append(c.className())
-            .append(' ')
-            .append(share.replace("offsets ", ""));
-      } else {
-        adds.append("  ").append(c.className()).append(' ').append(share);
-      }
+      double v = c.klContribution();
+      // an offsetting class is listed under "offsets:" with the size of what it takes back
+      (v < 0 ? offsets : adds)
+          .append("  ")
+          .append(c.className())
+          .append(' ')
+          .append(ClassShares.of(Math.abs(v), added));
     }
     return offsets.isEmpty() ? adds.toString() : adds + "  offsets:" + offsets;
   }
