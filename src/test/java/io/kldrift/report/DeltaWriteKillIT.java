@@ -2,27 +2,27 @@ package io.kldrift.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kldrift.ExitCodes;
+import io.kldrift.DriftConfig;
+import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * report.format=delta through the real launcher: the driver is killed (SIGKILL) before and after
- * the commit point (the run's row in {@code runs}), and two runs of one date race. Every time the
- * committed view (each table's rows joined with {@code runs}) of the other date is untouched and
- * the raced date shows one whole report: the previous one before the commit, the new one after it.
+ * report.format=delta through the real launcher: on a root set up in this JVM, the driver is killed
+ * (SIGKILL) before and after the commit point (the run's row in {@code runs}), and two runs of one
+ * date race. Every time the committed view (each table's rows joined with {@code runs}) of the
+ * other date is untouched and the raced date shows one whole report: the previous one before the
+ * commit, the new one after it.
  */
 class DeltaWriteKillIT {
   private static final String DATE = "2026-11-28";
@@ -31,55 +31,30 @@ class DeltaWriteKillIT {
 
   @TempDir Path tmp;
 
-  private Process start(Path out, String date, String pauseAt, Path release, int top, Path log)
-      throws Exception {
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            "jobs/drift-report",
-            "--teacher",
-            "sample-data/teacher",
-            "--student",
-            "sample-data/student",
-            "--config",
-            "sample-data/kldrift.properties",
-            "--out",
-            out.toString(),
-            "--run-date",
-            date,
-            "--master",
-            "local[2]",
-            "--conf",
-            "report.format=delta",
-            "--conf",
-            "report.top_classes=" + top);
-    pb.environment().put("KLDRIFT_EMBEDDED", "1");
-    pb.environment().put("KLDRIFT_DRIVER_MEMORY", "1g");
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    if (pauseAt != null) {
-      pb.environment()
-          .put(
-              "KLDRIFT_JAVA_OPTS",
-              "-Dkldrift.testing.pause_at="
-                  + pauseAt
-                  + (release == null ? "" : " -Dkldrift.testing.release_file=" + release));
-    }
-    pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    return pb.start();
+  private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+  private static JobProcess.Builder job(Path out, int top) {
+    return JobProcess.of(out, DATE).conf("report.format", "delta").conf("report.top_classes", top);
   }
 
-  private void run(Path out, String date, int top) throws Exception {
-    Path log = tmp.resolve("run-" + date + "-" + top + ".log");
-    Process p = start(out, date, null, null, top, log);
-    assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
-    assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(ExitCodes.OK);
-  }
-
-  private static void awaitPause(Process p, Path log, String point) throws Exception {
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
-    while (!Files.readString(log, StandardCharsets.UTF_8).contains("kldrift: paused at " + point)) {
-      assertThat(p.isAlive()).as("ended before " + point + ":\n" + Files.readString(log)).isTrue();
-      assertThat(Instant.now()).as("pause at " + point).isBefore(deadline);
-      Thread.sleep(200);
+  /**
+   * A run in this JVM, through the library: the runs that only set the root up need no process of
+   * their own (what a process adds, the killed and racing runs test).
+   */
+  private static void run(Path out, String date, int top) {
+    DriftConfig c =
+        DriftConfig.builder()
+            .file(Path.of("sample-data/kldrift.properties"))
+            .set(DriftConfig.TEACHER_PATH, "sample-data/teacher")
+            .set(DriftConfig.STUDENT_PATH, "sample-data/student")
+            .set(DriftConfig.OUTPUT_PATH, out.toString())
+            .set(DriftConfig.REPORT_FORMAT, "delta")
+            .set(DriftConfig.TOP_CLASSES, String.valueOf(top))
+            .build();
+    LocalDate d = LocalDate.parse(date);
+    try (DriftReport r = KlDrift.analyze(TestSpark.get(), c, d)) {
+      KlDrift.write(TestSpark.get(), r, out.toString(), d);
+      assertThat(r.status()).as(date).isEqualTo("OK");
     }
   }
 
@@ -167,16 +142,14 @@ class DeltaWriteKillIT {
     assertThat(other).hasSizeGreaterThan(CLASSES);
 
     String[] points = {"delta-first-table", "delta-tables-written", "delta-committed"};
+    // Nothing writes between one kill's checks and the next run: one read serves as both.
+    List<String> before = committed(out, DATE);
+    String beforeId = committedId(out);
     for (int i = 0; i < points.length; i++) {
       String point = points[i];
-      List<String> before = committed(out, DATE);
-      String beforeId = committedId(out);
-      Path log = tmp.resolve("killed-" + point + ".log");
-      Process p = start(out, DATE, point, null, i + 1, log);
-      awaitPause(p, log, point);
-      p.destroyForcibly();
-      assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
-      assertThat(p.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+      JobProcess p = job(out, i + 1).pauseAt(point).start(tmp.resolve("killed-" + point + ".log"));
+      p.awaitPause(point, TIMEOUT);
+      assertThat(p.kill()).as("killed by SIGKILL").isEqualTo(137);
 
       assertThat(committed(out, OTHER)).as(point + ": the other date").isEqualTo(other);
       List<String> after = committed(out, DATE);
@@ -203,25 +176,25 @@ class DeltaWriteKillIT {
         assertThat(afterId).as(point + ": still the previous run").isEqualTo(beforeId);
         assertThat(after).as(point + ": everything as before").isEqualTo(before);
       }
+      before = after;
+      beforeId = afterId;
     }
 
     // Two runs of the date at once: both read the committed run before either commits.
     long idsBefore = runIds(out);
     Path release = tmp.resolve("release");
-    Path logA = tmp.resolve("race-a.log");
-    Path logB = tmp.resolve("race-b.log");
-    Process a = start(out, DATE, "delta-started", release, 4, logA);
-    Process b = start(out, DATE, "delta-started", release, 6, logB);
-    awaitPause(a, logA, "delta-started");
-    awaitPause(b, logB, "delta-started");
+    JobProcess a =
+        job(out, 4).pauseAt("delta-started").releaseFile(release).start(tmp.resolve("race-a.log"));
+    JobProcess b =
+        job(out, 6).pauseAt("delta-started").releaseFile(release).start(tmp.resolve("race-b.log"));
+    a.awaitPause("delta-started", TIMEOUT);
+    b.awaitPause("delta-started", TIMEOUT);
     Files.writeString(release, "go");
-    assertThat(a.waitFor(10, TimeUnit.MINUTES)).isTrue();
-    assertThat(b.waitFor(10, TimeUnit.MINUTES)).isTrue();
-    List<Integer> codes = List.of(a.exitValue(), b.exitValue());
-    assertThat(codes)
-        .as(Files.readString(logA) + Files.readString(logB))
-        .containsExactlyInAnyOrder(0, 1);
-    String loser = Files.readString(a.exitValue() == 1 ? logA : logB);
+    int codeA = a.awaitExit(TIMEOUT);
+    int codeB = b.awaitExit(TIMEOUT);
+    List<Integer> codes = List.of(codeA, codeB);
+    assertThat(codes).as(a.log() + b.log()).containsExactlyInAnyOrder(0, 1);
+    String loser = (codeA == 1 ? a : b).log();
     assertThat(loser.lines().filter(l -> l.startsWith("kldrift: error: ")))
         .singleElement()
         .asString()
@@ -234,7 +207,7 @@ class DeltaWriteKillIT {
     assertThat(runIds(out))
         .as("the winner dropped the run it replaced, the loser its own rows")
         .isEqualTo(idsBefore);
-    int top = a.exitValue() == 0 ? 4 : 6;
+    int top = codeA == 0 ? 4 : 6;
     assertThat(
             TestSpark.get()
                 .sql(

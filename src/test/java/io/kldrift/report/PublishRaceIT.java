@@ -9,10 +9,10 @@ import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,50 +27,25 @@ class PublishRaceIT {
 
   @TempDir Path tmp;
 
-  private Process start(Path out, int topClasses, Path log) throws Exception {
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            "jobs/drift-report",
-            "--teacher",
-            "sample-data/teacher",
-            "--student",
-            "sample-data/student",
-            "--config",
-            "sample-data/kldrift.properties",
-            "--out",
-            out.toString(),
-            "--run-date",
-            DATE,
-            "--master",
-            "local[1]",
-            "--quiet",
-            "--conf",
-            "report.top_classes=" + topClasses);
-    pb.environment().put("KLDRIFT_EMBEDDED", "1");
-    pb.environment().put("KLDRIFT_DRIVER_MEMORY", "1g");
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    return pb.start();
-  }
-
   @Test
   void theRunThatLosesThePublishRaceExitsNonZeroNamingTheWinner() throws Exception {
     Path out = tmp.resolve("reports");
-    List<Process> runs = new ArrayList<>();
-    List<Path> logs = new ArrayList<>();
+    List<JobProcess> runs = new ArrayList<>();
     for (int top = 2; top <= 3; top++) {
-      Path log = tmp.resolve("run-" + top + ".log");
-      logs.add(log);
-      runs.add(start(out, top, log));
+      runs.add(
+          JobProcess.of(out, DATE)
+              .master("local[1]")
+              .arg("--quiet")
+              .conf("report.top_classes", top)
+              .start(tmp.resolve("run-" + top + ".log")));
     }
     int[] codes = new int[2];
     for (int i = 0; i < 2; i++) {
-      assertThat(runs.get(i).waitFor(5, TimeUnit.MINUTES)).isTrue();
-      codes[i] = runs.get(i).exitValue();
+      codes[i] = runs.get(i).awaitExit(Duration.ofMinutes(5));
     }
     int winner = codes[0] == ExitCodes.OK ? 0 : 1, loser = 1 - winner;
-    assertThat(codes[winner]).as(Files.readString(logs.get(winner))).isEqualTo(ExitCodes.OK);
-    String lost = Files.readString(logs.get(loser));
+    assertThat(codes[winner]).as(runs.get(winner).log()).isEqualTo(ExitCodes.OK);
+    String lost = runs.get(loser).log();
     assertThat(codes[loser]).as(lost).isEqualTo(ExitCodes.CONFLICT);
 
     Path report = out.resolve("run_date=" + DATE);
@@ -85,7 +60,7 @@ class PublishRaceIT {
         .contains("run " + published.getProperty("run"))
         .contains("this run published nothing");
     assertThat(lost).doesNotContain("\tat ").contains("status: CONFLICT");
-    assertThat(Files.readString(logs.get(winner))).contains("report ").contains("status:");
+    assertThat(runs.get(winner).log()).contains("report ").contains("status:");
 
     // the root holds the winner's whole report: its own top-class setting, its history rows only
     int winnerTop = winner + 2;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.TestSpark;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -15,7 +14,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -37,40 +35,16 @@ class WriteKillIT {
 
   @TempDir Path tmp;
 
-  private Process start(Path out, String date, String pauseAt, int topClasses, Path log)
-      throws Exception {
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            "jobs/drift-report",
-            "--teacher",
-            "sample-data/teacher",
-            "--student",
-            "sample-data/student",
-            "--config",
-            "sample-data/kldrift.properties",
-            "--out",
-            out.toString(),
-            "--run-date",
-            date,
-            "--master",
-            "local[2]",
-            "--conf",
-            "report.top_classes=" + topClasses);
-    pb.environment().put("KLDRIFT_EMBEDDED", "1");
-    pb.environment().put("KLDRIFT_DRIVER_MEMORY", "1g");
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    if (pauseAt != null) {
-      pb.environment().put("KLDRIFT_JAVA_OPTS", "-Dkldrift.testing.pause_at=" + pauseAt);
-    }
-    pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    return pb.start();
+  private static final Duration TIMEOUT = Duration.ofMinutes(5);
+
+  private static JobProcess.Builder job(Path out, String date, int topClasses) {
+    return JobProcess.of(out, date).conf("report.top_classes", topClasses);
   }
 
   private void run(Path out, String date, int topClasses) throws Exception {
-    Path log = tmp.resolve("run-" + date + "-" + topClasses + ".log");
-    Process p = start(out, date, null, topClasses, log);
-    assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
-    assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(ExitCodes.OK);
+    JobProcess p =
+        job(out, date, topClasses).start(tmp.resolve("run-" + date + "-" + topClasses + ".log"));
+    assertThat(p.awaitExit(TIMEOUT)).as(p.log()).isEqualTo(ExitCodes.OK);
   }
 
   /**
@@ -78,19 +52,10 @@ class WriteKillIT {
    * die.
    */
   private void killAt(Path out, String point, int topClasses) throws Exception {
-    Path log = tmp.resolve("killed-" + point + ".log");
-    Process p = start(out, DATE, point, topClasses, log);
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
-    while (!Files.readString(log, StandardCharsets.UTF_8).contains("kldrift: paused at " + point)) {
-      assertThat(p.isAlive())
-          .as("run ended before pausing at " + point + ":\n" + Files.readString(log))
-          .isTrue();
-      assertThat(Instant.now()).as("pause at " + point).isBefore(deadline);
-      Thread.sleep(200);
-    }
-    p.destroyForcibly();
-    assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
-    assertThat(p.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+    JobProcess p =
+        job(out, DATE, topClasses).pauseAt(point).start(tmp.resolve("killed-" + point + ".log"));
+    p.awaitPause(point, TIMEOUT);
+    assertThat(p.kill()).as("killed by SIGKILL").isEqualTo(137);
   }
 
   @Test
