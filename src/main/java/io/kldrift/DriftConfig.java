@@ -498,7 +498,7 @@ public final class DriftConfig {
           s -> s,
           s -> s.equals("previous") || s.equals("pinned") || s.equals("mean"),
           "previous, pinned or mean",
-          "Baseline for relative and significance checks: the previous run, a pinned run, or the mean of the last baseline.window runs.");
+          "Baseline for relative and significance checks and for what changed: the previous eligible run, a pinned run, or the mean of the last baseline.window eligible runs.");
 
   /** Pinned baseline by date. */
   public static final ConfigKey<String> BASELINE_PINNED_DATE =
@@ -525,7 +525,17 @@ public final class DriftConfig {
           Integer::parseInt,
           x -> x >= 1 && x <= 1000,
           "an integer in 1..1000",
-          "Earlier runs used by baseline.mode=mean and by sigma checks.");
+          "Earlier eligible runs used by baseline.mode=mean and by sigma checks (runs left out by baseline.exclude or without matched examples do not count).");
+
+  /** Statuses whose runs never form a baseline. */
+  public static final ConfigKey<String> BASELINE_EXCLUDE =
+      key(
+          "baseline.exclude",
+          "alert",
+          s -> s.replace(" ", ""),
+          s -> List.of("alert", "alert,warn", "warn,alert", "none").contains(s),
+          "alert, alert,warn or none",
+          "Runs with these statuses are left out of every later baseline (previous, mean, sigma band, significance, what changed), so a drift keeps alerting until a person accepts a run with jobs/accept; runs without matched examples are always left out.");
 
   // ---- run metadata ----
   /** Output root. */

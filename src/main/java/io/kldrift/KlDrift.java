@@ -219,6 +219,15 @@ public final class KlDrift {
   }
 
   /**
+   * Accepts the run of {@code runDate} under {@code root} as the new normal (after a deliberate
+   * model update): later runs' baselines start at it, and it and the runs after it are eligible
+   * again. Recorded in the history with the time and {@code reason}; returns the run's status.
+   */
+  public static String accept(SparkSession spark, String root, LocalDate runDate, String reason) {
+    return History.accept(spark, root, runDate.toString(), reason == null ? "" : reason);
+  }
+
+  /**
    * Writes {@code report} under {@code <root>/run_date=<runDate>/}, atomically replacing that
    * date's previous report, and returns the folder written.
    */

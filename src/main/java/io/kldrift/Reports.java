@@ -2,11 +2,13 @@ package io.kldrift;
 
 import io.kldrift.engine.DriftState;
 import io.kldrift.engine.Finisher;
+import io.kldrift.input.NoData;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.monitor.ChangeAttribution;
 import io.kldrift.monitor.Checks;
 import io.kldrift.monitor.History;
 import io.kldrift.monitor.MetricRow;
+import io.kldrift.monitor.Monitoring;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
 import io.kldrift.summary.TrendPoint;
@@ -42,11 +44,12 @@ final class Reports {
       Finisher.Finished f,
       DriftState state,
       Dataset<Row> perExample) {
+    Instant finished = Instant.now();
     Summary.RunInfo run =
         new Summary.RunInfo(
             origin.runDate(),
             origin.started().toString(),
-            Duration.between(origin.started(), Instant.now()).toMillis() / 1000.0,
+            Duration.between(origin.started(), finished).toMillis() / 1000.0,
             KlDrift.VERSION,
             spark.version(),
             spark.sparkContext().master(),
@@ -80,14 +83,21 @@ final class Reports {
     Summary summary =
         summaryOf(f, run, origin.period(), new LinkedHashMap<>(config.asText()), tables);
     List<ClassRow> classRows = f.classRows();
-    List<MetricRow> metricRows = MetricRow.of(summary, classRows);
+    List<MetricRow> metricRows = new ArrayList<>(MetricRow.of(summary, classRows));
+    metricRows.add(
+        new MetricRow(
+            History.RUN_SCOPE, "", "", History.FINISHED_AT, finished.toEpochMilli() / 1000.0));
     String root = config.get(DriftConfig.OUTPUT_PATH);
     String dataset = config.get(DriftConfig.DATASET);
     List<Checks.Spec> specs = Checks.parse(config);
-    List<Checks.Run> history =
-        origin.baselineOverride() == null ? List.of() : origin.baselineOverride();
+    History.Earlier earlier = History.Earlier.NONE;
+    Checks.Past past =
+        origin.baselineOverride() == null
+            ? Checks.Past.NONE
+            : Checks.Past.of(origin.baselineOverride(), config);
+    boolean monitored = !root.isEmpty() && origin.historyDate() != null;
     List<TrendPoint> trend = new ArrayList<>();
-    if (!root.isEmpty() && origin.historyDate() != null) {
+    if (monitored) {
       List<String> metrics = new ArrayList<>();
       for (Checks.Spec s : specs) {
         metrics.add(s.metric());
@@ -101,27 +111,27 @@ final class Reports {
         metrics.addAll(ChangeAttribution.METRICS);
       }
       io.kldrift.report.ReportWriter.recover(spark, root);
-      history =
+      earlier =
           Progress.stage(
               "read history",
               () ->
-                  History.earlierRuns(
-                      spark,
-                      root,
-                      origin.historyDate(),
-                      dataset,
-                      metrics,
-                      config.get(DriftConfig.BASELINE_WINDOW),
-                      config.get(DriftConfig.BASELINE_PINNED_DATE),
-                      config.get(DriftConfig.BASELINE_PINNED_LABEL)));
+                  History.earlierRuns(spark, root, origin.historyDate(), dataset, metrics, config));
+      past = earlier.past();
       trend.addAll(History.trend(spark, root, origin.historyDate(), dataset));
     }
-    List<Summary.CheckResult> checks = Checks.evaluate(specs, metricRows, history, config);
+    List<Summary.CheckResult> checks =
+        Checks.evaluate(
+            specs, metricRows, past, config, NoData.describe(spark, config, summary.inputs()));
+    String status = Checks.status(checks, summary.inputs().matched());
+    metricRows.addAll(Checks.outcomeRows(checks));
     summary =
         summary.withComparison(
             checks,
-            Checks.status(checks, summary.inputs().matched()),
-            f.sequences() == null ? ChangeAttribution.of(metricRows, history, config) : null);
+            status,
+            f.sequences() == null ? ChangeAttribution.of(metricRows, past, config) : null);
+    if (monitored) {
+      summary = Monitoring.of(summary, earlier, past, config, finished);
+    }
     trend.add(
         new TrendPoint(
             origin.runDate(), f.global().kl().mean(), f.global().kl().p99(), null, null));
@@ -167,6 +177,10 @@ final class Reports {
         List.of(),
         tables,
         f.sequences(),
+        null,
+        null,
+        null,
+        null,
         null);
   }
 

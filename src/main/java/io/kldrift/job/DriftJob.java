@@ -337,7 +337,7 @@ public final class DriftJob implements Callable<Integer> {
       }
     }
     s.append("report      ").append(where).append('\n');
-    s.append("status: ").append(r.status());
+    s.append("status: ").append(sum.statusPhrase());
     System.out.println(s);
   }
 

@@ -32,12 +32,17 @@ public final class ChangeAttribution {
    * oldest first), or null when there is no baseline run with a mean KL or this run has none.
    */
   public static Change of(List<MetricRow> current, List<Checks.Run> history, DriftConfig config) {
+    return of(current, Checks.Past.of(history, config), config);
+  }
+
+  /** The comparison of {@code current} with the baseline runs {@code past} offers. */
+  public static Change of(List<MetricRow> current, Checks.Past past, DriftConfig config) {
     Double klMean = global(current, "kl.mean");
     if (klMean == null) {
       return null;
     }
     List<Checks.Run> base = new ArrayList<>();
-    for (Checks.Run r : Checks.baselineRuns(history, config)) {
+    for (Checks.Run r : Checks.baselineRuns(past, config)) {
       if (global(r.rows(), "kl.mean") != null) {
         base.add(r);
       }

@@ -47,6 +47,36 @@ public final class Checks {
   /** One earlier run's figures and labels. */
   public record Run(String runDate, String label, List<MetricRow> rows) {}
 
+  /**
+   * The earlier runs a check may compare with: the last {@code baseline.window} eligible runs
+   * (oldest first; see {@link Baselines}) and, under {@code baseline.mode=pinned}, the pinned run
+   * whatever its status (a person chose it).
+   */
+  public record Past(List<Run> eligible, Run pinned) {
+    /** No earlier run. */
+    public static final Past NONE = new Past(List.of(), null);
+
+    /**
+     * Every run of {@code runs} taken as eligible, the pinned one found among them: for callers
+     * (and tests) that selected the runs themselves.
+     */
+    public static Past of(List<Run> runs, DriftConfig config) {
+      String date = config.get(DriftConfig.BASELINE_PINNED_DATE);
+      String label = config.get(DriftConfig.BASELINE_PINNED_LABEL);
+      Run pinned = null;
+      if (config.get(DriftConfig.BASELINE_MODE).equals("pinned")) {
+        for (int i = runs.size() - 1; i >= 0 && pinned == null; i--) {
+          Run run = runs.get(i);
+          if ((!date.isEmpty() && run.runDate().equals(date))
+              || (date.isEmpty() && !label.isEmpty() && label.equals(run.label()))) {
+            pinned = run;
+          }
+        }
+      }
+      return new Past(List.copyOf(runs), pinned);
+    }
+  }
+
   /** Parses and validates every check of the configuration. */
   public static List<Spec> parse(DriftConfig config) {
     Map<String, Map<String, String>> byName = new TreeMap<>();
@@ -107,6 +137,7 @@ public final class Checks {
     if (!List.of("above", "below", "both").contains(direction)) {
       throw bad(prefix + "direction", direction, "above, below or both");
     }
+    checkOrder(prefix, warn, alert, direction);
     Double minN = number(f, prefix, "min_n");
     Double alpha = number(f, prefix, "alpha");
     Double minHistory = number(f, prefix, "min_history");
@@ -125,6 +156,41 @@ public final class Checks {
         minN == null ? 100 : minN.longValue(),
         alpha == null ? 0.01 : alpha,
         minHistory == null ? 3 : minHistory.intValue());
+  }
+
+  /**
+   * A warn level that is beyond the alert level in the check's direction could never be reached
+   * before the alert: almost always the two levels swapped.
+   */
+  private static void checkOrder(String prefix, Double warn, Double alert, String direction) {
+    if (warn == null || alert == null) {
+      return;
+    }
+    boolean wrong =
+        switch (direction) {
+          case "below" -> warn < alert;
+          case "both" -> Math.abs(warn) > Math.abs(alert);
+          default -> warn > alert;
+        };
+    if (wrong) {
+      String order =
+          switch (direction) {
+            case "below" -> "at or above";
+            case "both" -> "at or below (in magnitude)";
+            default -> "at or below";
+          };
+      throw DriftException.invalidConfig(
+          prefix
+              + "warn = "
+              + fmt(warn)
+              + " is beyond "
+              + prefix
+              + "alert = "
+              + fmt(alert)
+              + " for direction "
+              + direction,
+          "set the warn level " + order + " the alert level, or swap the two");
+    }
   }
 
   private static Double number(Map<String, String> f, String prefix, String field) {
@@ -151,6 +217,16 @@ public final class Checks {
    */
   public static List<Summary.CheckResult> evaluate(
       List<Spec> specs, List<MetricRow> current, List<Run> history, DriftConfig config) {
+    return evaluate(specs, current, Past.of(history, config), config, null);
+  }
+
+  /**
+   * Evaluates every check against the eligible earlier runs of {@code past}. {@code noData}, when
+   * not null, says what was missing on a night without matched examples (which table, which path);
+   * the {@code matched} check's message names it.
+   */
+  public static List<Summary.CheckResult> evaluate(
+      List<Spec> specs, List<MetricRow> current, Past past, DriftConfig config, String noData) {
     List<Summary.CheckResult> results = new ArrayList<>();
     for (Spec s : specs) {
       for (MetricRow row : current) {
@@ -159,7 +235,11 @@ public final class Checks {
             && (s.sliceColumn().isEmpty()
                 || !s.scope().equals("slice")
                 || s.sliceColumn().equals(row.column()))) {
-          results.add(evaluate(s, row, current, history, config));
+          Summary.CheckResult r = evaluate(s, row, current, past, config);
+          if (noData != null && s.metric().equals("matched") && !r.outcome().equals(OK)) {
+            r = withMessage(r, r.message() + "; " + noData);
+          }
+          results.add(r);
         }
       }
     }
@@ -206,11 +286,35 @@ public final class Checks {
     return status;
   }
 
+  private static Summary.CheckResult withMessage(Summary.CheckResult r, String message) {
+    return new Summary.CheckResult(
+        r.name(),
+        r.type(),
+        r.metric(),
+        r.scope(),
+        r.scopeColumn(),
+        r.scopeValue(),
+        r.value(),
+        r.n(),
+        r.warn(),
+        r.alert(),
+        r.direction(),
+        r.baseline(),
+        r.baselineRuns(),
+        r.statistic(),
+        r.pValue(),
+        r.outcome(),
+        message);
+  }
+
   private static Summary.CheckResult evaluate(
-      Spec s, MetricRow row, List<MetricRow> current, List<Run> history, DriftConfig config) {
+      Spec s, MetricRow row, List<MetricRow> current, Past past, DriftConfig config) {
+    List<Run> history = past.eligible();
     long n = sampleSize(row, current);
     Draft r = new Draft(s, row, n);
-    if (n < s.minN()) {
+    // The matched count is its own sample size: a drop to nothing is the finding, not too small
+    // a sample to judge.
+    if (n < s.minN() && !s.metric().equals("matched")) {
       return outcome(r, INSUFFICIENT, "n = " + n + " is below min_n = " + s.minN());
     }
     if (row.value() == null) {
@@ -222,7 +326,7 @@ public final class Checks {
         return graded(r, s, v, named(s.metric(), config) + " = " + fmt(v));
       case "relative":
         {
-          Baseline b = baseline(s.metric(), row, history, config);
+          Baseline b = baseline(s.metric(), row, past, config);
           if (b == null) {
             return outcome(
                 r,
@@ -252,46 +356,65 @@ public final class Checks {
         }
       case "sigma":
         {
-          List<Double> past = new ArrayList<>();
+          List<Double> values = new ArrayList<>();
           List<String> dates = new ArrayList<>();
           int window = config.get(DriftConfig.BASELINE_WINDOW);
-          for (int i = Math.max(0, history.size() - window); i < history.size(); i++) {
+          int flagged = 0;
+          MetricRow own = new MetricRow(History.CHECK_SCOPE, s.name(), bandKey(row), "", null);
+          for (int i = history.size() - 1; i >= 0 && values.size() < window; i--) {
             Double x = find(history.get(i).rows(), row, s.metric());
-            if (x != null) {
-              past.add(x);
-              dates.add(history.get(i).runDate());
+            Double earlier = find(history.get(i).rows(), own, History.CHECK_OUTCOME);
+            if (earlier != null && earlier >= 1) {
+              flagged++;
+            } else if (x != null) {
+              values.add(0, x);
+              dates.add(0, history.get(i).runDate());
             }
           }
-          if (past.size() < s.minHistory()) {
+          if (values.size() < s.minHistory()) {
             return outcome(
                 r,
                 INSUFFICIENT,
-                past.size() + " earlier runs; a sigma band needs min_history = " + s.minHistory());
+                values.size()
+                    + " eligible earlier runs; a sigma band needs min_history = "
+                    + s.minHistory());
           }
-          double[] stats = Anomaly.meanStd(past);
+          double[] stats = Anomaly.meanStd(values);
           double sigma = Anomaly.effectiveSigma(stats[0], stats[1]);
           double z = (v - stats[0]) / sigma;
           r.baseline = stats[0];
           r.baselineRuns = dates.get(0) + ".." + dates.get(dates.size() - 1);
           r.statistic = z;
+          String sigmaNote =
+              sigma > stats[1]
+                  ? "sigma floored at "
+                      + fmt(sigma)
+                      + ", 1% of the mean; the runs' own "
+                      + fmt(stats[1])
+                  : "sigma " + fmt(sigma);
           return graded(
               r,
               s,
               z,
               String.format(
                   Locale.ROOT,
-                  "%s = %s is %.1f sigma from the mean %s of %d runs (sigma %s)",
+                  "%s = %s is %.1f sigma from the mean %s of %d runs (%s%s)",
                   named(s.metric(), config),
                   fmt(v),
                   z,
                   fmt(stats[0]),
-                  past.size(),
-                  fmt(sigma)));
+                  values.size(),
+                  sigmaNote,
+                  flagged == 0
+                      ? ""
+                      : flagged == 1
+                          ? "; 1 run this band flagged is left out of it"
+                          : "; " + flagged + " runs this band flagged are left out of it"));
         }
       case "significance":
         {
           String base = s.metric().substring(0, s.metric().length() - ".mean".length());
-          Baseline b = baselineStats(base, row, history, config);
+          Baseline b = baselineStats(base, row, past, config);
           Double std = find(current, row, base + ".std");
           if (b == null || std == null) {
             return outcome(r, INSUFFICIENT, "no baseline run with n, mean and std in the history");
@@ -421,6 +544,35 @@ public final class Checks {
     return n == null ? 0 : n.longValue();
   }
 
+  /** Identifies one scope key of a check in the history: scope, column and value. */
+  public static String bandKey(MetricRow row) {
+    return row.scope() + "|" + row.column() + "|" + row.key();
+  }
+
+  /** One history row per check result: its outcome as a number (see {@link History}). */
+  public static List<MetricRow> outcomeRows(List<Summary.CheckResult> results) {
+    List<MetricRow> rows = new ArrayList<>();
+    for (Summary.CheckResult c : results) {
+      double code =
+          switch (c.outcome()) {
+            case ALERT -> 2;
+            case WARN -> 1;
+            case OK -> 0;
+            default -> -1;
+          };
+      MetricRow like =
+          new MetricRow(
+              c.scope(),
+              c.scopeColumn() == null ? "" : c.scopeColumn(),
+              c.scopeValue() == null ? "" : c.scopeValue(),
+              "",
+              null);
+      rows.add(
+          new MetricRow(History.CHECK_SCOPE, c.name(), bandKey(like), History.CHECK_OUTCOME, code));
+    }
+    return rows;
+  }
+
   static Double find(List<MetricRow> rows, MetricRow like, String metric) {
     for (MetricRow r : rows) {
       if (r.scope().equals(like.scope())
@@ -436,37 +588,26 @@ public final class Checks {
   /** A baseline: value (a mean for significance), its std and n when known, and which runs. */
   record Baseline(double value, double std, double n, String runs) {}
 
-  /** The runs the baseline is made of under baseline.mode, oldest first; empty for none. */
-  static List<Run> baselineRuns(List<Run> history, DriftConfig config) {
-    if (history.isEmpty()) {
-      return List.of();
-    }
+  /**
+   * The runs the baseline is made of under baseline.mode, oldest first; empty for none: the pinned
+   * run, or the last eligible run, or the last baseline.window eligible runs.
+   */
+  static List<Run> baselineRuns(Past past, DriftConfig config) {
+    List<Run> history = past.eligible();
     switch (config.get(DriftConfig.BASELINE_MODE)) {
       case "pinned":
-        {
-          String date = config.get(DriftConfig.BASELINE_PINNED_DATE);
-          String label = config.get(DriftConfig.BASELINE_PINNED_LABEL);
-          for (int i = history.size() - 1; i >= 0; i--) {
-            Run run = history.get(i);
-            if ((!date.isEmpty() && run.runDate().equals(date))
-                || (date.isEmpty() && !label.isEmpty() && label.equals(run.label()))) {
-              return List.of(run);
-            }
-          }
-          return List.of();
-        }
+        return past.pinned() == null ? List.of() : List.of(past.pinned());
       case "mean":
         int w = config.get(DriftConfig.BASELINE_WINDOW);
         return history.subList(Math.max(0, history.size() - w), history.size());
       default:
-        return List.of(history.get(history.size() - 1));
+        return history.isEmpty() ? List.of() : List.of(history.get(history.size() - 1));
     }
   }
 
-  private static Baseline baseline(
-      String metric, MetricRow row, List<Run> history, DriftConfig config) {
+  private static Baseline baseline(String metric, MetricRow row, Past past, DriftConfig config) {
     List<Double> values = new ArrayList<>();
-    List<Run> runs = baselineRuns(history, config);
+    List<Run> runs = baselineRuns(past, config);
     for (Run run : runs) {
       Double x = find(run.rows(), row, metric);
       if (x != null) {
@@ -479,10 +620,9 @@ public final class Checks {
     return new Baseline(Anomaly.meanStd(values)[0], Double.NaN, values.size(), describe(runs));
   }
 
-  private static Baseline baselineStats(
-      String base, MetricRow row, List<Run> history, DriftConfig config) {
+  private static Baseline baselineStats(String base, MetricRow row, Past past, DriftConfig config) {
     List<double[]> states = new ArrayList<>();
-    List<Run> runs = baselineRuns(history, config);
+    List<Run> runs = baselineRuns(past, config);
     for (Run run : runs) {
       Double n = find(run.rows(), row, base + ".n");
       Double mean = find(run.rows(), row, base + ".mean");

@@ -107,41 +107,69 @@ public final class History {
   }
 
   /**
-   * The earlier runs (dates before {@code runDate}) of the same dataset, oldest first, reduced to
-   * the metrics the checks read and to the most recent {@code window} runs plus a pinned date.
+   * History rows of scope {@code check}: each check's outcome per scope key ({@code scope_column}
+   * the check's name, {@code scope_value} its {@link Checks#bandKey}, value 0 OK, 1 WARN, 2 ALERT,
+   * -1 INSUFFICIENT_DATA), so a sigma band can leave out the runs it flagged itself.
    */
-  public static List<Checks.Run> earlierRuns(
+  public static final String CHECK_SCOPE = "check", CHECK_OUTCOME = "outcome";
+
+  /** History rows of scope {@code run}: when a run finished, and acceptances of it. */
+  public static final String RUN_SCOPE = "run",
+      FINISHED_AT = "finished_at",
+      ACCEPTED = "accepted",
+      ACCEPTED_AT = "accepted_at";
+
+  /**
+   * The earlier runs of a dataset as a baseline needs them: every earlier run's index row (oldest
+   * first), which of them are eligible ({@link Baselines}), and the figures of the runs a check or
+   * the comparison can read: the last {@code baseline.window} eligible runs and the pinned run.
+   */
+  public record Earlier(
+      List<Baselines.RunIndex> index, Baselines.Selection selection, Checks.Past past) {
+    /** No earlier run. */
+    public static final Earlier NONE =
+        new Earlier(
+            List.of(), new Baselines.Selection(List.of(), null, List.of()), Checks.Past.NONE);
+  }
+
+  /**
+   * The earlier runs (dates before {@code runDate}) of the same dataset, reduced to the metrics the
+   * checks read (all metrics when {@code metrics} is empty).
+   */
+  public static Earlier earlierRuns(
       SparkSession spark,
       String root,
       String runDate,
       String dataset,
       List<String> metrics,
-      int window,
-      String pinnedDate,
-      String pinnedLabel) {
+      io.kldrift.DriftConfig config) {
     Dataset<Row> h =
         read(spark, root).where(col("run_date").lt(runDate)).where(col("dataset").equalTo(dataset));
-    if (!metrics.isEmpty()) {
-      h = h.where(col("metric").isin(metrics.toArray()));
-    }
-    List<Row> dates =
-        h.select("run_date", "label").distinct().orderBy(col("run_date").desc()).collectAsList();
-    List<String> keep = new ArrayList<>();
-    Map<String, String> labels = new TreeMap<>();
-    for (int i = 0; i < dates.size(); i++) {
-      String d = dates.get(i).getString(0);
-      labels.put(d, dates.get(i).getString(1));
-      boolean pinned =
-          d.equals(pinnedDate)
-              || (!pinnedLabel.isEmpty() && pinnedLabel.equals(dates.get(i).getString(1)));
-      if (i < window || pinned) {
-        keep.add(d);
+    List<String> bands = new ArrayList<>();
+    for (Checks.Spec s : Checks.parse(config)) {
+      if (s.type().equals("sigma")) {
+        bands.add(s.name());
       }
     }
-    if (keep.isEmpty()) {
-      return List.of();
+    List<Baselines.RunIndex> index = index(h, bands);
+    if (index.isEmpty()) {
+      return Earlier.NONE;
+    }
+    Baselines.Selection selection = Baselines.select(index, Baselines.excluded(config));
+    int window = config.get(io.kldrift.DriftConfig.BASELINE_WINDOW);
+    List<String> eligibleDates = Baselines.datesToRead(selection, window);
+    List<String> keep = new ArrayList<>(eligibleDates);
+    String pinned = pinnedDate(index, config);
+    if (pinned != null && !keep.contains(pinned)) {
+      keep.add(pinned);
     }
     Map<String, List<MetricRow>> byDate = new TreeMap<>();
+    keep.forEach(d -> byDate.put(d, new ArrayList<>()));
+    if (!metrics.isEmpty()) {
+      List<String> read = new ArrayList<>(metrics);
+      read.add(CHECK_OUTCOME);
+      h = h.where(col("metric").isin(read.toArray()));
+    }
     Column[] cols = {
       col("run_date"),
       col("scope"),
@@ -150,20 +178,168 @@ public final class History {
       col("metric"),
       col("value")
     };
-    for (Row r : h.where(col("run_date").isin(keep.toArray())).select(cols).collectAsList()) {
-      byDate
-          .computeIfAbsent(r.getString(0), k -> new ArrayList<>())
-          .add(
-              new MetricRow(
-                  r.getString(1),
-                  r.getString(2),
-                  r.getString(3),
-                  r.getString(4),
-                  r.isNullAt(5) ? null : r.getDouble(5)));
+    if (!keep.isEmpty()) {
+      for (Row r : h.where(col("run_date").isin(keep.toArray())).select(cols).collectAsList()) {
+        byDate
+            .get(r.getString(0))
+            .add(
+                new MetricRow(
+                    r.getString(1),
+                    r.getString(2),
+                    r.getString(3),
+                    r.getString(4),
+                    r.isNullAt(5) ? null : r.getDouble(5)));
+      }
     }
-    List<Checks.Run> runs = new ArrayList<>();
-    byDate.forEach((d, rows) -> runs.add(new Checks.Run(d, labels.get(d), rows)));
-    return runs;
+    Map<String, String> labels = new TreeMap<>();
+    index.forEach(i -> labels.put(i.runDate(), i.label()));
+    List<Checks.Run> eligible = new ArrayList<>();
+    for (String d : eligibleDates) {
+      eligible.add(new Checks.Run(d, labels.get(d), byDate.get(d)));
+    }
+    Checks.Run pinnedRun =
+        pinned == null ? null : new Checks.Run(pinned, labels.get(pinned), byDate.get(pinned));
+    return new Earlier(index, selection, new Checks.Past(eligible, pinnedRun));
+  }
+
+  /**
+   * One index row per earlier run, oldest first: status and label (on every row of a run), the
+   * matched examples, when it finished and its latest acceptance.
+   */
+  private static List<Baselines.RunIndex> index(Dataset<Row> h, List<String> bands) {
+    List<Row> rows =
+        h.where(
+                col("scope")
+                    .equalTo(RUN_SCOPE)
+                    .or(col("scope").equalTo("global").and(col("metric").equalTo("matched")))
+                    .or(
+                        col("scope")
+                            .equalTo(CHECK_SCOPE)
+                            .and(col("scope_column").isin(bands.toArray()))
+                            .and(col("value").geq(1))))
+            .select("run_date", "label", "status", "scope_column", "scope_value", "metric", "value")
+            .collectAsList();
+    Map<String, Row> first = new TreeMap<>();
+    Map<String, Double> matched = new TreeMap<>();
+    Map<String, Double> finished = new TreeMap<>();
+    Map<String, Baselines.Acceptance> accepted = new TreeMap<>();
+    Map<String, java.util.Set<String>> flagged = new TreeMap<>();
+    for (Row r : rows) {
+      String d = r.getString(0);
+      first.putIfAbsent(d, r);
+      Double v = r.isNullAt(6) ? null : r.getDouble(6);
+      if (r.getString(5).equals(CHECK_OUTCOME)) {
+        flagged.computeIfAbsent(d, k -> new java.util.TreeSet<>()).add(r.getString(3));
+        continue;
+      }
+      switch (r.getString(5)) {
+        case "matched" -> matched.put(d, v);
+        case FINISHED_AT -> finished.put(d, v);
+        case ACCEPTED_AT -> {
+          Baselines.Acceptance a = accepted.get(d);
+          if (v != null && (a == null || v > a.acceptedAt())) {
+            accepted.put(d, new Baselines.Acceptance(d, v, r.getString(4)));
+          }
+        }
+        default -> {}
+      }
+    }
+    List<Baselines.RunIndex> index = new ArrayList<>();
+    first.forEach(
+        (d, r) ->
+            index.add(
+                new Baselines.RunIndex(
+                    d,
+                    r.getString(1),
+                    r.getString(2),
+                    matched.get(d),
+                    finished.get(d),
+                    accepted.get(d),
+                    flagged.getOrDefault(d, java.util.Set.of()))));
+    return index;
+  }
+
+  /** The pinned run's date under baseline.mode=pinned (by date, else latest by label), or null. */
+  private static String pinnedDate(List<Baselines.RunIndex> index, io.kldrift.DriftConfig config) {
+    if (!config.get(io.kldrift.DriftConfig.BASELINE_MODE).equals("pinned")) {
+      return null;
+    }
+    String date = config.get(io.kldrift.DriftConfig.BASELINE_PINNED_DATE);
+    String label = config.get(io.kldrift.DriftConfig.BASELINE_PINNED_LABEL);
+    for (int i = index.size() - 1; i >= 0; i--) {
+      Baselines.RunIndex r = index.get(i);
+      if ((!date.isEmpty() && r.runDate().equals(date))
+          || (date.isEmpty() && !label.isEmpty() && label.equals(r.label()))) {
+        return r.runDate();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Records that a person accepted the run of {@code runDate} under {@code root} as the new normal
+   * (after a deliberate model update): one history row of scope {@code run} with the time and the
+   * reason, in that run's partition, so a rerun of the date replaces it with the run. Later runs'
+   * baselines start at this run ({@link Baselines}). Returns the accepted run's status.
+   */
+  public static String accept(SparkSession spark, String root, String runDate, String reason) {
+    boolean delta = io.kldrift.report.DeltaStore.isDeltaRoot(spark, root);
+    if (!delta) {
+      io.kldrift.report.ReportWriter.recover(spark, root);
+    }
+    Dataset<Row> all = read(spark, root);
+    List<Row> found =
+        all.where(
+                col("run_date")
+                    .equalTo(runDate)
+                    .and(col("scope").equalTo("global"))
+                    .and(col("metric").equalTo("matched")))
+            .select("teacher_model", "student_model", "dataset", "label", "status")
+            .collectAsList();
+    if (found.isEmpty()) {
+      List<String> recent = new ArrayList<>();
+      for (Row r :
+          all.select("run_date")
+              .distinct()
+              .orderBy(col("run_date").desc())
+              .limit(5)
+              .collectAsList()) {
+        recent.add(r.getString(0));
+      }
+      throw io.kldrift.DriftException.invalidConfig(
+          "no run of " + runDate + " in the history under " + root,
+          recent.isEmpty()
+              ? "check --out: it holds no runs"
+              : "pass the date of a run; the latest are " + String.join(", ", recent));
+    }
+    Row run = found.get(0);
+    Row accepted =
+        RowFactory.create(
+            run.getString(0),
+            run.getString(1),
+            run.getString(2),
+            run.getString(3),
+            run.getString(4),
+            RUN_SCOPE,
+            ACCEPTED,
+            reason,
+            ACCEPTED_AT,
+            java.time.Instant.now().toEpochMilli() / 1000.0);
+    Dataset<Row> rows = spark.createDataFrame(List.of(accepted), SCHEMA);
+    if (delta) {
+      if (!io.kldrift.report.DeltaStore.appendToCommittedRun(spark, root, runDate, rows)) {
+        throw io.kldrift.DriftException.invalidConfig(
+            "no committed run of " + runDate + " under " + root,
+            "pass the date of a committed run");
+      }
+    } else {
+      spark.sparkContext().setJobDescription("kldrift: append to the history");
+      rows.coalesce(1)
+          .write()
+          .mode(org.apache.spark.sql.SaveMode.Append)
+          .parquet(new Path(new Path(root, "history"), "run_date=" + runDate).toString());
+    }
+    return run.getString(4);
   }
 
   /**

@@ -193,6 +193,28 @@ public final class DeltaStore {
             Arrays.stream(columns).map(c -> col(c)).toArray(org.apache.spark.sql.Column[]::new));
   }
 
+  /**
+   * Appends rows to the history partition of the committed run of {@code runDate}, under that run's
+   * id, so they count exactly as long as that run does (a rerun of the date drops them with the run
+   * it replaces). Returns false when no run of the date is committed.
+   */
+  public static boolean appendToCommittedRun(
+      SparkSession spark, String root, String runDate, Dataset<Row> rows) {
+    DeltaRuns.Committed run = DeltaRuns.committed(spark, root, "run_date=" + runDate);
+    if (run == null) {
+      return false;
+    }
+    spark.sparkContext().setJobDescription("kldrift: append to the history (delta)");
+    rows.coalesce(1)
+        .withColumn("run_date", org.apache.spark.sql.functions.lit(runDate))
+        .withColumn(RUN_ID, org.apache.spark.sql.functions.lit(run.runId()))
+        .write()
+        .format("delta")
+        .mode(org.apache.spark.sql.SaveMode.Append)
+        .save(table(root, HISTORY).toString());
+    return true;
+  }
+
   /** The committed drift states of the given run folders, by run folder name. */
   public static Map<String, byte[]> committedStates(
       SparkSession spark, String root, List<String> runDirs) {

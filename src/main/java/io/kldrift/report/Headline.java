@@ -53,7 +53,7 @@ final class Headline {
       return start
           + " over "
           + count(kl.n())
-          + " examples; the history has no baseline run to compare with"
+          + " examples; the history has no eligible baseline run to compare with"
           + baselineMode(s)
           + ".";
     }
@@ -157,6 +157,55 @@ final class Headline {
                 + names.get(names.size() - 1)
                 + " carry ";
     return list + ClassShares.percent(share) + " of the " + move;
+  }
+
+  /**
+   * Which earlier runs the comparisons used, the accepted run the baseline starts at, and the
+   * recent runs left out and why: a reader can tell why yesterday's alert did not become today's
+   * normal.
+   */
+  static void baseline(StringBuilder h, Summary.BaselineInfo b) {
+    if (b == null || b.runs() == null || b.windowRuns() == null || b.leftOut() == null) {
+      return;
+    }
+    openSection(h, "baseline", "Baseline runs");
+    StringBuilder p = new StringBuilder();
+    p.append(
+        b.runs().isEmpty()
+            ? "No eligible earlier run to compare with (baseline.mode=" + b.mode() + ")."
+            : "Compared with "
+                + runs(b.runs())
+                + " (baseline.mode="
+                + b.mode()
+                + "); sigma bands use "
+                + (b.windowRuns().isEmpty() ? "no run" : runs(b.windowRuns()))
+                + ", the last "
+                + b.window()
+                + " eligible.");
+    if (b.acceptedFrom() != null) {
+      Summary.Accepted a = b.acceptedFrom();
+      p.append(" The baseline starts at run ")
+          .append(a.runDate())
+          .append(", accepted at ")
+          .append(a.acceptedAt())
+          .append(
+              a.reason() == null || a.reason().isEmpty() ? "" : ": \u201c" + a.reason() + "\u201d")
+          .append('.');
+    }
+    if (!b.leftOut().isEmpty()) {
+      List<String> parts = new ArrayList<>();
+      b.leftOut().forEach(l -> parts.add(l.runDate() + " (" + l.reason() + ")"));
+      p.append(" Left out: ").append(String.join(", ", parts)).append('.');
+    }
+    h.append("<p>").append(esc(p.toString())).append("</p>\n");
+    closeSection(h);
+  }
+
+  private static String runs(List<String> dates) {
+    if (dates.size() == 1) {
+      return "run " + dates.get(0);
+    }
+    return dates.size() + " runs " + dates.get(0) + ".." + dates.get(dates.size() - 1);
   }
 
   private static String baselineMode(Summary s) {

@@ -152,6 +152,7 @@ public final class HtmlReport {
       }
     }
     checks(h, list(at(s, Summary::checks)));
+    Headline.baseline(h, at(s, Summary::baseline));
     if (seq == null) {
       Change change = at(s, Summary::change);
       ChangeSections.whatChanged(h, change);
@@ -213,9 +214,18 @@ public final class HtmlReport {
                 + "</div></header>\n",
             statusClass(status),
             esc(status),
-            esc(str(runDate(s))),
+            esc(str(runDate(s)) + persistence(s)),
             esc(modelLine(s)),
             esc(checkCounts(list(at(s, Summary::checks))))));
+  }
+
+  /** ", since 2026-11-28, 3rd night" for the banner, when the summary knows it. */
+  private static String persistence(Summary s) {
+    String status = at(s, Summary::status);
+    String phrase = at(s, Summary::statusPhrase);
+    return status == null || phrase == null || phrase.equals(status)
+        ? ""
+        : phrase.substring(status.length());
   }
 
   private static String statusClass(String status) {

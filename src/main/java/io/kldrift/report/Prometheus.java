@@ -36,6 +36,29 @@ public final class Prometheus {
             : status.equals("WARN") ? 1.0 : status.equals("OK") ? 0.0 : -1.0);
     gauge(
         b,
+        "kldrift_run_timestamp_seconds",
+        "When the run finished computing, Unix time: alert when it is older than a day (the job"
+            + " stopped running).",
+        tags,
+        finishedAt(run));
+    if (summary.statusRuns() != null) {
+      gauge(
+          b,
+          "kldrift_last_ok_timestamp_seconds",
+          "When the latest run with status OK finished, Unix time (that run's date at 00:00 UTC"
+              + " when its history is older than the timestamp; 0 when no run was OK): alert when"
+              + " it is older than a day (not healthy for a day).",
+          tags,
+          lastOk(summary.lastOk()));
+      gauge(
+          b,
+          "kldrift_status_runs",
+          "How many runs in a row, this one included, have had this run's status.",
+          tags,
+          (double) summary.statusRuns());
+    }
+    gauge(
+        b,
         "kldrift_kl_mean",
         "Mean KL(teacher||student) over matched examples, nats.",
         tags,
@@ -167,6 +190,29 @@ public final class Prometheus {
   /** Escapes a label value: backslash, double quote and newline. */
   static String escape(String s) {
     return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+  }
+
+  private static Double finishedAt(Summary.RunInfo run) {
+    try {
+      return java.time.Instant.parse(run.startedAt()).toEpochMilli() / 1000.0
+          + run.durationSeconds();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Double lastOk(Summary.LastOk ok) {
+    if (ok == null) {
+      return 0.0;
+    }
+    Double at = io.kldrift.monitor.Monitoring.epochSeconds(ok.finishedAt());
+    if (at != null) {
+      return at;
+    }
+    return (double)
+        java.time.LocalDate.parse(ok.runDate())
+            .atStartOfDay(java.time.ZoneOffset.UTC)
+            .toEpochSecond();
   }
 
   private static Double mean(Summary.Stats stats) {

@@ -26,6 +26,12 @@ import java.util.Map;
  * @param sequences the sequence layout's own figures (null for the example layout)
  * @param change this run against its baseline, with the change of the mean KL attributed to classes
  *     and slices (null without a baseline run, or in the sequence layout)
+ * @param statusSince the run date of the first run of the unbroken sequence of runs (of this
+ *     dataset, by date) with this status that ends with this run; null for a rollup
+ * @param statusRuns how many runs that sequence has, this one included
+ * @param lastOk the latest run, this one included, whose status was OK (null for none)
+ * @param baseline which earlier runs formed the baseline, and which were left out and why (null for
+ *     a rollup or a report written without a root)
  */
 public record Summary(
     int schemaVersion,
@@ -41,7 +47,11 @@ public record Summary(
     List<CheckResult> checks,
     List<String> tables,
     @JsonInclude(JsonInclude.Include.NON_NULL) Sequences sequences,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Change change) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Change change,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String statusSince,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Integer statusRuns,
+    @JsonInclude(JsonInclude.Include.NON_NULL) LastOk lastOk,
+    @JsonInclude(JsonInclude.Include.NON_NULL) BaselineInfo baseline) {
 
   /** Version of the summary.json layout; bumped whenever a stable name changes. */
   public static final int SCHEMA_VERSION = 1;
@@ -65,8 +75,88 @@ public record Summary(
         List.copyOf(results),
         tables,
         sequences,
-        newChange);
+        newChange,
+        statusSince,
+        statusRuns,
+        lastOk,
+        baseline);
   }
+
+  /**
+   * The status with how long it has held, as the console's status line and the page's banner say
+   * it: "ALERT since 2026-11-28, 3rd night"; the status alone without a history.
+   */
+  public String statusPhrase() {
+    if (status == null || statusRuns == null || statusSince == null) {
+      return status;
+    }
+    return status + " since " + statusSince + ", " + ordinal(statusRuns) + " night";
+  }
+
+  private static String ordinal(int n) {
+    int lastTwo = n % 100;
+    String suffix =
+        lastTwo >= 11 && lastTwo <= 13
+            ? "th"
+            : switch (n % 10) {
+              case 1 -> "st";
+              case 2 -> "nd";
+              case 3 -> "rd";
+              default -> "th";
+            };
+    return n + suffix;
+  }
+
+  /** This summary with how long its status has held, the last OK run and its baseline runs. */
+  public Summary withMonitoring(
+      String since, Integer runs, LastOk newLastOk, BaselineInfo newBaseline) {
+    return new Summary(
+        schemaVersion,
+        status,
+        run,
+        period,
+        config,
+        inputs,
+        global,
+        perSlice,
+        topDriftedClasses,
+        topConfusions,
+        checks,
+        tables,
+        sequences,
+        change,
+        since,
+        runs,
+        newLastOk,
+        newBaseline);
+  }
+
+  /**
+   * The latest run whose status was OK: its date and when it finished ({@code finishedAt},
+   * ISO-8601, null for runs recorded before kldrift kept it), for staleness alerts.
+   */
+  public record LastOk(String runDate, String finishedAt) {}
+
+  /**
+   * The earlier runs a baseline was made of: {@code runs} under {@code mode} (what changed,
+   * relative and significance checks), {@code windowRuns} the last {@code window} eligible runs
+   * (sigma bands, mean), {@code acceptedFrom} the accepted run the baseline starts at, and the
+   * recent runs left out with the reason ({@code leftOut}, newest first).
+   */
+  public record BaselineInfo(
+      String mode,
+      String exclude,
+      int window,
+      List<String> runs,
+      List<String> windowRuns,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Accepted acceptedFrom,
+      List<LeftOut> leftOut) {}
+
+  /** A run a person accepted as the new normal, when and why. */
+  public record Accepted(String runDate, String acceptedAt, String reason) {}
+
+  /** A run left out of the baseline and why (its status, or no matched examples). */
+  public record LeftOut(String runDate, String status, String reason) {}
 
   /** Run metadata. */
   public record RunInfo(

@@ -206,7 +206,7 @@ class ChangeAttributionTest {
     assertThat(ChangeAttribution.of(current(), List.of(), config())).isNull();
     assertThat(render(alone))
         .contains(
-            "Mean KL 0.2 nats over 200 examples; the history has no baseline run to compare with"
+            "Mean KL 0.2 nats over 200 examples; the history has no eligible baseline run to compare with"
                 + " (baseline.mode=previous).");
 
     // the same figures as the baseline except a mean of 0.052: |0.002| < 1.96 × sqrt(0.1²/100 +

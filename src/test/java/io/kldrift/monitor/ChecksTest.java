@@ -324,4 +324,133 @@ class ChecksTest {
     System.arraycopy(b, 0, r, a.length, b.length);
     return r;
   }
+
+  @Test
+  void levelsInTheWrongOrderForTheDirectionAreAConfigurationError() {
+    for (String[] conf :
+        List.of(
+            new String[] {
+              "check.x.metric", "kl.mean", "check.x.warn", "0.5", "check.x.alert", "0.3"
+            },
+            new String[] {
+              "check.x.metric", "agreement.mean", "check.x.direction", "below",
+              "check.x.warn", "0.7", "check.x.alert", "0.9"
+            },
+            new String[] {
+              "check.x.metric",
+              "kl.mean",
+              "check.x.type",
+              "relative",
+              "check.x.direction",
+              "both",
+              "check.x.warn",
+              "-0.6",
+              "check.x.alert",
+              "0.4"
+            })) {
+      assertThatThrownBy(() -> eval(run(1000, 0.1, 0.1), List.of(), conf))
+          .isInstanceOf(DriftException.class)
+          .hasMessageContaining("check.x.warn")
+          .hasMessageContaining("is beyond check.x.alert")
+          .satisfies(
+              e ->
+                  assertThat(((DriftException) e).kind())
+                      .isEqualTo(DriftException.Kind.INVALID_CONFIG));
+    }
+    // Equal levels, and the right orders, are accepted.
+    assertThat(
+            eval(
+                run(1000, 0.1, 0.1),
+                List.of(),
+                "check.x.metric",
+                "kl.mean",
+                "check.x.direction",
+                "below",
+                "check.x.warn",
+                "0.9",
+                "check.x.alert",
+                "0.7"))
+        .hasSize(1);
+  }
+
+  @Test
+  void aSigmaBandSaysWhenItsSigmaWasFloored() {
+    // Runs 0.1, 0.1, 0.1, 0.1001: std 5e-5 is below 1% of the mean (0.100025 * 0.01 = 0.00100025),
+    // so sigma is floored; 0.11 is (0.11 - 0.100025) / 0.00100025 = 9.97 sigma away.
+    List<Summary.CheckResult> r =
+        eval(
+            run(1000, 0.11, 0.1),
+            history(0.1, 0.1, 0.1, 0.1001),
+            "check.b.metric",
+            "kl.mean",
+            "check.b.type",
+            "sigma",
+            "check.b.alert",
+            "6");
+    assertThat(r.get(0).statistic()).isCloseTo(9.97, within(0.01));
+    assertThat(r.get(0).message())
+        .contains("is 10.0 sigma from the mean 0.100025 of 4 runs")
+        .contains("sigma floored at 0.00100025, 1% of the mean; the runs' own 5.00000e-05");
+  }
+
+  @Test
+  void aSigmaBandLeavesOutTheRunsItFlaggedItself() {
+    // Runs 1..4 are clean (0.10, 0.11, 0.09, 0.10); run 5 (0.30) was flagged WARN by this band.
+    // The band is mean 0.10, std sqrt((0 + 0.0001 + 0.0001 + 0) / 3) = 0.0081650 over runs 1..4;
+    // 0.13 is (0.13 - 0.10) / 0.0081650 = 3.674 sigma away. With run 5 in it, the band's mean
+    // would be 0.14 and 0.13 below it: OK.
+    List<Checks.Run> h = new ArrayList<>(history(0.10, 0.11, 0.09, 0.10, 0.30));
+    Checks.Run flagged = h.get(4);
+    List<MetricRow> rows = new ArrayList<>(flagged.rows());
+    rows.add(new MetricRow("check", "b", "global||", "outcome", 1.0));
+    h.set(4, new Checks.Run(flagged.runDate(), flagged.label(), rows));
+    List<Summary.CheckResult> r =
+        eval(
+            run(1000, 0.13, 0.1),
+            h,
+            "check.b.metric",
+            "kl.mean",
+            "check.b.type",
+            "sigma",
+            "check.b.alert",
+            "3");
+    assertThat(r.get(0).statistic()).isCloseTo(3.674, within(0.001));
+    assertThat(r.get(0).outcome()).isEqualTo("ALERT");
+    assertThat(r.get(0).baselineRuns()).isEqualTo("2026-11-01..2026-11-04");
+    assertThat(r.get(0).message()).contains("1 run this band flagged is left out of it");
+  }
+
+  @Test
+  void aNightWithoutMatchedExamplesAfterNightsWithSomeAlerts() {
+    // matched 0 against 1000 is a change of -100%, beyond the default alert level -0.9; its
+    // min_n = 1 does not hide it (the count is its own sample size).
+    List<MetricRow> empty =
+        List.of(
+            new MetricRow("global", "", "", "kl.n", 0.0),
+            new MetricRow("global", "", "", "matched", 0.0));
+    List<Checks.Run> h =
+        List.of(
+            new Checks.Run(
+                "2026-11-01", "", List.of(new MetricRow("global", "", "", "matched", 1000.0))));
+    DriftConfig c = DriftConfig.builder().build();
+    List<Summary.CheckResult> r =
+        Checks.evaluate(
+            Checks.parse(c),
+            empty,
+            Checks.Past.of(h, c),
+            c,
+            "no data: teacher input x does not exist");
+    Summary.CheckResult matched =
+        r.stream().filter(x -> x.name().equals("matched")).findFirst().orElseThrow();
+    assertThat(matched.outcome()).isEqualTo("ALERT");
+    assertThat(matched.statistic()).isEqualTo(-1.0);
+    assertThat(matched.message())
+        .contains("changed by -100.0% against run 2026-11-01")
+        .endsWith("; no data: teacher input x does not exist");
+    assertThat(Checks.status(r, 0)).isEqualTo("ALERT");
+    // The first run ever without data has nothing to compare with.
+    List<Summary.CheckResult> first =
+        Checks.evaluate(Checks.parse(c), empty, Checks.Past.NONE, c, "no data: x");
+    assertThat(Checks.status(first, 0)).isEqualTo("INSUFFICIENT_DATA");
+  }
 }

@@ -109,6 +109,10 @@ class PrometheusTest {
             read.checks(),
             null,
             null,
+            null,
+            null,
+            null,
+            null,
             null);
 
     String labels = "dataset=\"\",teacher_model=\"\",student_model=\"\"";

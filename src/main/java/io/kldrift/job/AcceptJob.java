@@ -1,0 +1,121 @@
+package io.kldrift.job;
+
+import io.kldrift.DriftException;
+import io.kldrift.KlDrift;
+import java.time.LocalDate;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The accept job: after a deliberate change (a new model version), a person marks the run that
+ * shows the new level as accepted, so that later runs compare with it and the runs after it instead
+ * of alerting on the change night after night. Logic lives in {@link KlDrift#accept}.
+ */
+@Command(
+    name = "accept",
+    mixinStandardHelpOptions = true,
+    versionProvider = DriftJob.Version.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Marks the run of --run-date under --out as accepted: its level becomes the normal. Later"
+          + " runs' baselines start at it (runs before it are left out; it and the runs after it"
+          + " are eligible again). The acceptance is recorded in the history with the time and"
+          + " --reason; a rerun of that date replaces it. Works on Parquet and Delta report roots.",
+      ""
+    },
+    footerHeading = "%nExit codes:%n",
+    footer = {
+      "  0  run accepted",
+      "  1  internal failure",
+      "  2  bad command line, or no run of that date under --out"
+    })
+public final class AcceptJob implements Callable<Integer> {
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "PATH",
+      description = "Report root the runs wrote to.")
+  String out;
+
+  @Option(
+      names = "--run-date",
+      required = true,
+      paramLabel = "YYYY-MM-DD",
+      description = "Date of the run to accept.")
+  String runDate;
+
+  @Option(
+      names = "--reason",
+      paramLabel = "TEXT",
+      description = "Why, recorded with the acceptance (e.g. 'student v2 rolled out').")
+  String reason = "";
+
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      description = "Spark master (default: local[*] unless spark-submit set one).")
+  String master;
+
+  @Option(names = "--verbose", description = "Print the full trace of an error on the console.")
+  boolean verbose;
+
+  /** Entry point for spark-submit and the local launcher. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the job and returns its exit code. */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new AcceptJob());
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> DriftJob.handle(e));
+    return DriftJob.withOwnSwitches(() -> cl.execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    if (verbose) {
+      System.setProperty(Failures.VERBOSE, "true");
+    }
+    LocalDate date;
+    try {
+      date = LocalDate.parse(runDate);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw DriftException.invalidConfig(
+          "--run-date '" + runDate + "' is not a date", "use the form YYYY-MM-DD, e.g. 2026-11-28");
+    }
+    System.setProperty("kldrift.quiet", "true");
+    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
+    SparkSession.Builder sb = DriftJob.builder("kldrift accept " + date, master);
+    if (io.kldrift.report.DeltaStore.available()) {
+      io.kldrift.report.DeltaStore.configure(sb, java.util.Map.of());
+    }
+    SparkSession spark = sb.getOrCreate();
+    if (ownSession) {
+      io.kldrift.report.DeltaStore.tuneLocal(spark);
+    }
+    try {
+      String status = KlDrift.accept(spark, out, date, reason);
+      System.out.println(
+          "accepted run "
+              + date
+              + " (status "
+              + status
+              + ") under "
+              + out
+              + (reason.isEmpty() ? "" : ": " + reason)
+              + System.lineSeparator()
+              + "later runs' baselines start at "
+              + date
+              + "; runs before it are left out of them");
+      return 0;
+    } finally {
+      if (ownSession) {
+        spark.stop();
+      }
+    }
+  }
+}
