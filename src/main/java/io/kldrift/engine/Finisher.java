@@ -168,7 +168,12 @@ public final class Finisher {
       }
     }
     Summary.Global global = global(p, matched, matched > 0 ? marginal : null);
-    Double meanKl = global.kl().mean();
+    double added = 0;
+    for (double v : contrib) {
+      if (Double.isFinite(v) && v > 0) {
+        added += v;
+      }
+    }
     List<ClassRow> rows = new ArrayList<>();
     for (int c = 0; c < p.classes; c++) {
       ClassState cs = p.perClass;
@@ -179,7 +184,7 @@ public final class Finisher {
               c,
               names.get(c),
               contrib[c],
-              share(contrib[c], meanKl),
+              share(contrib[c], added),
               meanP[c],
               meanQ[c],
               marginalTerm[c],
@@ -428,8 +433,13 @@ public final class Finisher {
     return n == 0 ? null : (double) count / n;
   }
 
-  private static Double share(double contribution, Double meanKl) {
-    return meanKl == null || meanKl == 0 ? null : contribution / meanKl;
+  /**
+   * A class's share of the KL the classes add (the sum of the positive contributions), the one
+   * definition the page and the console use too: adding classes' shares sum to 1, an offsetting
+   * class's share is negative (the part of that total it takes back).
+   */
+  private static Double share(double contribution, double added) {
+    return added > 0 && Double.isFinite(contribution) ? contribution / added : null;
   }
 
   private List<String> classNames(int classes) {

@@ -449,6 +449,9 @@ public final class DriftJob implements Callable<Integer> {
    * contribution, {@code all}, when the per-class rows are there), those that offset it last; null
    * without classes.
    */
+  /** Offsetting classes the console names at most. */
+  private static final int MAX_OFFSETS = 3;
+
   static String classLine(List<Summary.ClassShare> top, List<ClassRow> all) {
     if (top.isEmpty()) {
       return null;
@@ -459,17 +462,30 @@ public final class DriftJob implements Callable<Integer> {
                 ? top.stream().map(Summary.ClassShare::klContribution).toList()
                 : all.stream().map(ClassRow::klContribution).toList());
     StringBuilder adds = new StringBuilder("top drifted classes (share of the KL added):");
-    StringBuilder offsets = new StringBuilder();
     for (Summary.ClassShare c : top) {
-      double v = c.klContribution();
-      // an offsetting class is listed under "offsets:" with the size of what it takes back
-      (v < 0 ? offsets : adds)
-          .append("  ")
-          .append(c.className())
-          .append(' ')
-          .append(ClassShares.of(Math.abs(v), added));
+      if (c.klContribution() > 0) {
+        adds.append("  ")
+            .append(c.className())
+            .append(' ')
+            .append(ClassShares.of(c.klContribution(), added));
+      }
     }
-    return offsets.isEmpty() ? adds.toString() : adds + "  offsets:" + offsets;
+    // The offsets are the largest by size (most negative first) among all classes, each with the
+    // share of the added KL it takes back.
+    List<ClassRow> offsets =
+        all.stream()
+            .filter(r -> r.klContribution() < 0)
+            .sorted(java.util.Comparator.comparingDouble(ClassRow::klContribution))
+            .limit(MAX_OFFSETS)
+            .toList();
+    StringBuilder o = new StringBuilder();
+    for (ClassRow r : offsets) {
+      o.append("  ")
+          .append(r.className())
+          .append(' ')
+          .append(ClassShares.of(-r.klContribution(), added));
+    }
+    return offsets.isEmpty() ? adds.toString() : adds + "  offsets:" + o;
   }
 
   /** "all rows valid", or per side the rows quarantined and renormalized, by rule. */

@@ -93,6 +93,7 @@ public final class HtmlReport {
       .figure{font-weight:600;white-space:nowrap}
       td.message,td.wide{min-width:240px;overflow-wrap:anywhere}
       .checks-table td.message{overflow-wrap:anywhere}
+      .checks-table td.name{overflow-wrap:anywhere}
       .worst-examples-table{font-size:12.5px}.worst-examples-table td{white-space:nowrap}
       .outcome{font-weight:700;white-space:nowrap}
       tr.outcome-alert{background:#fdeceb}tr.outcome-alert .outcome{color:var(--alert)}
@@ -300,9 +301,9 @@ public final class HtmlReport {
         new Table(
             List.of(
                 new Col("Outcome", "outcome"),
-                new Col("Check", ""),
-                new Col("Metric", ""),
-                new Col("Scope", ""),
+                new Col("Check", "name"),
+                new Col("Metric", "name"),
+                new Col("Scope", "name"),
                 new Col("Value", "num"),
                 new Col("n", "num"),
                 new Col("Warn", "num"),
@@ -313,9 +314,9 @@ public final class HtmlReport {
       t.row(
           outcomeClass(str(at(c, CheckResult::outcome))),
           str(at(c, CheckResult::outcome)),
-          breakable(str(at(c, CheckResult::name)) + " (" + str(at(c, CheckResult::type)) + ")"),
-          breakable(str(at(c, CheckResult::metric))),
-          breakable(scope(c)),
+          str(at(c, CheckResult::name)) + " (" + str(at(c, CheckResult::type)) + ")",
+          str(at(c, CheckResult::metric)),
+          scope(c),
           num(at(c, CheckResult::value)),
           count(at(c, CheckResult::n)),
           num(at(c, CheckResult::warn)),
@@ -325,11 +326,6 @@ public final class HtmlReport {
     }
     t.write(h, "checks-table");
     closeSection(h);
-  }
-
-  /** A name that may wrap after '_', '.' and '=' (a zero-width space), never inside a word. */
-  static String breakable(String name) {
-    return name.replaceAll("([_.=])", "$1\u200B");
   }
 
   private static int outcomeRank(String outcome) {

@@ -196,20 +196,24 @@ class DriftJobTest {
             classRow(1, "cat", 0.039),
             classRow(2, "bird", 0.001),
             classRow(3, "airplane", -0.0025),
-            classRow(4, "truck", -0.0026));
+            classRow(4, "truck", -0.0026),
+            classRow(5, "ship", -0.02),
+            classRow(6, "frog", -0.0001));
     List<io.kldrift.summary.Summary.ClassShare> top =
         all.stream()
-            .filter(c -> !c.className().equals("bird"))
+            .filter(c -> List.of("dog", "cat", "airplane", "truck").contains(c.className()))
             .map(
                 c ->
                     new io.kldrift.summary.Summary.ClassShare(
                         c.classIndex(), c.className(), c.klContribution(), null, 0, 0))
             .toList();
-    // added = 0.04 + 0.039 + 0.001 = 0.08: dog 50%, cat 48.75%, airplane 3.125%, truck 3.25%
+    // added = 0.04 + 0.039 + 0.001 = 0.08: dog 50%, cat 48.75%. The offsets are the three
+    // largest by size among all classes (ship, not in the top list, first): ship 0.02 / 0.08 =
+    // 25%, truck 3.25%, airplane 3.125%; frog, the smallest, is left out.
     assertThat(DriftJob.classLine(top, all))
         .isEqualTo(
             "top drifted classes (share of the KL added):  dog 50%  cat 49%"
-                + "  offsets:  airplane 3%  truck 3%");
+                + "  offsets:  ship 25%  truck 3%  airplane 3%");
     // without per-class rows the top classes are the total: 0.079, dog 50.6%, cat 49.4%
     assertThat(DriftJob.classLine(top.subList(0, 2), List.of()))
         .isEqualTo("top drifted classes (share of the KL added):  dog 51%  cat 49%");
