@@ -84,10 +84,14 @@ public record Summary(
 
   /**
    * The status with how long it has held, as the console's status line and the page's banner say
-   * it: "ALERT since 2026-11-28, 3rd night"; the status alone without a history.
+   * it: "ALERT since 2026-11-28, 3rd night"; the status alone without a history, and for the first
+   * night of an OK status (the usual news needs no date).
    */
   public String statusPhrase() {
-    if (status == null || statusRuns == null || statusSince == null) {
+    if (status == null
+        || statusRuns == null
+        || statusSince == null
+        || (statusRuns == 1 && status.equals("OK"))) {
       return status;
     }
     return status + " since " + statusSince + ", " + ordinal(statusRuns) + " night";
