@@ -62,7 +62,10 @@ public final class KlDrift {
 
   /**
    * Per-example metrics of two columns of one Dataset, as the struct of {@code kldrift_metrics}:
-   * {@code df.select(KlDrift.metrics(col("t"), col("s"), config).as("m")).select("m.*")}.
+   * {@code df.select(KlDrift.metrics(col("t"), col("s"), config).as("m")).select("m.*")}. A row
+   * whose vectors are not distributions of the configured kinds (within {@code
+   * validate.sum_tolerance}) raises {@code KLDRIFT_NOT_A_DISTRIBUTION} under ANSI mode and gives
+   * NULL without it, as the SQL function does.
    */
   public static Column metrics(Column teacher, Column student, DriftConfig config) {
     return PerExample.metricsColumn(teacher, student, config);

@@ -66,19 +66,26 @@ public final class Fixtures {
     return out;
   }
 
-  /** One statement of the README's ```sql blocks and the value its trailing comment promises. */
-  public record ReadmeSql(String sql, Double expected) {}
+  /**
+   * One statement of the README's ```sql blocks and the value its trailing comment promises: a
+   * number in {@code expected}, or in {@code text} {@code NULL} or a quoted string's content.
+   */
+  public record ReadmeSql(String sql, Double expected, String text) {}
 
   /**
    * Every SQL statement of the README's ```sql blocks, comments removed; a trailing {@code --
-   * number} comment is the value the statement's first cell must have (null when there is none).
-   * Blocks marked {@code ```sql delta} need a Delta report and are not run here.
+   * number}, {@code -- NULL} or {@code -- 'string'} comment is the value the statement's first cell
+   * must have (both null when there is none). Blocks marked {@code ```sql delta} need a Delta
+   * report and are not run here.
    */
   public static List<ReadmeSql> readmeSql() throws IOException {
     List<ReadmeSql> out = new ArrayList<>();
     java.util.regex.Pattern value =
         java.util.regex.Pattern.compile(
             "\\A;\\s*--\\s*(-?[0-9][0-9.eE+-]*)\\s*$", java.util.regex.Pattern.MULTILINE);
+    java.util.regex.Pattern text =
+        java.util.regex.Pattern.compile(
+            "\\A;\\s*--\\s*(NULL|'[^']*')\\s*$", java.util.regex.Pattern.MULTILINE);
     for (String block : readmeBlocks("sql")) {
       for (String statement : block.split(";")) {
         String sql = statement.replaceAll("(?m)^\\s*--.*$", "").trim();
@@ -87,7 +94,12 @@ public final class Fixtures {
         }
         int next = block.indexOf(statement) + statement.length();
         java.util.regex.Matcher m = value.matcher(block.substring(next));
-        out.add(new ReadmeSql(sql, m.find() ? Double.parseDouble(m.group(1)) : null));
+        java.util.regex.Matcher t = text.matcher(block.substring(next));
+        out.add(
+            new ReadmeSql(
+                sql,
+                m.find() ? Double.parseDouble(m.group(1)) : null,
+                t.find() ? t.group(1).replace("'", "") : null));
       }
     }
     return out;

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every SQL statement in the README's ```sql blocks runs as written against the sample tables
- * (views {@code teacher} and {@code student}); a trailing {@code -- number} comment is the value
- * the statement's first cell must have. ConnectIT runs the same statements through Spark Connect.
+ * (views {@code teacher} and {@code student}); a trailing {@code -- number}, {@code -- NULL} or
+ * {@code -- 'string'} comment is the value the statement's first cell must have. ConnectIT runs the
+ * same statements through Spark Connect.
  */
 class ReadmeSqlTest {
   private final SparkSession spark = TestSpark.get();
@@ -23,6 +24,7 @@ class ReadmeSqlTest {
     List<Fixtures.ReadmeSql> statements = Fixtures.readmeSql();
     assertThat(statements).hasSizeGreaterThanOrEqualTo(3);
     assertThat(statements).filteredOn(s -> s.expected() != null).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(statements).filteredOn(s -> s.text() != null).hasSizeGreaterThanOrEqualTo(3);
     for (Fixtures.ReadmeSql s : statements) {
       List<Row> rows = spark.sql(s.sql()).limit(5).collectAsList();
       assertThat(rows).as(s.sql()).isNotEmpty();
@@ -30,6 +32,11 @@ class ReadmeSqlTest {
         assertThat(((Number) rows.get(0).get(0)).doubleValue())
             .as(s.sql())
             .isCloseTo(s.expected(), within(1e-9));
+      }
+      if (s.text() != null) {
+        assertThat(rows.get(0).get(0))
+            .as(s.sql())
+            .isEqualTo(s.text().equals("NULL") ? null : s.text());
       }
     }
   }

@@ -24,7 +24,7 @@ import org.apache.spark.sql.types.DataTypes;
 public final class PerExample {
   private PerExample() {}
 
-  /** The kldrift_metrics call for the configured kinds, temperature and epsilon. */
+  /** The kldrift_metrics call for the configured kinds, temperature, epsilon and sum tolerance. */
   public static Column metricsColumn(Column teacher, Column student, DriftConfig config) {
     return call_function(
         "kldrift_metrics",
@@ -33,7 +33,8 @@ public final class PerExample {
         lit(config.get(DriftConfig.TEACHER_KIND).label()),
         lit(config.get(DriftConfig.STUDENT_KIND).label()),
         lit(config.get(DriftConfig.TEMPERATURE)),
-        lit(config.get(DriftConfig.EPSILON)));
+        lit(config.get(DriftConfig.EPSILON)),
+        lit(config.get(DriftConfig.SUM_TOLERANCE)));
   }
 
   /** The joined examples with their keys, label, slices and every per-example metric. */
@@ -114,7 +115,8 @@ public final class PerExample {
               lit(config.get(DriftConfig.TEACHER_KIND).label()),
               lit(config.get(DriftConfig.STUDENT_KIND).label()),
               lit(t),
-              lit(config.get(DriftConfig.EPSILON)));
+              lit(config.get(DriftConfig.EPSILON)),
+              lit(config.get(DriftConfig.SUM_TOLERANCE)));
       aggs.add(
           org.apache
               .spark

@@ -670,7 +670,8 @@ public final class PredictionInputs {
       return keys.stream().map(k -> col(k)).toArray(Column[]::new);
     }
 
-    private Column code(Column v) {
+    /** The label of the row rule {@code v} breaks, as {@code kldrift_check} names it, or null. */
+    private Column check(Column v) {
       return call_function("kldrift_check", v, lit(kind.label()), lit(tol), lit(bound));
     }
 
@@ -813,7 +814,7 @@ public final class PredictionInputs {
           data =
               data.withColumn(
                   column,
-                  when(code(v).equalTo(Divergences.NOT_NORMALIZED), renormalized(v))
+                  when(check(v).equalTo(RowRule.NOT_NORMALIZED.label()), renormalized(v))
                       .otherwise(v.cast("array<double>")));
         }
       }
@@ -909,14 +910,14 @@ public final class PredictionInputs {
 
     /** The rule a row breaks, by name, or null; the same order and tests as {@link #ruleOf}. */
     private Column ruleColumn(Column v, int expected) {
-      Column code = code(v);
+      Column check = check(v);
       return when(anyKeyNull(), lit(RowRule.NULL_KEY.label()))
           .when(v.isNull(), lit(RowRule.NULL_VECTOR.label()))
           .when(size(v).equalTo(0), lit(RowRule.EMPTY_VECTOR.label()))
           .when(size(v).notEqual(expected), lit(RowRule.WRONG_LENGTH.label()))
-          .when(code.equalTo(Divergences.NOT_FINITE), lit(RowRule.NOT_FINITE.label()))
-          .when(code.equalTo(Divergences.NEGATIVE), lit(RowRule.NEGATIVE_PROBABILITY.label()))
-          .when(code.geq(Divergences.NOT_NORMALIZED), lit(RowRule.NOT_NORMALIZED.label()));
+          .when(
+              check.startsWith(RowRule.NOT_NORMALIZED.label()), lit(RowRule.NOT_NORMALIZED.label()))
+          .otherwise(check);
     }
 
     /**

@@ -1,21 +1,163 @@
 package io.kldrift.sql;
 
 import io.kldrift.DriftException;
+import io.kldrift.input.RowRule;
+import io.kldrift.kernel.Divergences;
+import io.kldrift.kernel.Divergences.Kind;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.Map;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 
 /** Errors raised while building or evaluating the kldrift SQL functions. */
 final class FunctionErrors {
   private FunctionErrors() {}
 
-  static DriftException lengthMismatch(int teacher, int student) {
-    return DriftException.invalidInput(
-        "vectors of different length: first argument has "
-            + teacher
-            + " classes, second has "
-            + student,
-        "both distributions must cover the same classes in the same order");
-  }
+  private static final String NOT_A_DISTRIBUTION = "is not a distribution";
 
   static DriftException badArgument(String function, String problem, String fix) {
     return DriftException.invalidConfig(function + ": " + problem, fix);
+  }
+
+  /** Two distributions of one call with different lengths (rule {@code wrong_length}). */
+  static NotADistributionException lengthsDiffer(
+      String function, String pText, String qText, int p, int q) {
+    return notADistribution(
+        function,
+        "q",
+        qText,
+        "does not match p = " + pText,
+        RowRule.WRONG_LENGTH,
+        "p has " + p + " entries and q has " + q,
+        "both distributions must list the same classes in the same order");
+  }
+
+  /**
+   * Argument {@code argument} of {@code function} (written as {@code text}) breaks the row rule
+   * that {@link Divergences#check} reported as {@code code}; {@code raw} holds its first {@code n}
+   * entries as loaded (NULL entries as NaN), {@code v} the entries themselves.
+   */
+  static NotADistributionException notADistribution(
+      String function,
+      String argument,
+      String text,
+      Kind kind,
+      int code,
+      ArrayData v,
+      double[] raw,
+      int n,
+      double sumTolerance) {
+    switch (code) {
+      case Divergences.EMPTY:
+        return notADistribution(
+            function,
+            argument,
+            text,
+            NOT_A_DISTRIBUTION,
+            RowRule.EMPTY_VECTOR,
+            "it is empty",
+            "drop or repair empty vectors, e.g. WHERE size(" + argument + ") > 0");
+      case Divergences.NOT_FINITE:
+        {
+          int i = 0;
+          while (i < n - 1 && finiteOrLogZero(raw[i], kind)) {
+            i++;
+          }
+          String what = v.isNullAt(i) ? "NULL" : Double.toString(raw[i]);
+          return notADistribution(
+              function,
+              argument,
+              text,
+              NOT_A_DISTRIBUTION,
+              RowRule.NOT_FINITE,
+              argument + "[" + i + "] is " + what,
+              "fix the model export; NaN usually means a numerical overflow in the model");
+        }
+      case Divergences.NEGATIVE:
+        {
+          int i = 0;
+          while (i < n - 1 && raw[i] >= 0) {
+            i++;
+          }
+          return notADistribution(
+              function,
+              argument,
+              text,
+              NOT_A_DISTRIBUTION,
+              RowRule.NEGATIVE_PROBABILITY,
+              argument + "[" + i + "] = " + number(raw[i]) + " is negative",
+              "check that it holds probabilities and not logits or log-probabilities"
+                  + " (kldrift_metrics takes their kind: 'logits', 'log_probs')");
+        }
+      default:
+        {
+          double sum = 0;
+          for (int c = 0; c < n; c++) {
+            sum += kind == Kind.LOG_PROBS ? Math.exp(raw[c]) : raw[c];
+          }
+          return notADistribution(
+              function,
+              argument,
+              text,
+              NOT_A_DISTRIBUTION,
+              RowRule.NOT_NORMALIZED,
+              (kind == Kind.LOG_PROBS ? "its probabilities (exp of its entries)" : "its entries")
+                  + " sum to "
+                  + number(sum)
+                  + ", "
+                  + number(Math.abs(sum - 1))
+                  + " away from 1, beyond the tolerance "
+                  + number(sumTolerance),
+              "normalize it, e.g. kldrift_renormalize(" + argument + ", '" + kind.label() + "')");
+        }
+    }
+  }
+
+  private static NotADistributionException notADistribution(
+      String function,
+      String argument,
+      String text,
+      String verdict,
+      RowRule rule,
+      String problem,
+      String fix) {
+    String message =
+        function
+            + ": argument "
+            + argument
+            + " = "
+            + text
+            + " "
+            + verdict
+            + ": "
+            + problem
+            + " (rule "
+            + rule.label()
+            + "). Fix: "
+            + fix
+            + "; or use try_"
+            + function
+            + " to get NULL instead (as "
+            + function
+            + " does with spark.sql.ansi.enabled=false).";
+    return new NotADistributionException(
+        message,
+        Map.of(
+            "function", function,
+            "argument", argument,
+            "rule", rule.label(),
+            "problem", problem));
+  }
+
+  private static boolean finiteOrLogZero(double x, Kind kind) {
+    return Double.isFinite(x) || (kind == Kind.LOG_PROBS && x == Double.NEGATIVE_INFINITY);
+  }
+
+  /** A number with at most six significant digits and no exponent: 1.37, 0.001. */
+  private static String number(double x) {
+    if (!Double.isFinite(x)) {
+      return Double.toString(x);
+    }
+    return new BigDecimal(x).round(new MathContext(6)).stripTrailingZeros().toPlainString();
   }
 }

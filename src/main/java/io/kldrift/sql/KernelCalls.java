@@ -1,6 +1,7 @@
 package io.kldrift.sql;
 
 import io.kldrift.DriftException;
+import io.kldrift.input.RowRule;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
 import io.kldrift.kernel.TopK;
@@ -9,6 +10,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * The static entry points that Spark's generated code calls (through {@code StaticInvoke}) for the
@@ -26,6 +28,20 @@ public final class KernelCalls {
   static final int FLOAT = 0, DOUBLE = 1, INT = 2, LONG = 3, NONE = -1;
 
   private static final Kind[] KINDS = Kind.values();
+
+  /** What {@code kldrift_check} says of a null vector, and of a sum beyond renormalize_bound. */
+  static final UTF8String NULL_VECTOR = UTF8String.fromString(RowRule.NULL_VECTOR.label()),
+      BEYOND_BOUND = UTF8String.fromString(RowRule.NOT_NORMALIZED.label() + "_beyond_bound");
+
+  /** What {@code kldrift_check} says of a vector, by {@link Divergences#check} code. */
+  private static final UTF8String[] CHECK_LABELS = {
+    null,
+    UTF8String.fromString(RowRule.EMPTY_VECTOR.label()),
+    UTF8String.fromString(RowRule.NOT_FINITE.label()),
+    UTF8String.fromString(RowRule.NEGATIVE_PROBABILITY.label()),
+    UTF8String.fromString(RowRule.NOT_NORMALIZED.label()),
+    BEYOND_BOUND
+  };
 
   private KernelCalls() {}
 
@@ -68,8 +84,9 @@ public final class KernelCalls {
 
   /**
    * All per-example metrics of one teacher/student pair, as the struct {@link
-   * FunctionSchemas#METRICS}. {@code temperature} applies to logits; {@code lossTemperature}, when
-   * positive, adds {@code T²·KL}.
+   * FunctionSchemas#METRICS}, or null when an argument is not a distribution of its kind (raising
+   * {@link NotADistributionException} instead when {@code raise}). {@code temperature} applies to
+   * logits; a logits side adds {@code T²·KL}.
    */
   public static InternalRow metrics(
       ArrayData p,
@@ -79,13 +96,21 @@ public final class KernelCalls {
       int pKind,
       int qKind,
       double temperature,
-      double epsilon) {
-    int n = p.numElements();
-    if (q.numElements() != n) {
-      throw FunctionErrors.lengthMismatch(n, q.numElements());
+      double epsilon,
+      double sumTolerance,
+      boolean raise,
+      UTF8String function,
+      UTF8String pText,
+      UTF8String qText) {
+    Workspace w = WORKSPACE.get();
+    Kind pk = KINDS[pKind], qk = KINDS[qKind];
+    if (!loadPair(
+        w, p, q, pElement, qElement, pk, qk, sumTolerance, raise, function, pText, qText)) {
+      return null;
     }
-    double[] o = compute(p, q, pElement, qElement, pKind, qKind, temperature, epsilon, n);
-    boolean logits = KINDS[pKind] == Kind.LOGITS || KINDS[qKind] == Kind.LOGITS;
+    Divergences.compute(w, p.numElements(), pk, qk, temperature, Math.log(epsilon), false);
+    double[] o = w.out;
+    boolean logits = pk == Kind.LOGITS || qk == Kind.LOGITS;
     Object[] values = {
       o[Divergences.KL],
       o[Divergences.REVERSE_KL],
@@ -106,31 +131,63 @@ public final class KernelCalls {
     return new GenericInternalRow(values);
   }
 
-  /** One metric of {@link Divergences#compute}, selected by its index (the kl_div family). */
+  /**
+   * One metric of {@link Divergences#compute} over two probability vectors, selected by its index
+   * (the kl_div family); NaN when an argument is not a probability distribution (raising {@link
+   * NotADistributionException} instead when {@code raise}). A valid pair never gives NaN, so the
+   * caller turns NaN into NULL without boxing.
+   */
   public static double single(
       ArrayData p,
       ArrayData q,
       int pElement,
       int qElement,
-      int pKind,
-      int qKind,
-      double temperature,
       double epsilon,
-      int metric) {
-    int n = p.numElements();
-    if (q.numElements() != n) {
-      throw FunctionErrors.lengthMismatch(n, q.numElements());
+      int metric,
+      double sumTolerance,
+      boolean raise,
+      UTF8String function,
+      UTF8String pText,
+      UTF8String qText) {
+    Workspace w = WORKSPACE.get();
+    if (!loadPair(
+        w,
+        p,
+        q,
+        pElement,
+        qElement,
+        Kind.PROBS,
+        Kind.PROBS,
+        sumTolerance,
+        raise,
+        function,
+        pText,
+        qText)) {
+      return Double.NaN;
     }
-    return compute(p, q, pElement, qElement, pKind, qKind, temperature, epsilon, n)[metric];
+    Divergences.compute(w, p.numElements(), Kind.PROBS, Kind.PROBS, 1.0, Math.log(epsilon), false);
+    return w.out[metric];
   }
 
-  /** Entropy H(P) of one distribution. */
-  public static double entropy(ArrayData p, int pElement, int pKind, double temperature) {
+  /**
+   * Entropy H(P) of one probability vector; NaN when it is not a probability distribution (raising
+   * {@link NotADistributionException} instead when {@code raise}).
+   */
+  public static double entropy(
+      ArrayData p,
+      int pElement,
+      double sumTolerance,
+      boolean raise,
+      UTF8String function,
+      UTF8String pText) {
     int n = p.numElements();
     Workspace s = WORKSPACE.get();
     s.ensure(n);
     load(p, pElement, s.rawP, n);
-    Divergences.prepare(s.math, s.rawP, n, KINDS[pKind], temperature, s.p, s.logP);
+    if (!accept(p, s.rawP, n, Kind.PROBS, sumTolerance, raise, function, "p", pText)) {
+      return Double.NaN;
+    }
+    Divergences.prepare(s.math, s.rawP, n, Kind.PROBS, 1.0, s.p, s.logP);
     double h = 0;
     for (int c = 0; c < n; c++) {
       if (s.p[c] > 0) {
@@ -138,6 +195,60 @@ public final class KernelCalls {
       }
     }
     return h;
+  }
+
+  /**
+   * Loads {@code p} and {@code q} into {@code w} and checks each against the row rules of its kind
+   * ({@link Divergences#check}, the rules the pipeline applies), on the loaded primitive copy.
+   * Returns false when one breaks a rule, or raises when {@code raise}.
+   */
+  private static boolean loadPair(
+      Workspace w,
+      ArrayData p,
+      ArrayData q,
+      int pElement,
+      int qElement,
+      Kind pKind,
+      Kind qKind,
+      double sumTolerance,
+      boolean raise,
+      UTF8String function,
+      UTF8String pText,
+      UTF8String qText) {
+    int n = p.numElements();
+    if (q.numElements() != n) {
+      if (raise) {
+        throw FunctionErrors.lengthsDiffer(
+            function.toString(), pText.toString(), qText.toString(), n, q.numElements());
+      }
+      return false;
+    }
+    w.ensure(n);
+    load(p, pElement, w.rawP, n);
+    load(q, qElement, w.rawQ, n);
+    return accept(p, w.rawP, n, pKind, sumTolerance, raise, function, "p", pText)
+        && accept(q, w.rawQ, n, qKind, sumTolerance, raise, function, "q", qText);
+  }
+
+  private static boolean accept(
+      ArrayData v,
+      double[] raw,
+      int n,
+      Kind kind,
+      double sumTolerance,
+      boolean raise,
+      UTF8String function,
+      String argument,
+      UTF8String text) {
+    int code = Divergences.check(raw, n, kind, sumTolerance);
+    if (code == Divergences.OK) {
+      return true;
+    }
+    if (raise) {
+      throw FunctionErrors.notADistribution(
+          function.toString(), argument, text.toString(), kind, code, v, raw, n, sumTolerance);
+    }
+    return false;
   }
 
   /**
@@ -168,18 +279,21 @@ public final class KernelCalls {
   }
 
   /**
-   * The first row rule a vector breaks ({@link Divergences#check}), or -1 for a null vector; used
-   * by validation so that it applies exactly the rules the kernel relies on.
+   * {@code kldrift_check}: the label of the first row rule a vector breaks ({@link
+   * Divergences#check} with the labels of {@link RowRule}), {@code null_vector} for a null vector,
+   * {@code not_normalized_beyond_bound} for a sum further than {@code bound} from 1, or null for a
+   * valid vector.
    */
-  public static int check(ArrayData v, int element, int kind, double sumTolerance, double bound) {
+  public static UTF8String check(
+      ArrayData v, int element, int kind, double sumTolerance, double bound) {
     if (v == null) {
-      return -1;
+      return NULL_VECTOR;
     }
     int n = v.numElements();
     Workspace s = WORKSPACE.get();
     s.ensure(n);
     load(v, element, s.rawP, n);
-    return Divergences.check(s.rawP, n, KINDS[kind], sumTolerance, bound);
+    return CHECK_LABELS[Divergences.check(s.rawP, n, KINDS[kind], sumTolerance, bound)];
   }
 
   /**
@@ -464,23 +578,5 @@ public final class KernelCalls {
       dense[indices.getInt(i)] = values.getDouble(i);
     }
     return new GenericArrayData(dense);
-  }
-
-  private static double[] compute(
-      ArrayData p,
-      ArrayData q,
-      int pElement,
-      int qElement,
-      int pKind,
-      int qKind,
-      double temperature,
-      double epsilon,
-      int n) {
-    Workspace w = WORKSPACE.get();
-    w.ensure(n);
-    load(p, pElement, w.rawP, n);
-    load(q, qElement, w.rawQ, n);
-    Divergences.compute(w, n, KINDS[pKind], KINDS[qKind], temperature, Math.log(epsilon), false);
-    return w.out;
   }
 }

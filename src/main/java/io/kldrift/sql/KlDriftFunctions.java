@@ -1,5 +1,6 @@
 package io.kldrift.sql;
 
+import io.kldrift.DriftConfig;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
 import java.util.ArrayList;
@@ -36,6 +37,20 @@ public final class KlDriftFunctions {
 
   /** Default epsilon for zero student probabilities (DESIGN §2). */
   public static final double DEFAULT_EPSILON = 1e-12;
+
+  /**
+   * How far from 1 a distribution argument may sum unless the call says otherwise: the default of
+   * {@code validate.sum_tolerance}, so a function accepts what the job accepts.
+   */
+  public static final double DEFAULT_SUM_TOLERANCE =
+      Double.parseDouble(DriftConfig.SUM_TOLERANCE.defaultText());
+
+  private static final String NOT_A_DISTRIBUTION_USAGE =
+      " An argument that is not a distribution (empty, NaN or NULL entries, a negative"
+          + " probability, a sum further than 1e-3 from 1, lengths that differ) raises "
+          + NotADistributionException.CONDITION
+          + " under ANSI mode (spark.sql.ansi.enabled, the default) and gives NULL without it;"
+          + " the try_ variant always gives NULL.";
 
   /**
    * The struct returned by {@code topk_divergences}; field names are part of the public contract.
@@ -151,7 +166,8 @@ public final class KlDriftFunctions {
     defs.add(
         new Definition(
             "entropy",
-            "_FUNC_(p) - Shannon entropy -sum p*ln p of a probability vector, in nats.",
+            "_FUNC_(p) - Shannon entropy -sum p*ln p of a probability vector, in nats."
+                + NOT_A_DISTRIBUTION_USAGE,
             args("p: array<float|double> or ML Vector of probabilities"),
             examples("SELECT _FUNC_(array(0.5D, 0.5D));", "0.6931471806"),
             (name, a) -> {
@@ -160,46 +176,53 @@ public final class KlDriftFunctions {
               if (p == null) {
                 return Literal.create(null, DataTypes.DoubleType);
               }
-              return invoke(
-                  DataTypes.DoubleType,
-                  "entropy",
-                  List.of(p, elementCode(p), intLit(Kind.PROBS.ordinal()), doubleLit(1.0)));
+              List<Expression> call = new ArrayList<>(List.of(p, elementCode(p)));
+              call.addAll(Validation.arguments(name, DEFAULT_SUM_TOLERANCE, a.get(0)));
+              return Validation.nullForNaN(name, invoke(DataTypes.DoubleType, "entropy", call));
             }));
     defs.add(softmaxFunction("softmax", false));
     defs.add(softmaxFunction("log_softmax", true));
     defs.add(
         new Definition(
             "kldrift_metrics",
-            "_FUNC_(p, q[, p_kind, q_kind, temperature, epsilon]) - Every per-example metric of teacher p"
-                + " and student q in one fused pass, as a struct (kl, reverse_kl, js, teacher_entropy,"
-                + " student_entropy, cross_entropy, total_variation, teacher_top1, student_top1, agree,"
-                + " teacher_confidence, student_confidence, support_violations,"
-                + " reverse_support_violations, t2_kl).",
+            "_FUNC_(p, q[, p_kind, q_kind, temperature, epsilon, sum_tolerance]) - Every per-example"
+                + " metric of teacher p and student q in one fused pass, as a struct (kl, reverse_kl,"
+                + " js, teacher_entropy, student_entropy, cross_entropy, total_variation,"
+                + " teacher_top1, student_top1, agree, teacher_confidence, student_confidence,"
+                + " support_violations, reverse_support_violations, t2_kl)."
+                + NOT_A_DISTRIBUTION_USAGE,
             args(
                 "p: teacher distribution, array<float|double> or ML Vector",
                 "q: student distribution, same length",
                 "p_kind, q_kind: 'probs' (default), 'log_probs' or 'logits'",
                 "temperature: applied to logits (default 1); t2_kl = T*T*kl when a side is logits",
-                "epsilon: replaces a zero student probability where p > 0 (default 1e-12)"),
+                "epsilon: replaces a zero student probability where p > 0 (default 1e-12)",
+                "sum_tolerance: how far from 1 probabilities (or exp of log-probabilities) may sum"
+                    + " (default 1e-3, as validate.sum_tolerance)"),
             examples("SELECT _FUNC_(array(0.5D, 0.5D), array(0.9D, 0.1D)).kl;", "0.5108256238"),
             KlDriftFunctions::buildMetrics));
     defs.add(
         new Definition(
             "kldrift_check",
-            "_FUNC_(v, kind, sum_tolerance[, renormalize_bound]) - The first row rule that distribution v"
-                + " breaks: 0 valid, 1 empty, 2 NaN or infinite, 3 negative probability, 4 sum off 1 by more"
-                + " than sum_tolerance, 5 sum off 1 by more than renormalize_bound (when given); -1 for a"
-                + " null vector.",
+            "_FUNC_(v, kind, sum_tolerance[, renormalize_bound]) - The name of the first row rule"
+                + " that distribution v breaks, as the job's reports name it: 'null_vector',"
+                + " 'empty_vector', 'not_finite' (NaN, NULL or infinite entries; a log-probability"
+                + " may be -Infinity), 'negative_probability', 'not_normalized' (sum further than"
+                + " sum_tolerance from 1); 'not_normalized_beyond_bound' when renormalize_bound is"
+                + " given and the sum is further than it from 1. NULL for a valid vector.",
             args(
                 "v: array<float|double> or ML Vector",
                 "kind: 'probs', 'log_probs' or 'logits'",
                 "sum_tolerance: allowed distance of the sum from 1",
-                "renormalize_bound: optional; a larger distance gives 5 instead of 4"),
+                "renormalize_bound: optional; a sum further than this from 1 (too far off to"
+                    + " renormalize) gives 'not_normalized_beyond_bound'"),
             examples(
                 "SELECT _FUNC_(array(0.5D, 0.6D), 'probs', 0.001);",
-                "4",
+                "not_normalized",
                 "SELECT _FUNC_(array(0.5D, 0.6D), 'probs', 0.001, 0.05);",
-                "5"),
+                "not_normalized_beyond_bound",
+                "SELECT _FUNC_(array(0.5D, 0.5D), 'probs', 0.001);",
+                "NULL"),
             (fn, a) -> {
               expectArity(fn, a, 3, 4);
               Expression v = distribution(fn, a.get(0));
@@ -210,11 +233,11 @@ public final class KlDriftFunctions {
                       ? foldDouble(fn, a.get(3), "renormalize_bound")
                       : Double.POSITIVE_INFINITY;
               if (v == null) {
-                return Literal.create(-1, DataTypes.IntegerType);
+                return Literal.create(KernelCalls.NULL_VECTOR, DataTypes.StringType);
               }
               return new StaticInvoke(
                   KernelCalls.class,
-                  DataTypes.IntegerType,
+                  DataTypes.StringType,
                   "check",
                   seq(
                       List.of(
@@ -225,7 +248,7 @@ public final class KlDriftFunctions {
                           doubleLit(bound))),
                   seq(List.<AbstractDataType>of()),
                   false,
-                  false,
+                  true,
                   true,
                   Option.empty());
             }));
@@ -329,8 +352,28 @@ public final class KlDriftFunctions {
                     + " NULL, array(true, false));",
                 "[0.5108256238,0.5108256238,0.5108256238,1,NULL]"),
             KlDriftFunctions::buildSequenceKl));
-    return defs;
+    List<Definition> withTry = new ArrayList<>();
+    for (Definition d : defs) {
+      withTry.add(d);
+      String invalid = INVALID_EXAMPLES.get(d.name());
+      if (invalid != null) {
+        withTry.add(Validation.tryVariant(d, invalid));
+      }
+    }
+    return withTry;
   }
+
+  /** The functions that validate their distributions, each with a call that gives NULL. */
+  private static final java.util.Map<String, String> INVALID_EXAMPLES =
+      java.util.Map.of(
+          "kl_div", "SELECT _FUNC_(array(0.5D, 0.5D), array(0.7D, 0.7D));",
+          "reverse_kl_div", "SELECT _FUNC_(array(-0.5D, 1.5D), array(0.9D, 0.1D));",
+          "js_div", "SELECT _FUNC_(array(0.5D, 0.5D), array(0.9D, 0.1D, 0D));",
+          "cross_entropy", "SELECT _FUNC_(array(0.5D, 0.5D), array(0.9D, NULL));",
+          "total_variation", "SELECT _FUNC_(array(0.5D, 0.5D), array(0.9D, double('NaN')));",
+          "entropy", "SELECT _FUNC_(array(0.5D, 0.6D));",
+          "kldrift_metrics",
+              "SELECT _FUNC_(array(0.5D, 0.5D), array(0.9D, 0.1D), 'probs', 'log_probs');");
 
   /**
    * Registers every function into an existing session (for sessions built without the extension).
@@ -347,7 +390,10 @@ public final class KlDriftFunctions {
       String name, int metric, String what, String exampleResult) {
     return new Definition(
         name,
-        "_FUNC_(p, q[, epsilon]) - " + what + ", for probability vectors p and q.",
+        "_FUNC_(p, q[, epsilon]) - "
+            + what
+            + ", for probability vectors p and q."
+            + NOT_A_DISTRIBUTION_USAGE,
         args(
             "p: array<float|double> or ML Vector of probabilities",
             "q: same type and length as p",
@@ -358,23 +404,15 @@ public final class KlDriftFunctions {
           Expression p = distribution(fn, a.get(0));
           Expression q = distribution(fn, a.get(1));
           double eps = a.size() > 2 ? foldDouble(fn, a.get(2), "epsilon") : DEFAULT_EPSILON;
+          checkEpsilon(fn, eps);
           if (p == null || q == null) {
             return Literal.create(null, DataTypes.DoubleType);
           }
-          int probs = Kind.PROBS.ordinal();
-          return invoke(
-              DataTypes.DoubleType,
-              "single",
-              List.of(
-                  p,
-                  q,
-                  elementCode(p),
-                  elementCode(q),
-                  intLit(probs),
-                  intLit(probs),
-                  doubleLit(1.0),
-                  doubleLit(eps),
-                  intLit(metric)));
+          List<Expression> call =
+              new ArrayList<>(
+                  List.of(p, q, elementCode(p), elementCode(q), doubleLit(eps), intLit(metric)));
+          call.addAll(Validation.arguments(fn, DEFAULT_SUM_TOLERANCE, a.get(0), a.get(1)));
+          return Validation.nullForNaN(fn, invoke(DataTypes.DoubleType, "single", call));
         });
   }
 
@@ -405,35 +443,45 @@ public final class KlDriftFunctions {
   }
 
   private static Expression buildMetrics(String fn, List<Expression> a) {
-    expectArity(fn, a, 2, 6);
+    expectArity(fn, a, 2, 7);
     Expression p = distribution(fn, a.get(0));
     Expression q = distribution(fn, a.get(1));
     Kind pKind = a.size() > 2 ? foldKind(fn, a.get(2)) : Kind.PROBS;
     Kind qKind = a.size() > 3 ? foldKind(fn, a.get(3)) : Kind.PROBS;
     double t = a.size() > 4 ? foldDouble(fn, a.get(4), "temperature") : 1.0;
     double eps = a.size() > 5 ? foldDouble(fn, a.get(5), "epsilon") : DEFAULT_EPSILON;
+    double tol = a.size() > 6 ? foldDouble(fn, a.get(6), "sum_tolerance") : DEFAULT_SUM_TOLERANCE;
     checkTemperature(fn, t);
+    checkEpsilon(fn, eps);
+    if (!(tol >= 0 && tol < 1)) {
+      throw FunctionErrors.badArgument(
+          fn, "sum_tolerance " + tol + " is not in [0, 1)", "pass a small tolerance such as 1e-3");
+    }
+    if (p == null || q == null) {
+      return Literal.create(null, FunctionSchemas.METRICS);
+    }
+    List<Expression> call =
+        new ArrayList<>(
+            List.of(
+                p,
+                q,
+                elementCode(p),
+                elementCode(q),
+                intLit(pKind.ordinal()),
+                intLit(qKind.ordinal()),
+                doubleLit(t),
+                doubleLit(eps)));
+    call.addAll(Validation.arguments(fn, tol, a.get(0), a.get(1)));
+    return invoke(FunctionSchemas.METRICS, "metrics", call);
+  }
+
+  private static void checkEpsilon(String fn, double eps) {
     if (!(eps > 0 && eps < 1)) {
       throw FunctionErrors.badArgument(
           fn,
           "epsilon " + eps + " is not in (0, 1)",
           "pass a small positive epsilon such as 1e-12");
     }
-    if (p == null || q == null) {
-      return Literal.create(null, FunctionSchemas.METRICS);
-    }
-    return invoke(
-        FunctionSchemas.METRICS,
-        "metrics",
-        List.of(
-            p,
-            q,
-            elementCode(p),
-            elementCode(q),
-            intLit(pKind.ordinal()),
-            intLit(qKind.ordinal()),
-            doubleLit(t),
-            doubleLit(eps)));
   }
 
   private static final String TOPK_ARGS =

@@ -112,7 +112,19 @@ class ConnectIT {
             .as(s.sql())
             .isCloseTo(s.expected(), within(1e-9));
       }
+      if (s.text() != null) {
+        assertThat(rows.get(1)[0]).as(s.sql()).isEqualTo(s.text().equals("NULL") ? null : s.text());
+      }
     }
+    // the server's ANSI mode (Spark's default) raises; the client sees the error condition
+    Exception e =
+        org.assertj.core.api.Assertions.catchException(
+            () -> sql("SELECT kl_div(array(0.5D, 0.5D), array(0.7D, 0.7D))"));
+    assertThat(e.getMessage())
+        .contains("[KLDRIFT_NOT_A_DISTRIBUTION] kl_div: argument q = array(0.7, 0.7)")
+        .contains("use try_kl_div to get NULL instead");
+    assertThat(e.getClass().getMethod("getCondition").invoke(e))
+        .isEqualTo("KLDRIFT_NOT_A_DISTRIBUTION");
     // KL(0.5, 0.5 || 0.9, 0.1) from its definition, and the readable column name
     List<Object[]> kl = sql("SELECT kl_div(array(0.5D, 0.5D), array(0.9D, 0.1D))");
     assertThat(kl.get(0)).containsExactly("kl_div(array(0.5, 0.5), array(0.9, 0.1))");
