@@ -330,6 +330,7 @@ public final class PredictionInputs {
     boolean hasLabel = !label.isEmpty() && ts.getFieldIndex(label).isDefined();
     List<String> names = config.get(DriftConfig.CLASS_NAMES);
     boolean namedLabel = false;
+    boolean fractionalLabel = false;
     if (hasLabel) {
       DataType lt = ts.apply(label).dataType();
       namedLabel = lt == DataTypes.StringType;
@@ -342,7 +343,9 @@ public final class PredictionInputs {
                 + " store the label as the 0-based class index, or set input.label_column= (empty)"
                 + " to ignore it");
       }
+      fractionalLabel = lt == DataTypes.DoubleType || lt == DataTypes.FloatType;
       if (!namedLabel
+          && !fractionalLabel
           && !(lt == DataTypes.IntegerType
               || lt == DataTypes.LongType
               || lt == DataTypes.ShortType
@@ -352,7 +355,8 @@ public final class PredictionInputs {
                 + label
                 + "' has type "
                 + lt.simpleString()
-                + ", expected an integer class index or a class name (string)",
+                + ", expected an integer class index (or a double holding one, as Spark ML writes"
+                + " it) or a class name (string)",
             "store the label as the 0-based class index or as one of the class names, or set"
                 + " input.label_column= (empty) to ignore it");
       }
@@ -366,7 +370,11 @@ public final class PredictionInputs {
     tSel.add(asArray(ts, tCol).as(TEACHER));
     if (hasLabel) {
       tSel.add(
-          (namedLabel ? classIndex(col(label), names) : col(label).cast(DataTypes.IntegerType))
+          (namedLabel
+                  ? classIndex(col(label), names)
+                  : fractionalLabel
+                      ? wholeIndex(col(label))
+                      : col(label).cast(DataTypes.IntegerType))
               .as(LABEL));
     }
     slices.forEach(sc -> tSel.add(col(sc)));
@@ -436,6 +444,20 @@ public final class PredictionInputs {
   private static Column classIndex(Column label, List<String> names) {
     Column all = functions.array(names.stream().map(functions::lit).toArray(Column[]::new));
     return functions.array_position(all, label).cast(DataTypes.IntegerType).minus(1);
+  }
+
+  /**
+   * A class index stored as a double or float, as Spark ML writes labels: a whole value in the int
+   * range is the index; any other (1.5, NaN, a negative or huge value) is -1, a label outside the
+   * classes (counted in inputs.labels_outside_classes), like a class name that is no class.
+   */
+  private static Column wholeIndex(Column label) {
+    Column d = label.cast(DataTypes.DoubleType);
+    return when(d.isNull(), lit(null).cast(DataTypes.IntegerType))
+        .when(
+            d.mod(1).equalTo(0).and(d.geq(0)).and(d.leq(Integer.MAX_VALUE)),
+            d.cast(DataTypes.IntegerType))
+        .otherwise(lit(-1));
   }
 
   /**

@@ -1,0 +1,76 @@
+package io.kldrift.input;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kldrift.DriftConfig;
+import io.kldrift.KlDrift;
+import io.kldrift.TestSpark;
+import io.kldrift.summary.Summary;
+import java.time.LocalDate;
+import java.util.Arrays;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** Spark ML's conventions on tiny inline tables: labels written as doubles. */
+class SparkMlInputTest {
+  private static final SparkSession spark = TestSpark.get();
+  private static final LocalDate DAY = LocalDate.of(2026, 12, 7);
+
+  private static Dataset<Row> table(DataType key, DataType label, Object[][] rows) {
+    StructType schema =
+        new StructType()
+            .add("id", key)
+            .add("probs", DataTypes.createArrayType(DataTypes.DoubleType))
+            .add("label", label);
+    return spark.createDataFrame(Arrays.stream(rows).map(RowFactory::create).toList(), schema);
+  }
+
+  private static DriftConfig byId() {
+    return DriftConfig.builder().set("input.key_columns", "id").build();
+  }
+
+  @Test
+  void doubleLabelsAreClassIndicesAndANonIntegralOneIsOutsideTheClasses() {
+    // teacher top-1 / student top-1 / label: 0 0 0.0; 1 0 1.0; 1 1 1.5; 0 1 NaN
+    Object[][] t = {
+      {1L, new double[] {0.9, 0.1}, 0.0},
+      {2L, new double[] {0.2, 0.8}, 1.0},
+      {3L, new double[] {0.3, 0.7}, 1.5},
+      {4L, new double[] {0.6, 0.4}, Double.NaN}
+    };
+    Object[][] s = {
+      {1L, new double[] {0.8, 0.2}, null},
+      {2L, new double[] {0.6, 0.4}, null},
+      {3L, new double[] {0.4, 0.6}, null},
+      {4L, new double[] {0.4, 0.6}, null}
+    };
+    Summary sum =
+        KlDrift.analyze(
+                spark,
+                table(DataTypes.LongType, DataTypes.DoubleType, t),
+                table(DataTypes.LongType, DataTypes.DoubleType, s),
+                byId(),
+                DAY)
+            .summary();
+    assertThat(sum.inputs().labelsOutsideClasses()).isEqualTo(2L);
+    // the teacher is right on rows 1 and 2, the student on row 1; 1.5 and NaN are wrong for both
+    assertThat(sum.global().teacherAccuracy()).isEqualTo(0.5);
+    assertThat(sum.global().studentAccuracy()).isEqualTo(0.25);
+  }
+
+  @Test
+  void floatLabelsToo() {
+    Object[][] rows = {
+      {1L, new double[] {0.9, 0.1}, 0.0f}, {2L, new double[] {0.2, 0.8}, 2.5f},
+    };
+    Dataset<Row> t = table(DataTypes.LongType, DataTypes.FloatType, rows);
+    Summary sum = KlDrift.analyze(spark, t, t, byId(), DAY).summary();
+    assertThat(sum.inputs().labelsOutsideClasses()).isEqualTo(1L);
+  }
+}
