@@ -305,11 +305,21 @@ public final class PredictionInputs {
         config.get(DriftConfig.INPUT_LAYOUT).equals("sequence"));
   }
 
-  /** Checks the schemas of two tables that are already loaded (notebooks); see {@link #read}. */
+  /**
+   * Checks the schemas of two tables that are already loaded (notebooks); see {@link #read}. Keys
+   * of different integer widths are widened ({@link KeyTypes}).
+   */
   public static Prepared prepare(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+    KeyTypes.Tables joinable =
+        KeyTypes.widen(teacher, student, config.get(DriftConfig.KEY_COLUMNS));
     if (config.get(DriftConfig.INPUT_LAYOUT).equals("sequence")) {
-      return SequenceInputs.prepare(teacher, student, config);
+      return SequenceInputs.prepare(joinable.teacher(), joinable.student(), config);
     }
+    return prepareExamples(joinable.teacher(), joinable.student(), config);
+  }
+
+  private static Prepared prepareExamples(
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
     List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
     String tCol = config.get(DriftConfig.TEACHER_COLUMN);
     String sCol = config.get(DriftConfig.STUDENT_COLUMN);

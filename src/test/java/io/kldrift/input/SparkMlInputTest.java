@@ -1,13 +1,17 @@
 package io.kldrift.input;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.kldrift.DriftConfig;
+import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
 import io.kldrift.summary.Summary;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -17,7 +21,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
-/** Spark ML's conventions on tiny inline tables: labels written as doubles. */
+/**
+ * Spark ML's conventions on tiny inline tables: labels written as doubles, keys of different
+ * integer widths on the two sides.
+ */
 class SparkMlInputTest {
   private static final SparkSession spark = TestSpark.get();
   private static final LocalDate DAY = LocalDate.of(2026, 12, 7);
@@ -72,5 +79,43 @@ class SparkMlInputTest {
     Dataset<Row> t = table(DataTypes.LongType, DataTypes.FloatType, rows);
     Summary sum = KlDrift.analyze(spark, t, t, byId(), DAY).summary();
     assertThat(sum.inputs().labelsOutsideClasses()).isEqualTo(1L);
+  }
+
+  @Test
+  void keysOfDifferentIntegerWidthsJoin() {
+    List<Object[]> t = new ArrayList<>();
+    List<Object[]> s = new ArrayList<>();
+    for (int i = 1; i <= 4; i++) {
+      t.add(new Object[] {i, new double[] {0.5, 0.5}, 0.0});
+      s.add(new Object[] {(long) i, new double[] {0.9, 0.1}, null});
+    }
+    s.add(new Object[] {5_000_000_000L, new double[] {0.9, 0.1}, null});
+    DriftReport r =
+        KlDrift.analyze(
+            spark,
+            table(DataTypes.IntegerType, DataTypes.DoubleType, t.toArray(Object[][]::new)),
+            table(DataTypes.LongType, DataTypes.DoubleType, s.toArray(Object[][]::new)),
+            byId(),
+            DAY);
+    Summary.Inputs in = r.summary().inputs();
+    assertThat(in.matched()).isEqualTo(4L);
+    assertThat(in.studentOnly()).isEqualTo(1L);
+    double kl = 0.5 * Math.log(0.5 / 0.9) + 0.5 * Math.log(0.5 / 0.1);
+    assertThat(r.summary().global().kl().mean()).isCloseTo(kl, within(1e-12));
+  }
+
+  @Test
+  void keyTypesWidenAsSparkComparesThem() {
+    assertThat(KeyTypes.wider(DataTypes.IntegerType, DataTypes.LongType))
+        .isEqualTo(DataTypes.LongType);
+    assertThat(KeyTypes.wider(DataTypes.ShortType, DataTypes.ByteType))
+        .isEqualTo(DataTypes.ShortType);
+    assertThat(KeyTypes.wider(DataTypes.StringType, DataTypes.createVarcharType(20)))
+        .isEqualTo(DataTypes.StringType);
+    assertThat(KeyTypes.wider(DataTypes.createCharType(4), DataTypes.createVarcharType(20)))
+        .isEqualTo(DataTypes.StringType);
+    assertThat(KeyTypes.wider(DataTypes.StringType, DataTypes.LongType)).isNull();
+    assertThat(KeyTypes.wider(DataTypes.DoubleType, DataTypes.LongType)).isNull();
+    assertThat(KeyTypes.wider(DataTypes.DateType, DataTypes.TimestampType)).isNull();
   }
 }
