@@ -116,7 +116,7 @@ public final class PredictionInputs {
       Footers.check(spark, t, "teacher");
       Footers.check(spark, s, "student");
       checkClassCount(
-          config, Footers.valuesPerRow(spark, t, config.get(DriftConfig.TEACHER_COLUMN)));
+          p.config(), Footers.valuesPerRow(spark, t, p.config().get(DriftConfig.TEACHER_COLUMN)));
     }
     return p;
   }
@@ -175,17 +175,7 @@ public final class PredictionInputs {
     private final Rows studentRows;
     private final List<String> classNames;
     private final boolean sequence;
-
-    private Prepared(
-        Dataset<Row> teacher,
-        Dataset<Row> student,
-        boolean hasLabel,
-        List<String> sliceColumns,
-        Rows teacherRows,
-        Rows studentRows,
-        List<String> classNames) {
-      this(teacher, student, hasLabel, sliceColumns, teacherRows, studentRows, classNames, false);
-    }
+    private final DriftConfig config;
 
     Prepared(
         Dataset<Row> teacher,
@@ -195,7 +185,9 @@ public final class PredictionInputs {
         Rows teacherRows,
         Rows studentRows,
         List<String> classNames,
-        boolean sequence) {
+        boolean sequence,
+        DriftConfig config) {
+      this.config = config;
       this.teacher = teacher;
       this.student = student;
       this.hasLabel = hasLabel;
@@ -204,6 +196,15 @@ public final class PredictionInputs {
       this.studentRows = studentRows;
       this.classNames = classNames;
       this.sequence = sequence;
+    }
+
+    /**
+     * The configuration as the inputs resolved it: the one given, but with Spark ML's {@code
+     * probability} column where the default distribution column was absent. The pass and the report
+     * use this one, so that summary.json records the columns read.
+     */
+    public DriftConfig config() {
+      return config;
     }
 
     /**
@@ -302,12 +303,14 @@ public final class PredictionInputs {
             keys,
             config),
         config.get(DriftConfig.CLASS_NAMES),
-        config.get(DriftConfig.INPUT_LAYOUT).equals("sequence"));
+        config.get(DriftConfig.INPUT_LAYOUT).equals("sequence"),
+        config);
   }
 
   /**
    * Checks the schemas of two tables that are already loaded (notebooks); see {@link #read}. Keys
-   * of different integer widths are widened ({@link KeyTypes}).
+   * of different integer widths are widened ({@link KeyTypes}); in the example layout, Spark ML's
+   * transform output is read as it comes ({@link SparkMlColumns}).
    */
   public static Prepared prepare(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
     KeyTypes.Tables joinable =
@@ -315,7 +318,9 @@ public final class PredictionInputs {
     if (config.get(DriftConfig.INPUT_LAYOUT).equals("sequence")) {
       return SequenceInputs.prepare(joinable.teacher(), joinable.student(), config);
     }
-    return prepareExamples(joinable.teacher(), joinable.student(), config);
+    DriftConfig resolved =
+        SparkMlColumns.resolve(joinable.teacher().schema(), joinable.student().schema(), config);
+    return prepareExamples(joinable.teacher(), joinable.student(), resolved);
   }
 
   private static Prepared prepareExamples(
@@ -333,8 +338,11 @@ public final class PredictionInputs {
               + " log_probs or logits");
     }
     checkKeys(ts, ss, keys);
-    checkDistribution(ts, "teacher", tCol, DriftConfig.TEACHER_COLUMN.key());
-    checkDistribution(ss, "student", sCol, DriftConfig.STUDENT_COLUMN.key());
+    String both = " (or " + DriftConfig.INPUT_COLUMN.key() + " for both tables)";
+    checkDistribution(ts, "teacher", tCol, DriftConfig.TEACHER_COLUMN.key() + both);
+    checkDistribution(ss, "student", sCol, DriftConfig.STUDENT_COLUMN.key() + both);
+    SparkMlColumns.checkLogits(teacher, "teacher", tCol, config.get(DriftConfig.TEACHER_KIND));
+    SparkMlColumns.checkLogits(student, "student", sCol, config.get(DriftConfig.STUDENT_KIND));
 
     String label = config.get(DriftConfig.LABEL_COLUMN);
     boolean hasLabel = !label.isEmpty() && ts.getFieldIndex(label).isDefined();
@@ -414,7 +422,8 @@ public final class PredictionInputs {
             config.get(DriftConfig.STUDENT_KIND),
             keys,
             config);
-    return new Prepared(t, s, hasLabel, slices, tRows, sRows, config.get(DriftConfig.CLASS_NAMES));
+    return new Prepared(
+        t, s, hasLabel, slices, tRows, sRows, config.get(DriftConfig.CLASS_NAMES), false, config);
   }
 
   /** The key columns exist on both sides with one joinable type. */
@@ -630,7 +639,7 @@ public final class PredictionInputs {
     }
   }
 
-  private static Column asArray(StructType schema, String column) {
+  static Column asArray(StructType schema, String column) {
     if (schema.apply(column).dataType().equals(SQLDataTypes.VectorType())) {
       return org.apache.spark.ml.functions.vector_to_array(col(column), "float64");
     }

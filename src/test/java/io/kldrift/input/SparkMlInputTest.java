@@ -118,4 +118,63 @@ class SparkMlInputTest {
     assertThat(KeyTypes.wider(DataTypes.DoubleType, DataTypes.LongType)).isNull();
     assertThat(KeyTypes.wider(DataTypes.DateType, DataTypes.TimestampType)).isNull();
   }
+
+  @Test
+  void logitsThatAreVotesCountsOrProbabilitiesAreToldFromRealOnes() {
+    assertThat(
+            SparkMlColumns.evidence(
+                List.of(new double[] {2.4, 1.1, 1.5}, new double[] {0.2, 4.3, 0.5})))
+        .startsWith("each sums to 5: a tree ensemble's votes");
+    assertThat(SparkMlColumns.evidence(List.of(new double[] {31, 2, 0}, new double[] {0, 5, 12})))
+        .startsWith("whole numbers: a decision tree's leaf counts");
+    assertThat(SparkMlColumns.evidence(List.of(new double[] {0.25, 0.75}, new double[] {0.5, 0.5})))
+        .startsWith("each sums to 1: probabilities");
+    // logits: a negative value, or sums that differ, or too few rows to tell
+    assertThat(SparkMlColumns.evidence(List.of(new double[] {-0.3, 2.1}, new double[] {1, 2})))
+        .isNull();
+    assertThat(SparkMlColumns.evidence(List.of(new double[] {0.3, 2.1}, new double[] {1.5, 2})))
+        .isNull();
+    assertThat(SparkMlColumns.evidence(List.<double[]>of(new double[] {2, 3}))).isNull();
+  }
+
+  @Test
+  void probabilityStandsInOnlyForTheDefaultColumnOfProbabilities() {
+    StructType ml =
+        new StructType()
+            .add("id", DataTypes.LongType)
+            .add("probability", org.apache.spark.ml.linalg.SQLDataTypes.VectorType());
+    Dataset<Row> teacher =
+        spark.createDataFrame(
+            List.of(
+                RowFactory.create(1L, org.apache.spark.ml.linalg.Vectors.dense(0.5, 0.5)),
+                RowFactory.create(2L, org.apache.spark.ml.linalg.Vectors.dense(0.9, 0.1))),
+            ml);
+    Dataset<Row> student =
+        table(
+            DataTypes.LongType,
+            DataTypes.DoubleType,
+            new Object[][] {
+              {1L, new double[] {0.9, 0.1}, null}, {2L, new double[] {0.9, 0.1}, null}
+            });
+    DriftReport r = KlDrift.analyze(spark, teacher, student, byId(), DAY);
+    assertThat(r.summary().config())
+        .containsEntry("input.teacher.column", "probability")
+        .containsEntry("input.student.column", "probs");
+    double kl = (0.5 * Math.log(0.5 / 0.9) + 0.5 * Math.log(0.5 / 0.1)) / 2;
+    assertThat(r.summary().global().kl().mean()).isCloseTo(kl, within(1e-12));
+
+    for (String[] conf :
+        List.of(
+            new String[] {"input.column", "scores"},
+            new String[] {"input.teacher.kind", "logits"})) {
+      DriftConfig c =
+          DriftConfig.builder().set("input.key_columns", "id").set(conf[0], conf[1]).build();
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> KlDrift.analyze(spark, teacher, student, c, DAY))
+          .as(conf[0])
+          .isInstanceOf(io.kldrift.DriftException.class)
+          .hasMessageContaining("teacher table has no distribution column")
+          .hasMessageContaining("Fix: set input.teacher.column (or input.column for both tables)");
+    }
+  }
 }
