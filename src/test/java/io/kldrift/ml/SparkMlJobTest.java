@@ -111,6 +111,27 @@ class SparkMlJobTest {
     assertThat(summary.at("/global/kl/mean").asDouble())
         .isCloseTo(kl / pairs.size(), within(1e-12));
     assertThat(summary.get("config").get("input.teacher.column").asText()).isEqualTo("probability");
+
+    // the perceptron's and the logistic regression's rawPrediction are logits: their softmax is
+    // the probability vector, so read as logits they give the same mean KL (and are not refused)
+    DriftConfig logits =
+        DriftConfig.builder()
+            .set("input.key_columns", "id")
+            .set("input.column", "rawPrediction")
+            .set("input.kind", "logits")
+            .build();
+    double fromLogits =
+        KlDrift.analyze(
+                spark,
+                spark.read().parquet(t),
+                spark.read().parquet(s),
+                logits,
+                LocalDate.of(2026, 12, 7))
+            .summary()
+            .global()
+            .kl()
+            .mean();
+    assertThat(fromLogits).isCloseTo(kl / pairs.size(), within(1e-9));
   }
 
   @Test
