@@ -88,40 +88,62 @@ public final class DriftConfig {
           "one or more comma-separated column names",
           "Join key column(s), comma-separated; a key that occurs twice in a table breaks rule duplicate_key.");
 
-  /** Teacher distribution column. */
+  /** Distribution column of both tables, unless a side names its own. */
+  public static final ConfigKey<String> INPUT_COLUMN =
+      column(
+          "input.column",
+          "probs",
+          "Distribution column of both tables (array<float>, array<double> or ML Vector), unless"
+              + " input.teacher.column or input.student.column names another; when the default probs"
+              + " is absent, Spark ML's probability vector is used.");
+
+  /** Teacher distribution column; empty: {@link #INPUT_COLUMN}. */
   public static final ConfigKey<String> TEACHER_COLUMN =
-      column(
+      text(
           "input.teacher.column",
-          "probs",
-          "Teacher distribution column: array<float>, array<double> or ML Vector.");
+          "",
+          "Teacher distribution column: array<float>, array<double> or ML Vector; empty:"
+              + " input.column.");
 
-  /** Student distribution column. */
+  /** Student distribution column; empty: {@link #INPUT_COLUMN}. */
   public static final ConfigKey<String> STUDENT_COLUMN =
-      column(
+      text(
           "input.student.column",
-          "probs",
-          "Student distribution column: array<float>, array<double> or ML Vector.");
+          "",
+          "Student distribution column: array<float>, array<double> or ML Vector; empty:"
+              + " input.column.");
 
-  /** Meaning of the teacher vector. */
+  /** Meaning of both vectors, unless a side states its own. */
+  public static final ConfigKey<Kind> INPUT_KIND =
+      key(
+          "input.kind",
+          "probs",
+          Kind::parse,
+          k -> true,
+          "probs, log_probs, logits or topk_log_probs",
+          "Meaning of both vectors, unless input.teacher.kind or input.student.kind says otherwise:"
+              + " probs, log_probs or logits; in the sequence layout also topk_log_probs (per"
+              + " position, the log-probabilities of the top-k ids).");
+
+  /** Meaning of the teacher vector; empty: {@link #INPUT_KIND}. */
   public static final ConfigKey<Kind> TEACHER_KIND =
       key(
           "input.teacher.kind",
-          "probs",
-          Kind::parse,
+          "",
+          DriftConfig::sideKind,
           k -> true,
-          "probs, log_probs, logits or topk_log_probs",
-          "Meaning of the teacher vector: probs, log_probs or logits; in the sequence layout also"
-              + " topk_log_probs (per position, the log-probabilities of the top-k ids).");
+          "empty, or probs, log_probs, logits or topk_log_probs",
+          "Meaning of the teacher vector, as for input.kind; empty: input.kind.");
 
-  /** Meaning of the student vector. */
+  /** Meaning of the student vector; empty: {@link #INPUT_KIND}. */
   public static final ConfigKey<Kind> STUDENT_KIND =
       key(
           "input.student.kind",
-          "probs",
-          Kind::parse,
+          "",
+          DriftConfig::sideKind,
           k -> true,
-          "probs, log_probs, logits or topk_log_probs",
-          "Meaning of the student vector, as for the teacher.");
+          "empty, or probs, log_probs, logits or topk_log_probs",
+          "Meaning of the student vector, as for input.kind; empty: input.kind.");
 
   /** Teacher top-k token ids column (sequence layout, kind topk_log_probs). */
   public static final ConfigKey<String> TEACHER_IDS_COLUMN =
@@ -622,6 +644,20 @@ public final class DriftConfig {
     return (T) values.get(key);
   }
 
+  /**
+   * This configuration with one option replaced, parsed and validated as {@link Builder#set} would;
+   * used where the input decides a setting (Spark ML's probability column in place of the default
+   * distribution column), so that the report records what was used.
+   */
+  public DriftConfig with(ConfigKey<?> key, String text) {
+    Map<ConfigKey<?>, Object> v = new LinkedHashMap<>(values);
+    Map<String, String> t = new LinkedHashMap<>(texts);
+    v.put(key, key.parse(text));
+    t.put(key.key(), text);
+    resolveSides(v, t);
+    return new DriftConfig(v, t, checks);
+  }
+
   /** Every key with its effective value as text, in declaration order (recorded in the report). */
   public Map<String, String> asText() {
     return Collections.unmodifiableMap(texts);
@@ -739,6 +775,7 @@ public final class DriftConfig {
       }
       Map<String, String> all = new LinkedHashMap<>(texts);
       all.putAll(checks);
+      resolveSides(values, all);
       double t = (Double) values.get(TEMPERATURE);
       if (t != 1.0
           && values.get(TEACHER_KIND) != Kind.LOGITS
@@ -747,9 +784,9 @@ public final class DriftConfig {
             "input.temperature = "
                 + texts.get(TEMPERATURE.key())
                 + " applies only to logits, and neither input.teacher.kind ("
-                + texts.get(TEACHER_KIND.key())
+                + all.get(TEACHER_KIND.key())
                 + ") nor input.student.kind ("
-                + texts.get(STUDENT_KIND.key())
+                + all.get(STUDENT_KIND.key())
                 + ") is logits",
             "set input.teacher.kind=logits and/or input.student.kind=logits for the side(s) that"
                 + " hold logits, or remove input.temperature");
@@ -832,6 +869,31 @@ public final class DriftConfig {
                 ? "; renormalize: divided by their sum, within validate.renormalize_bound"
                 : "")
             + ").");
+  }
+
+  /**
+   * Gives each side the shared input.column and input.kind unless the side's own key is non-empty,
+   * and records the effective per-side values as their text: a side is "explicitly set" when its
+   * key has a value, so a configuration file listing every key with its default (an empty side)
+   * does not hide input.column.
+   */
+  private static void resolveSides(Map<ConfigKey<?>, Object> values, Map<String, String> texts) {
+    for (ConfigKey<String> side : List.of(TEACHER_COLUMN, STUDENT_COLUMN)) {
+      if (((String) values.get(side)).isEmpty()) {
+        values.put(side, values.get(INPUT_COLUMN));
+      }
+      texts.put(side.key(), (String) values.get(side));
+    }
+    for (ConfigKey<Kind> side : List.of(TEACHER_KIND, STUDENT_KIND)) {
+      if (values.get(side) == null) {
+        values.put(side, values.get(INPUT_KIND));
+      }
+      texts.put(side.key(), ((Kind) values.get(side)).label());
+    }
+  }
+
+  private static Kind sideKind(String s) {
+    return s.isEmpty() ? null : Kind.parse(s);
   }
 
   private static ConfigKey<String> column(String key, String def, String doc) {

@@ -104,7 +104,8 @@ public final class KlDrift {
   public static Dataset<Row> perExample(
       Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
     registerFunctions(teacher.sparkSession());
-    return PerExample.perExample(checked(teacher, student, config), config);
+    PredictionInputs.Prepared in = PredictionInputs.prepare(teacher, student, config);
+    return PerExample.perExample(checked(in), in.config());
   }
 
   /**
@@ -119,13 +120,12 @@ public final class KlDrift {
   public static Dataset<Row> temperatureSweep(
       Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, double... temperatures) {
     registerFunctions(teacher.sparkSession());
-    return PerExample.temperatureSweep(checked(teacher, student, config), config, temperatures);
+    PredictionInputs.Prepared in = PredictionInputs.prepare(teacher, student, config);
+    return PerExample.temperatureSweep(checked(in), in.config(), temperatures);
   }
 
-  private static PredictionInputs.Checked checked(
-      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
-    PredictionInputs.Prepared in = PredictionInputs.prepare(teacher, student, config);
-    DriftState state = OnePass.run(teacher.sparkSession(), in, config, "validation");
+  private static PredictionInputs.Checked checked(PredictionInputs.Prepared in) {
+    DriftState state = OnePass.run(in.teacher().sparkSession(), in, in.config(), "validation");
     return Finisher.judge(state, in);
   }
 
@@ -147,7 +147,7 @@ public final class KlDrift {
     Instant started = Instant.now();
     PredictionInputs.Prepared in =
         Progress.stage("read inputs and check schemas", () -> PredictionInputs.read(spark, config));
-    return build(spark, config, runDate, started, in);
+    return build(spark, in.config(), runDate, started, in);
   }
 
   /** Like {@link #analyze(SparkSession, DriftConfig, LocalDate)} for Datasets already loaded. */
@@ -161,7 +161,7 @@ public final class KlDrift {
     Checks.parse(config);
     Instant started = Instant.now();
     PredictionInputs.Prepared in = PredictionInputs.prepare(teacher, student, config);
-    return build(spark, config, runDate, started, in);
+    return build(spark, in.config(), runDate, started, in);
   }
 
   private static DriftReport build(

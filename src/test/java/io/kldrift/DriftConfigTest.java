@@ -152,4 +152,42 @@ class DriftConfigTest {
     assertThat(c.get(DriftConfig.STUDENT_KIND)).isEqualTo(Kind.LOGITS);
     assertThat(c.get(DriftConfig.KEY_COLUMNS)).isEqualTo(List.of("example_id"));
   }
+
+  @Test
+  void inputColumnAndKindSetBothSidesUnlessASideNamesItsOwn() {
+    DriftConfig both =
+        DriftConfig.builder()
+            .set("input.column", "rawPrediction")
+            .set("input.kind", "logits")
+            .build();
+    assertThat(both.get(DriftConfig.TEACHER_COLUMN)).isEqualTo("rawPrediction");
+    assertThat(both.get(DriftConfig.STUDENT_COLUMN)).isEqualTo("rawPrediction");
+    assertThat(both.get(DriftConfig.TEACHER_KIND)).isEqualTo(Kind.LOGITS);
+    assertThat(both.get(DriftConfig.STUDENT_KIND)).isEqualTo(Kind.LOGITS);
+    assertThat(both.asText())
+        .containsEntry("input.teacher.column", "rawPrediction")
+        .containsEntry("input.student.kind", "logits");
+
+    DriftConfig own =
+        DriftConfig.builder()
+            .set("input.student.column", "probs")
+            .set("input.student.kind", "probs")
+            .set("input.column", "rawPrediction")
+            .set("input.kind", "logits")
+            .build();
+    assertThat(own.get(DriftConfig.TEACHER_COLUMN)).isEqualTo("rawPrediction");
+    assertThat(own.get(DriftConfig.STUDENT_COLUMN)).isEqualTo("probs");
+    assertThat(own.get(DriftConfig.TEACHER_KIND)).isEqualTo(Kind.LOGITS);
+    assertThat(own.get(DriftConfig.STUDENT_KIND)).isEqualTo(Kind.PROBS);
+
+    // the documented file lists every key with its default: its empty sides hide nothing
+    DriftConfig fromFile = DriftConfig.builder().file(CONF).set("input.kind", "log_probs").build();
+    assertThat(fromFile.get(DriftConfig.TEACHER_KIND)).isEqualTo(Kind.LOG_PROBS);
+    assertThat(fromFile.get(DriftConfig.STUDENT_COLUMN)).isEqualTo("probs");
+
+    // a configuration rebuilt from its recorded text (rollups) is the same configuration
+    DriftConfig.Builder again = DriftConfig.builder();
+    own.asText().forEach(again::set);
+    assertThat(again.build().asText()).isEqualTo(own.asText());
+  }
 }

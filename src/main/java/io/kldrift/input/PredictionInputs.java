@@ -116,7 +116,7 @@ public final class PredictionInputs {
       Footers.check(spark, t, "teacher");
       Footers.check(spark, s, "student");
       checkClassCount(
-          config, Footers.valuesPerRow(spark, t, config.get(DriftConfig.TEACHER_COLUMN)));
+          p.config(), Footers.valuesPerRow(spark, t, p.config().get(DriftConfig.TEACHER_COLUMN)));
     }
     return p;
   }
@@ -175,17 +175,7 @@ public final class PredictionInputs {
     private final Rows studentRows;
     private final List<String> classNames;
     private final boolean sequence;
-
-    private Prepared(
-        Dataset<Row> teacher,
-        Dataset<Row> student,
-        boolean hasLabel,
-        List<String> sliceColumns,
-        Rows teacherRows,
-        Rows studentRows,
-        List<String> classNames) {
-      this(teacher, student, hasLabel, sliceColumns, teacherRows, studentRows, classNames, false);
-    }
+    private final DriftConfig config;
 
     Prepared(
         Dataset<Row> teacher,
@@ -195,7 +185,9 @@ public final class PredictionInputs {
         Rows teacherRows,
         Rows studentRows,
         List<String> classNames,
-        boolean sequence) {
+        boolean sequence,
+        DriftConfig config) {
+      this.config = config;
       this.teacher = teacher;
       this.student = student;
       this.hasLabel = hasLabel;
@@ -204,6 +196,15 @@ public final class PredictionInputs {
       this.studentRows = studentRows;
       this.classNames = classNames;
       this.sequence = sequence;
+    }
+
+    /**
+     * The configuration as the inputs resolved it: the one given, but with Spark ML's {@code
+     * probability} column where the default distribution column was absent. The pass and the report
+     * use this one, so that summary.json records the columns read.
+     */
+    public DriftConfig config() {
+      return config;
     }
 
     /**
@@ -302,14 +303,28 @@ public final class PredictionInputs {
             keys,
             config),
         config.get(DriftConfig.CLASS_NAMES),
-        config.get(DriftConfig.INPUT_LAYOUT).equals("sequence"));
+        config.get(DriftConfig.INPUT_LAYOUT).equals("sequence"),
+        config);
   }
 
-  /** Checks the schemas of two tables that are already loaded (notebooks); see {@link #read}. */
+  /**
+   * Checks the schemas of two tables that are already loaded (notebooks); see {@link #read}. Keys
+   * of different integer widths are widened ({@link KeyTypes}); in the example layout, Spark ML's
+   * transform output is read as it comes ({@link SparkMlColumns}).
+   */
   public static Prepared prepare(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+    KeyTypes.Tables joinable =
+        KeyTypes.widen(teacher, student, config.get(DriftConfig.KEY_COLUMNS));
     if (config.get(DriftConfig.INPUT_LAYOUT).equals("sequence")) {
-      return SequenceInputs.prepare(teacher, student, config);
+      return SequenceInputs.prepare(joinable.teacher(), joinable.student(), config);
     }
+    DriftConfig resolved =
+        SparkMlColumns.resolve(joinable.teacher().schema(), joinable.student().schema(), config);
+    return prepareExamples(joinable.teacher(), joinable.student(), resolved);
+  }
+
+  private static Prepared prepareExamples(
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
     List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
     String tCol = config.get(DriftConfig.TEACHER_COLUMN);
     String sCol = config.get(DriftConfig.STUDENT_COLUMN);
@@ -323,13 +338,17 @@ public final class PredictionInputs {
               + " log_probs or logits");
     }
     checkKeys(ts, ss, keys);
-    checkDistribution(ts, "teacher", tCol, DriftConfig.TEACHER_COLUMN.key());
-    checkDistribution(ss, "student", sCol, DriftConfig.STUDENT_COLUMN.key());
+    String both = " (or " + DriftConfig.INPUT_COLUMN.key() + " for both tables)";
+    checkDistribution(ts, "teacher", tCol, DriftConfig.TEACHER_COLUMN.key() + both);
+    checkDistribution(ss, "student", sCol, DriftConfig.STUDENT_COLUMN.key() + both);
+    SparkMlColumns.checkLogits(teacher, "teacher", tCol, config.get(DriftConfig.TEACHER_KIND));
+    SparkMlColumns.checkLogits(student, "student", sCol, config.get(DriftConfig.STUDENT_KIND));
 
     String label = config.get(DriftConfig.LABEL_COLUMN);
     boolean hasLabel = !label.isEmpty() && ts.getFieldIndex(label).isDefined();
     List<String> names = config.get(DriftConfig.CLASS_NAMES);
     boolean namedLabel = false;
+    boolean fractionalLabel = false;
     if (hasLabel) {
       DataType lt = ts.apply(label).dataType();
       namedLabel = lt == DataTypes.StringType;
@@ -342,7 +361,9 @@ public final class PredictionInputs {
                 + " store the label as the 0-based class index, or set input.label_column= (empty)"
                 + " to ignore it");
       }
+      fractionalLabel = lt == DataTypes.DoubleType || lt == DataTypes.FloatType;
       if (!namedLabel
+          && !fractionalLabel
           && !(lt == DataTypes.IntegerType
               || lt == DataTypes.LongType
               || lt == DataTypes.ShortType
@@ -352,7 +373,8 @@ public final class PredictionInputs {
                 + label
                 + "' has type "
                 + lt.simpleString()
-                + ", expected an integer class index or a class name (string)",
+                + ", expected an integer class index (or a double holding one, as Spark ML writes"
+                + " it) or a class name (string)",
             "store the label as the 0-based class index or as one of the class names, or set"
                 + " input.label_column= (empty) to ignore it");
       }
@@ -366,7 +388,11 @@ public final class PredictionInputs {
     tSel.add(asArray(ts, tCol).as(TEACHER));
     if (hasLabel) {
       tSel.add(
-          (namedLabel ? classIndex(col(label), names) : col(label).cast(DataTypes.IntegerType))
+          (namedLabel
+                  ? classIndex(col(label), names)
+                  : fractionalLabel
+                      ? wholeIndex(col(label))
+                      : col(label).cast(DataTypes.IntegerType))
               .as(LABEL));
     }
     slices.forEach(sc -> tSel.add(col(sc)));
@@ -396,7 +422,8 @@ public final class PredictionInputs {
             config.get(DriftConfig.STUDENT_KIND),
             keys,
             config);
-    return new Prepared(t, s, hasLabel, slices, tRows, sRows, config.get(DriftConfig.CLASS_NAMES));
+    return new Prepared(
+        t, s, hasLabel, slices, tRows, sRows, config.get(DriftConfig.CLASS_NAMES), false, config);
   }
 
   /** The key columns exist on both sides with one joinable type. */
@@ -436,6 +463,20 @@ public final class PredictionInputs {
   private static Column classIndex(Column label, List<String> names) {
     Column all = functions.array(names.stream().map(functions::lit).toArray(Column[]::new));
     return functions.array_position(all, label).cast(DataTypes.IntegerType).minus(1);
+  }
+
+  /**
+   * A class index stored as a double or float, as Spark ML writes labels: a whole value in the int
+   * range is the index; any other (1.5, NaN, a negative or huge value) is -1, a label outside the
+   * classes (counted in inputs.labels_outside_classes), like a class name that is no class.
+   */
+  private static Column wholeIndex(Column label) {
+    Column d = label.cast(DataTypes.DoubleType);
+    return when(d.isNull(), lit(null).cast(DataTypes.IntegerType))
+        .when(
+            d.mod(1).equalTo(0).and(d.geq(0)).and(d.leq(Integer.MAX_VALUE)),
+            d.cast(DataTypes.IntegerType))
+        .otherwise(lit(-1));
   }
 
   /**
@@ -598,7 +639,7 @@ public final class PredictionInputs {
     }
   }
 
-  private static Column asArray(StructType schema, String column) {
+  static Column asArray(StructType schema, String column) {
     if (schema.apply(column).dataType().equals(SQLDataTypes.VectorType())) {
       return org.apache.spark.ml.functions.vector_to_array(col(column), "float64");
     }

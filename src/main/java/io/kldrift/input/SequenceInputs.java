@@ -121,7 +121,8 @@ public final class SequenceInputs {
             sKind,
             keys,
             config);
-    return new PredictionInputs.Prepared(tn, sn, false, slices, tRows, sRows, List.of(), true);
+    return new PredictionInputs.Prepared(
+        tn, sn, false, slices, tRows, sRows, List.of(), true, config);
   }
 
   /** Configuration that cannot work in the sequence layout, refused before anything is read. */
