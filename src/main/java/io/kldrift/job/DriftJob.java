@@ -320,11 +320,20 @@ public final class DriftJob implements Callable<Integer> {
     }
     List<Summary.CheckResult> checks = sum.checks();
     if (!checks.isEmpty()) {
-      Map<String, Integer> counts = new java.util.TreeMap<>();
+      // Worst first, as the page lists them.
+      Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+      for (String o : List.of("ALERT", "WARN", "INSUFFICIENT_DATA", "OK")) {
+        counts.put(o, 0);
+      }
       checks.forEach(c -> counts.merge(c.outcome(), 1, Integer::sum));
-      s.append("checks      ")
-          .append(counts.toString().replaceAll("[{}]", "").replace("=", " "))
-          .append('\n');
+      List<String> parts = new java.util.ArrayList<>();
+      counts.forEach(
+          (o, n) -> {
+            if (n > 0) {
+              parts.add(o + " " + n);
+            }
+          });
+      s.append("checks      ").append(String.join(", ", parts)).append('\n');
       for (Summary.CheckResult c : checks) {
         String o = c.outcome();
         if ("ALERT".equals(o) || "WARN".equals(o)) {
@@ -416,10 +425,13 @@ public final class DriftJob implements Callable<Integer> {
         String.format(
             Locale.ROOT,
             "agreement   %.2f%% of tokens; first top-1 divergence at position %s on average;"
-                + " %,d sequences never diverge%n",
+                + " %,d %s%n",
             100 * g.agreement().mean(),
             fmt(q.firstDivergence().mean()),
-            q.sequencesWithoutDivergence()));
+            q.sequencesWithoutDivergence(),
+            q.sequencesWithoutDivergence() == 1
+                ? "sequence never diverges"
+                : "sequences never diverge"));
     s.append("by position");
     for (Summary.Bucket b : q.byPosition()) {
       if (b.positions() > 0) {

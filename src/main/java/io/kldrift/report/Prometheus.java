@@ -179,8 +179,11 @@ public final class Prometheus {
     }
     b.append("} ");
     // Non-finite is written NaN, as summary.json's null for it: one reading of the figure.
+    // Unix timestamps keep their milliseconds (ten significant digits would round to seconds).
     if (v == null || !Double.isFinite(v.doubleValue())) {
       b.append("NaN");
+    } else if (name.endsWith("_timestamp_seconds")) {
+      b.append(String.format(Locale.ROOT, "%.3f", v.doubleValue()));
     } else {
       b.append(String.format(Locale.ROOT, "%.10g", v.doubleValue()));
     }

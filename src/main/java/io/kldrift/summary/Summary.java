@@ -84,14 +84,18 @@ public record Summary(
 
   /**
    * The status with how long it has held, as the console's status line and the page's banner say
-   * it: "ALERT since 2026-11-28, 3rd night"; the status alone without a history, and for the first
-   * night of an OK status (the usual news needs no date).
+   * it: "ALERT since 2026-11-28, 3rd night"; the status alone without a history, for a first run,
+   * and for the first night of an OK status (the usual news needs no date).
    */
   public String statusPhrase() {
+    boolean history =
+        baseline != null
+            && ((baseline.runs() != null && !baseline.runs().isEmpty())
+                || (baseline.leftOut() != null && !baseline.leftOut().isEmpty()));
     if (status == null
         || statusRuns == null
         || statusSince == null
-        || (statusRuns == 1 && status.equals("OK"))) {
+        || (statusRuns == 1 && (status.equals("OK") || !history))) {
       return status;
     }
     return status + " since " + statusSince + ", " + ordinal(statusRuns) + " night";
