@@ -102,6 +102,8 @@ class PrometheusTest {
                 null,
                 null,
                 null,
+                null,
+                null,
                 null),
             read.perSlice(),
             null,
