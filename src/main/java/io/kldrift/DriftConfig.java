@@ -262,7 +262,7 @@ public final class DriftConfig {
           Double::parseDouble,
           e -> e > 0 && e < 1,
           "a number in (0, 1)",
-          "Q(c) = 0 where P(c) > 0 is a support violation: counted, and Q(c) clipped to this value.");
+          "Q(c) = 0 where P(c) > 0 is a support violation: counted, and Q(c) clipped to this value; global.support_violation_kl_share says how much of the mean KL those clipped cells carry.");
 
   /** Tolerance on probability sums. */
   public static final ConfigKey<Double> SUM_TOLERANCE =
@@ -604,20 +604,26 @@ public final class DriftConfig {
   /**
    * The checks every run has unless switched off ({@code check.<name>.enabled=false}) or changed
    * field by field: a night where many keys do not join, or far fewer examples than the baseline's
-   * join, is not OK. Their text is documented in conf/kldrift.properties.
+   * join, is not OK; nor is a mean KL that metrics.epsilon largely decides (the share of it from
+   * cells where the student gives 0 and the teacher does not, clipped to epsilon). Their text is
+   * documented in conf/kldrift.properties.
    */
   public static final Map<String, String> DEFAULT_CHECKS =
-      Map.of(
-          "check.unmatched_share.metric", "unmatched_share",
-          "check.unmatched_share.warn", "0.01",
-          "check.unmatched_share.alert", "0.1",
-          "check.unmatched_share.min_n", "0",
-          "check.matched.metric", "matched",
-          "check.matched.type", "relative",
-          "check.matched.direction", "below",
-          "check.matched.warn", "-0.5",
-          "check.matched.alert", "-0.9",
-          "check.matched.min_n", "1");
+      Map.ofEntries(
+          Map.entry("check.unmatched_share.metric", "unmatched_share"),
+          Map.entry("check.unmatched_share.warn", "0.01"),
+          Map.entry("check.unmatched_share.alert", "0.1"),
+          Map.entry("check.unmatched_share.min_n", "0"),
+          Map.entry("check.matched.metric", "matched"),
+          Map.entry("check.matched.type", "relative"),
+          Map.entry("check.matched.direction", "below"),
+          Map.entry("check.matched.warn", "-0.5"),
+          Map.entry("check.matched.alert", "-0.9"),
+          Map.entry("check.matched.min_n", "1"),
+          Map.entry("check.support_violation_kl_share.metric", "support_violation_kl_share"),
+          Map.entry("check.support_violation_kl_share.warn", "0.01"),
+          Map.entry("check.support_violation_kl_share.alert", "0.1"),
+          Map.entry("check.support_violation_kl_share.min_n", "0"));
 
   private static final java.util.regex.Pattern CHECK_KEY =
       java.util.regex.Pattern.compile("check\\.([a-z0-9_]{1,64})\\.([a-z_]+)");

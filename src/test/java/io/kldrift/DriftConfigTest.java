@@ -21,7 +21,7 @@ class DriftConfigTest {
 
       # ---- check ----
 
-      # Checks: check.<name>.<field>, any number of them; two by default (below). Fields:
+      # Checks: check.<name>.<field>, any number of them; three by default (below). Fields:
       #   metric       a summary figure: global kl.mean, kl.p99, js.mean, agreement.mean, unmatched_share, ...;
       #                slice kl.mean, kl.p99, ...; class kl_contribution, student_mean_prob, ... (README lists all)
       #   type         threshold (default) | relative (change against the baseline) | sigma (band over the
@@ -44,9 +44,11 @@ class DriftConfigTest {
       # check.mean_kl_band.alert=4
 
       # Default checks, on unless check.<name>.enabled=false; each field can be changed: unmatched_share
-      # (keys of one table missing from the other, over all rows) and matched (the matched examples'
-      # relative change against the baseline: -0.5 = half as many). A night without matched examples
-      # has the status INSUFFICIENT_DATA unless a check is worse.
+      # (keys of one table missing from the other, over all rows), matched (the matched examples'
+      # relative change against the baseline: -0.5 = half as many) and support_violation_kl_share (the
+      # share of the mean KL from cells where the student gives 0 and the teacher does not, which
+      # metrics.epsilon decides; 0 without such cells, as with logits). A night without matched
+      # examples has the status INSUFFICIENT_DATA unless a check is worse.
       """;
 
   /**

@@ -1,5 +1,6 @@
 package io.kldrift;
 
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -32,8 +33,10 @@ class RollupTest {
   @TempDir Path tmp;
 
   private DriftConfig config(String teacher, String student, String root) {
+    // Day 2's student gives exact zeros on purpose (below): this test compares sums, not statuses.
     return DriftConfig.builder()
         .file(tmp.resolve("gen1/kldrift.properties"))
+        .set("check.support_violation_kl_share.enabled", "false")
         .set(DriftConfig.KEY_COLUMNS, "day,example_id")
         .set(DriftConfig.TEACHER_PATH, teacher)
         .set(DriftConfig.STUDENT_PATH, student)
@@ -53,9 +56,18 @@ class RollupTest {
               1500 + 300 * d, 6, d, false, List.of(1), d == 2 ? 3 : 1, 0.02, 2),
           gen);
       for (String side : List.of("teacher", "student")) {
+        // Day 2's student is one-hot on every 20th example, as a random forest's can be: the
+        // teacher's other classes are support violations whose clipped KL the rollup must sum.
+        String probs =
+            d == 2 && side.equals("student")
+                ? "IF(example_id % 20 = 0,"
+                    + " transform(probs, x -> CAST(IF(x = array_max(probs), 1, 0) AS FLOAT)),"
+                    + " probs)"
+                : "probs";
         spark
             .read()
             .parquet(gen + "/" + side)
+            .withColumn("probs", expr(probs))
             .withColumn("day", lit(d))
             .write()
             .parquet(tmp.resolve(side + "/day" + d).toString());
@@ -119,12 +131,19 @@ class RollupTest {
     assertThat(r.global().js().mean()).isCloseTo(u.global().js().mean(), within(1e-12));
     assertThat(r.global().kl().std()).isCloseTo(u.global().kl().std(), within(1e-9));
     assertThat(r.global().marginalKl()).isCloseTo(u.global().marginalKl(), within(1e-12));
+    assertThat(u.inputs().supportViolations().examples()).isGreaterThan(50);
+    double share = u.global().supportViolationKlShare();
+    assertThat(share).isBetween(0.01, 1.0);
+    assertThat(r.global().supportViolationKlShare()).isCloseTo(share, within(1e-12 * share));
+    assertThat(r.global().klWithoutViolations())
+        .isCloseTo(u.global().klWithoutViolations(), within(1e-12 * mean));
     assertThat(r.global().kl().histogram().counts())
         .isEqualTo(u.global().kl().histogram().counts());
     for (int c = 0; c < 6; c++) {
       ClassRow a = rollup.perClassRows().get(c);
       ClassRow b = union.perClassRows().get(c);
       assertThat(a.klContribution()).isCloseTo(b.klContribution(), within(1e-12 * mean));
+      assertThat(a.supportViolationKl()).isCloseTo(b.supportViolationKl(), within(1e-12 * mean));
       assertThat(a.teacherMeanProb()).isCloseTo(b.teacherMeanProb(), within(1e-14));
       assertThat(a.studentMeanProb()).isCloseTo(b.studentMeanProb(), within(1e-14));
       assertThat(a.teacherTop1Count()).isEqualTo(b.teacherTop1Count());
@@ -148,6 +167,8 @@ class RollupTest {
         SummaryJson.mapper().readTree(Files.readAllBytes(written.resolve("summary.json")));
     assertThat(json.at("/period/missing/0").asText()).isEqualTo("2026-11-01");
     assertThat(json.at("/inputs/matched").asLong()).isEqualTo(u.inputs().matched());
+    assertThat(json.at("/global/support_violation_kl_share").asDouble())
+        .isCloseTo(share, within(1e-12 * share));
     assertThat(Files.exists(written.resolve("report.html"))).isTrue();
     assertThat(Files.isDirectory(written.resolve("per_class"))).isTrue();
 

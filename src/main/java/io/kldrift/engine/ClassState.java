@@ -7,8 +7,9 @@ import java.io.IOException;
 /**
  * Per-class vectors over the matched examples of one class count C: the KL terms
  * P(c)·log(P(c)/Q(c)) (Neumaier-compensated, so small classes keep their digits), the sums of P(c)
- * and Q(c), support violations, and the groups by teacher top-1 (count, KL sum, agreement, a KLL
- * sketch for the p95, created when the class first wins) and by student top-1 (count).
+ * and Q(c), support violations and the KL terms of those clipped cells (compensated too), and the
+ * groups by teacher top-1 (count, KL sum, agreement, a KLL sketch for the p95, created when the
+ * class first wins) and by student top-1 (count).
  */
 final class ClassState {
   final int classes;
@@ -17,6 +18,8 @@ final class ClassState {
   final double[] teacherProb;
   final double[] studentProb;
   final long[] violations;
+  final double[] violationKl;
+  final double[] violationKlComp;
   final long[] top1Count;
   final Moments[] top1Kl;
   final Quantiles[] top1Sketch;
@@ -32,6 +35,8 @@ final class ClassState {
     teacherProb = new double[classes];
     studentProb = new double[classes];
     violations = new long[classes];
+    violationKl = new double[classes];
+    violationKlComp = new double[classes];
     top1Count = new long[classes];
     top1Kl = new Moments[classes];
     top1Sketch = new Quantiles[classes];
@@ -51,6 +56,10 @@ final class ClassState {
       studentProb[c] += q[c];
       if (p[c] > 0 && logQ[c] == Double.NEGATIVE_INFINITY) {
         violations[c]++;
+        double v = violationKl[c];
+        double w = v + x;
+        violationKlComp[c] += Math.abs(v) >= Math.abs(x) ? (v - w) + x : (x - w) + v;
+        violationKl[c] = w;
       }
     }
   }
@@ -75,6 +84,11 @@ final class ClassState {
     return klTerms[c] + klComp[c];
   }
 
+  /** Σ_i KL term of class c over the examples where it was clipped (a support violation). */
+  double violationKlSum(int c) {
+    return violationKl[c] + violationKlComp[c];
+  }
+
   void merge(ClassState o) {
     for (int c = 0; c < classes; c++) {
       double s = klTerms[c];
@@ -85,6 +99,12 @@ final class ClassState {
       teacherProb[c] += o.teacherProb[c];
       studentProb[c] += o.studentProb[c];
       violations[c] += o.violations[c];
+      double v = violationKl[c];
+      double y = o.violationKl[c];
+      double w = v + y;
+      violationKlComp[c] +=
+          (Math.abs(v) >= Math.abs(y) ? (v - w) + y : (y - w) + v) + o.violationKlComp[c];
+      violationKl[c] = w;
       top1Count[c] += o.top1Count[c];
       top1Agree[c] += o.top1Agree[c];
       studentTop1Count[c] += o.studentTop1Count[c];
@@ -99,13 +119,18 @@ final class ClassState {
     }
   }
 
-  void write(DataOutput out) throws IOException {
+  /** Writes the vectors in drift state format {@code version} (see {@link DriftState#bytes}). */
+  void write(DataOutput out, int version) throws IOException {
     out.writeInt(classes);
     Codec.writeDoubles(out, klTerms);
     Codec.writeDoubles(out, klComp);
     Codec.writeDoubles(out, teacherProb);
     Codec.writeDoubles(out, studentProb);
     Codec.writeLongs(out, violations);
+    if (version >= 3) {
+      Codec.writeDoubles(out, violationKl);
+      Codec.writeDoubles(out, violationKlComp);
+    }
     Codec.writeLongs(out, top1Count);
     Codec.writeLongs(out, top1Agree);
     Codec.writeLongs(out, studentTop1Count);
@@ -123,7 +148,11 @@ final class ClassState {
     }
   }
 
-  static ClassState read(DataInput in, int k) throws IOException {
+  /**
+   * Reads what {@link #write} wrote in drift state format {@code version}; format 2 had no KL of
+   * clipped cells (left at 0: {@link Part} records that it is unknown).
+   */
+  static ClassState read(DataInput in, int k, int version) throws IOException {
     int classes = in.readInt();
     ClassState s = new ClassState(classes, k);
     copy(Codec.readDoubles(in), s.klTerms);
@@ -131,6 +160,10 @@ final class ClassState {
     copy(Codec.readDoubles(in), s.teacherProb);
     copy(Codec.readDoubles(in), s.studentProb);
     Codec.addLongs(in, s.violations);
+    if (version >= 3) {
+      copy(Codec.readDoubles(in), s.violationKl);
+      copy(Codec.readDoubles(in), s.violationKlComp);
+    }
     Codec.addLongs(in, s.top1Count);
     Codec.addLongs(in, s.top1Agree);
     Codec.addLongs(in, s.studentTop1Count);

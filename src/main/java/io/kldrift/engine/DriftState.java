@@ -23,8 +23,15 @@ public final class DriftState {
   /** "KLDS": the first four bytes of a serialized state. */
   static final int MAGIC = 0x4b4c4453;
 
-  /** Version of the binary layout; a reader refuses other versions. */
-  public static final int FORMAT_VERSION = 2;
+  /**
+   * Version of the binary layout. 3 added the KL of clipped cells (support violations), per part
+   * and per class; a reader also reads version 2, where that KL is unknown (so rollups over the
+   * days before it still merge), and refuses any other.
+   */
+  public static final int FORMAT_VERSION = 3;
+
+  /** The oldest layout {@link #read} understands. */
+  static final int OLDEST_READABLE_VERSION = 2;
 
   /** Largest number of distinct class counts with their own metric parts, per state. */
   static final int MAX_PARTS = 64;
@@ -150,17 +157,25 @@ public final class DriftState {
    * sequence figures, buckets, tokens, slices, worst sequences) and the overflow counts.
    */
   public byte[] bytes() {
+    return bytes(FORMAT_VERSION);
+  }
+
+  /**
+   * The state in layout {@code version}: {@link #FORMAT_VERSION}, or 2 (without the KL of clipped
+   * cells) for tests that older states stay readable.
+   */
+  byte[] bytes(int version) {
     try {
       ByteArrayOutputStream b = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(b);
       out.writeInt(MAGIC);
-      out.writeInt(FORMAT_VERSION);
+      out.writeInt(version);
       header.write(out);
       teacher.write(out);
       student.write(out);
       out.writeInt(parts.size());
       for (Part p : parts.values()) {
-        p.write(out);
+        p.write(out, version);
       }
       out.writeInt(seqParts.size());
       for (SeqPart p : seqParts.values()) {
@@ -185,16 +200,21 @@ public final class DriftState {
         throw new IOException("not a kldrift drift state");
       }
       int version = in.readInt();
-      if (version != FORMAT_VERSION) {
+      if (version < OLDEST_READABLE_VERSION || version > FORMAT_VERSION) {
         throw new IOException(
-            "drift state format version " + version + ", this kldrift reads " + FORMAT_VERSION);
+            "drift state format version "
+                + version
+                + ", this kldrift reads versions "
+                + OLDEST_READABLE_VERSION
+                + " to "
+                + FORMAT_VERSION);
       }
       DriftState s = new DriftState(StateHeader.read(in));
       s.teacher.merge(SideCounts.read(in));
       s.student.merge(SideCounts.read(in));
       int parts = in.readInt();
       for (int i = 0; i < parts; i++) {
-        Part p = Part.read(in, s.settings);
+        Part p = Part.read(in, s.settings, version);
         s.parts.put(p.classes, p);
       }
       int seqParts = in.readInt();

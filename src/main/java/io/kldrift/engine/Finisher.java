@@ -189,6 +189,7 @@ public final class Finisher {
               meanQ[c],
               marginalTerm[c],
               cs.violations[c],
+              classViolationKl(p, c, matched),
               top1,
               top1 == 0 ? null : cs.top1Kl[c].mean(),
               top1 == 0 ? null : cs.top1Sketch[c].quantile(0.95),
@@ -248,6 +249,20 @@ public final class Finisher {
         in,
         null,
         null);
+  }
+
+  /**
+   * Class c's KL from its clipped cells over N: 0 without violations, null without matched examples
+   * or when states without that KL (format 2) with violations were merged in.
+   */
+  private static Double classViolationKl(Part p, int c, long matched) {
+    if (matched == 0) {
+      return null;
+    }
+    if (p.perClass.violations[c] == 0) {
+      return 0.0;
+    }
+    return p.violationKlUnknown > 0 ? null : p.perClass.violationKlSum(c) / matched;
   }
 
   Summary.Inputs inputs(PredictionInputs.Checked in, Part p, long matched) {
@@ -337,9 +352,26 @@ public final class Finisher {
         label ? ratio(p.teacherCorrect, n) : null,
         label ? ratio(p.studentCorrect, n) : null,
         marginal,
+        violationKlShare(p, kl.mean()),
+        p.violationKlSum() == null || kl.mean() == null ? null : kl.mean() - p.violationKlSum() / n,
         Quantiles.rankError(s.sketchK()),
         null,
         null);
+  }
+
+  /**
+   * The share of the mean KL from clipped cells: 0 without violations (whatever the mean), null
+   * when it is unknown or the mean is not positive.
+   */
+  private static Double violationKlShare(Part p, Double mean) {
+    Double mass = p.violationKlSum();
+    if (mean == null || mass == null) {
+      return null;
+    }
+    if (p.violatingExamples == 0) {
+      return 0.0;
+    }
+    return mean > 0 ? mass / (mean * p.matched()) : null;
   }
 
   private List<Summary.SliceSummary> slices(Part p) {

@@ -39,6 +39,18 @@ final class Part {
   final Quantiles t2KlQ;
   long violatingExamples;
   long violationsTotal;
+
+  /** Σ over examples of the KL terms of clipped cells (Neumaier-compensated). */
+  double violationKl;
+
+  private double violationKlComp;
+
+  /**
+   * Violating examples whose clipped cells' KL is not in {@link #violationKl}: those of states
+   * written in format 2, before it was kept. While any are merged in, that KL is unknown.
+   */
+  long violationKlUnknown;
+
   long reverseViolatingExamples;
   long teacherCorrect;
   long studentCorrect;
@@ -93,6 +105,7 @@ final class Part {
     if (o[Divergences.SUPPORT_VIOLATIONS] > 0) {
       violatingExamples++;
       violationsTotal += (long) o[Divergences.SUPPORT_VIOLATIONS];
+      addViolationKl(o[Divergences.SUPPORT_VIOLATION_KL], 0);
     }
     if (o[Divergences.REVERSE_SUPPORT_VIOLATIONS] > 0) {
       reverseViolatingExamples++;
@@ -142,6 +155,22 @@ final class Part {
     return all.kl.n;
   }
 
+  private void addViolationKl(double x, double comp) {
+    double t = violationKl + x;
+    violationKlComp +=
+        (Math.abs(violationKl) >= Math.abs(x) ? (violationKl - t) + x : (x - t) + violationKl)
+            + comp;
+    violationKl = t;
+  }
+
+  /**
+   * Σ over examples of the KL terms of their clipped cells; null when states without that sum
+   * (format 2) with violations were merged in.
+   */
+  Double violationKlSum() {
+    return violationKlUnknown > 0 ? null : violationKl + violationKlComp;
+  }
+
   void merge(Part o) {
     all.merge(o.all);
     for (int i = 0; i < moments.length; i++) {
@@ -153,6 +182,8 @@ final class Part {
     t2KlQ.merge(o.t2KlQ);
     violatingExamples += o.violatingExamples;
     violationsTotal += o.violationsTotal;
+    addViolationKl(o.violationKl, o.violationKlComp);
+    violationKlUnknown += o.violationKlUnknown;
     reverseViolatingExamples += o.reverseViolatingExamples;
     teacherCorrect += o.teacherCorrect;
     studentCorrect += o.studentCorrect;
@@ -167,7 +198,8 @@ final class Part {
     worst.merge(o.worst);
   }
 
-  void write(DataOutput out) throws IOException {
+  /** Writes the part in drift state format {@code version} (see {@link DriftState#bytes}). */
+  void write(DataOutput out, int version) throws IOException {
     out.writeInt(classes);
     all.write(out);
     for (Moments m : moments) {
@@ -179,10 +211,15 @@ final class Part {
     t2KlQ.write(out);
     out.writeLong(violatingExamples);
     out.writeLong(violationsTotal);
+    if (version >= 3) {
+      out.writeDouble(violationKl);
+      out.writeDouble(violationKlComp);
+      out.writeLong(violationKlUnknown);
+    }
     out.writeLong(reverseViolatingExamples);
     out.writeLong(teacherCorrect);
     out.writeLong(studentCorrect);
-    perClass.write(out);
+    perClass.write(out, version);
     out.writeInt(labels.size());
     for (Map.Entry<Integer, LabelGroup> e : labels.entrySet()) {
       out.writeInt(e.getKey());
@@ -199,7 +236,11 @@ final class Part {
     worst.write(out);
   }
 
-  static Part read(DataInput in, StateSettings s) throws IOException {
+  /**
+   * Reads a part written in drift state format {@code version}. A format 2 part has no KL of
+   * clipped cells: its violating examples count as {@link #violationKlUnknown}.
+   */
+  static Part read(DataInput in, StateSettings s, int version) throws IOException {
     Part p = new Part(s, in.readInt());
     p.all.merge(SliceGroup.read(in, s));
     for (Moments m : p.moments) {
@@ -211,10 +252,17 @@ final class Part {
     p.t2KlQ.merge(Quantiles.read(in, s.sketchK()));
     p.violatingExamples = in.readLong();
     p.violationsTotal = in.readLong();
+    if (version >= 3) {
+      p.violationKl = in.readDouble();
+      p.violationKlComp = in.readDouble();
+      p.violationKlUnknown = in.readLong();
+    } else {
+      p.violationKlUnknown = p.violatingExamples;
+    }
     p.reverseViolatingExamples = in.readLong();
     p.teacherCorrect = in.readLong();
     p.studentCorrect = in.readLong();
-    p.perClass.merge(ClassState.read(in, s.groupSketchK()));
+    p.perClass.merge(ClassState.read(in, s.groupSketchK(), version));
     int labels = in.readInt();
     for (int i = 0; i < labels; i++) {
       p.labels.put(in.readInt(), LabelGroup.read(in, s.groupSketchK()));

@@ -48,10 +48,10 @@ final class ReaderSizing {
 
   /**
    * Doubles per class a task holds at least, with a reader batch of one row: the batch of each
-   * table (2), the kernel's working vectors (9), the per-class sums (10) and their serialized and
-   * merged copies (21).
+   * table (2), the kernel's working vectors (9), the per-class sums (12) and their serialized and
+   * merged copies (25).
    */
-  static final int DOUBLES_PER_CLASS = 42;
+  static final int DOUBLES_PER_CLASS = 48;
 
   /** Refuses, before any scan, a class count whose smallest working set exceeds a task's memory. */
   static void checkFits(long classes, Budget budget) {

@@ -100,6 +100,8 @@ final class SequenceFinisher {
             null,
             null,
             null,
+            null,
+            null,
             Quantiles.rankError(f.s.sketchK()),
             Finisher.stats(p.seqMean, p.seqMeanQ),
             bounds);

@@ -25,6 +25,7 @@ final class Tables {
           .add("student_mean_prob", DataTypes.DoubleType, false)
           .add("marginal_kl_term", DataTypes.DoubleType, false)
           .add("support_violations", DataTypes.LongType, false)
+          .add("support_violation_kl", DataTypes.DoubleType, true)
           .add("teacher_top1_count", DataTypes.LongType, false)
           .add("teacher_top1_mean_kl", DataTypes.DoubleType, true)
           .add("teacher_top1_p95_kl", DataTypes.DoubleType, true)
@@ -49,6 +50,7 @@ final class Tables {
               r.studentMeanProb(),
               r.marginalKlTerm(),
               r.supportViolations(),
+              r.supportViolationKl(),
               r.teacherTop1Count(),
               r.teacherTop1MeanKl(),
               r.teacherTop1P95Kl(),

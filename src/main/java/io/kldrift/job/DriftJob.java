@@ -307,10 +307,10 @@ public final class DriftJob implements Callable<Integer> {
       s.append(
           String.format(
               Locale.ROOT,
-              "agreement   %.2f%%  mean JS %s  support violations: %s examples%n",
+              "agreement   %.2f%%  mean JS %s%n",
               100 * sum.global().agreement().mean(),
-              fmt(sum.global().js().mean()),
-              in.supportViolations().examples()));
+              fmt(sum.global().js().mean())));
+      s.append(supportLine(in.supportViolations(), sum.global())).append('\n');
     } else {
       s.append("mean KL     n/a (no matched examples)\n");
     }
@@ -348,6 +348,40 @@ public final class DriftJob implements Callable<Integer> {
     s.append("report      ").append(where).append('\n');
     s.append("status: ").append(sum.statusPhrase());
     System.out.println(s);
+  }
+
+  /**
+   * What the clipping to epsilon did: the examples and cells where the student gives 0 and the
+   * teacher does not, the share of the mean KL they carry, the mean KL without them, and the
+   * examples with reverse violations (the teacher gives 0, the student does not: reverse KL only).
+   */
+  static String supportLine(Summary.SupportViolations v, Summary.Global g) {
+    String reverse = "reverse violations: " + counted(v.reverseExamples(), "example");
+    if (v.examples() == 0) {
+      return "support violations: none; " + reverse;
+    }
+    Double share = g.supportViolationKlShare();
+    String carry =
+        share == null || g.klWithoutViolations() == null
+            ? " a share of the mean KL that is unknown (states written before kldrift kept it)"
+            : String.format(
+                Locale.ROOT,
+                " %.1f%% of the mean KL; without them %s",
+                100 * share,
+                fmt(g.klWithoutViolations()));
+    return "support violations: "
+        + counted(v.examples(), "example")
+        + " ("
+        + counted(v.total(), "cell")
+        + ") "
+        + (v.examples() == 1 ? "carries" : "carry")
+        + carry
+        + "; "
+        + reverse;
+  }
+
+  private static String counted(long n, String noun) {
+    return String.format(Locale.ROOT, "%,d %s%s", n, noun, n == 1 ? "" : "s");
   }
 
   /**

@@ -66,7 +66,8 @@ public final class Divergences {
       STUDENT_CONFIDENCE = 10,
       SUPPORT_VIOLATIONS = 11,
       REVERSE_SUPPORT_VIOLATIONS = 12,
-      METRIC_COUNT = 13;
+      SUPPORT_VIOLATION_KL = 13,
+      METRIC_COUNT = 14;
 
   private static final double LN2 = Math.log(2.0);
 
@@ -148,15 +149,17 @@ public final class Divergences {
 
   /**
    * The fused loop over prepared vectors: every metric at the indexes {@link #KL}..{@link
-   * #REVERSE_SUPPORT_VIOLATIONS} of {@code w.out}.
+   * #SUPPORT_VIOLATION_KL} of {@code w.out}.
    *
    * <p>A class with P(c) = 0 contributes nothing to KL(P||Q). A class with P(c) &gt; 0 and a
    * log-probability Q of {@code -Infinity} is a support violation: its log Q(c) is replaced by
-   * {@code logEpsilon}, and it is counted. The reverse direction follows the same rule.
+   * {@code logEpsilon}, it is counted, and its term P(c)·(log P(c) − logEpsilon), part of KL, is
+   * also summed into {@link #SUPPORT_VIOLATION_KL}: how much of the example's KL the epsilon
+   * decides. The reverse direction follows the same rule.
    */
   private static void metrics(Workspace w, int n, double logEpsilon, boolean withTerms) {
     double[] p = w.p, logP = w.logP, q = w.q, logQ = w.logQ, logMix = w.logMix, terms = w.terms;
-    double kl = 0, rkl = 0, js = 0, hp = 0, hq = 0, ce = 0, tv = 0;
+    double kl = 0, clippedKl = 0, rkl = 0, js = 0, hp = 0, hq = 0, ce = 0, tv = 0;
     int violations = 0, reverseViolations = 0;
     int top1P = 0, top1Q = 0;
     double maxP = Double.NEGATIVE_INFINITY, maxQ = Double.NEGATIVE_INFINITY;
@@ -167,12 +170,12 @@ public final class Divergences {
       boolean qIn = lq != Double.NEGATIVE_INFINITY;
       double term = 0;
       if (pIn && pc > 0) {
-        double lqSafe = lq;
-        if (!qIn) {
-          lqSafe = logEpsilon;
-          violations++;
-        }
+        double lqSafe = qIn ? lq : logEpsilon;
         term = pc * (lp - lqSafe);
+        if (!qIn) {
+          violations++;
+          clippedKl += term;
+        }
         ce -= pc * lqSafe;
         hp -= pc * lp;
       }
@@ -221,6 +224,7 @@ public final class Divergences {
     out[STUDENT_CONFIDENCE] = maxQ;
     out[SUPPORT_VIOLATIONS] = violations;
     out[REVERSE_SUPPORT_VIOLATIONS] = reverseViolations;
+    out[SUPPORT_VIOLATION_KL] = clippedKl;
   }
 
   /**

@@ -47,6 +47,8 @@ public record MetricRow(String scope, String column, String key, String metric, 
           "teacher_only_share",
           "student_only_share",
           "support_violation_share",
+          "support_violation_kl_share",
+          "kl_without_violations",
           "quarantined_share",
           "renormalized_share",
           "sequence_kl.n",
@@ -77,7 +79,8 @@ public record MetricRow(String scope, String column, String key, String metric, 
           "student_mean_prob",
           "teacher_top1_mean_kl",
           "teacher_top1_agreement",
-          "marginal_kl_term");
+          "marginal_kl_term",
+          "support_violation_kl");
 
   /**
    * Metrics of histogram scope: per bin (key: its index, as in {@code global.kl.histogram}), its
@@ -167,6 +170,10 @@ public record MetricRow(String scope, String column, String key, String metric, 
                 / (tRows + sRows);
       case "support_violation_share":
         return matched == 0 ? null : inputs.supportViolations().examples() / matched;
+      case "support_violation_kl_share":
+        return finite(global.supportViolationKlShare());
+      case "kl_without_violations":
+        return finite(global.klWithoutViolations());
       case "teacher_tail_mass.mean":
         return summary.sequences() == null
             ? null
@@ -257,6 +264,8 @@ public record MetricRow(String scope, String column, String key, String metric, 
         return finite(c.teacherTop1Agreement());
       case "marginal_kl_term":
         return finite(c.marginalKlTerm());
+      case "support_violation_kl":
+        return finite(c.supportViolationKl());
       default:
         throw new IllegalArgumentException(m);
     }

@@ -405,7 +405,22 @@ public final class HtmlReport {
             + count(at(violations, SupportViolations::total))
             + " (example, class) pairs where the student gives zero probability and the teacher"
             + " does not; clipped to epsilon "
-            + num(at(violations, SupportViolations::epsilon)));
+            + num(at(violations, SupportViolations::epsilon))
+            + "; reverse violations (the teacher gives zero, the student does not) in "
+            + count(at(violations, SupportViolations::reverseExamples))
+            + " examples");
+    Double without = at(global, Global::klWithoutViolations);
+    t.row(
+        "",
+        "Mean KL from clipped cells",
+        pct(at(global, Global::supportViolationKlShare)),
+        without == null
+            ? "unknown: no matched examples, or a rollup over states written before kldrift kept"
+                + " it"
+            : "the share of the mean KL that the support violations' cells carry (the epsilon"
+                + " decides it); without them the mean KL is "
+                + num(without)
+                + " nats");
     t.row(
         "",
         "Marginal KL (nats)",

@@ -100,6 +100,12 @@ public final class Prometheus {
         "Examples with Q(c)=0 where P(c)>0.",
         tags,
         (double) inputs.supportViolations().examples());
+    gauge(
+        b,
+        "kldrift_support_violation_kl_share",
+        "Share of the mean KL from cells with Q(c)=0 where P(c)>0, clipped to epsilon.",
+        tags,
+        global.supportViolationKlShare());
     Summary.Sequences seq = summary.sequences();
     if (seq != null) {
       // Sequence layout: kldrift_kl_mean above is per token; for top-k inputs every KL figure is

@@ -275,6 +275,15 @@ public record Summary(
    * (99% confidence) of the quantiles above. Sequence layout only: {@code sequenceKl} summarizes
    * the per-sequence means (a sequence-weighted mean), and {@code bounds} names each figure that is
    * a bound rather than the divergence itself (top-k inputs), with what it bounds.
+   *
+   * <p>{@code supportViolationKlShare} is the part of the mean KL that comes from clipped cells
+   * (support violations, where Q(c) = 0 was replaced by epsilon): Σ over examples and clipped cells
+   * of P(c)·ln(P(c)/epsilon), over N, divided by the mean KL; 0 without violations. The epsilon
+   * decides that part. {@code klWithoutViolations} is the mean KL with those cells left out (each
+   * example's KL summed over its other cells). The other cells of a violating example can add
+   * negative terms (the student put the missing mass elsewhere), so the share can exceed 1 and the
+   * mean without them can be below 0. Both are null without matched examples, in the sequence
+   * layout, and when a rollup merged states written before kldrift kept that KL.
    */
   public record Global(
       Stats kl,
@@ -292,6 +301,8 @@ public record Summary(
       @JsonInclude(JsonInclude.Include.NON_NULL) Double teacherAccuracy,
       @JsonInclude(JsonInclude.Include.NON_NULL) Double studentAccuracy,
       Double marginalKl,
+      Double supportViolationKlShare,
+      Double klWithoutViolations,
       @JsonInclude(JsonInclude.Include.NON_NULL) Double quantileRankError,
       @JsonInclude(JsonInclude.Include.NON_NULL) Stats sequenceKl,
       @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> bounds) {}

@@ -29,16 +29,16 @@ class ReaderSizingTest {
 
   @Test
   void anImpossibleClassCountFailsWithTheArithmetic() {
-    // 8 B x 42 doubles x 4,000,000 classes = 1.344 GB, over a 1.00 GB task
+    // 8 B x 48 doubles x 4,000,000 classes = 1.536 GB, over a 1.00 GB task
     assertThatThrownBy(
             () -> ReaderSizing.checkFits(4_000_000, new ReaderSizing.Budget(1_000_000_000L, "x")))
         .isInstanceOf(DriftException.class)
         .satisfies(
             e -> assertThat(((DriftException) e).kind().exitCode()).isEqualTo(ExitCodes.RESOURCES))
-        .hasMessageContaining("4,000,000 classes need at least 1.34 GB per task")
+        .hasMessageContaining("4,000,000 classes need at least 1.54 GB per task")
         .hasMessageContaining("each task has 1.00 GB (x)")
         .hasMessageContaining("KLDRIFT_DRIVER_MEMORY");
-    // an LLM vocabulary of 128,000 classes needs 43 MB
+    // an LLM vocabulary of 128,000 classes needs 49 MB
     assertThatCode(
             () -> ReaderSizing.checkFits(128_000, new ReaderSizing.Budget(100_000_000L, "x")))
         .doesNotThrowAnyException();
@@ -50,7 +50,7 @@ class ReaderSizingTest {
     Path budgetSized = tmp.resolve("wide");
     ReaderSizing.Budget b = ReaderSizing.taskBytes(spark);
     // one class more than a task can hold: one row of that many floats, in one Parquet file
-    int classes = (int) Math.min(Integer.MAX_VALUE - 8, b.perTask() / (8L * 42) + 1);
+    int classes = (int) Math.min(Integer.MAX_VALUE - 8, b.perTask() / (8L * 48) + 1);
     float[] v = new float[classes];
     v[0] = 1f;
     StructType schema =

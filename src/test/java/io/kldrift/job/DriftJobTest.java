@@ -176,6 +176,7 @@ class DriftJobTest {
         0,
         0,
         0,
+        0.0,
         0,
         null,
         null,

@@ -76,7 +76,7 @@ class EmptyInputTest {
           .as(c.get("name").asText())
           .isEqualTo("INSUFFICIENT_DATA");
     }
-    assertThat(s.get("checks")).hasSize(3);
+    assertThat(s.get("checks")).hasSize(4);
     assertThat(s.get("status").asText()).isEqualTo("INSUFFICIENT_DATA");
     assertThat(Files.readString(tmp.resolve("out/run_date=2026-11-28/report.html")))
         .contains("INSUFFICIENT_DATA");

@@ -7,6 +7,7 @@ import static io.kldrift.kernel.Divergences.REVERSE_KL;
 import static io.kldrift.kernel.Divergences.REVERSE_SUPPORT_VIOLATIONS;
 import static io.kldrift.kernel.Divergences.STUDENT_TOP1;
 import static io.kldrift.kernel.Divergences.SUPPORT_VIOLATIONS;
+import static io.kldrift.kernel.Divergences.SUPPORT_VIOLATION_KL;
 import static io.kldrift.kernel.Divergences.TEACHER_CONFIDENCE;
 import static io.kldrift.kernel.Divergences.TEACHER_ENTROPY;
 import static io.kldrift.kernel.Divergences.TEACHER_TOP1;
@@ -117,6 +118,24 @@ class DivergencesTest {
     assertThat(m[SUPPORT_VIOLATIONS]).isEqualTo(1);
     assertThat(terms[2]).isCloseTo(0.2 * Math.log(0.2 / EPS), within(1e-12));
     assertThat(terms[0] + terms[1] + terms[2]).isCloseTo(m[KL], within(1e-14));
+    // the clipped cell's term alone, 0.2 * ln(0.2 / 1e-12) = 0.2 * 26.2161... = 5.2432...
+    assertThat(m[SUPPORT_VIOLATION_KL]).isEqualTo(terms[2]);
+  }
+
+  @Test
+  void clippedCellsKlIsTheirTermsAndZeroWithoutClipping() {
+    // P = (0.5, 0.5), Q = (1, 0): class 1 is clipped, its term 0.5 * ln(0.5 / 1e-12)
+    // = 0.5 * (-0.6931472 + 27.6310211) = 13.4689370; class 0 adds 0.5 * ln 0.5 = -0.3465736.
+    double[] m = probs(new double[] {0.5, 0.5}, new double[] {1.0, 0.0});
+    assertThat(m[SUPPORT_VIOLATION_KL]).isCloseTo(13.4689370, within(1e-7));
+    assertThat(m[KL] - m[SUPPORT_VIOLATION_KL]).isCloseTo(-0.3465736, within(1e-7));
+    // no zero in Q: nothing clipped
+    assertThat(probs(new double[] {0.9, 0.1}, new double[] {0.1, 0.9})[SUPPORT_VIOLATION_KL])
+        .isZero();
+    // logits never clip, even where the softmax underflows to 0
+    double[] l =
+        run(new double[] {0, -1}, Kind.LOGITS, new double[] {0, -900}, Kind.LOGITS, 1, null);
+    assertThat(l[SUPPORT_VIOLATION_KL]).isZero();
   }
 
   @Test

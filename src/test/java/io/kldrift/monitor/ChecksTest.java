@@ -421,6 +421,42 @@ class ChecksTest {
   }
 
   @Test
+  void theDefaultSupportViolationKlShareCheckGradesTheShareTheEpsilonDecides() {
+    // Default levels: warn above 0.01, alert above 0.1, min_n 0 (the share is a fact of the
+    // computation, not an estimate from a sample). 0 is what inputs without zeros and logits give.
+    java.util.function.Function<Double, Summary.CheckResult> at =
+        share ->
+            eval(
+                    List.of(
+                        new MetricRow("global", "", "", "kl.n", 3.0),
+                        new MetricRow("global", "", "", "support_violation_kl_share", share)),
+                    List.of())
+                .stream()
+                .filter(r -> r.name().equals("support_violation_kl_share"))
+                .findFirst()
+                .orElseThrow();
+    assertThat(at.apply(0.0).outcome()).isEqualTo("OK");
+    assertThat(at.apply(0.005).outcome()).isEqualTo("OK");
+    assertThat(at.apply(0.05).outcome()).isEqualTo("WARN");
+    Summary.CheckResult alert = at.apply(0.381);
+    assertThat(alert.outcome()).isEqualTo("ALERT");
+    assertThat(alert.metric()).isEqualTo("support_violation_kl_share");
+    assertThat(alert.alert()).isEqualTo(0.1);
+    assertThat(alert.message())
+        .isEqualTo("support_violation_kl_share = 0.381000 beyond the alert level 0.100000");
+    // unknown (a rollup over states that did not keep it): INSUFFICIENT_DATA, never an alarm
+    assertThat(at.apply(null).outcome()).isEqualTo("INSUFFICIENT_DATA");
+    // configurable and disable-able like the other default checks
+    List<MetricRow> high =
+        List.of(new MetricRow("global", "", "", "support_violation_kl_share", 0.381));
+    assertThat(eval(high, List.of(), "check.support_violation_kl_share.alert", "0.5"))
+        .extracting(Summary.CheckResult::outcome)
+        .containsExactly("WARN");
+    assertThat(eval(high, List.of(), "check.support_violation_kl_share.enabled", "false"))
+        .isEmpty();
+  }
+
+  @Test
   void aNightWithoutMatchedExamplesAfterNightsWithSomeAlerts() {
     // matched 0 against 1000 is a change of -100%, beyond the default alert level -0.9; its
     // min_n = 1 does not hide it (the count is its own sample size).

@@ -22,7 +22,7 @@ class PrometheusTest {
               "inputs": {"matched": 19962, "teacher_only": 19, "student_only": 19,
                          "support_violations": {"examples": 0}},
               "global": {"kl": {"mean": 0.0557, "p99": 0.3658}, "js": {"mean": 0.0125},
-                         "agreement": {"mean": 0.9114}},
+                         "agreement": {"mean": 0.9114}, "support_violation_kl_share": 0.381},
               "checks": [{"outcome": "ALERT"}, {"outcome": "OK"}, {"outcome": "ALERT"}],
               "per_slice": [{"column": "segment", "value": "mob\\nile", "kl": {"mean": 0.11}}]
             }
@@ -39,6 +39,7 @@ class PrometheusTest {
         .contains("kldrift_status{" + labels + "} 2.000000000\n")
         .contains("kldrift_kl_mean{" + labels + "} 0.05570000000\n")
         .contains("kldrift_matched_examples{" + labels + "} 19962.00000\n")
+        .contains("kldrift_support_violation_kl_share{" + labels + "} 0.3810000000\n")
         .contains("kldrift_checks{" + labels + ",outcome=\"ALERT\"} 2.000000000\n")
         .contains("kldrift_checks{" + labels + ",outcome=\"WARN\"} 0.000000000\n")
         .contains("slice_value=\"mob\\nile\"} 0.1100000000\n");
@@ -88,6 +89,8 @@ class PrometheusTest {
                 global.kl(),
                 null,
                 infinite,
+                null,
+                null,
                 null,
                 null,
                 null,
