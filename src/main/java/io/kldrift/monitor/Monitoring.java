@@ -28,7 +28,7 @@ public final class Monitoring {
     Baselines.Persistence p = Baselines.persistence(earlier.index(), runDate, summary.status());
     Summary.LastOk lastOk;
     if (Checks.OK.equals(summary.status())) {
-      lastOk = new Summary.LastOk(runDate, finished.toString());
+      lastOk = new Summary.LastOk(runDate, instant(finished.toEpochMilli() / 1000.0));
     } else {
       Baselines.RunIndex ok = Baselines.lastOk(earlier.index());
       lastOk =

@@ -179,9 +179,9 @@ final class Headline {
                 + b.mode()
                 + "); sigma bands use "
                 + (b.windowRuns().isEmpty() ? "no run" : runs(b.windowRuns()))
-                + ", the last "
+                + " (up to the last "
                 + b.window()
-                + " eligible.");
+                + " eligible).");
     if (b.acceptedFrom() != null) {
       Summary.Accepted a = b.acceptedFrom();
       p.append(" The baseline starts at run ")
@@ -194,8 +194,8 @@ final class Headline {
     }
     if (!b.leftOut().isEmpty()) {
       List<String> parts = new ArrayList<>();
-      b.leftOut().forEach(l -> parts.add(l.runDate() + " (" + l.reason() + ")"));
-      p.append(" Left out: ").append(String.join(", ", parts)).append('.');
+      b.leftOut().forEach(l -> parts.add(l.runDate() + ": " + l.reason()));
+      p.append(" Left out: ").append(String.join("; ", parts)).append('.');
     }
     h.append("<p>").append(esc(p.toString())).append("</p>\n");
     closeSection(h);
