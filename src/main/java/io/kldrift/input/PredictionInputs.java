@@ -113,8 +113,6 @@ public final class PredictionInputs {
     }
     Prepared p = prepare(t, s, config);
     if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
-      Footers.check(spark, t, "teacher");
-      Footers.check(spark, s, "student");
       checkClassCount(
           p.config(), Footers.valuesPerRow(spark, t, p.config().get(DriftConfig.TEACHER_COLUMN)));
     }
@@ -558,6 +556,9 @@ public final class PredictionInputs {
     if (config.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
       io.kldrift.report.DeltaStore.requireSession(spark, "input.format");
     }
+    if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
+      Footers.checkBeforeRead(spark, path, side);
+    }
     try {
       if (config.get(DriftConfig.INPUT_FORMAT).equals("table")) {
         return spark.table(path);
@@ -580,6 +581,9 @@ public final class PredictionInputs {
       }
       // Inferring the schema reads a footer: when that is what failed, say so naming the file.
       Footers.checkFailedRead(spark, e, side);
+      if (InputFiles.isPermissionDenied(e)) {
+        throw InputFiles.permissionDenied(side + " table: " + path);
+      }
       // Spark reports a missing path or table as an AnalysisException, a checked exception that
       // Scala throws undeclared.
       throw DriftException.invalidInput(

@@ -2,6 +2,7 @@ package io.kldrift.job;
 
 import io.kldrift.DriftException;
 import io.kldrift.ExitCodes;
+import io.kldrift.input.InputFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -17,9 +18,9 @@ import java.util.regex.Pattern;
 /**
  * Turns whatever reaches a job's {@code main} into one line on the console, a documented exit code
  * and, for anything but the user's own mistakes, a log file with the full trace: a {@link
- * DriftException} as it says; a file Spark could not read as bad input naming the file; running out
- * of memory or losing the executors as {@link ExitCodes#RESOURCES} with the setting to change;
- * anything else as an internal error.
+ * DriftException} as it says; a file Spark could not read as bad input naming the file (and, when
+ * the file system refused access, saying so); running out of memory or losing the executors as
+ * {@link ExitCodes#RESOURCES} with the setting to change; anything else as an internal error.
  */
 final class Failures {
   /** System property that {@code --verbose} sets: print the trace on the console too. */
@@ -75,7 +76,10 @@ final class Failures {
         || all.contains("ParquetDecodingException")
         || all.contains("is not a Parquet file")) {
       Matcher m = FILE.matcher(all);
-      String file = m.find() ? m.group(1) : "(see the trace)";
+      String file = m.find() ? InputFiles.display(m.group(1)) : "(see the trace)";
+      if (InputFiles.isPermissionDenied(e)) {
+        return report(InputFiles.permissionDenied("input file " + file));
+      }
       String log = log(e);
       System.err.println(
           "kldrift: error: an input file cannot be read: "
