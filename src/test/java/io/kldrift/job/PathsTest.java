@@ -18,7 +18,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -117,6 +120,60 @@ class PathsTest {
     assertReportAt(out, o);
     // A folder named a%20b stays a%20b: no name was decoded, or encoded a second time.
     assertThat(names(tmp)).contains("a%20b").noneMatch(n -> n.contains("%25") || n.equals("a b"));
+  }
+
+  @Test
+  void anOutThatCannotBeCreatedIsExitTwoBeforeAnyScan() throws Exception {
+    String[] in = inputs(tmp.resolve("in"));
+    Path file = tmp.resolve("file.txt");
+    Files.writeString(file, "not a folder");
+    AtomicInteger jobs = new AtomicInteger();
+    SparkListener counter =
+        new SparkListener() {
+          @Override
+          public void onJobStart(SparkListenerJobStart start) {
+            jobs.incrementAndGet();
+          }
+        };
+    spark.sparkContext().addSparkListener(counter);
+    Outcome o;
+    try {
+      // Not even root can create a folder under a regular file.
+      o = run("--teacher", in[0], "--student", in[1], "--out", file.resolve("out").toString());
+    } finally {
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      spark.sparkContext().removeSparkListener(counter);
+    }
+    assertThat(o.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(o.err())
+        .isEqualTo(
+            "kldrift: error: output path "
+                + file.resolve("out")
+                + " cannot be created: "
+                + file
+                + " is a file, not a folder. Fix: choose for --out (output.path) a folder the"
+                + " job's user can create and write, or grant that user write access to it"
+                + " (chmod/ACL, or the bucket's access policy)."
+                + System.lineSeparator());
+    assertThat(jobs.get()).as("Spark jobs before the error").isZero();
+    assertThat(Files.readString(file)).isEqualTo("not a folder");
+  }
+
+  @Test
+  void aNewOutIsNotLeftBehindByARunThatFails() throws Exception {
+    String[] in = inputs(tmp.resolve("in"));
+    Path out = tmp.resolve("new").resolve("out");
+    Outcome o =
+        run(
+            "--teacher",
+            in[0],
+            "--student",
+            tmp.resolve("missing").toString(),
+            "--out",
+            out.toString(),
+            "--quiet");
+    assertThat(o.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(tmp.resolve("new")).doesNotExist();
   }
 
   /** A teacher table whose data file no one may read (mode 000). */
