@@ -84,8 +84,9 @@ public final class DriftJob implements Callable<Integer> {
   @Option(
       names = "--config",
       paramLabel = "FILE",
-      description = "Configuration file (Java properties); see conf/kldrift.properties.")
-  Path config;
+      description =
+          "Configuration file (Java properties; a path or file: URI); see conf/kldrift.properties.")
+  String config;
 
   @Option(
       names = "--run-date",
@@ -168,7 +169,7 @@ public final class DriftJob implements Callable<Integer> {
     LocalDate date = parseDate(runDate);
     DriftConfig.Builder b = DriftConfig.builder();
     if (config != null) {
-      b.file(config);
+      b.file(DriftConfig.localFile(config));
     }
     Map<String, String> sparkConf = new LinkedHashMap<>();
     conf.forEach(

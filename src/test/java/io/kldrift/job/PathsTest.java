@@ -123,6 +123,43 @@ class PathsTest {
   }
 
   @Test
+  void relativePathsAndFileUris() throws Exception {
+    Path dir = tmp.resolve("u ri%23");
+    String[] in = inputs(dir);
+    Path cwd = Path.of("").toAbsolutePath();
+    Path out = dir.resolve("out");
+    Outcome relative =
+        run(
+            "--teacher",
+            cwd.relativize(Path.of(in[0])).toString(),
+            "--student",
+            cwd.relativize(Path.of(in[1])).toString(),
+            "--config",
+            cwd.relativize(Path.of(in[2])).toString(),
+            "--out",
+            cwd.relativize(out).toString(),
+            "--run-date",
+            "2026-11-28",
+            "--quiet");
+    assertReportAt(out, relative);
+    Path out2 = dir.resolve("out2 a%20b");
+    Outcome uris =
+        run(
+            "--teacher",
+            "file://" + in[0],
+            "--student",
+            "file:" + in[1],
+            "--config",
+            "file://" + in[2],
+            "--out",
+            "file://" + out2,
+            "--run-date",
+            "2026-11-28",
+            "--quiet");
+    assertReportAt(out2, uris);
+  }
+
+  @Test
   void anOutThatCannotBeCreatedIsExitTwoBeforeAnyScan() throws Exception {
     String[] in = inputs(tmp.resolve("in"));
     Path file = tmp.resolve("file.txt");
