@@ -235,8 +235,8 @@ public final class PredictionInputs {
 
     /**
      * Applies the row rules to what the pass counted on each side: decides the class count, throws
-     * the failure of the first rule whose policy is fail, and describes what the quarantine and
-     * renormalize policies did.
+     * the failure naming every rule whose policy is fail that a table breaks, and describes what
+     * the quarantine and renormalize policies did.
      */
     public Checked judge(List<Group> teacherGroups, List<Group> studentGroups) {
       Expected tExpected =
@@ -798,11 +798,29 @@ public final class PredictionInputs {
                 + ": none is more common than the others), so no row can be judged by rule wrong_length",
             "list the classes in input.class_names or input.class_names_file");
       }
+      List<RowRule> failing = new ArrayList<>();
       for (RowRule rule : RowRule.values()) {
-        long n = broken.getOrDefault(rule, 0L);
-        if (n > 0 && rule.policy(config) == RowRule.Policy.FAIL) {
-          throw failure(rule, n, examples.get(rule), dupKeys, expected, wrongLength);
+        if (broken.getOrDefault(rule, 0L) > 0 && rule.policy(config) == RowRule.Policy.FAIL) {
+          failing.add(rule);
         }
+      }
+      if (failing.size() == 1) {
+        RowRule rule = failing.get(0);
+        throw failure(rule, broken.get(rule), examples.get(rule), dupKeys, expected, wrongLength);
+      }
+      if (!failing.isEmpty()) {
+        throw BrokenRules.failure(
+            failing,
+            new BrokenRules.Found(
+                side,
+                userColumn,
+                kind,
+                keys,
+                broken,
+                examples,
+                dupKeys,
+                wrongLength,
+                expected.source()));
       }
       boolean renormalize = RowRule.NOT_NORMALIZED.policy(config) == RowRule.Policy.RENORMALIZE;
       if (renormalize && beyondBound > 0) {

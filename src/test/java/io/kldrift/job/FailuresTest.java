@@ -144,6 +144,23 @@ class FailuresTest {
   }
 
   @Test
+  void aTableThatBreaksSeveralRulesIsOneLinePerRule() {
+    Outcome o =
+        report(
+            DriftException.invalidInput(
+                "student table breaks 2 rules",
+                List.of("not_finite: 1 row\nmore", "negative_probability: 1 row"),
+                "repair them"));
+    assertThat(o.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(o.err().lines())
+        .containsExactly(
+            "kldrift: error: student table breaks 2 rules:",
+            "  not_finite: 1 row more",
+            "  negative_probability: 1 row",
+            "  Fix: repair them.");
+  }
+
+  @Test
   void anythingElseIsOneLineNamingTheLogFileWithTheTrace() throws Exception {
     Outcome o = report(new IllegalStateException("boom\nsecond line"));
     assertThat(o.code()).isEqualTo(ExitCodes.INTERNAL_ERROR);
