@@ -674,6 +674,24 @@ public final class DriftConfig {
     return List.copyOf(KEYS.values());
   }
 
+  /**
+   * A local file as a user types it: a plain path (absolute or relative) or a {@code file:} URI
+   * ({@code file:/x}, {@code file:///x}, {@code file://localhost/x}). Taken literally, as Hadoop
+   * and Spark take input and output paths: {@code %20} stays three characters, so that one string
+   * names the same file as --config and as --out.
+   */
+  public static Path localFile(String typed) {
+    if (!typed.regionMatches(true, 0, "file:", 0, 5)) {
+      return Path.of(typed);
+    }
+    String rest = typed.substring(5);
+    if (rest.startsWith("//")) {
+      int slash = rest.indexOf('/', 2);
+      rest = slash < 0 ? "/" : rest.substring(slash);
+    }
+    return Path.of(rest);
+  }
+
   /** A builder starting from the defaults. */
   public static Builder builder() {
     return new Builder();
@@ -761,7 +779,7 @@ public final class DriftConfig {
           throw DriftException.invalidConfig(
               "both input.class_names and input.class_names_file are set", "set only one of them");
         }
-        Path f = baseDir.resolve(namesFile);
+        Path f = baseDir.resolve(localFile(namesFile));
         try {
           List<String> names = new ArrayList<>();
           for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {

@@ -1,5 +1,8 @@
 package io.kldrift;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The one exception type kldrift raises for problems a user can fix. Its message states what is
  * wrong, where (table, column, rule, an example key) and how to fix it; its {@link #kind()} decides
@@ -32,15 +35,41 @@ public final class DriftException extends RuntimeException {
   }
 
   private final Kind kind;
+  private final List<String> lines;
 
   private DriftException(Kind kind, String message) {
-    super(message);
+    this(kind, List.of(message));
+  }
+
+  private DriftException(Kind kind, List<String> lines) {
+    super(String.join("\n  ", lines));
     this.kind = kind;
+    this.lines = List.copyOf(lines);
   }
 
   /** Which kind of problem this is. */
   public Kind kind() {
     return kind;
+  }
+
+  /**
+   * The message as the console shows it: one line, or for a list of problems a heading, one line
+   * per problem and the fix (the message joins them with a newline and an indent).
+   */
+  public List<String> lines() {
+    return lines;
+  }
+
+  /**
+   * Input data that breaks several rules at once, so that one run names them all: {@code problem}
+   * (a heading), one line per item, then how to fix them.
+   */
+  public static DriftException invalidInput(String problem, List<String> items, String fix) {
+    List<String> all = new ArrayList<>();
+    all.add(problem + ":");
+    all.addAll(items);
+    all.add("Fix: " + fix + ".");
+    return new DriftException(Kind.INVALID_INPUT, all);
   }
 
   /** Input data that breaks a rule: {@code problem}, then how to fix it. */

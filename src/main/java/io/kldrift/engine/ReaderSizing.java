@@ -5,7 +5,6 @@ import io.kldrift.DriftException;
 import io.kldrift.Progress;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -121,7 +120,8 @@ final class ReaderSizing {
         continue;
       }
       try (ParquetFileReader r =
-          ParquetFileReader.open(HadoopInputFile.fromPath(new Path(f), conf))) {
+          ParquetFileReader.open(
+              HadoopInputFile.fromPath(io.kldrift.input.InputFiles.path(f), conf))) {
         long best = -1;
         for (BlockMetaData b : r.getFooter().getBlocks()) {
           for (ColumnChunkMetaData c : b.getColumns()) {

@@ -1,7 +1,11 @@
 package io.kldrift.input;
 
 import io.kldrift.DriftException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
@@ -11,22 +15,62 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Reads the footer of every Parquet file of a table before any scan, so that a truncated or foreign
- * file is reported as bad input, naming the file, in a second instead of failing a task of the scan
- * (as an internal error) after minutes of work.
+ * Reads the footer of every Parquet file of a table before Spark reads any, so that a truncated,
+ * foreign or forbidden file is reported as bad input, naming the file, in a second instead of
+ * failing a task (with Spark's stack traces, as an internal error) after minutes of work.
  */
 final class Footers {
   private Footers() {}
 
-  static void check(SparkSession spark, Dataset<Row> table, String side) {
-    String[] files;
-    try {
-      files = table.inputFiles();
-    } catch (RuntimeException e) {
-      return; // not a file-based table: nothing to check here
-    }
+  /**
+   * Reads the footer of every data file under {@code path} (a folder, a file or a glob, listed as
+   * Spark lists it: names starting with '_' or '.' are skipped) before Spark reads any: Spark's own
+   * schema inference would fail in a task, whose stack traces Spark logs before kldrift can say
+   * which file is bad and why. A path that does not exist is left to Spark's read to report.
+   */
+  static void checkBeforeRead(SparkSession spark, String path, String side) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    java.util.Arrays.stream(files).parallel().forEach(f -> checkOne(conf, f, side));
+    List<Path> files = new ArrayList<>();
+    Path p = new Path(path);
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      FileStatus[] matches = fs.globStatus(p);
+      for (FileStatus m : matches == null ? new FileStatus[0] : matches) {
+        collect(fs, m, files, side);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      if (e instanceof DriftException d) {
+        throw d;
+      }
+      if (InputFiles.isPermissionDenied(e)) {
+        throw InputFiles.permissionDenied(side + " table: folder " + p);
+      }
+      return; // Spark's read reports what it cannot list
+    }
+    files.parallelStream().forEach(f -> checkOne(conf, f, side));
+  }
+
+  private static void collect(FileSystem fs, FileStatus st, List<Path> files, String side)
+      throws java.io.IOException {
+    if (!st.isDirectory()) {
+      files.add(st.getPath());
+      return;
+    }
+    FileStatus[] children;
+    try {
+      children = fs.listStatus(st.getPath());
+    } catch (java.io.IOException e) {
+      if (InputFiles.isPermissionDenied(e)) {
+        throw InputFiles.permissionDenied(side + " table: folder " + st.getPath());
+      }
+      throw e;
+    }
+    for (FileStatus child : children) {
+      String name = child.getPath().getName();
+      if (!name.startsWith("_") && !name.startsWith(".") && !name.endsWith("._COPYING_")) {
+        collect(fs, child, files, side);
+      }
+    }
   }
 
   /**
@@ -41,7 +85,7 @@ final class Footers {
           && st.getMessageParameters().get("path") != null) {
         checkOne(
             spark.sparkContext().hadoopConfiguration(),
-            st.getMessageParameters().get("path"),
+            InputFiles.path(st.getMessageParameters().get("path")),
             side);
       }
     }
@@ -81,7 +125,7 @@ final class Footers {
       return -1;
     }
     try (ParquetFileReader r =
-        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf))) {
+        ParquetFileReader.open(HadoopInputFile.fromPath(InputFiles.path(file), conf))) {
       long k = 0;
       for (org.apache.parquet.hadoop.metadata.BlockMetaData b : r.getFooter().getBlocks()) {
         if (b.getRowCount() == 0) {
@@ -111,11 +155,13 @@ final class Footers {
     }
   }
 
-  private static void checkOne(Configuration conf, String file, String side) {
-    try (ParquetFileReader r =
-        ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf))) {
+  private static void checkOne(Configuration conf, Path file, String side) {
+    try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
       r.getFooter();
     } catch (java.io.IOException | RuntimeException e) {
+      if (InputFiles.isPermissionDenied(e)) {
+        throw InputFiles.permissionDenied(side + " table: file " + file);
+      }
       String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
       throw DriftException.invalidInput(
           side + " table: file " + file + " is not a readable Parquet file (" + why + ")",

@@ -113,8 +113,6 @@ public final class PredictionInputs {
     }
     Prepared p = prepare(t, s, config);
     if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
-      Footers.check(spark, t, "teacher");
-      Footers.check(spark, s, "student");
       checkClassCount(
           p.config(), Footers.valuesPerRow(spark, t, p.config().get(DriftConfig.TEACHER_COLUMN)));
     }
@@ -237,8 +235,8 @@ public final class PredictionInputs {
 
     /**
      * Applies the row rules to what the pass counted on each side: decides the class count, throws
-     * the failure of the first rule whose policy is fail, and describes what the quarantine and
-     * renormalize policies did.
+     * the failure naming every rule whose policy is fail that a table breaks, and describes what
+     * the quarantine and renormalize policies did.
      */
     public Checked judge(List<Group> teacherGroups, List<Group> studentGroups) {
       Expected tExpected =
@@ -558,6 +556,9 @@ public final class PredictionInputs {
     if (config.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
       io.kldrift.report.DeltaStore.requireSession(spark, "input.format");
     }
+    if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
+      Footers.checkBeforeRead(spark, path, side);
+    }
     try {
       if (config.get(DriftConfig.INPUT_FORMAT).equals("table")) {
         return spark.table(path);
@@ -580,6 +581,9 @@ public final class PredictionInputs {
       }
       // Inferring the schema reads a footer: when that is what failed, say so naming the file.
       Footers.checkFailedRead(spark, e, side);
+      if (InputFiles.isPermissionDenied(e)) {
+        throw InputFiles.permissionDenied(side + " table: " + path);
+      }
       // Spark reports a missing path or table as an AnalysisException, a checked exception that
       // Scala throws undeclared.
       throw DriftException.invalidInput(
@@ -794,11 +798,29 @@ public final class PredictionInputs {
                 + ": none is more common than the others), so no row can be judged by rule wrong_length",
             "list the classes in input.class_names or input.class_names_file");
       }
+      List<RowRule> failing = new ArrayList<>();
       for (RowRule rule : RowRule.values()) {
-        long n = broken.getOrDefault(rule, 0L);
-        if (n > 0 && rule.policy(config) == RowRule.Policy.FAIL) {
-          throw failure(rule, n, examples.get(rule), dupKeys, expected, wrongLength);
+        if (broken.getOrDefault(rule, 0L) > 0 && rule.policy(config) == RowRule.Policy.FAIL) {
+          failing.add(rule);
         }
+      }
+      if (failing.size() == 1) {
+        RowRule rule = failing.get(0);
+        throw failure(rule, broken.get(rule), examples.get(rule), dupKeys, expected, wrongLength);
+      }
+      if (!failing.isEmpty()) {
+        throw BrokenRules.failure(
+            failing,
+            new BrokenRules.Found(
+                side,
+                userColumn,
+                kind,
+                keys,
+                broken,
+                examples,
+                dupKeys,
+                wrongLength,
+                expected.source()));
       }
       boolean renormalize = RowRule.NOT_NORMALIZED.policy(config) == RowRule.Policy.RENORMALIZE;
       if (renormalize && beyondBound > 0) {

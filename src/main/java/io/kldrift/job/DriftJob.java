@@ -44,16 +44,21 @@ import picocli.CommandLine.Option;
       "  0  report written; status OK or INSUFFICIENT_DATA (or WARN without --fail-on warn)",
       "  1  internal failure, or another run of the same date published first (the message names"
           + " it); the previous report is left as it was",
-      "  2  bad command line or configuration",
-      "  3  invalid input: the message names the table, column, rule and an example key (or more rows"
-          + " quarantined than validate.max_quarantined_share allows)",
+      "  2  bad command line or configuration, or an --out that cannot be created or written"
+          + " (checked before any input is read)",
+      "  3  invalid input: the message names the table, column, every rule broken with its count"
+          + " and an example key; or an input file that is not readable Parquet or that the job's"
+          + " user may not read (or more rows quarantined than validate.max_quarantined_share"
+          + " allows)",
       "  4  report written; status ALERT",
       "  5  report written; status WARN and --fail-on warn given",
       "  6  out of memory or executors lost: the message names the setting to change",
       " 52  out of memory inside the driver's JVM (local mode; Spark's own code, with the same"
           + " message)",
-      "Errors are one line; the full trace goes to the log file the line names (--verbose prints"
-          + " it too).",
+      "Errors are one line (plus one indented line per rule when a table breaks several); the"
+          + " full trace goes to the log file the line names (--verbose prints it too).",
+      "Paths are taken as typed (spaces, %, #, non-ASCII; relative or file: URIs); nothing is"
+          + " percent-decoded.",
       "",
       "Configuration keys (file or --conf) are listed with their defaults in conf/kldrift.properties.",
       "input.temperature applies only to a side whose kind is logits (softmax(z/T)); probabilities"
@@ -84,8 +89,9 @@ public final class DriftJob implements Callable<Integer> {
   @Option(
       names = "--config",
       paramLabel = "FILE",
-      description = "Configuration file (Java properties); see conf/kldrift.properties.")
-  Path config;
+      description =
+          "Configuration file (Java properties; a path or file: URI); see conf/kldrift.properties.")
+  String config;
 
   @Option(
       names = "--run-date",
@@ -168,7 +174,7 @@ public final class DriftJob implements Callable<Integer> {
     LocalDate date = parseDate(runDate);
     DriftConfig.Builder b = DriftConfig.builder();
     if (config != null) {
-      b.file(config);
+      b.file(DriftConfig.localFile(config));
     }
     Map<String, String> sparkConf = new LinkedHashMap<>();
     conf.forEach(

@@ -2,6 +2,7 @@ package io.kldrift.job;
 
 import io.kldrift.DriftException;
 import io.kldrift.ExitCodes;
+import io.kldrift.input.InputFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -10,16 +11,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns whatever reaches a job's {@code main} into one line on the console, a documented exit code
- * and, for anything but the user's own mistakes, a log file with the full trace: a {@link
- * DriftException} as it says; a file Spark could not read as bad input naming the file; running out
- * of memory or losing the executors as {@link ExitCodes#RESOURCES} with the setting to change;
- * anything else as an internal error.
+ * Turns whatever reaches a job's {@code main} into one line on the console (and one indented line
+ * per item of a {@link DriftException} that lists several, such as the rules a table breaks), a
+ * documented exit code and, for anything but the user's own mistakes, a log file with the full
+ * trace: a {@link DriftException} as it says; a file Spark could not read as bad input naming the
+ * file (and, when the file system refused access, saying so); running out of memory or losing the
+ * executors as {@link ExitCodes#RESOURCES} with the setting to change; anything else as an internal
+ * error.
  */
 final class Failures {
   /** System property that {@code --verbose} sets: print the trace on the console too. */
@@ -32,9 +36,11 @@ final class Failures {
   static int report(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof DriftException d) {
-        // A message that quotes another (Spark's, a file's) could span lines: the console gets one.
-        System.err.println(
-            "kldrift: error: " + d.getMessage().strip().replaceAll("\\s*\\R\\s*", " "));
+        // A message that quotes another (Spark's, a file's) could span lines: each of the
+        // exception's own lines is one console line.
+        List<String> lines = d.lines();
+        System.err.println("kldrift: error: " + oneLine(lines.get(0)));
+        lines.stream().skip(1).forEach(l -> System.err.println("  " + oneLine(l)));
         return status(
             switch (d.kind()) {
               case INVALID_INPUT -> "INVALID_INPUT";
@@ -75,7 +81,10 @@ final class Failures {
         || all.contains("ParquetDecodingException")
         || all.contains("is not a Parquet file")) {
       Matcher m = FILE.matcher(all);
-      String file = m.find() ? m.group(1) : "(see the trace)";
+      String file = m.find() ? InputFiles.display(m.group(1)) : "(see the trace)";
+      if (InputFiles.isPermissionDenied(e)) {
+        return report(InputFiles.permissionDenied("input file " + file));
+      }
       String log = log(e);
       System.err.println(
           "kldrift: error: an input file cannot be read: "
@@ -95,6 +104,10 @@ final class Failures {
             + log
             + ")");
     return status("FAILED", ExitCodes.INTERNAL_ERROR);
+  }
+
+  private static String oneLine(String text) {
+    return text.strip().replaceAll("\\s*\\R\\s*", " ");
   }
 
   private static int status(String status, int code) {

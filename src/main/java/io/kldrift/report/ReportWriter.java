@@ -327,18 +327,23 @@ public final class ReportWriter {
 
   /**
    * Refuses, before anything is read or computed, an output root that a run could not write: a
-   * file, or a non-empty folder that is not a kldrift report root. Creates nothing.
+   * file, a folder that cannot be created or written (a path under a file, no permission, a
+   * read-only file system), or a non-empty folder that is not a kldrift report root. Writes and
+   * deletes a probe file in the root; a root it had to create for that is removed again, so that a
+   * run that fails later leaves nothing behind.
    */
   public static void checkRoot(SparkSession spark, String root) {
     Path rootPath = new Path(root);
+    FileSystem fs;
     try {
-      FileSystem fs = rootPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      fs = rootPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
       refuseForeign(fs, rootPath);
     } catch (IOException e) {
       throw DriftException.invalidConfig(
           "output path " + root + " cannot be inspected: " + e.getMessage(),
           "check that --out names a reachable, writable folder");
     }
+    OutputRoot.probe(fs, rootPath);
   }
 
   static void claimRoot(FileSystem fs, Path root) throws IOException {

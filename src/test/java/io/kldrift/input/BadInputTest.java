@@ -195,6 +195,66 @@ class BadInputTest {
   }
 
   @Test
+  void everyRuleATableBreaksIsNamedInOneMessage() {
+    // A duplicate key, a NaN row and a row that does not sum to 1: one run names all three.
+    List<Row> student = good();
+    student.add(row(4, f(0.5f, 0.5f), 1, "a"));
+    student = with(student, 1, row(2, f(Float.NaN, 1f), 1, "a"));
+    student = with(student, 2, row(3, f(0.5f, 0.6f), 1, "a"));
+    DriftException e = failure(good(), student);
+    assertThat(e.kind()).isEqualTo(DriftException.Kind.INVALID_INPUT);
+    assertThat(e.lines())
+        .containsExactly(
+            "student table breaks 3 rules whose policy is fail (column 'probs', kind probs):",
+            "duplicate_key: 2 rows (1 key), e.g. key {\"example_id\":4}; deduplicate the student"
+                + " table on example_id (a re-run that appended the same partition twice is the"
+                + " usual cause)",
+            "not_finite: 1 row, e.g. key {\"example_id\":2}; fix the model export; NaN usually"
+                + " means a numerical overflow in the model",
+            "not_normalized: 1 row, e.g. key {\"example_id\":3}; normalize the vectors, raise"
+                + " validate.sum_tolerance, set validate.not_normalized=renormalize, or set"
+                + " input.*.kind if they are logits or log-probabilities",
+            "Fix: repair the rows as each line says, or set validate.duplicate_key=quarantine,"
+                + " validate.not_finite=quarantine and validate.not_normalized=quarantine to set"
+                + " such rows aside.");
+    assertThat(e.getMessage()).isEqualTo(String.join("\n  ", e.lines()));
+  }
+
+  @Test
+  void theJobPrintsOneLinePerBrokenRule() {
+    List<Row> student = with(good(), 1, row(2, f(Float.NaN, 1f), 1, "a"));
+    student = with(student, 2, row(3, f(-0.5f, 1.5f), 1, "a"));
+    String t = Fixtures.parquet(tmp, "mt", Fixtures.SCHEMA, good());
+    String s = Fixtures.parquet(tmp, "ms", Fixtures.SCHEMA, student);
+    java.io.PrintStream err = System.err;
+    java.io.PrintStream out = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    int code;
+    try {
+      System.setErr(
+          new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+      System.setOut(new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true));
+      code =
+          DriftJob.run(
+              "--teacher", t, "--student", s, "--out", tmp.resolve("mo").toString(), "--quiet");
+    } finally {
+      System.setErr(err);
+      System.setOut(out);
+    }
+    assertThat(code).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines())
+        .containsExactly(
+            "kldrift: error: student table breaks 2 rules whose policy is fail (column 'probs',"
+                + " kind probs):",
+            "  not_finite: 1 row, e.g. key {\"example_id\":2}; fix the model export; NaN usually"
+                + " means a numerical overflow in the model",
+            "  negative_probability: 1 row, e.g. key {\"example_id\":3}; check that the column"
+                + " holds probabilities and not logits (input.*.kind=logits)",
+            "  Fix: repair the rows as each line says, or set validate.not_finite=quarantine and"
+                + " validate.negative_probability=quarantine to set such rows aside.");
+  }
+
+  @Test
   void logitsAreNotMistakenForProbabilities() {
     // logits may be negative and unnormalized; only NaN/infinity is invalid
     List<Row> logits = new ArrayList<>();

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkException;
@@ -92,9 +93,71 @@ class FailuresTest {
     assertThat(o.err().lines()).hasSize(1);
     assertThat(o.err())
         .startsWith(
-            "kldrift: error: an input file cannot be read: file:///data/t/part-00003.parquet ")
+            "kldrift: error: an input file cannot be read: file:/data/t/part-00003.parquet ")
         .contains("Fix: rewrite or remove the file");
     assertThat(o.out()).startsWith("status: INVALID_INPUT");
+  }
+
+  @Test
+  void aFileTheJobMayNotReadIsBadInputSayingSoWithoutTheRewriteFix() {
+    // As Spark reports it locally: the footer read failed, the cause is the JDK's
+    // FileNotFoundException "... (Permission denied)"; the file's name is an encoded URI.
+    Outcome o =
+        report(
+            new SparkException(
+                "[FAILED_READ_FILE.CANNOT_READ_FILE_FOOTER] Encountered error while reading file"
+                    + " file:///data/sp%20ace/t/part-00000.parquet. Could not read footer.",
+                new java.io.FileNotFoundException(
+                    "/data/sp ace/t/part-00000.parquet (Permission denied)")));
+    assertThat(o.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(o.err().lines()).hasSize(1);
+    assertThat(o.err())
+        .startsWith(
+            "kldrift: error: input file file:/data/sp ace/t/part-00000.parquet cannot be read:"
+                + " permission denied for user ")
+        .contains("Fix: grant the job's user read access (chmod/ACL")
+        .doesNotContain("rewrite or remove")
+        .doesNotContain("\tat ");
+    assertThat(o.out()).startsWith("status: INVALID_INPUT");
+  }
+
+  @Test
+  void hdfsAndObjectStoreRefusalsArePermissionErrorsToo() {
+    for (Throwable cause :
+        List.of(
+            new org.apache.hadoop.security.AccessControlException(
+                "Permission denied: user=etl, access=READ, inode=\"/data/t/part-0.parquet\""),
+            new java.nio.file.AccessDeniedException(
+                "s3a://bucket/t/part-0.parquet: getFileStatus on s3a://bucket/t/part-0.parquet:"
+                    + " 403 Forbidden"))) {
+      Outcome o =
+          report(
+              new SparkException(
+                  "[FAILED_READ_FILE.NO_HINT] Encountered error while reading file"
+                      + " hdfs://nn/data/t/part-0.parquet. SQLSTATE: KD001",
+                  cause));
+      assertThat(o.code()).as(cause.toString()).isEqualTo(ExitCodes.INVALID_INPUT);
+      assertThat(o.err())
+          .startsWith("kldrift: error: input file hdfs://nn/data/t/part-0.parquet cannot be read:")
+          .contains("permission denied");
+    }
+  }
+
+  @Test
+  void aTableThatBreaksSeveralRulesIsOneLinePerRule() {
+    Outcome o =
+        report(
+            DriftException.invalidInput(
+                "student table breaks 2 rules",
+                List.of("not_finite: 1 row\nmore", "negative_probability: 1 row"),
+                "repair them"));
+    assertThat(o.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(o.err().lines())
+        .containsExactly(
+            "kldrift: error: student table breaks 2 rules:",
+            "  not_finite: 1 row more",
+            "  negative_probability: 1 row",
+            "  Fix: repair them.");
   }
 
   @Test

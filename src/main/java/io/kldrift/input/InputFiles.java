@@ -1,0 +1,78 @@
+package io.kldrift.input;
+
+import io.kldrift.DriftException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The files of an input table as Spark names them, and the one error for a file the job may not
+ * read. Spark's {@code Dataset.inputFiles()} and its read errors name files by percent-encoded URI
+ * ({@code file:///data/sp%20ace/t/part-0.parquet}); a Hadoop {@code Path} made from such a string
+ * takes it literally and names another file ({@code sp%2520ace}), so every such name goes through
+ * {@link #path} first.
+ */
+public final class InputFiles {
+  private InputFiles() {}
+
+  /** The file that a Spark file name (an encoded URI, or a plain path) stands for. */
+  public static Path path(String sparkName) {
+    try {
+      return new Path(new URI(sparkName));
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      return new Path(sparkName); // not a URI: a path as the user typed it
+    }
+  }
+
+  /**
+   * A Spark file name as a person reads it: decoded, {@code file:/data/sp ace/t/part-0.parquet}.
+   */
+  public static String display(String sparkName) {
+    return path(sparkName).toString();
+  }
+
+  /**
+   * Whether {@code e} (or a cause) is the file system refusing access: {@code
+   * java.nio.file.AccessDeniedException} (object stores), Hadoop's {@code AccessControlException}
+   * (HDFS), or the local file system's {@code FileNotFoundException} "... (Permission denied)".
+   */
+  public static boolean isPermissionDenied(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.file.AccessDeniedException
+          || t instanceof org.apache.hadoop.security.AccessControlException
+          || String.valueOf(t.getMessage()).contains("Permission denied")) {
+        return true;
+      }
+      for (Throwable s : t.getSuppressed()) {
+        if (isPermissionDenied(s)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The input error for a file or folder the job's user may not read; {@code what} names it, e.g.
+   * "teacher table: file /data/t/part-0.parquet".
+   */
+  public static DriftException permissionDenied(String what) {
+    return DriftException.invalidInput(
+        what
+            + " cannot be read: permission denied for user "
+            + user()
+            + " (the data is there; the job may not read it)",
+        "grant the job's user read access (chmod/ACL on a local or HDFS path, the bucket or"
+            + " storage access policy on an object store; folders also need execute access), or"
+            + " run the job as a user that can read the table");
+  }
+
+  /** The user the job reads and writes as (Hadoop's current user). */
+  public static String user() {
+    try {
+      return org.apache.hadoop.security.UserGroupInformation.getCurrentUser().getShortUserName();
+    } catch (java.io.IOException | RuntimeException e) {
+      return System.getProperty("user.name");
+    }
+  }
+}
