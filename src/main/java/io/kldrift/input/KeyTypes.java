@@ -36,16 +36,7 @@ final class KeyTypes {
       }
       DataType wide = wider(tk, sk);
       if (wide == null) {
-        throw DriftException.invalidInput(
-            "key column '"
-                + k
-                + "' has type "
-                + tk.simpleString()
-                + " in the teacher table but "
-                + sk.simpleString()
-                + " in the student table",
-            "cast one side so both keys have the same type (integers of different widths and"
-                + " string beside varchar are widened; other types are not)");
+        throw mismatch(k, tk, sk);
       }
       if (!wide.equals(tk)) {
         t = t.withColumn(k, col(k).cast(wide));
@@ -85,5 +76,19 @@ final class KeyTypes {
     return t.equals(DataTypes.StringType)
         || t instanceof org.apache.spark.sql.types.VarcharType
         || t instanceof org.apache.spark.sql.types.CharType;
+  }
+
+  /** The error for key types that no widening reconciles. */
+  static DriftException mismatch(String key, DataType teacher, DataType student) {
+    return DriftException.invalidInput(
+        "key column '"
+            + key
+            + "' has type "
+            + teacher.simpleString()
+            + " in the teacher table but "
+            + student.simpleString()
+            + " in the student table",
+        "cast one side so both keys have the same type (integers of different widths and"
+            + " string beside varchar are widened; other types are not)");
   }
 }

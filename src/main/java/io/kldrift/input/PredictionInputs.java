@@ -432,15 +432,7 @@ public final class PredictionInputs {
       DataType sk =
           require(ss, "student", k, "key column", DriftConfig.KEY_COLUMNS.key()).dataType();
       if (!tk.equals(sk)) {
-        throw DriftException.invalidInput(
-            "key column '"
-                + k
-                + "' has type "
-                + tk.simpleString()
-                + " in the teacher table but "
-                + sk.simpleString()
-                + " in the student table",
-            "cast one side so both keys have the same type");
+        throw KeyTypes.mismatch(k, tk, sk);
       }
       if (!orderable(tk)) {
         throw DriftException.invalidInput(
