@@ -125,10 +125,7 @@ final class Reports {
     String status = Checks.status(checks, summary.inputs().matched());
     metricRows.addAll(Checks.outcomeRows(checks));
     summary =
-        summary.withComparison(
-            checks,
-            status,
-            f.sequences() == null ? ChangeAttribution.of(metricRows, past, config) : null);
+        summary.withComparison(checks, status, ChangeAttribution.of(metricRows, past, config));
     if (monitored) {
       summary = Monitoring.of(summary, earlier, past, config, finished);
     }

@@ -1,0 +1,126 @@
+package io.kldrift.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.kldrift.DriftConfig;
+import io.kldrift.summary.Change;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The change of the sequence layout's token-weighted mean KL split over slice values, position
+ * buckets and teacher top-1 tokens, on hand-made nights of 1,000 counted positions whose every part
+ * is worked out in the comments (each view's parts add up to the night's mean KL).
+ */
+class SequenceChangeAttributionTest {
+  private static final double EPS = 1e-12;
+
+  /**
+   * Baseline 2026-11-01: mean 0.02. Slices: chat 600 × 0.02 → 0.012, code 400 × 0.02 → 0.008.
+   * Positions: 0: 100 × 0.05 → 0.005; 1-3: 300 × 0.02 → 0.006; 4-15: 600 × 0.015 → 0.009; 16-63
+   * empty. Tokens listed: 3: 200 × 0.03 → 0.006; 5: 100 × 0.02 → 0.002; 7: 100 × 0.01 → 0.001.
+   */
+  private static List<MetricRow> baseline() {
+    List<MetricRow> rows = new ArrayList<>(global(0.02, 0.05));
+    rows.addAll(group("slice", "segment", "chat", 600, 0.02));
+    rows.addAll(group("slice", "segment", "code", 400, 0.02));
+    rows.addAll(group("position", "0", "0", 100, 0.05));
+    rows.addAll(group("position", "1", "1-3", 300, 0.02));
+    rows.addAll(group("position", "2", "4-15", 600, 0.015));
+    rows.addAll(group("position", "3", "16-63", 0, null));
+    rows.addAll(group("token", "3", "3", 200, 0.03));
+    rows.addAll(group("token", "5", "5", 100, 0.02));
+    rows.addAll(group("token", "7", "7", 100, 0.01));
+    return rows;
+  }
+
+  /**
+   * This night: mean 0.05. Slices: chat 600 × 0.02 → 0.012, code 400 × 0.095 → 0.038. Positions: 0:
+   * 100 × 0.04 → 0.004; 1-3: 300 × 0.05 → 0.015; 4-15: 600 × (0.031 / 0.6) → 0.031. Tokens listed:
+   * 3: 200 × 0.12 → 0.024; 5: 100 × 0.02 → 0.002; 11: 100 × 0.05 → 0.005 (7 is not listed).
+   */
+  private static List<MetricRow> current() {
+    List<MetricRow> rows = new ArrayList<>(global(0.05, 0.08));
+    rows.addAll(group("slice", "segment", "chat", 600, 0.02));
+    rows.addAll(group("slice", "segment", "code", 400, 0.095));
+    rows.addAll(group("position", "0", "0", 100, 0.04));
+    rows.addAll(group("position", "1", "1-3", 300, 0.05));
+    rows.addAll(group("position", "2", "4-15", 600, 0.031 / 0.6));
+    rows.addAll(group("position", "3", "16-63", 0, null));
+    rows.addAll(group("token", "3", "3", 200, 0.12));
+    rows.addAll(group("token", "5", "5", 100, 0.02));
+    rows.addAll(group("token", "11", "11", 100, 0.05));
+    return rows;
+  }
+
+  private static List<MetricRow> global(double mean, double std) {
+    return List.of(
+        new MetricRow("global", "", "", "kl.n", 1000.0),
+        new MetricRow("global", "", "", "kl.mean", mean),
+        new MetricRow("global", "", "", "kl.std", std));
+  }
+
+  private static List<MetricRow> group(
+      String scope, String column, String key, double n, Double mean) {
+    return List.of(
+        new MetricRow(scope, column, key, "kl.n", n),
+        new MetricRow(scope, column, key, "kl.mean", mean));
+  }
+
+  private static Change change() {
+    return ChangeAttribution.of(
+        current(),
+        List.of(new Checks.Run("2026-11-01", "", baseline())),
+        DriftConfig.builder().build());
+  }
+
+  private static Change.Part part(Change.Attribution a, String name) {
+    return a.parts().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void splitsTheRiseExactlyOverSlicesPositionsAndTokens() {
+    Change c = change();
+
+    assertThat(c.delta()).isCloseTo(0.03, within(EPS));
+    assertThat(c.ratio()).isCloseTo(2.5, within(EPS));
+    assertThat(c.byClass()).as("no class view over a vocabulary").isNull();
+
+    Change.Attribution seg = c.bySlice().get(0);
+    // code 0.008 → 0.038: all of the +0.03; chat unchanged
+    assertThat(part(seg, "code").delta()).isCloseTo(0.03, within(EPS));
+    assertThat(part(seg, "code").share()).isCloseTo(1.0, within(EPS));
+    assertThat(part(seg, "code").n()).isEqualTo(400);
+    assertThat(part(seg, "chat").role()).isEqualTo("none");
+
+    Change.Attribution pos = c.byPosition();
+    assertThat(pos.dimension()).isEqualTo("position");
+    // 0: −0.001 (offset); 1-3: +0.009; 4-15: +0.022; the empty 16-63 is left out
+    assertThat(pos.parts()).extracting(Change.Part::name).containsExactly("4-15", "1-3", "0");
+    assertThat(pos.increases()).isCloseTo(0.031, within(EPS));
+    assertThat(pos.decreases()).isCloseTo(0.001, within(EPS));
+    assertThat(pos.increases() - pos.decreases()).isCloseTo(c.delta(), within(EPS));
+    assertThat(part(pos, "4-15").share()).isCloseTo(0.022 / 0.031, within(EPS));
+    assertThat(part(pos, "4-15").role()).isEqualTo("driver");
+    assertThat(part(pos, "0").role()).isEqualTo("offset");
+    assertThat(part(pos, "0").share()).isCloseTo(0.001 / 0.031, within(EPS));
+
+    Change.Attribution tok = c.byToken();
+    // listed by both nights: 3 (0.006 → 0.024) and 5 (0.002 → 0.002); the rest is the mean
+    // minus those: 0.02 − 0.008 = 0.012 → 0.05 − 0.026 = 0.024, over 1000 − 300 positions
+    assertThat(tok.parts())
+        .extracting(Change.Part::name)
+        .containsExactly("3", Change.UNLISTED_TOKENS, "5");
+    assertThat(part(tok, "3").delta()).isCloseTo(0.018, within(EPS));
+    assertThat(part(tok, "3").share()).isCloseTo(0.6, within(EPS));
+    Change.Part rest = part(tok, Change.UNLISTED_TOKENS);
+    assertThat(rest.baseline()).isCloseTo(0.012, within(EPS));
+    assertThat(rest.current()).isCloseTo(0.024, within(EPS));
+    assertThat(rest.n()).isEqualTo(700);
+    assertThat(tok.increases() - tok.decreases()).isCloseTo(c.delta(), within(EPS));
+    double sum = tok.parts().stream().mapToDouble(Change.Part::current).sum();
+    assertThat(sum).as("the token parts add up to the mean").isCloseTo(0.05, within(EPS));
+  }
+}
