@@ -36,10 +36,12 @@ import java.util.function.Function;
  * headline figures with 95% confidence intervals, the KL histogram, per-class contributions, the
  * trend over earlier runs, and the slice, confusion and worst-example tables.
  *
- * <p>A sequence-layout summary ({@link Summary#sequences()} set) gets its own sections instead of
- * the class ones ({@link SequenceSections}): KL per token and per sequence, labelled as lower
- * bounds for top-k input and each shown with the teacher's tail mass, JS and TV as intervals, KL by
- * position and by teacher entropy, the tokens with the most KL mass, and the worst sequences.
+ * <p>A sequence-layout summary ({@link Summary#sequences()} set) gets the same sentence, what
+ * changed (by slice value, position bucket and token), histogram overlay and trend, and its own
+ * sections instead of the class ones ({@link SequenceSections}): KL per token and per sequence,
+ * labelled as lower bounds for top-k input and each shown with the teacher's tail mass, JS and TV
+ * as intervals, KL by position and by teacher entropy, the tokens with the most KL mass, and the
+ * worst sequences.
  *
  * <p>The page is meant to be attached to an alert or opened straight from the report folder, often
  * on a machine without network access and by people who did not run the job. So it carries its own
@@ -142,30 +144,18 @@ public final class HtmlReport {
     statusBanner(h, s);
     h.append("<main>\n");
     Summary.Sequences seq = at(s, Summary::sequences);
-    if (seq == null) {
-      Headline.write(h, s);
-    } else {
-      String t = Headline.temperatureNote(at(s, Summary::config), at(s, Summary::global));
-      if (t != null) {
-        openSection(h, "temperature", "Temperature");
-        note(h, t);
-        closeSection(h);
-      }
-    }
+    Headline.write(h, s);
     checks(h, list(at(s, Summary::checks)));
     Headline.baseline(h, at(s, Summary::baseline));
+    Change change = at(s, Summary::change);
+    ChangeSections.whatChanged(h, s);
+    List<Double> baselineShares = at(change, Change::baselineHistogramShares);
+    String baselineRuns = at(change, Change::baselineRuns);
     if (seq == null) {
-      Change change = at(s, Summary::change);
-      ChangeSections.whatChanged(h, change);
       headline(h, s);
       rowRules(h, at(at(s, Summary::inputs), Inputs::invalid));
       HistogramChart.write(
-          h,
-          at(klStats(s), Stats::histogram),
-          "example",
-          KL_AXIS,
-          at(change, Change::baselineHistogramShares),
-          at(change, Change::baselineRuns));
+          h, at(klStats(s), Stats::histogram), "example", KL_AXIS, baselineShares, baselineRuns);
       classContributions(h, classBars(in));
       ChangeSections.probabilities(h, in.perClass());
       trend(h, in.trend(), null);
@@ -180,7 +170,12 @@ public final class HtmlReport {
       sections.buckets(h);
       sections.tokens(h);
       HistogramChart.write(
-          h, at(klStats(s), Stats::histogram), "position", sections.histogramAxis(), null, null);
+          h,
+          at(klStats(s), Stats::histogram),
+          "position",
+          sections.histogramAxis(),
+          baselineShares,
+          baselineRuns);
       trend(h, in.trend(), sections.trendNote());
       sections.slices(h);
       sections.worstSequences(h, in.worstExamples());
@@ -201,7 +196,9 @@ public final class HtmlReport {
     String title = "kldrift " + str(at(s, Summary::status)) + " \u2014 " + str(runDate(s));
     h.append("<title>").append(esc(title)).append("</title>\n");
     String css =
-        at(s, Summary::sequences) == null ? CSS + ChangeSections.CSS : CSS + SequenceSections.CSS;
+        at(s, Summary::sequences) == null
+            ? CSS + ChangeSections.CSS
+            : CSS + ChangeSections.CSS + SequenceSections.CSS;
     h.append("<style>\n").append(css).append("</style>\n</head>\n<body>\n");
   }
 

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.kldrift.DriftConfig;
+import io.kldrift.report.HtmlReport;
 import io.kldrift.summary.Change;
+import io.kldrift.summary.Summary;
+import io.kldrift.summary.SummaryJson;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -122,5 +126,36 @@ class SequenceChangeAttributionTest {
     assertThat(tok.increases() - tok.decreases()).isCloseTo(c.delta(), within(EPS));
     double sum = tok.parts().stream().mapToDouble(Change.Part::current).sum();
     assertThat(sum).as("the token parts add up to the mean").isCloseTo(0.05, within(EPS));
+  }
+
+  @Test
+  void summaryJsonHasTheTokenViewsAndThePageSaysItInTokens() throws Exception {
+    Summary s = summary().withComparison(List.of(), "OK", change());
+
+    String json = new String(SummaryJson.bytes(s), StandardCharsets.UTF_8);
+    String page = HtmlReport.render(new HtmlReport.Input(s, List.of(), List.of(), List.of()));
+
+    assertThat(json).contains("\"by_position\"", "\"by_token\"").doesNotContain("\"by_class\"");
+    // 0.05 / 0.02 = 2.5×; code carries 100%; 4-15 carries 0.022 / 0.031 = 71%; token 3 carries
+    // 0.018 / 0.03 = 60%, under three quarters, and is the only listed driver
+    assertThat(page)
+        .contains(
+            "Mean KL per token 0.05 nats (lower bound), up 2.5\u00d7 from the baseline 0.02 (run"
+                + " 2026-11-01); 100% of the rise is in segment=code; 71% of the rise is at"
+                + " positions 4-15; teacher top-1 token 3 carries 60% of the rise.")
+        .contains("Mean KL per token 0.02 \u2192 0.05 nats (lower bounds) against run 2026-11-01")
+        .contains("data-dimension=\"position\"", "data-dimension=\"token\"")
+        .contains("<th>Teacher top-1 token id</th>", "<td class=\"name\">unlisted tokens</td>")
+        .doesNotContain("By class");
+  }
+
+  private static Summary summary() {
+    String json =
+        """
+        {"schema_version": 1, "status": "OK", "config": {"baseline.mode": "previous"},
+         "global": {"kl": {"n": 1000, "mean": 0.05}, "bounds": {"kl": "lower bound"}},
+         "sequences": {"mode": "tail_bucket"}}
+        """;
+    return SummaryJson.read(json.getBytes(StandardCharsets.UTF_8));
   }
 }
