@@ -1,5 +1,6 @@
 package io.kldrift.report;
 
+import io.kldrift.input.RowRule;
 import io.kldrift.summary.Change;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
@@ -153,7 +154,7 @@ public final class HtmlReport {
     String baselineRuns = at(change, Change::baselineRuns);
     if (seq == null) {
       headline(h, s);
-      rowRules(h, at(at(s, Summary::inputs), Inputs::invalid));
+      rowRules(h, at(at(s, Summary::inputs), Inputs::invalid), null);
       HistogramChart.write(
           h, at(klStats(s), Stats::histogram), "example", KL_AXIS, baselineShares, baselineRuns);
       classContributions(h, classBars(in));
@@ -166,7 +167,7 @@ public final class HtmlReport {
       // Classes, confusions and class marginals have no meaning over a vocabulary: left out.
       SequenceSections sections = new SequenceSections(s, seq);
       sections.headline(h);
-      rowRules(h, at(at(s, Summary::inputs), Inputs::invalid));
+      rowRules(h, at(at(s, Summary::inputs), Inputs::invalid), seq);
       sections.buckets(h);
       sections.tokens(h);
       HistogramChart.write(
@@ -437,7 +438,11 @@ public final class HtmlReport {
 
   // ---- row rules ----
 
-  private static void rowRules(StringBuilder h, Invalid invalid) {
+  /**
+   * The row-rule counts of both sides, listing the rules of the page's layout only ({@link
+   * RowRule#appliesTo}), and any other rule that rows broke.
+   */
+  private static void rowRules(StringBuilder h, Invalid invalid, Summary.Sequences seq) {
     openSection(h, "row-rules", "Input row rules");
     SideRules teacher = at(invalid, Invalid::teacher);
     SideRules student = at(invalid, Invalid::student);
@@ -480,6 +485,12 @@ public final class HtmlReport {
         Long tRows = at(tr, RuleCount::rows);
         Long sRows = at(sr, RuleCount::rows);
         boolean broken = (tRows != null && tRows > 0) || (sRows != null && sRows > 0);
+        RowRule known = RowRule.byLabel(rule.getKey());
+        if (!broken
+            && known != null
+            && !known.appliesTo(seq != null, seq != null && !"exact".equals(seq.mode()))) {
+          continue;
+        }
         t.row(
             broken ? "outcome-warn" : "",
             str(rule.getKey()),
