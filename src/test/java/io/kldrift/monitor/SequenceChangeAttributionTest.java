@@ -149,6 +149,42 @@ class SequenceChangeAttributionTest {
         .doesNotContain("By class");
   }
 
+  @Test
+  void checksReadThePositionAndTokenRows() {
+    DriftConfig config =
+        DriftConfig.builder()
+            .set("check.bucket_kl.metric", "kl.mean")
+            .set("check.bucket_kl.scope", "position")
+            .set("check.bucket_kl.warn", "0.045")
+            .set("check.token_kl.metric", "kl.mean")
+            .set("check.token_kl.scope", "token")
+            .set("check.token_kl.type", "relative")
+            .set("check.token_kl.warn", "1.0")
+            .build();
+    List<Checks.Run> history = List.of(new Checks.Run("2026-11-01", "", baseline()));
+
+    List<Summary.CheckResult> results =
+        Checks.evaluate(
+            Checks.parse(config), current(), Checks.Past.of(history, config), config, null);
+
+    // 4-15: 0.0517 and 1-3: 0.05 above 0.045; 0: 0.04 below; 16-63: no positions
+    assertThat(outcome(results, "bucket_kl", "4-15")).isEqualTo("WARN");
+    assertThat(outcome(results, "bucket_kl", "1-3")).isEqualTo("WARN");
+    assertThat(outcome(results, "bucket_kl", "0")).isEqualTo("OK");
+    assertThat(outcome(results, "bucket_kl", "16-63")).isEqualTo("INSUFFICIENT_DATA");
+    // token 3: 0.03 -> 0.12 is +300%; token 5 did not move
+    assertThat(outcome(results, "token_kl", "3")).isEqualTo("WARN");
+    assertThat(outcome(results, "token_kl", "5")).isEqualTo("OK");
+  }
+
+  private static String outcome(List<Summary.CheckResult> results, String check, String value) {
+    return results.stream()
+        .filter(r -> r.name().equals(check) && r.scopeValue().equals(value))
+        .findFirst()
+        .orElseThrow()
+        .outcome();
+  }
+
   private static Summary summary() {
     String json =
         """
