@@ -65,7 +65,9 @@ public final class ChangeAttribution {
     for (String column : sliceColumns(current)) {
       bySlice.add(attribution(column, groupParts("slice", column, current, base), up, "values"));
     }
-    boolean tokens = current.stream().anyMatch(m -> m.scope().equals("position"));
+    boolean tokens = hasScope(current, "position");
+    // A run stored before the history kept position buckets would make them look all new.
+    boolean buckets = tokens && base.stream().allMatch(r -> hasScope(r.rows(), "position"));
     return new Change(
         Checks.describe(base),
         baseMean,
@@ -77,10 +79,14 @@ public final class ChangeAttribution {
         tokens ? null : attribution("class", classParts(current, base), up, "classes"),
         bySlice,
         histogramShares(current, base),
-        tokens ? attribution("position", positionParts(current, base), up, "buckets") : null,
+        buckets ? attribution("position", positionParts(current, base), up, "buckets") : null,
         tokens
             ? attribution("token", tokenParts(current, base, klMean, baseMean), up, "tokens")
             : null);
+  }
+
+  private static boolean hasScope(List<MetricRow> rows, String scope) {
+    return rows.stream().anyMatch(m -> m.scope().equals(scope));
   }
 
   /** 1.96 standard errors of the difference of the means; null without n and std on each side. */

@@ -23,7 +23,8 @@ import java.util.List;
  *     noise} (or below 1% of the baseline when the noise is unknown)
  * @param byClass the change per class (example layout; null in the sequence layout)
  * @param bySlice the change per value, one attribution per slice column
- * @param byPosition the change per position bucket (sequence layout; null otherwise)
+ * @param byPosition the change per position bucket (sequence layout; null otherwise, and when a
+ *     baseline run was stored before the history kept position buckets)
  * @param byToken the change per teacher top-1 token id (sequence layout; null otherwise): the
  *     tokens the summaries of this run and of every baseline run list ({@code
  *     sequences.top_tokens}) are parts of their own, the other tokens one part, so the parts still

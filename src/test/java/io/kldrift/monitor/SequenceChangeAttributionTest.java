@@ -150,6 +150,25 @@ class SequenceChangeAttributionTest {
   }
 
   @Test
+  void aBaselineStoredBeforeBucketsAndTokensLeavesThemOutExactly() {
+    List<MetricRow> old = new ArrayList<>(baseline());
+    old.removeIf(m -> m.scope().equals("position") || m.scope().equals("token"));
+
+    Change c =
+        ChangeAttribution.of(
+            current(),
+            List.of(new Checks.Run("2026-11-01", "", old)),
+            DriftConfig.builder().build());
+
+    assertThat(c.byPosition()).isNull();
+    // no token is listed by both runs: one part, the whole mean, 0.02 -> 0.05
+    Change.Part rest = c.byToken().parts().get(0);
+    assertThat(c.byToken().parts()).hasSize(1);
+    assertThat(rest.name()).isEqualTo(Change.UNLISTED_TOKENS);
+    assertThat(rest.delta()).isCloseTo(0.03, within(EPS));
+  }
+
+  @Test
   void checksReadThePositionAndTokenRows() {
     DriftConfig config =
         DriftConfig.builder()
