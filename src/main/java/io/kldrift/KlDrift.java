@@ -270,11 +270,15 @@ public final class KlDrift {
   private static String publish(
       SparkSession spark, DriftReport report, String root, String runDir, boolean withHistory) {
     List<ReportWriter.Table> tables = new ArrayList<>();
-    tables.add(new ReportWriter.Table("per_class", report.perClass(), true));
-    tables.add(new ReportWriter.Table("per_slice", report.perSlice(), true));
-    tables.add(new ReportWriter.Table("confusion", report.confusion(), true));
-    tables.add(new ReportWriter.Table("worst_examples", report.worstExamples(), true));
     Summary summary = report.summary();
+    if (summary.tables().contains("per_class")) {
+      tables.add(new ReportWriter.Table("per_class", report.perClass(), true));
+    }
+    tables.add(new ReportWriter.Table("per_slice", report.perSlice(), true));
+    if (summary.tables().contains("confusion")) {
+      tables.add(new ReportWriter.Table("confusion", report.confusion(), true));
+    }
+    tables.add(new ReportWriter.Table("worst_examples", report.worstExamples(), true));
     if (summary.tables().contains("per_example")) {
       tables.add(new ReportWriter.Table("per_example", report.perExample(), false));
     }

@@ -59,8 +59,12 @@ final class Reports {
             config.get(DriftConfig.STUDENT_MODEL),
             config.get(DriftConfig.DATASET),
             config.get(DriftConfig.LABEL));
+    // A vocabulary has no class list: the sequence layout writes no per_class/ and confusion/.
     List<String> tables =
-        new ArrayList<>(List.of("per_class", "per_slice", "confusion", "worst_examples"));
+        new ArrayList<>(
+            f.sequences() == null
+                ? List.of("per_class", "per_slice", "confusion", "worst_examples")
+                : List.of("per_slice", "worst_examples"));
     if (f.sequences() == null && perExample != null && config.get(DriftConfig.WRITE_PER_EXAMPLE)) {
       tables.add("per_example");
     }
@@ -125,10 +129,7 @@ final class Reports {
     String status = Checks.status(checks, summary.inputs().matched());
     metricRows.addAll(Checks.outcomeRows(checks));
     summary =
-        summary.withComparison(
-            checks,
-            status,
-            f.sequences() == null ? ChangeAttribution.of(metricRows, past, config) : null);
+        summary.withComparison(checks, status, ChangeAttribution.of(metricRows, past, config));
     if (monitored) {
       summary = Monitoring.of(summary, earlier, past, config, finished);
     }

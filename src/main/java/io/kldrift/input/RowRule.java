@@ -100,6 +100,30 @@ public enum RowRule {
     return policyKey;
   }
 
+  /**
+   * Whether a row of a layout can break this rule: {@code misaligned} and {@code token_mismatch}
+   * judge per-position lists (sequence layout only); {@code wrong_length} and {@code
+   * negative_probability} judge a vector over all classes, which the example layout and the
+   * sequence layout's dense kinds have and top-k lists ({@code topK}) do not.
+   */
+  public boolean appliesTo(boolean sequence, boolean topK) {
+    return switch (this) {
+      case MISALIGNED, TOKEN_MISMATCH -> sequence;
+      case WRONG_LENGTH, NEGATIVE_PROBABILITY -> !(sequence && topK);
+      default -> true;
+    };
+  }
+
+  /** The rule named {@code label} in reports, or null for none. */
+  public static RowRule byLabel(String label) {
+    for (RowRule r : values()) {
+      if (r.label.equals(label)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
   /** The configured policy of this rule. */
   public Policy policy(DriftConfig config) {
     return Policy.valueOf(config.get(policyKey).toUpperCase(java.util.Locale.ROOT));

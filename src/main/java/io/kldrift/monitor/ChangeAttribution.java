@@ -12,10 +12,11 @@ import java.util.Set;
 
 /**
  * Compares a run with its baseline (the runs {@code baseline.mode} selects, as the checks do) and
- * splits the change of the mean KL over classes and slice values: {@link Change}. Pure functions
- * over {@link MetricRow}s, the history's own shape, so the figures can be checked by hand. With
- * several baseline runs (baseline.mode=mean) each part's baseline is the mean of its runs' parts,
- * which keeps the parts adding up to the mean of the runs' mean KL.
+ * splits the change of the mean KL over classes and slice values, or in the sequence layout (a run
+ * with {@code position} rows) over slice values, position buckets and teacher top-1 tokens: {@link
+ * Change}. Pure functions over {@link MetricRow}s, the history's own shape, so the figures can be
+ * checked by hand. With several baseline runs (baseline.mode=mean) each part's baseline is the mean
+ * of its runs' parts, which keeps the parts adding up to the mean of the runs' mean KL.
  */
 public final class ChangeAttribution {
   /** The history metrics the comparison reads (besides the checks' own). */
@@ -62,8 +63,11 @@ public final class ChangeAttribution {
     boolean up = delta >= 0;
     List<Change.Attribution> bySlice = new ArrayList<>();
     for (String column : sliceColumns(current)) {
-      bySlice.add(attribution(column, sliceParts(column, current, base), up, "values"));
+      bySlice.add(attribution(column, groupParts("slice", column, current, base), up, "values"));
     }
+    boolean tokens = hasScope(current, "position");
+    // A run stored before the history kept position buckets would make them look all new.
+    boolean buckets = tokens && base.stream().allMatch(r -> hasScope(r.rows(), "position"));
     return new Change(
         Checks.describe(base),
         baseMean,
@@ -72,9 +76,17 @@ public final class ChangeAttribution {
         baseMean == 0 ? null : klMean / baseMean,
         noise,
         direction,
-        attribution("class", classParts(current, base), up, "classes"),
+        tokens ? null : attribution("class", classParts(current, base), up, "classes"),
         bySlice,
-        histogramShares(current, base));
+        histogramShares(current, base),
+        buckets ? attribution("position", positionParts(current, base), up, "buckets") : null,
+        tokens
+            ? attribution("token", tokenParts(current, base, klMean, baseMean), up, "tokens")
+            : null);
+  }
+
+  private static boolean hasScope(List<MetricRow> rows, String scope) {
+    return rows.stream().anyMatch(m -> m.scope().equals(scope));
   }
 
   /** 1.96 standard errors of the difference of the means; null without n and std on each side. */
@@ -151,17 +163,21 @@ public final class ChangeAttribution {
     return new ArrayList<>(columns);
   }
 
-  private static List<Raw> sliceParts(
-      String column, List<MetricRow> current, List<Checks.Run> base) {
+  /**
+   * The parts of one grouping ({@code scope} slice with one {@code column}, or position or token
+   * with any column): each value's share of the mean KL now and in the baseline.
+   */
+  private static List<Raw> groupParts(
+      String scope, String column, List<MetricRow> current, List<Checks.Run> base) {
     Map<String, double[]> baseline = new LinkedHashMap<>();
     for (Checks.Run r : base) {
-      Map<String, Double> shares = sliceShares(column, r.rows());
+      Map<String, Double> shares = shares(scope, column, r.rows());
       shares.forEach(
           (v, share) -> baseline.computeIfAbsent(v, k -> new double[1])[0] += share / base.size());
     }
     List<Raw> parts = new ArrayList<>();
-    Map<String, Double> now = sliceShares(column, current);
-    Map<String, Double> ns = sliceMetric(column, current, "kl.n");
+    Map<String, Double> now = shares(scope, column, current);
+    Map<String, Double> ns = groupMetric(scope, column, current, "kl.n");
     for (Map.Entry<String, Double> v : now.entrySet()) {
       Double n = ns.get(v.getKey());
       parts.add(
@@ -180,10 +196,56 @@ public final class ChangeAttribution {
     return parts;
   }
 
-  /** Each value's share of the run's mean KL: n_value / n × its mean (0 for an empty value). */
-  private static Map<String, Double> sliceShares(String column, List<MetricRow> rows) {
-    Map<String, Double> ns = sliceMetric(column, rows, "kl.n");
-    Map<String, Double> means = sliceMetric(column, rows, "kl.mean");
+  /** The position buckets, without those that held no KL in this run nor in the baseline. */
+  private static List<Raw> positionParts(List<MetricRow> current, List<Checks.Run> base) {
+    List<Raw> parts = new ArrayList<>();
+    for (Raw r : groupParts("position", null, current, base)) {
+      if (r.current() != 0 || r.baseline() != 0 || (r.n() != null && r.n() > 0)) {
+        parts.add(r);
+      }
+    }
+    return parts;
+  }
+
+  /**
+   * The tokens this run and every baseline run list (a summary lists only its top tokens), each a
+   * part; the other tokens, whose figures some run does not have, form one part: the mean KL minus
+   * the listed parts, in this run and in the baseline, so that the parts still add up.
+   */
+  private static List<Raw> tokenParts(
+      List<MetricRow> current, List<Checks.Run> base, double klMean, double baseMean) {
+    Map<String, Double> now = shares("token", null, current);
+    Set<String> common = new LinkedHashSet<>(now.keySet());
+    for (Checks.Run r : base) {
+      common.retainAll(shares("token", null, r.rows()).keySet());
+    }
+    List<Raw> parts = new ArrayList<>();
+    for (Raw r : groupParts("token", null, current, base)) {
+      if (common.contains(r.name())) {
+        parts.add(r);
+      }
+    }
+    double listedNow = parts.stream().mapToDouble(Raw::current).sum();
+    double listedBase = parts.stream().mapToDouble(Raw::baseline).sum();
+    Double n = global(current, "kl.n");
+    long listedN = parts.stream().mapToLong(r -> r.n() == null ? 0 : r.n()).sum();
+    parts.add(
+        new Raw(
+            Change.UNLISTED_TOKENS,
+            null,
+            n == null ? null : Math.max(0, n.longValue() - listedN),
+            baseMean - listedBase,
+            klMean - listedNow));
+    return parts;
+  }
+
+  /**
+   * Each value's share of the run's mean KL: n_value / n × its mean (0 for an empty value); n the
+   * run's examples (counted positions in the sequence layout).
+   */
+  private static Map<String, Double> shares(String scope, String column, List<MetricRow> rows) {
+    Map<String, Double> ns = groupMetric(scope, column, rows, "kl.n");
+    Map<String, Double> means = groupMetric(scope, column, rows, "kl.mean");
     Map<String, Double> shares = new LinkedHashMap<>();
     Double n = global(rows, "kl.n");
     ns.forEach(
@@ -196,12 +258,14 @@ public final class ChangeAttribution {
     return shares;
   }
 
-  /** One slice metric of one column, by value, in the rows' order. */
-  private static Map<String, Double> sliceMetric(
-      String column, List<MetricRow> rows, String metric) {
+  /** One metric of a grouping by value, in the rows' order; {@code column} null for any column. */
+  private static Map<String, Double> groupMetric(
+      String scope, String column, List<MetricRow> rows, String metric) {
     Map<String, Double> byValue = new LinkedHashMap<>();
     for (MetricRow m : rows) {
-      if (m.scope().equals("slice") && m.column().equals(column) && m.metric().equals(metric)) {
+      if (m.scope().equals(scope)
+          && (column == null || m.column().equals(column))
+          && m.metric().equals(metric)) {
         byValue.put(m.key(), m.value());
       }
     }

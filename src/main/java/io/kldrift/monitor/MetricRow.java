@@ -7,14 +7,16 @@ import java.util.List;
 
 /**
  * One summary figure of one run, in the long format the history stores: a scope ({@code global},
- * {@code slice} with its column and value, or {@code class} with its name), a metric name and its
- * value. Checks read the current run and the history in this same shape.
+ * {@code slice} with its column and value, {@code class} with its name, or in the sequence layout
+ * {@code position} with its bucket and {@code token} with its id), a metric name and its value.
+ * Checks and the comparison with the baseline read the current run and the history in this shape.
  *
- * @param scope global, slice or class; {@code histogram} rows hold the KL histogram (they are
- *     figures of the page's baseline overlay, not of checks)
- * @param column the slice column, or the class index as text for class scope; empty for global;
- *     {@code kl} for the histogram
- * @param key the slice value or the class name; empty for global; the bin index for the histogram
+ * @param scope global, slice, class, position or token; {@code histogram} rows hold the KL
+ *     histogram (they are figures of the page's baseline overlay, not of checks)
+ * @param column the slice column, the class index as text for class scope, the bucket index for
+ *     position scope, the token id for token scope; empty for global; {@code kl} for the histogram
+ * @param key the slice value, the class name, the position bucket ({@code 16-63}) or the token id;
+ *     empty for global; the bin index for the histogram
  * @param metric e.g. {@code kl.mean}, {@code kl.p99}, {@code agreement.mean}, {@code
  *     kl_contribution}; in the sequence layout also {@code sequence_kl.mean} (the mean of the
  *     per-sequence means) and {@code teacher_tail_mass.mean}
@@ -83,6 +85,17 @@ public record MetricRow(String scope, String column, String key, String metric, 
           "support_violation_kl");
 
   /**
+   * Metrics of position scope (one row set per position bucket of {@code sequences.by_position})
+   * and of token scope (one per teacher top-1 token of {@code sequences.top_tokens}): {@code kl.n}
+   * is the counted positions, {@code kl.mean} their mean KL.
+   */
+  public static final List<String> POSITION_METRICS =
+      List.of("kl.n", "kl.mean", "agreement.mean", "teacher_tail_mass.mean");
+
+  /** Metrics of token scope; see {@link #POSITION_METRICS}. */
+  public static final List<String> TOKEN_METRICS = POSITION_METRICS;
+
+  /**
    * Metrics of histogram scope: per bin (key: its index, as in {@code global.kl.histogram}), its
    * count and its upper edge (null for the last bin), so a reader can tell whether two runs' bins
    * agree.
@@ -98,14 +111,19 @@ public record MetricRow(String scope, String column, String key, String metric, 
         return SLICE_METRICS;
       case "class":
         return CLASS_METRICS;
+      case "position":
+        return POSITION_METRICS;
+      case "token":
+        return TOKEN_METRICS;
       default:
         throw new IllegalArgumentException(scope);
     }
   }
 
   /**
-   * The rows of one run: from its summary and its per-class table rows. A non-finite figure is
-   * stored as null, as summary.json spells it.
+   * The rows of one run: from its summary (with its position buckets and top tokens in the sequence
+   * layout) and its per-class table rows. A non-finite figure is stored as null, as summary.json
+   * spells it.
    */
   public static List<MetricRow> of(Summary summary, List<ClassRow> perClass) {
     List<MetricRow> rows = new ArrayList<>();
@@ -125,6 +143,28 @@ public record MetricRow(String scope, String column, String key, String metric, 
         rows.add(new MetricRow("class", index, name, m, classValue(c, m)));
       }
     }
+    Summary.Sequences seq = summary.sequences();
+    if (seq != null) {
+      List<Summary.Bucket> buckets = seq.byPosition() == null ? List.of() : seq.byPosition();
+      for (int i = 0; i < buckets.size(); i++) {
+        Summary.Bucket b = buckets.get(i);
+        rows.addAll(
+            group(
+                "position",
+                String.valueOf(i),
+                b.bucket(),
+                b.positions(),
+                b.klMean(),
+                b.agreement(),
+                b.teacherTailMass()));
+      }
+      for (Summary.TokenShare t :
+          seq.topTokens() == null ? List.<Summary.TokenShare>of() : seq.topTokens()) {
+        String id = String.valueOf(t.tokenId());
+        rows.addAll(
+            group("token", id, id, t.positions(), t.klMean(), t.agreement(), t.teacherTailMass()));
+      }
+    }
     Summary.Histogram hist =
         summary.global().kl() == null ? null : summary.global().kl().histogram();
     if (hist != null && hist.counts() != null && hist.edges() != null) {
@@ -137,6 +177,21 @@ public record MetricRow(String scope, String column, String key, String metric, 
       }
     }
     return rows;
+  }
+
+  private static List<MetricRow> group(
+      String scope,
+      String column,
+      String key,
+      long positions,
+      Double klMean,
+      Double agreement,
+      Double tail) {
+    return List.of(
+        new MetricRow(scope, column, key, "kl.n", (double) positions),
+        new MetricRow(scope, column, key, "kl.mean", finite(klMean)),
+        new MetricRow(scope, column, key, "agreement.mean", finite(agreement)),
+        new MetricRow(scope, column, key, "teacher_tail_mass.mean", finite(tail)));
   }
 
   private static Double globalValue(String m, Summary summary) {

@@ -1,6 +1,7 @@
 package io.kldrift.report;
 
 import static io.kldrift.report.HtmlReport.NA;
+import static io.kldrift.report.HtmlReport.at;
 import static io.kldrift.report.HtmlReport.closeSection;
 import static io.kldrift.report.HtmlReport.count;
 import static io.kldrift.report.HtmlReport.esc;
@@ -12,14 +13,16 @@ import static io.kldrift.report.HtmlReport.openSection;
 
 import io.kldrift.summary.Change;
 import io.kldrift.summary.ClassRow;
+import io.kldrift.summary.Summary;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The example layout's sections about change: the change of the mean KL against the baseline split
- * over slice values and classes, and the teacher's and the student's mean probability per class.
+ * The sections about change: the change of the mean KL against the baseline split over slice values
+ * and classes (example layout) or position buckets and tokens (sequence layout), and the teacher's
+ * and the student's mean probability per class.
  *
  * <p>The split is shown in nats, with one sign convention: a part that moved with the mean KL is a
  * driver and gets a share of the move (drivers add up to 100%); a part that moved against it is an
@@ -53,8 +56,15 @@ final class ChangeSections {
 
   private ChangeSections() {}
 
-  /** The change against the baseline and its attribution, or why there is none. */
-  static void whatChanged(StringBuilder h, Change c) {
+  /**
+   * The change against the baseline and its attribution, or why there is none. The example layout
+   * splits it over slice values and classes; the sequence layout ({@code s.sequences()} set) over
+   * slice values, position buckets and teacher top-1 tokens, per counted position.
+   */
+  static void whatChanged(StringBuilder h, Summary s) {
+    Change c = at(s, Summary::change);
+    boolean tokens = at(s, Summary::sequences) != null;
+    boolean bound = at(at(s, Summary::global), Summary.Global::bounds) != null;
     openSection(h, "change", "What changed against the baseline");
     if (c == null) {
       note(
@@ -69,11 +79,13 @@ final class ChangeSections {
     h.append("<p>")
         .append(
             esc(
-                "Mean KL "
+                (tokens ? "Mean KL per token " : "Mean KL ")
                     + num(c.baselineKlMean())
                     + " \u2192 "
                     + num(c.klMean())
-                    + " nats against "
+                    + " nats"
+                    + (bound ? " (lower bounds)" : "")
+                    + " against "
                     + c.baselineRuns()
                     + ": a change of "
                     + Headline.signed(c.delta())
@@ -88,20 +100,33 @@ final class ChangeSections {
     note(
         h,
         "Each view splits the mean KL into parts that add up to it exactly, in this run and in"
-            + " the baseline: a slice value's part is its share of the examples times its mean KL"
-            + " (n_value / n \u00d7 mean), a class's part is its KL contribution. So the parts'"
-            + " changes add up to the change of the mean KL. A driver moved with the mean KL; its"
-            + " share is of the drivers' total "
+            + " the baseline: "
+            + (tokens
+                ? "a slice value's, position bucket's or token's part is its share of the counted"
+                    + " positions times its mean KL (n_value / n \u00d7 mean); the tokens that"
+                    + " this run and every baseline run list are parts of their own, the other"
+                    + " tokens one part."
+                : "a slice value's part is its share of the examples times its mean KL"
+                    + " (n_value / n \u00d7 mean), a class's part is its KL contribution.")
+            + " So the parts' changes add up to the change of the mean KL. A driver moved with the"
+            + " mean KL; its share is of the drivers' total "
             + move
             + ", and the drivers' shares add up to 100%. An offset moved the other way and"
             + " cancelled the stated share of that "
             + move
             + ".");
     legend(h);
+    String n = tokens ? "Positions" : "n";
     for (Change.Attribution a : list(c.bySlice())) {
-      attribution(h, a, "By " + a.dimension(), a.dimension(), up, false);
+      attribution(h, a, "By " + a.dimension(), a.dimension(), n, up, false);
     }
-    attribution(h, c.byClass(), "By class", "Class", up, true);
+    if (tokens) {
+      attribution(
+          h, c.byPosition(), "By position in the sequence", "Position bucket", n, up, false);
+      attribution(h, c.byToken(), "By teacher top-1 token", "Teacher top-1 token id", n, up, false);
+    } else {
+      attribution(h, c.byClass(), "By class", "Class", "Teacher top-1", up, true);
+    }
     closeSection(h);
   }
 
@@ -117,6 +142,7 @@ final class ChangeSections {
       Change.Attribution a,
       String title,
       String nameHeader,
+      String nHeader,
       boolean up,
       boolean classes) {
     if (a == null || list(a.parts()).isEmpty()) {
@@ -151,7 +177,7 @@ final class ChangeSections {
     List<String> headers =
         List.of(
             nameHeader,
-            classes ? "Teacher top-1" : "n",
+            nHeader,
             "Part of mean KL: baseline",
             "This run",
             "Change (nats)",

@@ -40,20 +40,34 @@ final class Headline {
     closeSection(h);
   }
 
-  /** The sentence, e.g. "Mean KL 0.212, up 3.8× from the baseline 0.0558 (run 2026-11-01); ...". */
+  /**
+   * The sentence, e.g. "Mean KL 0.212, up 3.8× from the baseline 0.0558 (run 2026-11-01); ..."; in
+   * the sequence layout "Mean KL per token 0.0312 nats (lower bound), up 2.1× ...", naming the
+   * position bucket and the teacher top-1 tokens of the move where the example layout names
+   * classes.
+   */
   static String sentence(Summary s) {
-    Summary.Stats kl = at(at(s, Summary::global), Summary.Global::kl);
+    Summary.Global g = at(s, Summary::global);
+    Summary.Stats kl = at(g, Summary.Global::kl);
     Double mean = at(kl, Summary.Stats::mean);
+    boolean tokens = at(s, Summary::sequences) != null;
     if (mean == null || !Double.isFinite(mean)) {
-      return "No matched examples in this run, so there is no KL to report.";
+      return tokens
+          ? "No counted positions in this run, so there is no KL to report."
+          : "No matched examples in this run, so there is no KL to report.";
     }
     Change c = at(s, Summary::change);
-    String start = "Mean KL " + num(mean) + " nats";
+    String start =
+        (tokens ? "Mean KL per token " : "Mean KL ")
+            + num(mean)
+            + " nats"
+            + (at(g, Summary.Global::bounds) == null ? "" : " (lower bound)");
     if (c == null) {
       return start
           + " over "
           + count(kl.n())
-          + " examples; the history has no eligible baseline run to compare with"
+          + (tokens ? " counted positions" : " examples")
+          + "; the history has no eligible baseline run to compare with"
           + baselineMode(s)
           + ".";
     }
@@ -75,12 +89,23 @@ final class Headline {
         StringBuilder b = new StringBuilder(start).append(", ").append(factor(c)).append(" from");
         b.append(base);
         String where = where(c, move);
-        String classes = classes(c, move);
         if (where != null) {
           b.append("; ").append(where);
         }
-        if (classes != null) {
-          b.append(where == null ? "; " : "; by class, ").append(classes);
+        if (tokens) {
+          String position = position(c, move);
+          String named = named(c.byToken(), "teacher top-1 token", "teacher top-1 tokens", move);
+          if (position != null) {
+            b.append("; ").append(position);
+          }
+          if (named != null) {
+            b.append("; ").append(named);
+          }
+        } else {
+          String classes = named(c.byClass(), "class", "classes", move);
+          if (classes != null) {
+            b.append(where == null ? "; " : "; by class, ").append(classes);
+          }
         }
         return b.append('.').toString();
       default:
@@ -123,15 +148,41 @@ final class Headline {
         : "the largest part of the " + move + ", " + pct + ", is in " + place;
   }
 
-  /** The fewest largest driver classes that carry three quarters of the move (at most three). */
-  private static String classes(Change c, String move) {
-    Change.Attribution a = c.byClass();
+  /** The position bucket with the largest share of the move ("62% of the rise is at ..."). */
+  private static String position(Change c, String move) {
+    Change.Part best = largestDriver(c.byPosition());
+    if (best == null) {
+      return null;
+    }
+    String pct = ClassShares.percent(best.share());
+    String place = (best.name().equals("0") ? "position " : "positions ") + best.name();
+    return best.share() >= 0.5
+        ? pct + " of the " + move + " is at " + place
+        : "the largest part by position, " + pct + ", is at " + place;
+  }
+
+  private static Change.Part largestDriver(Change.Attribution a) {
+    Change.Part best = null;
+    for (Change.Part p : HtmlReport.list(a == null ? null : a.parts())) {
+      if (p.role().equals("driver") && (best == null || p.share() > best.share())) {
+        best = p;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * The fewest largest drivers of a view (classes, or tokens) that carry three quarters of the move
+   * (at most three), e.g. "classes cat and dog carry 80% of the rise"; the tokens no run lists all
+   * of are not one token and are not named.
+   */
+  private static String named(Change.Attribution a, String singular, String plural, String move) {
     if (a == null) {
       return null;
     }
     List<Change.Part> drivers = new ArrayList<>();
     for (Change.Part p : HtmlReport.list(a.parts())) {
-      if (p.role().equals("driver") && p.classIndex() != null) {
+      if (p.role().equals("driver") && !p.name().equals(Change.UNLISTED_TOKENS)) {
         drivers.add(p);
       }
     }
@@ -150,8 +201,9 @@ final class Headline {
     }
     String list =
         names.size() == 1
-            ? "class " + names.get(0) + " carries "
-            : "classes "
+            ? singular + " " + names.get(0) + " carries "
+            : plural
+                + " "
                 + String.join(", ", names.subList(0, names.size() - 1))
                 + " and "
                 + names.get(names.size() - 1)

@@ -1,5 +1,6 @@
 package io.kldrift.report;
 
+import io.kldrift.input.RowRule;
 import io.kldrift.summary.Change;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
@@ -36,10 +37,12 @@ import java.util.function.Function;
  * headline figures with 95% confidence intervals, the KL histogram, per-class contributions, the
  * trend over earlier runs, and the slice, confusion and worst-example tables.
  *
- * <p>A sequence-layout summary ({@link Summary#sequences()} set) gets its own sections instead of
- * the class ones ({@link SequenceSections}): KL per token and per sequence, labelled as lower
- * bounds for top-k input and each shown with the teacher's tail mass, JS and TV as intervals, KL by
- * position and by teacher entropy, the tokens with the most KL mass, and the worst sequences.
+ * <p>A sequence-layout summary ({@link Summary#sequences()} set) gets the same sentence, what
+ * changed (by slice value, position bucket and token), histogram overlay and trend, and its own
+ * sections instead of the class ones ({@link SequenceSections}): KL per token and per sequence,
+ * labelled as lower bounds for top-k input and each shown with the teacher's tail mass, JS and TV
+ * as intervals, KL by position and by teacher entropy, the tokens with the most KL mass, and the
+ * worst sequences.
  *
  * <p>The page is meant to be attached to an alert or opened straight from the report folder, often
  * on a machine without network access and by people who did not run the job. So it carries its own
@@ -142,30 +145,18 @@ public final class HtmlReport {
     statusBanner(h, s);
     h.append("<main>\n");
     Summary.Sequences seq = at(s, Summary::sequences);
-    if (seq == null) {
-      Headline.write(h, s);
-    } else {
-      String t = Headline.temperatureNote(at(s, Summary::config), at(s, Summary::global));
-      if (t != null) {
-        openSection(h, "temperature", "Temperature");
-        note(h, t);
-        closeSection(h);
-      }
-    }
+    Headline.write(h, s);
     checks(h, list(at(s, Summary::checks)));
     Headline.baseline(h, at(s, Summary::baseline));
+    Change change = at(s, Summary::change);
+    ChangeSections.whatChanged(h, s);
+    List<Double> baselineShares = at(change, Change::baselineHistogramShares);
+    String baselineRuns = at(change, Change::baselineRuns);
     if (seq == null) {
-      Change change = at(s, Summary::change);
-      ChangeSections.whatChanged(h, change);
       headline(h, s);
-      rowRules(h, at(at(s, Summary::inputs), Inputs::invalid));
+      rowRules(h, at(at(s, Summary::inputs), Inputs::invalid), null);
       HistogramChart.write(
-          h,
-          at(klStats(s), Stats::histogram),
-          "example",
-          KL_AXIS,
-          at(change, Change::baselineHistogramShares),
-          at(change, Change::baselineRuns));
+          h, at(klStats(s), Stats::histogram), "example", KL_AXIS, baselineShares, baselineRuns);
       classContributions(h, classBars(in));
       ChangeSections.probabilities(h, in.perClass());
       trend(h, in.trend(), null);
@@ -176,11 +167,16 @@ public final class HtmlReport {
       // Classes, confusions and class marginals have no meaning over a vocabulary: left out.
       SequenceSections sections = new SequenceSections(s, seq);
       sections.headline(h);
-      rowRules(h, at(at(s, Summary::inputs), Inputs::invalid));
+      rowRules(h, at(at(s, Summary::inputs), Inputs::invalid), seq);
       sections.buckets(h);
       sections.tokens(h);
       HistogramChart.write(
-          h, at(klStats(s), Stats::histogram), "position", sections.histogramAxis(), null, null);
+          h,
+          at(klStats(s), Stats::histogram),
+          "position",
+          sections.histogramAxis(),
+          baselineShares,
+          baselineRuns);
       trend(h, in.trend(), sections.trendNote());
       sections.slices(h);
       sections.worstSequences(h, in.worstExamples());
@@ -201,7 +197,9 @@ public final class HtmlReport {
     String title = "kldrift " + str(at(s, Summary::status)) + " \u2014 " + str(runDate(s));
     h.append("<title>").append(esc(title)).append("</title>\n");
     String css =
-        at(s, Summary::sequences) == null ? CSS + ChangeSections.CSS : CSS + SequenceSections.CSS;
+        at(s, Summary::sequences) == null
+            ? CSS + ChangeSections.CSS
+            : CSS + ChangeSections.CSS + SequenceSections.CSS;
     h.append("<style>\n").append(css).append("</style>\n</head>\n<body>\n");
   }
 
@@ -440,7 +438,11 @@ public final class HtmlReport {
 
   // ---- row rules ----
 
-  private static void rowRules(StringBuilder h, Invalid invalid) {
+  /**
+   * The row-rule counts of both sides, listing the rules of the page's layout only ({@link
+   * RowRule#appliesTo}), and any other rule that rows broke.
+   */
+  private static void rowRules(StringBuilder h, Invalid invalid, Summary.Sequences seq) {
     openSection(h, "row-rules", "Input row rules");
     SideRules teacher = at(invalid, Invalid::teacher);
     SideRules student = at(invalid, Invalid::student);
@@ -483,6 +485,12 @@ public final class HtmlReport {
         Long tRows = at(tr, RuleCount::rows);
         Long sRows = at(sr, RuleCount::rows);
         boolean broken = (tRows != null && tRows > 0) || (sRows != null && sRows > 0);
+        RowRule known = RowRule.byLabel(rule.getKey());
+        if (!broken
+            && known != null
+            && !known.appliesTo(seq != null, seq != null && !"exact".equals(seq.mode()))) {
+          continue;
+        }
         t.row(
             broken ? "outcome-warn" : "",
             str(rule.getKey()),

@@ -79,7 +79,7 @@ class HtmlReportSequenceTest {
         "top_drifted_classes": [],
         "top_confusions": [],
         "checks": [],
-        "tables": ["per_class", "per_slice", "confusion", "worst_examples", "per_token"],
+        "tables": ["per_slice", "worst_examples", "per_token"],
         "sequences": {
           "mode": "tail_bucket",
           "kl_note": "lower bound: KL over the teacher's top-20 ids plus one tail cell",
