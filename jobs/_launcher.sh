@@ -38,15 +38,20 @@ kldrift_run() {
   case " $* " in *" --master"*) ;; *) export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}" ;; esac
   # A class-data-sharing archive of the classes a run loads (Spark's among them) saves several
   # seconds of start-up per run. The first run after a build writes it at exit (to a private name,
-  # renamed when complete); later runs map it. KLDRIFT_NO_CDS=1 turns it off; the JVM ignores an
-  # archive that no longer matches the class path.
+  # renamed when complete, kept when the run computed a report); later runs map it. KLDRIFT_NO_CDS=1 turns it off; the JVM ignores an
+  # archive that no longer matches the class path. A --help or --version run loads too few classes
+  # to be worth an archive and writes none.
   local archive="$KLDRIFT_HOME/target/kldrift-cds.jsa" cds=() dumping=""
+  local asks_help=""
+  case " $* " in *" --help "* | *" -h "* | *" --version "* | *" -V "*) asks_help=1 ;; esac
   if [ -z "${KLDRIFT_NO_CDS:-}" ]; then
     if [ -f "$archive" ] && [ "$archive" -nt "$JAR" ] && [ "$archive" -nt "$KLDRIFT_HOME/target/local-classpath.txt" ]; then
       cds=(-XX:SharedArchiveFile="$archive" "-Xlog:cds*=off" "-Xlog:class+path=off")
-    else
+    elif [ -z "$asks_help" ]; then
       dumping="$archive.$$"
       cds=(-XX:ArchiveClassesAtExit="$dumping" "-Xlog:cds*=off" "-Xlog:class+path=off")
+      # Said before the run, so that the status line stays the last one the job prints.
+      echo "[kldrift] first run after a build: after its status line it writes the start-up archive target/kldrift-cds.jsa (~30 s, once)" >&2
     fi
   fi
   # In local mode a task that runs out of heap makes Spark halt the JVM (exit 52) before kldrift
@@ -58,16 +63,42 @@ kldrift_run() {
     -Dlog4j2.configurationFile="$KLDRIFT_HOME/conf/log4j2.properties" \
     ${KLDRIFT_JAVA_OPTS:-} \
     -cp "$JAR:$(cat "$KLDRIFT_HOME/target/local-classpath.txt")" "$main" "$@")
-  # The JVM's notice of the incubator module (the kernel's Vector API) and DataSketches' notice of
-  # its restricted mode come on every run and ask nothing of the user: drop exactly those lines.
+  # The JVM's notice of the incubator module (the kernel's Vector API, printed before main) and
+  # DataSketches' notice of its restricted mode come on every run and ask nothing of the user: drop
+  # exactly those lines.
   local notices=(grep --line-buffered -v -x -F
     -e "WARNING: Using incubator modules: jdk.incubator.vector"
     -e "Warning: Java versions > Java 11 can only operate in restricted mode where no off-heap operations are allowed!")
-  if [ -z "$dumping" ]; then
-    exec "${cmd[@]}" 2> >("${notices[@]}" >&2)
-  fi
+  # The JVM's standard error reaches the filter through a named pipe, and the launcher waits for
+  # both before it exits: no line arrives after the launcher has exited and no filter outlives it.
+  # The filter ignores INT, TERM and HUP and ends when the JVM's standard error closes; INT, TERM or
+  # HUP sent to the launcher reach the JVM as TERM (a background JVM ignores INT), whose shutdown
+  # hooks stop Spark. The launcher exits with the JVM's code.
+  local pipe
+  pipe="$(mktemp -d "${TMPDIR:-/tmp}/kldrift-stderr.XXXXXX")"
+  mkfifo "$pipe/stderr"
+  (trap '' INT TERM HUP; exec "${notices[@]}" <"$pipe/stderr" >&2) &
+  local filter=$!
+  "${cmd[@]}" <&0 2>"$pipe/stderr" &
+  local jvm=$!
+  # shellcheck disable=SC2064
+  trap "kill -TERM $jvm 2>/dev/null || true" INT TERM HUP
   local rc=0
-  "${cmd[@]}" 2> >("${notices[@]}" >&2) || rc=$?
-  if [ -s "$dumping" ]; then mv -f "$dumping" "$archive"; else rm -f "$dumping"; fi
+  wait "$jvm" || rc=$?
+  # A trapped signal interrupts wait: wait again until the JVM has really exited.
+  while kill -0 "$jvm" 2>/dev/null; do
+    rc=0
+    wait "$jvm" || rc=$?
+  done
+  while kill -0 "$filter" 2>/dev/null; do wait "$filter" || true; done
+  trap - INT TERM HUP
+  rm -rf "$pipe"
+  # Only a run that computed a report loaded the classes worth archiving.
+  if [ -n "$dumping" ]; then
+    case "$rc" in
+      0 | 4 | 5) if [ -s "$dumping" ]; then mv -f "$dumping" "$archive"; else rm -f "$dumping"; fi ;;
+      *) rm -f "$dumping" ;;
+    esac
+  fi
   exit "$rc"
 }
