@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "generate-sample",
     mixinStandardHelpOptions = true,
+    versionProvider = DriftJob.Version.class,
     sortOptions = false,
     description = {
       "Writes teacher and student prediction tables with a known drift to <out>/teacher and <out>/student,",
@@ -23,7 +24,8 @@ import picocli.CommandLine.Option;
       "--layout example: one row per example with a class-probability vector.",
       "--layout sequence: LLM-style logs, top-k log-probabilities per position of a token sequence",
       "  (--dense: the full log-probability vector over the vocabulary per position instead)."
-    })
+    },
+    exitCodeList = {"0:tables written", "1:internal failure", "2:bad command line"})
 public final class GenerateSample implements Callable<Integer> {
   /** Options that only the example layout reads. */
   private static final List<String> EXAMPLE_ONLY =
@@ -144,12 +146,23 @@ public final class GenerateSample implements Callable<Integer> {
               + " 4 bytes x vocab per side.")
   boolean dense;
 
-  @Option(names = "--master", description = "Spark master (default: local[*]).")
-  String master = "local[*]";
+  @CommandLine.Mixin CommonOptions common;
 
   /** Entry point. */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new GenerateSample()).execute(args));
+    System.exit(run(args));
+  }
+
+  /** Runs the generator and returns its exit code. */
+  static int run(String... args) {
+    return Cli.run(new GenerateSample(), Cli.EMBEDDED_ENVIRONMENT, args);
+  }
+
+  private SparkSession session() {
+    common.applySwitches();
+    SparkSession.Builder sb = DriftJob.builder("kldrift generate-sample", common.master);
+    common.onlySparkSettings("generate-sample").forEach(sb::config);
+    return sb.getOrCreate();
   }
 
   @Override
@@ -198,8 +211,7 @@ public final class GenerateSample implements Callable<Integer> {
     } catch (IllegalArgumentException ex) {
       throw usage(ex.getMessage());
     }
-    SparkSession spark =
-        SparkSession.builder().master(master).appName("kldrift generate-sample").getOrCreate();
+    SparkSession spark = session();
     try {
       SequenceSampleGenerator.generate(spark, spec, out);
       System.out.println(
@@ -208,15 +220,15 @@ public final class GenerateSample implements Callable<Integer> {
               + "/teacher and "
               + out
               + "/student ("
-              + sequences
-              + " sequences of "
+              + Numbers.count(sequences, "sequence")
+              + " of "
               + minLength
               + "-"
               + maxLength
               + " tokens, "
               + (dense
-                  ? "dense log-probabilities over " + vocab
-                  : "top-" + topK + " of " + vocab + ", " + spec.shape().id())
+                  ? "dense log-probabilities over " + Numbers.count(vocab)
+                  : "top-" + topK + " of " + Numbers.count(vocab) + ", " + spec.shape().id())
               + ", seed "
               + seed
               + ")");
@@ -233,11 +245,9 @@ public final class GenerateSample implements Callable<Integer> {
   private int examples() throws Exception {
     int tables = files != null ? files : 1;
     if (rows < 1 || classes < 1 || tables < 1 || unmatched < 0 || unmatched >= 0.5) {
-      throw new CommandLine.ParameterException(
-          new CommandLine(this), "rows, classes and files must be positive; unmatched in [0, 0.5)");
+      throw usage("rows, classes and files must be positive; unmatched in [0, 0.5)");
     }
-    SparkSession spark =
-        SparkSession.builder().master(master).appName("kldrift generate-sample").getOrCreate();
+    SparkSession spark = session();
     try {
       SampleGenerator.Spec spec =
           new SampleGenerator.Spec(
@@ -249,10 +259,10 @@ public final class GenerateSample implements Callable<Integer> {
               + "/teacher and "
               + out
               + "/student ("
-              + rows
-              + " rows x "
-              + classes
-              + " classes, seed "
+              + Numbers.count(rows, "row")
+              + " x "
+              + Numbers.count(classes, "class", "classes")
+              + ", seed "
               + seed
               + ")");
       return 0;
