@@ -6,15 +6,16 @@ set -euo pipefail
 KLDRIFT_HOME="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$KLDRIFT_HOME/target/kldrift.jar"
 
+# kldrift_build [WHY]: WHY, when given, is added to the line that says a build runs.
 kldrift_build() {
-  local stale=0
+  local why="${1:-}" stale=0
   if [ ! -f "$JAR" ] || [ ! -f "$KLDRIFT_HOME/target/local-classpath.txt" ] || [ ! -f "$KLDRIFT_HOME/target/jvm-options.txt" ]; then
     stale=1
   elif [ -n "$(find "$KLDRIFT_HOME/src/main" "$KLDRIFT_HOME/pom.xml" -newer "$JAR" -type f -print -quit)" ]; then
     stale=1
   fi
   if [ "$stale" = 1 ]; then
-    echo "[kldrift] building $JAR (first run, or sources changed) ..." >&2
+    echo "[kldrift] building $JAR (first run, or sources changed${why:+; $why}) ..." >&2
     (cd "$KLDRIFT_HOME" && mvn -B -q -Dstyle.color=never -DskipTests -Dspotless.check.skip=true package) >&2
   fi
 }
@@ -22,7 +23,9 @@ kldrift_build() {
 # kldrift_run MAIN_CLASS ARGS...
 kldrift_run() {
   local main="$1"; shift
-  kldrift_build
+  local asks_help=""
+  case " $* " in *" --help "* | *" -h "* | *" --version "* | *" -V "*) asks_help=1 ;; esac
+  kldrift_build ${asks_help:+"the help is printed by the job's class, in the jar"}
   local submit=""
   if [ -z "${KLDRIFT_EMBEDDED:-}" ]; then
     if [ -n "${SPARK_HOME:-}" ] && [ -x "$SPARK_HOME/bin/spark-submit" ]; then
@@ -38,12 +41,10 @@ kldrift_run() {
   case " $* " in *" --master"*) ;; *) export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}" ;; esac
   # A class-data-sharing archive of the classes a run loads (Spark's among them) saves several
   # seconds of start-up per run. The first run after a build writes it at exit (to a private name,
-  # renamed when complete, kept when the run computed a report); later runs map it. KLDRIFT_NO_CDS=1 turns it off; the JVM ignores an
-  # archive that no longer matches the class path. A --help or --version run loads too few classes
-  # to be worth an archive and writes none.
+  # renamed when complete, kept when the run got to its report); later runs map it.
+  # KLDRIFT_NO_CDS=1 turns it off; the JVM ignores an archive that no longer matches the class
+  # path. A --help or --version run loads too few classes to be worth an archive and writes none.
   local archive="$KLDRIFT_HOME/target/kldrift-cds.jsa" cds=() dumping=""
-  local asks_help=""
-  case " $* " in *" --help "* | *" -h "* | *" --version "* | *" -V "*) asks_help=1 ;; esac
   if [ -z "${KLDRIFT_NO_CDS:-}" ]; then
     if [ -f "$archive" ] && [ "$archive" -nt "$JAR" ] && [ "$archive" -nt "$KLDRIFT_HOME/target/local-classpath.txt" ]; then
       cds=(-XX:SharedArchiveFile="$archive" "-Xlog:cds*=off" "-Xlog:class+path=off")
