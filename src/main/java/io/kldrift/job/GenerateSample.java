@@ -52,16 +52,22 @@ public final class GenerateSample implements Callable<Integer> {
       paramLabel = "LAYOUT")
   String layout = "example";
 
-  @Option(names = "--rows", description = "Examples (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--rows", paramLabel = "N", description = "Examples (default: ${DEFAULT-VALUE}).")
   long rows = 20_000;
 
-  @Option(names = "--classes", description = "Classes per vector (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--classes",
+      paramLabel = "N",
+      description = "Classes per vector (default: ${DEFAULT-VALUE}).")
   int classes = 10;
 
-  @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      paramLabel = "N",
+      description = "Random seed (default: ${DEFAULT-VALUE}).")
   long seed = 7;
 
-  @Option(names = "--out", required = true, description = "Output folder.")
+  @Option(names = "--out", paramLabel = "PATH", required = true, description = "Output folder.")
   String out;
 
   @Option(
@@ -71,12 +77,14 @@ public final class GenerateSample implements Callable<Integer> {
 
   @Option(
       names = "--drift-classes",
+      paramLabel = "CLASS",
       split = ",",
       description = "Classes the student under-predicts on the mobile slice (default: 3,5).")
   List<Integer> driftClasses = new ArrayList<>(List.of(3, 5));
 
   @Option(
       names = "--drift",
+      paramLabel = "X",
       description =
           "Logit shift of the drift classes (example) or drift tokens (sequence) (default:"
               + " ${DEFAULT-VALUE}).")
@@ -84,41 +92,49 @@ public final class GenerateSample implements Callable<Integer> {
 
   @Option(
       names = "--unmatched",
+      paramLabel = "SHARE",
       description = "Share of keys present on one side only, per side (default: ${DEFAULT-VALUE}).")
   double unmatched = 0.001;
 
   @Option(
       names = "--files",
+      paramLabel = "N",
       description = "Parquet files per table (default: 1; 4 for --shape tokens).")
   Integer files;
 
   @Option(
       names = "--sequences",
+      paramLabel = "N",
       description = "Sequence layout: sequences (default: ${DEFAULT-VALUE}).")
   long sequences = 2_000;
 
   @Option(
       names = "--vocab",
+      paramLabel = "N",
       description = "Sequence layout: vocabulary size (default: ${DEFAULT-VALUE}).")
   int vocab = SequenceSampleGenerator.Spec.VOCAB_DEFAULT;
 
   @Option(
       names = "--top-k",
+      paramLabel = "K",
       description = "Sequence layout: top-k entries per position (default: ${DEFAULT-VALUE}).")
   int topK = SequenceSampleGenerator.Spec.TOP_K_DEFAULT;
 
   @Option(
       names = "--min-length",
+      paramLabel = "N",
       description = "Sequence layout: shortest sequence (default: ${DEFAULT-VALUE}).")
   int minLength = 16;
 
   @Option(
       names = "--max-length",
+      paramLabel = "N",
       description = "Sequence layout: longest sequence (default: ${DEFAULT-VALUE}).")
   int maxLength = 512;
 
   @Option(
       names = "--shape",
+      paramLabel = "SHAPE",
       description =
           "Sequence layout: arrays (nested per-position arrays), structs (vLLM/OpenAI-style"
               + " top_logprobs) or tokens (one row per token) (default: ${DEFAULT-VALUE}).")
@@ -126,6 +142,7 @@ public final class GenerateSample implements Callable<Integer> {
 
   @Option(
       names = "--sentinels",
+      paramLabel = "SHARE",
       description =
           "Sequence layout: share of the lowest-ranked top-k entries written as (0, -9999.0)"
               + " (default: ${DEFAULT-VALUE}).")
@@ -133,6 +150,7 @@ public final class GenerateSample implements Callable<Integer> {
 
   @Option(
       names = "--drift-tokens",
+      paramLabel = "TOKEN",
       split = ",",
       description = "Sequence layout: token ids whose logits the student lowers (default: 3,5,11).")
   List<Integer> driftTokens = new ArrayList<>(SequenceSampleGenerator.Spec.DRIFT_TOKENS_DEFAULT);
