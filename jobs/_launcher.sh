@@ -50,9 +50,10 @@ kldrift_run() {
       cds=(-XX:SharedArchiveFile="$archive" "-Xlog:cds*=off" "-Xlog:class+path=off")
     elif [ -z "$asks_help" ]; then
       dumping="$archive.$$"
-      cds=(-XX:ArchiveClassesAtExit="$dumping" "-Xlog:cds*=off" "-Xlog:class+path=off")
-      # Said before the run, so that the status line stays the last one the job prints.
-      echo "[kldrift] first run after a build: after its status line it writes the start-up archive target/kldrift-cds.jsa (~30 s, once)" >&2
+      # The job says so when it gets to its summary (before it, so that the status line stays
+      # the last one it prints): the archive is written after it, in about 30 s.
+      cds=(-XX:ArchiveClassesAtExit="$dumping" "-Xlog:cds*=off" "-Xlog:class+path=off"
+        -Dkldrift.startup_archive=target/kldrift-cds.jsa)
     fi
   fi
   # In local mode a task that runs out of heap makes Spark halt the JVM (exit 52) before kldrift

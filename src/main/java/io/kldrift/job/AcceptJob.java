@@ -91,6 +91,7 @@ public final class AcceptJob implements Callable<Integer> {
     }
     try {
       String status = KlDrift.accept(spark, out, date, reason);
+      Cli.startupArchiveNotice();
       System.out.println(
           "accepted run "
               + date

@@ -54,6 +54,24 @@ final class Cli {
     return env;
   }
 
+  /**
+   * Says that the JVM writes the launcher's start-up archive when it exits, if it does (the
+   * launcher sets the property on the first run after a build): a job calls this just before its
+   * final lines, so that the wait after the status line is announced and the status stays last. On
+   * standard output, with those lines: the launcher's filter of standard error could let a line
+   * there arrive after them.
+   */
+  static void startupArchiveNotice() {
+    String archive = System.getProperty("kldrift.startup_archive");
+    if (archive != null) {
+      System.out.println(
+          "[kldrift] first run after a build: after the status line the JVM writes the start-up"
+              + " archive "
+              + archive
+              + " (once, ~30 s) ...");
+    }
+  }
+
   /** Runs {@code job} with the shared grammar and returns its exit code. */
   static int run(Object job, Map<String, String> environment, String... args) {
     CommandLine cl = commandLine(job, environment);

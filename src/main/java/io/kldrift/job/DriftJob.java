@@ -245,6 +245,7 @@ public final class DriftJob implements Callable<Integer> {
   }
 
   static void printSummary(DriftReport r, String heading, String where) {
+    Cli.startupArchiveNotice();
     Summary sum = r.summary();
     Summary.Inputs in = sum.inputs();
     Summary.Stats kl = sum.global().kl();

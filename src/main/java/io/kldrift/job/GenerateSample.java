@@ -232,6 +232,7 @@ public final class GenerateSample implements Callable<Integer> {
     SparkSession spark = session();
     try {
       SequenceSampleGenerator.generate(spark, spec, out);
+      Cli.startupArchiveNotice();
       System.out.println(
           "wrote "
               + out
@@ -271,6 +272,7 @@ public final class GenerateSample implements Callable<Integer> {
           new SampleGenerator.Spec(
               rows, classes, seed, logits, driftClasses, drift, unmatched, tables);
       SampleGenerator.generate(spark, spec, out);
+      Cli.startupArchiveNotice();
       System.out.println(
           "wrote "
               + out
