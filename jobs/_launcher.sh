@@ -25,7 +25,7 @@ kldrift_run() {
   local main="$1"; shift
   local asks_help=""
   case " $* " in *" --help "* | *" -h "* | *" --version "* | *" -V "*) asks_help=1 ;; esac
-  kldrift_build ${asks_help:+"the help is printed by the job's class, in the jar"}
+  kldrift_build ${asks_help:+"the job's --help and --version come from the jar"}
   local submit=""
   if [ -z "${KLDRIFT_EMBEDDED:-}" ]; then
     if [ -n "${SPARK_HOME:-}" ] && [ -x "$SPARK_HOME/bin/spark-submit" ]; then
@@ -62,17 +62,20 @@ kldrift_run() {
   local cmd=(java -Xmx"${KLDRIFT_DRIVER_MEMORY:-4g}" "-XX:OnOutOfMemoryError=$oom" "${cds[@]}")
   # shellcheck disable=SC2046
   cmd+=($(cat "$KLDRIFT_HOME/target/jvm-options.txt") \
-    -Dlog4j2.configurationFile="$KLDRIFT_HOME/conf/log4j2.properties" \
+    -Dlog4j2.configurationFile="$KLDRIFT_HOME/conf/log4j2.properties" -Dkldrift.stderr_fd=3 \
     ${KLDRIFT_JAVA_OPTS:-} \
     -cp "$JAR:$(cat "$KLDRIFT_HOME/target/local-classpath.txt")" "$main" "$@")
-  # The JVM's notice of the incubator module (the kernel's Vector API, printed before main) and
-  # DataSketches' notice of its restricted mode come on every run and ask nothing of the user: drop
-  # exactly those lines.
+  # The JVM's notice of the incubator module (the kernel's Vector API) comes on every run, before
+  # main, and asks nothing of the user: drop exactly that line (and DataSketches' notice of its
+  # restricted mode, which the jobs drop themselves, StandardError.java, should one come here).
   local notices=(grep --line-buffered -v -x -F
     -e "WARNING: Using incubator modules: jdk.incubator.vector"
     -e "Warning: Java versions > Java 11 can only operate in restricted mode where no off-heap operations are allowed!")
   # The JVM's standard error reaches the filter through a named pipe, and the launcher waits for
   # both before it exits: no line arrives after the launcher has exited and no filter outlives it.
+  # The job itself writes its lines to the launcher's standard error, handed over as descriptor 3
+  # (-Dkldrift.stderr_fd=3), so that they keep their order with standard output: an error line
+  # through the pipe could come after the status line in a 2>&1 log.
   # The filter ignores INT, TERM and HUP and ends when the JVM's standard error closes; INT, TERM or
   # HUP sent to the launcher reach the JVM as TERM (a background JVM ignores INT), whose shutdown
   # hooks stop Spark. The launcher exits with the JVM's code.
@@ -81,7 +84,7 @@ kldrift_run() {
   mkfifo "$pipe/stderr"
   (trap '' INT TERM HUP; exec "${notices[@]}" <"$pipe/stderr" >&2) &
   local filter=$!
-  "${cmd[@]}" <&0 2>"$pipe/stderr" &
+  "${cmd[@]}" <&0 3>&2 2>"$pipe/stderr" &
   local jvm=$!
   # shellcheck disable=SC2064
   trap "kill -TERM $jvm 2>/dev/null || true" INT TERM HUP

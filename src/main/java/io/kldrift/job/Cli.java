@@ -57,14 +57,12 @@ final class Cli {
   /**
    * Says that the JVM writes the launcher's start-up archive when it exits, if it does (the
    * launcher sets the property on the first run after a build): a job calls this just before its
-   * final lines, so that the wait after the status line is announced and the status stays last. On
-   * standard output, with those lines: the launcher's filter of standard error could let a line
-   * there arrive after them.
+   * final lines, so that the wait after the status line is announced and the status stays last.
    */
   static void startupArchiveNotice() {
     String archive = System.getProperty("kldrift.startup_archive");
     if (archive != null) {
-      System.out.println(
+      System.err.println(
           "[kldrift] first run after a build: after the status line the JVM writes the start-up"
               + " archive "
               + archive

@@ -102,6 +102,7 @@ public final class DriftJob implements Callable<Integer> {
 
   /** Entry point for spark-submit and the local launcher. */
   public static void main(String[] args) {
+    StandardError.install();
     System.exit(run(args));
   }
 

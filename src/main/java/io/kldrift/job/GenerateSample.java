@@ -168,6 +168,7 @@ public final class GenerateSample implements Callable<Integer> {
 
   /** Entry point. */
   public static void main(String[] args) {
+    StandardError.install();
     System.exit(run(args));
   }
 

@@ -125,6 +125,25 @@ class CliTest {
   }
 
   @Test
+  void standardErrorDropsDataSketchesNoticeAndNothingElse() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream err = StandardError.filtered(bytes);
+    err.println("kldrift: error: one");
+    err.println(StandardError.RESTRICTED_MODE);
+    err.println(StandardError.RESTRICTED_MODE + " and more");
+    err.print("\r[kldrift 10:00:00] write per_class: 0/1 task, running 0.2 s");
+    err.flush();
+    assertThat(bytes.toString(StandardCharsets.UTF_8))
+        .isEqualTo(
+            "kldrift: error: one"
+                + System.lineSeparator()
+                + StandardError.RESTRICTED_MODE
+                + " and more"
+                + System.lineSeparator()
+                + "\r[kldrift 10:00:00] write per_class: 0/1 task, running 0.2 s");
+  }
+
+  @Test
   void oneNumberFormat() {
     assertThat(Numbers.value(0.0557691234)).isEqualTo("0.055769");
     assertThat(Numbers.value(1.8e-12)).isEqualTo("1.8e-12");
