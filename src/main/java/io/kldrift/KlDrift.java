@@ -146,7 +146,8 @@ public final class KlDrift {
     }
     Instant started = Instant.now();
     PredictionInputs.Prepared in =
-        Progress.stage("read inputs and check schemas", () -> PredictionInputs.read(spark, config));
+        Progress.stage(
+            spark, "read inputs and check schemas", () -> PredictionInputs.read(spark, config));
     return build(spark, in.config(), runDate, started, in);
   }
 
@@ -172,6 +173,7 @@ public final class KlDrift {
       PredictionInputs.Prepared in) {
     DriftState state =
         Progress.stage(
+            spark,
             "join, row rules, metrics and drift state (one pass)",
             () -> OnePass.run(spark, in, config, runDate.toString()));
     Finisher.Finished f = Finisher.finish(spark, config, state, in);
@@ -323,6 +325,7 @@ public final class KlDrift {
         withHistory ? History.rows(spark, report.metricRows(), tags, report.status()) : null;
     String where =
         Progress.stage(
+            spark,
             "write report",
             () ->
                 delta

@@ -117,6 +117,7 @@ final class Reports {
       io.kldrift.report.ReportWriter.recover(spark, root);
       earlier =
           Progress.stage(
+              spark,
               "read history",
               () ->
                   History.earlierRuns(spark, root, origin.historyDate(), dataset, metrics, config));

@@ -5,8 +5,8 @@ import io.kldrift.KlDrift;
 import java.time.LocalDate;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,19 +19,20 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = DriftJob.Version.class,
     sortOptions = false,
-    usageHelpAutoWidth = true,
     description = {
       "Marks the run of --run-date under --out as accepted: its level becomes the normal. Later"
           + " runs' baselines start at it (runs before it are left out; it and the runs after it"
           + " are eligible again). The acceptance is recorded in the history with the time and"
-          + " --reason; a rerun of that date replaces it. Works on Parquet and Delta report roots.",
-      ""
+          + " --reason; a rerun of that date replaces it. Works on Parquet and Delta report roots."
     },
-    footerHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:run accepted",
+      "1:internal failure",
+      "2:bad command line, or no run of that date under --out"
+    },
     footer = {
-      "  0  run accepted",
-      "  1  internal failure",
-      "  2  bad command line, or no run of that date under --out"
+      "Errors are one line; the full trace goes to the log file the line names (--verbose prints"
+          + " it too)."
     })
 public final class AcceptJob implements Callable<Integer> {
   @Option(
@@ -54,32 +55,23 @@ public final class AcceptJob implements Callable<Integer> {
       description = "Why, recorded with the acceptance (e.g. 'student v2 rolled out').")
   String reason = "";
 
-  @Option(
-      names = "--master",
-      paramLabel = "URL",
-      description = "Spark master (default: local[*] unless spark-submit set one).")
-  String master;
-
-  @Option(names = "--verbose", description = "Print the full trace of an error on the console.")
-  boolean verbose;
+  @Mixin CommonOptions common;
 
   /** Entry point for spark-submit and the local launcher. */
   public static void main(String[] args) {
+    StandardError.install();
     System.exit(run(args));
   }
 
   /** Runs the job and returns its exit code. */
   public static int run(String... args) {
-    CommandLine cl = new CommandLine(new AcceptJob());
-    cl.setExecutionExceptionHandler((e, cmd, parsed) -> DriftJob.handle(e));
-    return DriftJob.withOwnSwitches(() -> cl.execute(args));
+    return Cli.run(new AcceptJob(), Cli.LAUNCHER_ENVIRONMENT, args);
   }
 
   @Override
   public Integer call() {
-    if (verbose) {
-      System.setProperty(Failures.VERBOSE, "true");
-    }
+    common.applySwitches();
+    java.util.Map<String, String> sparkConf = common.onlySparkSettings("accept");
     LocalDate date;
     try {
       date = LocalDate.parse(runDate);
@@ -89,9 +81,10 @@ public final class AcceptJob implements Callable<Integer> {
     }
     System.setProperty("kldrift.quiet", "true");
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession.Builder sb = DriftJob.builder("kldrift accept " + date, master);
+    SparkSession.Builder sb = DriftJob.builder("kldrift accept " + date, common.master);
+    sparkConf.forEach(sb::config);
     if (io.kldrift.report.DeltaStore.available()) {
-      io.kldrift.report.DeltaStore.configure(sb, java.util.Map.of());
+      io.kldrift.report.DeltaStore.configure(sb, sparkConf);
     }
     SparkSession spark = sb.getOrCreate();
     if (ownSession) {
@@ -99,6 +92,7 @@ public final class AcceptJob implements Callable<Integer> {
     }
     try {
       String status = KlDrift.accept(spark, out, date, reason);
+      Cli.startupArchiveNotice();
       System.out.println(
           "accepted run "
               + date

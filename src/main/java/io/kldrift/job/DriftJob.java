@@ -11,7 +11,6 @@ import io.kldrift.summary.Summary;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,6 +19,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,35 +31,34 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = DriftJob.Version.class,
     sortOptions = false,
-    usageHelpAutoWidth = true,
     description = {
       "Compares teacher and student prediction tables and writes a drift report under"
           + " <out>/run_date=YYYY-MM-DD/ (summary.json, report.html, Parquet tables, quarantine/ when"
-          + " validate.<rule>=quarantine set rows aside, optionally metrics.prom), adds the run's figures to <out>/history/, evaluates the configured"
-          + " checks against it, and prints a summary whose last line is the status.",
-      ""
+          + " validate.<rule>=quarantine set rows aside, optionally metrics.prom), adds the run's"
+          + " figures to <out>/history/, evaluates the configured checks against it, and prints a"
+          + " summary whose last line is the status."
     },
-    footerHeading = "%nExit codes:%n",
-    footer = {
-      "  0  report written; status OK or INSUFFICIENT_DATA (or WARN without --fail-on warn)",
-      "  1  internal failure, or another run of the same date published first (the message names"
+    exitCodeList = {
+      " 0:report written; status OK or INSUFFICIENT_DATA (or WARN without --fail-on warn)",
+      " 1:internal failure, or another run of the same date published first (the message names"
           + " it); the previous report is left as it was",
-      "  2  bad command line or configuration, or an --out that cannot be created or written"
+      " 2:bad command line or configuration, or an --out that cannot be created or written"
           + " (checked before any input is read)",
-      "  3  invalid input: the message names the table, column, every rule broken with its count"
+      " 3:invalid input: the message names the table, column, every rule broken with its count"
           + " and an example key; or an input file that is not readable Parquet or that the job's"
           + " user may not read (or more rows quarantined than validate.max_quarantined_share"
           + " allows)",
-      "  4  report written; status ALERT",
-      "  5  report written; status WARN and --fail-on warn given",
-      "  6  out of memory or executors lost: the message names the setting to change",
-      " 52  out of memory inside the driver's JVM (local mode; Spark's own code, with the same"
-          + " message)",
+      " 4:report written; status ALERT",
+      " 5:report written; status WARN and --fail-on warn given",
+      " 6:out of memory or executors lost: the message names the setting to change",
+      "52:out of memory inside the driver's JVM (local mode; Spark's own code, with the same"
+          + " message)"
+    },
+    footer = {
       "Errors are one line (plus one indented line per rule when a table breaks several); the"
           + " full trace goes to the log file the line names (--verbose prints it too).",
       "Paths are taken as typed (spaces, %, #, non-ASCII; relative or file: URIs); nothing is"
           + " percent-decoded.",
-      "",
       "Configuration keys (file or --conf) are listed with their defaults in conf/kldrift.properties.",
       "input.temperature applies only to a side whose kind is logits (softmax(z/T)); probabilities"
           + " and log-probabilities are used as they are, and a temperature other than 1 with no"
@@ -67,6 +66,8 @@ import picocli.CommandLine.Option;
     })
 public final class DriftJob implements Callable<Integer> {
   private static final String WAREHOUSE = "spark.sql.warehouse.dir";
+
+  private static final String UI = "spark.ui.enabled";
 
   @Option(
       names = "--teacher",
@@ -96,43 +97,24 @@ public final class DriftJob implements Callable<Integer> {
   @Option(
       names = "--run-date",
       paramLabel = "YYYY-MM-DD",
-      description = "Names the run (default: today).")
+      description =
+          "Names the run (default: today in the JVM's time zone; jobs/nightly passes yesterday"
+              + " in UTC, the last day whose logs are complete).")
   String runDate;
 
-  @Option(
-      names = "--master",
-      paramLabel = "URL",
-      description = "Spark master (default: local[*] unless spark-submit set one).")
-  String master;
+  @Mixin CommonOptions common;
 
-  @Option(
-      names = "--conf",
-      paramLabel = "KEY=VALUE",
-      description = "A configuration key (or a spark.* setting); repeatable; overrides --config.")
-  Map<String, String> conf = new LinkedHashMap<>();
-
-  @Option(
-      names = "--fail-on",
-      paramLabel = "LEVEL",
-      description = "Lowest status that gives a non-zero exit code: alert (default) or warn.")
-  String failOn = "alert";
-
-  @Option(names = "--quiet", description = "No progress lines on standard error.")
-  boolean quiet;
-
-  @Option(names = "--verbose", description = "Print the full trace of an error on the console.")
-  boolean verbose;
+  @Mixin CommonOptions.FailOn failOn;
 
   /** Entry point for spark-submit and the local launcher. */
   public static void main(String[] args) {
+    StandardError.install();
     System.exit(run(args));
   }
 
   /** Runs the job and returns its exit code (tests call this instead of {@link #main}). */
   public static int run(String... args) {
-    CommandLine cl = new CommandLine(new DriftJob());
-    cl.setExecutionExceptionHandler((e, cmd, parsed) -> handle(e));
-    return DriftJob.withOwnSwitches(() -> cl.execute(args));
+    return Cli.run(new DriftJob(), Cli.LAUNCHER_ENVIRONMENT, args);
   }
 
   /**
@@ -158,30 +140,19 @@ public final class DriftJob implements Callable<Integer> {
     }
   }
 
-  static int handle(Throwable e) {
-    return Failures.report(e);
-  }
-
   @Override
   public Integer call() {
-    if (quiet) {
-      System.setProperty("kldrift.quiet", "true");
-    }
-    if (verbose) {
-      System.setProperty(Failures.VERBOSE, "true");
-    }
-    checkFailOn(failOn);
+    common.applySwitches();
+    checkFailOn(failOn.failOn);
     LocalDate date = parseDate(runDate);
     DriftConfig.Builder b = DriftConfig.builder();
     if (config != null) {
       b.file(DriftConfig.localFile(config));
     }
-    Map<String, String> sparkConf = new LinkedHashMap<>();
-    conf.forEach(
+    Map<String, String> sparkConf = common.sparkSettings();
+    common.conf.forEach(
         (k, v) -> {
-          if (k.startsWith("spark.")) {
-            sparkConf.put(k, v);
-          } else {
+          if (!k.startsWith("spark.")) {
             b.set(k, v);
           }
         });
@@ -201,7 +172,7 @@ public final class DriftJob implements Callable<Integer> {
           "no output folder given", "pass --out PATH or set output.path");
     }
 
-    SparkSession.Builder sb = builder("kldrift drift-report " + date, master);
+    SparkSession.Builder sb = builder("kldrift drift-report " + date, common.master);
     sparkConf.forEach(sb::config);
     if (cfg.get(DriftConfig.REPORT_FORMAT).equals("delta")
         || cfg.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
@@ -217,7 +188,7 @@ public final class DriftJob implements Callable<Integer> {
       try (DriftReport report = KlDrift.analyze(spark, cfg, date)) {
         String where = KlDrift.write(spark, report, root, date);
         printSummary(report, "run_date=" + date, where);
-        return exitCode(report.status(), failOn);
+        return exitCode(report.status(), failOn.failOn);
       }
     } finally {
       if (ownSession) {
@@ -245,12 +216,19 @@ public final class DriftJob implements Callable<Integer> {
     }
   }
 
-  /** A session builder: the given master, else spark-submit's, else local[*]. */
+  /**
+   * A session builder: the given master, else spark-submit's, else local[*]. A local batch run
+   * starts no web UI (nobody opens it, and a second Spark on the machine would make it warn about
+   * port 4040) unless spark.ui.enabled is set; --conf settings applied later still win.
+   */
   static SparkSession.Builder builder(String appName, String master) {
     SparkSession.Builder sb = SparkSession.builder().appName(appName);
     SparkConf submitted = new SparkConf();
     String effective = master != null ? master : submitted.get("spark.master", "local[*]");
     sb.master(effective);
+    if (effective.startsWith("local") && !submitted.contains(UI)) {
+      sb.config(UI, "false");
+    }
     // The job reads and writes paths, never catalog tables; Delta's MERGE still opens the session
     // catalog, which would leave an empty spark-warehouse/ in the user's working directory.
     if (effective.startsWith("local") && !submitted.contains(WAREHOUSE)) {
@@ -274,6 +252,7 @@ public final class DriftJob implements Callable<Integer> {
   }
 
   static void printSummary(DriftReport r, String heading, String where) {
+    Cli.startupArchiveNotice();
     Summary sum = r.summary();
     Summary.Inputs in = sum.inputs();
     Summary.Stats kl = sum.global().kl();
@@ -290,12 +269,11 @@ public final class DriftJob implements Callable<Integer> {
             in.studentOnly()));
     s.append("row rules   ").append(ruleLine(in.invalid())).append('\n');
     if (in.labelsOutsideClasses() != null && in.labelsOutsideClasses() > 0) {
-      s.append(
-          String.format(
-              Locale.ROOT,
-              "labels      %,d matched examples have a label that is no class (wrong for both"
-                  + " models' accuracy)%n",
-              in.labelsOutsideClasses()));
+      long n = in.labelsOutsideClasses();
+      s.append("labels      ")
+          .append(Numbers.count(n, "matched example"))
+          .append(n == 1 ? " has" : " have")
+          .append(" a label that is no class (wrong for both models' accuracy)\n");
     }
     if (sum.sequences() != null) {
       s.append(sequenceLines(sum));
@@ -303,8 +281,8 @@ public final class DriftJob implements Callable<Integer> {
       s.append(
           String.format(
               Locale.ROOT,
-              "mean KL     %.6f nats (95%% CI %s .. %s)  p50 %s  p99 %s  max %s%n",
-              kl.mean(),
+              "mean KL     %s nats (95%% CI %s .. %s)  p50 %s  p99 %s  max %s%n",
+              fmt(kl.mean()),
               fmt(kl.ci95Low()),
               fmt(kl.ci95High()),
               fmt(kl.p50()),
@@ -362,7 +340,7 @@ public final class DriftJob implements Callable<Integer> {
    * examples with reverse violations (the teacher gives 0, the student does not: reverse KL only).
    */
   static String supportLine(Summary.SupportViolations v, Summary.Global g) {
-    String reverse = "reverse violations: " + counted(v.reverseExamples(), "example");
+    String reverse = "reverse violations: " + Numbers.count(v.reverseExamples(), "example");
     if (v.examples() == 0) {
       return "support violations: none; " + reverse;
     }
@@ -376,18 +354,14 @@ public final class DriftJob implements Callable<Integer> {
                 100 * share,
                 fmt(g.klWithoutViolations()));
     return "support violations: "
-        + counted(v.examples(), "example")
+        + Numbers.count(v.examples(), "example")
         + " ("
-        + counted(v.total(), "cell")
+        + Numbers.count(v.total(), "cell")
         + ") "
         + (v.examples() == 1 ? "carries" : "carry")
         + carry
         + "; "
         + reverse;
-  }
-
-  private static String counted(long n, String noun) {
-    return String.format(Locale.ROOT, "%,d %s%s", n, noun, n == 1 ? "" : "s");
   }
 
   /**
@@ -404,11 +378,11 @@ public final class DriftJob implements Callable<Integer> {
     s.append(
         String.format(
             Locale.ROOT,
-            "tokens      %,d counted of %,d positions (%,d masked) in %,d matched sequences%n",
+            "tokens      %,d counted of %s (%,d masked) in %s%n",
             q.countedPositions(),
-            q.positions(),
+            Numbers.count(q.positions(), "position"),
             q.maskedPositions(),
-            q.sequences()));
+            Numbers.count(q.sequences(), "matched sequence")));
     if (kl.mean() == null) {
       s.append("KL          n/a (no counted positions)\n");
       return s.toString();
@@ -416,8 +390,8 @@ public final class DriftJob implements Callable<Integer> {
     s.append(
         String.format(
             Locale.ROOT,
-            "KL/token    %.6f nats, %s [%s] (95%% CI %s .. %s)  p50 %s  p99 %s  max %s%n",
-            kl.mean(),
+            "KL/token    %s nats, %s [%s] (95%% CI %s .. %s)  p50 %s  p99 %s  max %s%n",
+            fmt(kl.mean()),
             what,
             q.mode(),
             fmt(kl.ci95Low()),
@@ -465,13 +439,13 @@ public final class DriftJob implements Callable<Integer> {
         String.format(
             Locale.ROOT,
             "agreement   %.2f%% of tokens; first top-1 divergence at position %s on average;"
-                + " %,d %s%n",
+                + " %s%n",
             100 * g.agreement().mean(),
             fmt(q.firstDivergence().mean()),
-            q.sequencesWithoutDivergence(),
-            q.sequencesWithoutDivergence() == 1
-                ? "sequence never diverges"
-                : "sequences never diverge"));
+            Numbers.count(
+                q.sequencesWithoutDivergence(),
+                "sequence never diverges",
+                "sequences never diverge")));
     s.append("by position");
     for (Summary.Bucket b : q.byPosition()) {
       if (b.positions() > 0) {
@@ -572,8 +546,8 @@ public final class DriftJob implements Callable<Integer> {
         : all.contains("quarantined") ? all + " (rows in quarantine/)" : all;
   }
 
-  private static String fmt(Object v) {
-    return v == null ? "n/a" : String.format(Locale.ROOT, "%.6f", ((Number) v).doubleValue());
+  private static String fmt(Number v) {
+    return Numbers.value(v);
   }
 
   /** Prints the kldrift and Spark versions. */

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "generate-sample",
     mixinStandardHelpOptions = true,
+    versionProvider = DriftJob.Version.class,
     sortOptions = false,
     description = {
       "Writes teacher and student prediction tables with a known drift to <out>/teacher and <out>/student,",
@@ -23,7 +24,8 @@ import picocli.CommandLine.Option;
       "--layout example: one row per example with a class-probability vector.",
       "--layout sequence: LLM-style logs, top-k log-probabilities per position of a token sequence",
       "  (--dense: the full log-probability vector over the vocabulary per position instead)."
-    })
+    },
+    exitCodeList = {"0:tables written", "1:internal failure", "2:bad command line"})
 public final class GenerateSample implements Callable<Integer> {
   /** Options that only the example layout reads. */
   private static final List<String> EXAMPLE_ONLY =
@@ -50,16 +52,22 @@ public final class GenerateSample implements Callable<Integer> {
       paramLabel = "LAYOUT")
   String layout = "example";
 
-  @Option(names = "--rows", description = "Examples (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--rows", paramLabel = "N", description = "Examples (default: ${DEFAULT-VALUE}).")
   long rows = 20_000;
 
-  @Option(names = "--classes", description = "Classes per vector (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--classes",
+      paramLabel = "N",
+      description = "Classes per vector (default: ${DEFAULT-VALUE}).")
   int classes = 10;
 
-  @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      paramLabel = "N",
+      description = "Random seed (default: ${DEFAULT-VALUE}).")
   long seed = 7;
 
-  @Option(names = "--out", required = true, description = "Output folder.")
+  @Option(names = "--out", paramLabel = "PATH", required = true, description = "Output folder.")
   String out;
 
   @Option(
@@ -69,12 +77,14 @@ public final class GenerateSample implements Callable<Integer> {
 
   @Option(
       names = "--drift-classes",
+      paramLabel = "CLASS",
       split = ",",
       description = "Classes the student under-predicts on the mobile slice (default: 3,5).")
   List<Integer> driftClasses = new ArrayList<>(List.of(3, 5));
 
   @Option(
       names = "--drift",
+      paramLabel = "X",
       description =
           "Logit shift of the drift classes (example) or drift tokens (sequence) (default:"
               + " ${DEFAULT-VALUE}).")
@@ -82,41 +92,49 @@ public final class GenerateSample implements Callable<Integer> {
 
   @Option(
       names = "--unmatched",
+      paramLabel = "SHARE",
       description = "Share of keys present on one side only, per side (default: ${DEFAULT-VALUE}).")
   double unmatched = 0.001;
 
   @Option(
       names = "--files",
+      paramLabel = "N",
       description = "Parquet files per table (default: 1; 4 for --shape tokens).")
   Integer files;
 
   @Option(
       names = "--sequences",
+      paramLabel = "N",
       description = "Sequence layout: sequences (default: ${DEFAULT-VALUE}).")
   long sequences = 2_000;
 
   @Option(
       names = "--vocab",
+      paramLabel = "N",
       description = "Sequence layout: vocabulary size (default: ${DEFAULT-VALUE}).")
   int vocab = SequenceSampleGenerator.Spec.VOCAB_DEFAULT;
 
   @Option(
       names = "--top-k",
+      paramLabel = "K",
       description = "Sequence layout: top-k entries per position (default: ${DEFAULT-VALUE}).")
   int topK = SequenceSampleGenerator.Spec.TOP_K_DEFAULT;
 
   @Option(
       names = "--min-length",
+      paramLabel = "N",
       description = "Sequence layout: shortest sequence (default: ${DEFAULT-VALUE}).")
   int minLength = 16;
 
   @Option(
       names = "--max-length",
+      paramLabel = "N",
       description = "Sequence layout: longest sequence (default: ${DEFAULT-VALUE}).")
   int maxLength = 512;
 
   @Option(
       names = "--shape",
+      paramLabel = "SHAPE",
       description =
           "Sequence layout: arrays (nested per-position arrays), structs (vLLM/OpenAI-style"
               + " top_logprobs) or tokens (one row per token) (default: ${DEFAULT-VALUE}).")
@@ -124,6 +142,7 @@ public final class GenerateSample implements Callable<Integer> {
 
   @Option(
       names = "--sentinels",
+      paramLabel = "SHARE",
       description =
           "Sequence layout: share of the lowest-ranked top-k entries written as (0, -9999.0)"
               + " (default: ${DEFAULT-VALUE}).")
@@ -131,6 +150,7 @@ public final class GenerateSample implements Callable<Integer> {
 
   @Option(
       names = "--drift-tokens",
+      paramLabel = "TOKEN",
       split = ",",
       description = "Sequence layout: token ids whose logits the student lowers (default: 3,5,11).")
   List<Integer> driftTokens = new ArrayList<>(SequenceSampleGenerator.Spec.DRIFT_TOKENS_DEFAULT);
@@ -144,12 +164,24 @@ public final class GenerateSample implements Callable<Integer> {
               + " 4 bytes x vocab per side.")
   boolean dense;
 
-  @Option(names = "--master", description = "Spark master (default: local[*]).")
-  String master = "local[*]";
+  @CommandLine.Mixin CommonOptions common;
 
   /** Entry point. */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new GenerateSample()).execute(args));
+    StandardError.install();
+    System.exit(run(args));
+  }
+
+  /** Runs the generator and returns its exit code. */
+  static int run(String... args) {
+    return Cli.run(new GenerateSample(), Cli.EMBEDDED_ENVIRONMENT, args);
+  }
+
+  private SparkSession session() {
+    common.applySwitches();
+    SparkSession.Builder sb = DriftJob.builder("kldrift generate-sample", common.master);
+    common.onlySparkSettings("generate-sample").forEach(sb::config);
+    return sb.getOrCreate();
   }
 
   @Override
@@ -198,25 +230,25 @@ public final class GenerateSample implements Callable<Integer> {
     } catch (IllegalArgumentException ex) {
       throw usage(ex.getMessage());
     }
-    SparkSession spark =
-        SparkSession.builder().master(master).appName("kldrift generate-sample").getOrCreate();
+    SparkSession spark = session();
     try {
       SequenceSampleGenerator.generate(spark, spec, out);
+      Cli.startupArchiveNotice();
       System.out.println(
           "wrote "
               + out
               + "/teacher and "
               + out
               + "/student ("
-              + sequences
-              + " sequences of "
+              + Numbers.count(sequences, "sequence")
+              + " of "
               + minLength
               + "-"
               + maxLength
               + " tokens, "
               + (dense
-                  ? "dense log-probabilities over " + vocab
-                  : "top-" + topK + " of " + vocab + ", " + spec.shape().id())
+                  ? "dense log-probabilities over " + Numbers.count(vocab)
+                  : "top-" + topK + " of " + Numbers.count(vocab) + ", " + spec.shape().id())
               + ", seed "
               + seed
               + ")");
@@ -233,26 +265,25 @@ public final class GenerateSample implements Callable<Integer> {
   private int examples() throws Exception {
     int tables = files != null ? files : 1;
     if (rows < 1 || classes < 1 || tables < 1 || unmatched < 0 || unmatched >= 0.5) {
-      throw new CommandLine.ParameterException(
-          new CommandLine(this), "rows, classes and files must be positive; unmatched in [0, 0.5)");
+      throw usage("rows, classes and files must be positive; unmatched in [0, 0.5)");
     }
-    SparkSession spark =
-        SparkSession.builder().master(master).appName("kldrift generate-sample").getOrCreate();
+    SparkSession spark = session();
     try {
       SampleGenerator.Spec spec =
           new SampleGenerator.Spec(
               rows, classes, seed, logits, driftClasses, drift, unmatched, tables);
       SampleGenerator.generate(spark, spec, out);
+      Cli.startupArchiveNotice();
       System.out.println(
           "wrote "
               + out
               + "/teacher and "
               + out
               + "/student ("
-              + rows
-              + " rows x "
-              + classes
-              + " classes, seed "
+              + Numbers.count(rows, "row")
+              + " x "
+              + Numbers.count(classes, "class", "classes")
+              + ", seed "
               + seed
               + ")");
       return 0;

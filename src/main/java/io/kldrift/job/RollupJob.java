@@ -6,8 +6,8 @@ import io.kldrift.KlDrift;
 import java.time.LocalDate;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -20,23 +20,24 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = DriftJob.Version.class,
     sortOptions = false,
-    usageHelpAutoWidth = true,
     description = {
       "Merges the drift states that daily runs stored under <out>/run_date=YYYY-MM-DD/drift-state.bin"
           + " for every day from --from to --to into one report for the period, written like a run under"
           + " <out>/rollup=<name>/ (summary.json with the period and its missing days, report.html,"
           + " Parquet tables), with checks against the previous periods of the same length."
-          + " Reads no prediction data.",
-      ""
+          + " Reads no prediction data."
     },
-    footerHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:rollup written; status OK (or WARN without --fail-on warn)",
+      "1:internal failure",
+      "2:bad command line",
+      "3:no drift state in the period, or a state that cannot be read or merged",
+      "4:rollup written; status ALERT",
+      "5:rollup written; status WARN and --fail-on warn given"
+    },
     footer = {
-      "  0  rollup written; status OK (or WARN without --fail-on warn)",
-      "  1  internal failure",
-      "  2  bad command line",
-      "  3  no drift state in the period, or a state that cannot be read or merged",
-      "  4  rollup written; status ALERT",
-      "  5  rollup written; status WARN and --fail-on warn given"
+      "Errors are one line; the full trace goes to the log file the line names (--verbose prints"
+          + " it too)."
     })
 public final class RollupJob implements Callable<Integer> {
   @Option(
@@ -58,45 +59,26 @@ public final class RollupJob implements Callable<Integer> {
       description = "Names the rollup folder (default: FROM_TO).")
   String name;
 
-  @Option(
-      names = "--master",
-      paramLabel = "URL",
-      description = "Spark master (default: local[*] unless spark-submit set one).")
-  String master;
+  @Mixin CommonOptions common;
 
-  @Option(
-      names = "--fail-on",
-      paramLabel = "LEVEL",
-      description = "Lowest status that gives a non-zero exit code: alert (default) or warn.")
-  String failOn = "alert";
-
-  @Option(names = "--quiet", description = "No progress lines on standard error.")
-  boolean quiet;
-
-  @Option(names = "--verbose", description = "Print the full trace of an error on the console.")
-  boolean verbose;
+  @Mixin CommonOptions.FailOn failOn;
 
   /** Entry point for spark-submit and the local launcher. */
   public static void main(String[] args) {
+    StandardError.install();
     System.exit(run(args));
   }
 
   /** Runs the job and returns its exit code. */
   public static int run(String... args) {
-    CommandLine cl = new CommandLine(new RollupJob());
-    cl.setExecutionExceptionHandler((e, cmd, parsed) -> DriftJob.handle(e));
-    return DriftJob.withOwnSwitches(() -> cl.execute(args));
+    return Cli.run(new RollupJob(), Cli.LAUNCHER_ENVIRONMENT, args);
   }
 
   @Override
   public Integer call() {
-    if (quiet) {
-      System.setProperty("kldrift.quiet", "true");
-    }
-    if (verbose) {
-      System.setProperty(Failures.VERBOSE, "true");
-    }
-    DriftJob.checkFailOn(failOn);
+    common.applySwitches();
+    DriftJob.checkFailOn(failOn.failOn);
+    java.util.Map<String, String> sparkConf = common.onlySparkSettings("rollup");
     LocalDate first = date("--from", from);
     LocalDate last = date("--to", to);
     if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}")) {
@@ -104,10 +86,12 @@ public final class RollupJob implements Callable<Integer> {
           "--name '" + name + "' is not allowed", "use letters, digits, '_', '-' and '.' only");
     }
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession.Builder sb = DriftJob.builder("kldrift rollup " + first + ".." + last, master);
+    SparkSession.Builder sb =
+        DriftJob.builder("kldrift rollup " + first + ".." + last, common.master);
+    sparkConf.forEach(sb::config);
     // The daily runs may have written Delta tables; the rollup learns which only once it reads.
     if (io.kldrift.report.DeltaStore.available()) {
-      io.kldrift.report.DeltaStore.configure(sb, java.util.Map.of());
+      io.kldrift.report.DeltaStore.configure(sb, sparkConf);
     }
     SparkSession spark = sb.getOrCreate();
     if (ownSession) {
@@ -124,11 +108,11 @@ public final class RollupJob implements Callable<Integer> {
               + "  "
               + p.merged().size()
               + " of "
-              + p.days()
-              + " days merged"
+              + Numbers.count(p.days(), "day")
+              + " merged"
               + (p.missing().isEmpty() ? "" : ", missing " + String.join(", ", p.missing())),
           where);
-      return DriftJob.exitCode(report.status(), failOn);
+      return DriftJob.exitCode(report.status(), failOn.failOn);
     } finally {
       if (ownSession) {
         spark.stop();

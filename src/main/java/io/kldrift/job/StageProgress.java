@@ -19,10 +19,12 @@ import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Progress of long runs, one entry per Spark stage (tasks done / total, elapsed time, rows read
- * from the inputs), from a listener on the driver. On a terminal the running stages share one line
- * that updates in place and each finished stage leaves one line; elsewhere (scheduler logs, CI)
- * plain lines every {@code interval} and one when a stage ends, so a log shows the run moving.
+ * Progress of long runs, one entry per Spark stage named by the step it belongs to (the job
+ * description kldrift sets, never Spark's call site), with tasks done / total, elapsed time and,
+ * when the stage reads input, the rows read so far, from a listener on the driver. On a terminal
+ * the running stages share one line that updates in place and each finished stage leaves one line;
+ * elsewhere (scheduler logs, CI) plain lines every {@code interval} and one when a stage ends, so a
+ * log shows the run moving.
  */
 final class StageProgress extends SparkListener implements AutoCloseable {
   /** What {@link #attach} returns: closing it stops the progress output. */
@@ -105,8 +107,10 @@ final class StageProgress extends SparkListener implements AutoCloseable {
     StageInfo s = event.stageInfo();
     String description =
         event.properties() == null ? null : event.properties().getProperty("spark.job.description");
-    // The job's own description (KlDrift sets one per step) says more than Spark's call site.
-    String name = description != null ? description.replaceFirst("^kldrift: ", "") : s.name();
+    // The step's description (KlDrift sets one per step, and per table it writes) is in the
+    // user's words; Spark's name of a stage is a call site ("parquet at
+    // PredictionInputs.java:568").
+    String name = description != null ? description.replaceFirst("^kldrift: ", "") : "spark";
     if (name.length() > NAME_LENGTH) {
       name = name.substring(0, NAME_LENGTH - 3) + "...";
     }
@@ -177,15 +181,15 @@ final class StageProgress extends SparkListener implements AutoCloseable {
 
   private static String describe(Stage s, String state) {
     return String.format(
-        Locale.ROOT,
-        "stage %d (%s): %d/%d tasks, %s %.1f s, %,d rows read",
-        s.id,
-        s.name,
-        s.done,
-        s.tasks,
-        state,
-        (System.nanoTime() - s.started) / 1e9,
-        s.rows);
+            Locale.ROOT,
+            "%s: %d/%d %s, %s %.1f s",
+            s.name,
+            s.done,
+            s.tasks,
+            s.tasks == 1 ? "task" : "tasks",
+            state,
+            (System.nanoTime() - s.started) / 1e9)
+        + (s.rows > 0 ? ", " + Numbers.count(s.rows, "row") + " read" : "");
   }
 
   /** Stops listening; a terminal's updating line is cleared. */
