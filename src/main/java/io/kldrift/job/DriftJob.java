@@ -57,7 +57,7 @@ import picocli.CommandLine.Option;
     footer = {
       "Errors are one line (plus one indented line per rule when a table breaks several); the"
           + " full trace goes to the log file the line names (--verbose prints it too).",
-      "Paths are taken as typed (spaces, %, #, non-ASCII; relative or file: URIs); nothing is"
+      "Paths are taken as typed (spaces, %%, #, non-ASCII; relative or file: URIs); nothing is"
           + " percent-decoded.",
       "Configuration keys (file or --conf) are listed with their defaults in conf/kldrift.properties.",
       "input.temperature applies only to a side whose kind is logits (softmax(z/T)); probabilities"
