@@ -1,10 +1,8 @@
 package io.kldrift.job;
 
-import io.kldrift.DriftException;
 import io.kldrift.KlDrift;
 import java.time.LocalDate;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -72,26 +70,11 @@ public final class AcceptJob implements Callable<Integer> {
   public Integer call() {
     common.applySwitches();
     java.util.Map<String, String> sparkConf = common.onlySparkSettings("accept");
-    LocalDate date;
-    try {
-      date = LocalDate.parse(runDate);
-    } catch (java.time.format.DateTimeParseException e) {
-      throw DriftException.invalidConfig(
-          "--run-date '" + runDate + "' is not a date", "use the form YYYY-MM-DD, e.g. 2026-11-28");
-    }
+    LocalDate date = DriftJob.parseDate("--run-date", runDate);
     System.setProperty("kldrift.quiet", "true");
-    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession.Builder sb = DriftJob.builder("kldrift accept " + date, common.master);
-    sparkConf.forEach(sb::config);
-    if (io.kldrift.report.DeltaStore.available()) {
-      io.kldrift.report.DeltaStore.configure(sb, sparkConf);
-    }
-    SparkSession spark = sb.getOrCreate();
-    if (ownSession) {
-      io.kldrift.report.DeltaStore.tuneLocal(spark);
-    }
-    try {
-      String status = KlDrift.accept(spark, out, date, reason);
+    try (ReportRootSession session =
+        new ReportRootSession("kldrift accept " + date, common.master, sparkConf)) {
+      String status = KlDrift.accept(session.spark, out, date, reason);
       Cli.startupArchiveNotice();
       System.out.println(
           "accepted run "
@@ -106,10 +89,6 @@ public final class AcceptJob implements Callable<Integer> {
               + date
               + "; runs before it are left out of them");
       return 0;
-    } finally {
-      if (ownSession) {
-        spark.stop();
-      }
     }
   }
 }

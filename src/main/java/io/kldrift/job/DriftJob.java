@@ -240,14 +240,16 @@ public final class DriftJob implements Callable<Integer> {
   }
 
   static LocalDate parseDate(String s) {
-    if (s == null) {
-      return LocalDate.now(java.time.ZoneId.systemDefault());
-    }
+    return s == null ? LocalDate.now(java.time.ZoneId.systemDefault()) : parseDate("--run-date", s);
+  }
+
+  /** The date an option gives, or a configuration error naming the option and the form. */
+  static LocalDate parseDate(String option, String s) {
     try {
       return LocalDate.parse(s);
     } catch (DateTimeParseException e) {
       throw DriftException.invalidConfig(
-          "--run-date '" + s + "' is not a date", "use the form YYYY-MM-DD, e.g. 2026-11-28");
+          option + " '" + s + "' is not a date", "use the form YYYY-MM-DD, e.g. 2026-11-28");
     }
   }
 

@@ -79,25 +79,17 @@ public final class RollupJob implements Callable<Integer> {
     common.applySwitches();
     DriftJob.checkFailOn(failOn.failOn);
     java.util.Map<String, String> sparkConf = common.onlySparkSettings("rollup");
-    LocalDate first = date("--from", from);
-    LocalDate last = date("--to", to);
+    LocalDate first = DriftJob.parseDate("--from", from);
+    LocalDate last = DriftJob.parseDate("--to", to);
     if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}")) {
       throw DriftException.invalidConfig(
           "--name '" + name + "' is not allowed", "use letters, digits, '_', '-' and '.' only");
     }
-    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession.Builder sb =
-        DriftJob.builder("kldrift rollup " + first + ".." + last, common.master);
-    sparkConf.forEach(sb::config);
-    // The daily runs may have written Delta tables; the rollup learns which only once it reads.
-    if (io.kldrift.report.DeltaStore.available()) {
-      io.kldrift.report.DeltaStore.configure(sb, sparkConf);
-    }
-    SparkSession spark = sb.getOrCreate();
-    if (ownSession) {
-      io.kldrift.report.DeltaStore.tuneLocal(spark);
-    }
-    try (StageProgress.Handle progress = StageProgress.attach(spark)) {
+    try (ReportRootSession session =
+            new ReportRootSession(
+                "kldrift rollup " + first + ".." + last, common.master, sparkConf);
+        StageProgress.Handle progress = StageProgress.attach(session.spark)) {
+      SparkSession spark = session.spark;
       DriftReport report = KlDrift.rollup(spark, out, first, last, name);
       String where = KlDrift.writeRollup(spark, report, out);
       io.kldrift.summary.Summary.Period p = report.summary().period();
@@ -113,19 +105,6 @@ public final class RollupJob implements Callable<Integer> {
               + (p.missing().isEmpty() ? "" : ", missing " + String.join(", ", p.missing())),
           where);
       return DriftJob.exitCode(report.status(), failOn.failOn);
-    } finally {
-      if (ownSession) {
-        spark.stop();
-      }
-    }
-  }
-
-  private static LocalDate date(String option, String s) {
-    try {
-      return LocalDate.parse(s);
-    } catch (java.time.format.DateTimeParseException e) {
-      throw DriftException.invalidConfig(
-          option + " '" + s + "' is not a date", "use the form YYYY-MM-DD, e.g. 2026-11-28");
     }
   }
 }
