@@ -4,8 +4,6 @@ import io.kldrift.DriftException;
 import io.kldrift.input.InputFiles;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -22,33 +20,40 @@ final class OutputRoot {
   private OutputRoot() {}
 
   /**
-   * Creates {@code root} if missing, writes and deletes a probe file in it, and removes the folders
-   * it created; throws the configuration error naming why the root cannot be written.
+   * Writes and deletes a probe file in {@code root}, or, when the root does not exist yet, in a
+   * probe folder of a unique name created in its deepest existing ancestor: the root itself is
+   * neither created nor removed here, so a run that fails later leaves nothing behind, and two runs
+   * starting on a new root at once do not remove each other's folder. Throws the configuration
+   * error naming why the root cannot be written.
    */
   static void probe(FileSystem fs, Path root) {
-    List<Path> created = new ArrayList<>();
     try {
-      for (Path p = root; p != null && !fs.exists(p); p = p.getParent()) {
-        created.add(p);
+      Path existing = root;
+      while (existing != null && !fs.exists(existing)) {
+        existing = existing.getParent();
       }
-      if (!created.isEmpty() && !fs.mkdirs(root)) {
-        throw new IOException("the file system refused to create the folder");
+      if (existing == null || fs.getFileStatus(existing).isFile()) {
+        throw new IOException("no folder to create it in");
       }
-      Path probe = new Path(root, PROBE + UUID.randomUUID());
-      try (OutputStream out = fs.create(probe, false)) {
-        out.write('\n');
-      }
-      fs.delete(probe, false);
-    } catch (IOException | RuntimeException e) {
-      throw notWritable(fs, root, e);
-    } finally {
-      for (Path p : created) {
-        try {
-          fs.delete(p, false); // only empty folders, deepest first
-        } catch (IOException | RuntimeException ignored) {
-          // left in place: not empty, so another run wrote into it meanwhile
+      boolean inAncestor = !existing.equals(root);
+      Path folder = inAncestor ? new Path(existing, PROBE + UUID.randomUUID()) : root;
+      Path probe = new Path(folder, PROBE + UUID.randomUUID());
+      try {
+        if (inAncestor && !fs.mkdirs(folder)) {
+          throw new IOException("the file system refused to create a folder in " + existing);
+        }
+        try (OutputStream out = fs.create(probe, false)) {
+          out.write('\n');
+        }
+      } finally {
+        if (inAncestor) {
+          fs.delete(folder, true);
+        } else {
+          fs.delete(probe, false);
         }
       }
+    } catch (IOException | RuntimeException e) {
+      throw notWritable(fs, root, e);
     }
   }
 

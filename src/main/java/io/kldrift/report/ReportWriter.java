@@ -329,8 +329,8 @@ public final class ReportWriter {
    * Refuses, before anything is read or computed, an output root that a run could not write: a
    * file, a folder that cannot be created or written (a path under a file, no permission, a
    * read-only file system), or a non-empty folder that is not a kldrift report root. Writes and
-   * deletes a probe file in the root; a root it had to create for that is removed again, so that a
-   * run that fails later leaves nothing behind.
+   * deletes a probe file in the root, or in a probe folder of its deepest existing ancestor when
+   * the root does not exist yet (a run that fails later leaves nothing behind).
    */
   public static void checkRoot(SparkSession spark, String root) {
     Path rootPath = new Path(root);
