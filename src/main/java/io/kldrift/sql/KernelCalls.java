@@ -332,7 +332,7 @@ public final class KernelCalls {
 
   /**
    * {@code topk_divergences}: every metric of one position, as the struct {@link
-   * KlDriftFunctions#TOPK_DIVERGENCES}; metrics that are NaN (nothing to rank, a side reporting
+   * FunctionSchemas#TOPK_DIVERGENCES}; metrics that are NaN (nothing to rank, a side reporting
    * nothing) are null.
    */
   public static InternalRow topkDivergences(
@@ -383,7 +383,7 @@ public final class KernelCalls {
 
   /**
    * {@code sequence_kl_div}: the per-position KL bound over the positions of one sequence, as the
-   * struct {@link KlDriftFunctions#SEQUENCE_KL}. Every argument holds one entry per position; a
+   * struct {@link FunctionSchemas#SEQUENCE_KL}. Every argument holds one entry per position; a
    * position counts when the mask (if {@code masked}) is true there and none of its lists is null.
    * The first divergence is the first counted position where both sides report a top-1 and the two
    * differ.

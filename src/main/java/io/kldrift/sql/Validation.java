@@ -51,29 +51,29 @@ final class Validation {
   }
 
   /**
-   * The {@code try_} variant of a validating function: same arguments and results, NULL where the
-   * function raises; its examples are the function's, then {@code invalidExample} giving NULL.
+   * The {@code try_} variant of the validating function {@code f} registered as {@code name}: same
+   * arguments and results, NULL where the function raises; its examples are the function's, then
+   * its {@link SqlFunction#nullExample} giving NULL.
    */
-  static KlDriftFunctions.Definition tryVariant(
-      KlDriftFunctions.Definition d, String invalidExample) {
-    String signature = d.usage().substring(0, d.usage().indexOf(" - "));
-    String examples = d.examples();
+  static KlDriftFunctions.Definition tryVariant(String name, SqlFunction f) {
+    String signature = f.usage().substring(0, f.usage().indexOf(" - "));
+    String examples = f.examples();
     return new KlDriftFunctions.Definition(
-        TRY + d.name(),
+        TRY + name,
         signature
             + " - Like "
-            + d.name()
+            + name
             + ", but NULL where "
-            + d.name()
+            + name
             + " raises "
             + NotADistributionException.CONDITION
             + " (an argument that is not a distribution), whatever spark.sql.ansi.enabled says.",
-        d.arguments(),
+        f.arguments(),
         examples.substring(0, examples.length() - 2)
             + "      > "
-            + invalidExample
+            + f.nullExample()
             + "\n       NULL\n  ",
-        d.builder());
+        f.builder());
   }
 
   private static String asWritten(Expression e) {
