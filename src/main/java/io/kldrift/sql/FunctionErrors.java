@@ -113,6 +113,24 @@ final class FunctionErrors {
     }
   }
 
+  /**
+   * A vector with no mass to renormalize: probabilities that are all 0, or log-probabilities that
+   * are all {@code -Infinity} (rule {@code not_normalized}).
+   */
+  static NotADistributionException noMass(
+      String function, String argument, String text, Kind kind) {
+    return notADistribution(
+        function,
+        argument,
+        text,
+        NOT_A_DISTRIBUTION,
+        RowRule.NOT_NORMALIZED,
+        kind == Kind.LOG_PROBS
+            ? "every entry is -Infinity, so its probabilities sum to 0"
+            : "its entries sum to 0",
+        "there is nothing to renormalize; drop such rows or repair them at the source");
+  }
+
   private static NotADistributionException notADistribution(
       String function,
       String argument,

@@ -27,12 +27,23 @@ final class Validation {
   }
 
   /**
-   * The trailing kernel arguments that validate a call: the sum tolerance, whether to raise, the
-   * function's name and each distribution argument as written (for the error message).
+   * The trailing kernel arguments that validate a call: the sum tolerance, then {@link
+   * #arguments(String, Expression...)}.
    */
   static List<Expression> arguments(String function, double sumTolerance, Expression... written) {
     List<Expression> out = new ArrayList<>();
     out.add(Literal.create(sumTolerance, DataTypes.DoubleType));
+    out.addAll(arguments(function, written));
+    return out;
+  }
+
+  /**
+   * The trailing kernel arguments that validate a call whose rules involve no sum (logits, a vector
+   * to renormalize): whether to raise, the function's name and each distribution argument as
+   * written (for the error message).
+   */
+  static List<Expression> arguments(String function, Expression... written) {
+    List<Expression> out = new ArrayList<>();
     out.add(Literal.create(raises(function), DataTypes.BooleanType));
     out.add(Literal.create(function, DataTypes.StringType));
     for (Expression e : written) {
