@@ -35,6 +35,16 @@ final class TopKFunctions {
               + " teacher id, in the order of teacher_ids; a NULL literal is the same as leaving it"
               + " out");
 
+  /** An example of both functions: two complete lists, (0.5, 0.5) against (0.9, 0.1). */
+  private static final String BOTH_COMPLETE =
+      "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.5D)), array(0, 1),"
+          + " array(ln(0.9D), ln(0.1D)));";
+
+  /** An example of both functions: lists that share one id, with tails on both sides. */
+  private static final String ONE_SHARED =
+      "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.3D)), array(2, 0),"
+          + " array(ln(0.4D), ln(0.3D)));";
+
   static final SqlFunction TOPK_KL_DIV =
       new SqlFunction(
           "_FUNC_(teacher_ids, teacher_logprobs, student_ids, student_logprobs[, student_at_teacher])"
@@ -46,8 +56,7 @@ final class TopKFunctions {
               + " below -9999, -Infinity or NULL means not reported.",
           POSITION_ARGS,
           examples(
-              "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.5D)), array(0, 1),"
-                  + " array(ln(0.9D), ln(0.1D)));",
+              BOTH_COMPLETE,
               "0.5108256238",
               "SELECT _FUNC_(array(1, 0, 7), array(ln(0.5D), ln(0.5D), -9999D), array(0, 1),"
                   + " array(ln(0.9D), ln(0.1D)));",
@@ -55,8 +64,7 @@ final class TopKFunctions {
               "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.3D)), array(0, 1),"
                   + " array(ln(0.4D), ln(0.3D)), array(ln(0.4D), ln(0.3D)));",
               "0.0304787540",
-              "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.3D)), array(2, 0),"
-                  + " array(ln(0.4D), ln(0.3D)));",
+              ONE_SHARED,
               "0.0871766936"),
           (fn, a) -> buildPosition(fn, a, false));
 
@@ -73,11 +81,9 @@ final class TopKFunctions {
               + " a side reports nothing.",
           POSITION_ARGS,
           examples(
-              "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.5D)), array(0, 1),"
-                  + " array(ln(0.9D), ln(0.1D)));",
+              BOTH_COMPLETE,
               "[0.5108256238,0.3680642072,0.1017492251,0.1017492251,0.4,0.4,0.0,0.0,1.0,0,0,1,2]",
-              "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.3D)), array(2, 0),"
-                  + " array(ln(0.4D), ln(0.3D)));",
+              ONE_SHARED,
               "[0.0871766936,0.0822828785,0.0210059257,0.4285218853,0.2,0.7,0.2,0.3,0.5,0,2,2,1]",
               "SELECT _FUNC_(array(0, 1), array(ln(0.5D), ln(0.3D)), array(2),"
                   + " array(ln(0.4D))).top1_rank;",
