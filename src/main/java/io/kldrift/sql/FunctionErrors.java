@@ -22,10 +22,8 @@ final class FunctionErrors {
   /** Two distributions of one call with different lengths (rule {@code wrong_length}). */
   static NotADistributionException lengthsDiffer(
       String function, String pText, String qText, int p, int q) {
-    return notADistribution(
-        function,
-        "q",
-        qText,
+    return error(
+        new Argument(function, "q", qText),
         "does not match p = " + pText,
         RowRule.WRONG_LENGTH,
         "p has " + p + " entries and q has " + q,
@@ -47,13 +45,11 @@ final class FunctionErrors {
       double[] raw,
       int n,
       double sumTolerance) {
+    Argument at = new Argument(function, argument, text);
     switch (code) {
       case Divergences.EMPTY:
-        return notADistribution(
-            function,
-            argument,
-            text,
-            NOT_A_DISTRIBUTION,
+        return broken(
+            at,
             RowRule.EMPTY_VECTOR,
             "it is empty",
             "drop or repair empty vectors, e.g. WHERE size(" + argument + ") > 0");
@@ -64,11 +60,8 @@ final class FunctionErrors {
             i++;
           }
           String what = v.isNullAt(i) ? "NULL" : Double.toString(raw[i]);
-          return notADistribution(
-              function,
-              argument,
-              text,
-              NOT_A_DISTRIBUTION,
+          return broken(
+              at,
               RowRule.NOT_FINITE,
               argument + "[" + i + "] is " + what,
               "fix the model export; NaN usually means a numerical overflow in the model");
@@ -79,11 +72,8 @@ final class FunctionErrors {
           while (i < n - 1 && raw[i] >= 0) {
             i++;
           }
-          return notADistribution(
-              function,
-              argument,
-              text,
-              NOT_A_DISTRIBUTION,
+          return broken(
+              at,
               RowRule.NEGATIVE_PROBABILITY,
               argument + "[" + i + "] = " + number(raw[i]) + " is negative",
               "check that it holds probabilities and not logits or log-probabilities"
@@ -95,11 +85,8 @@ final class FunctionErrors {
           for (int c = 0; c < n; c++) {
             sum += kind == Kind.LOG_PROBS ? Math.exp(raw[c]) : raw[c];
           }
-          return notADistribution(
-              function,
-              argument,
-              text,
-              NOT_A_DISTRIBUTION,
+          return broken(
+              at,
               RowRule.NOT_NORMALIZED,
               (kind == Kind.LOG_PROBS ? "its probabilities (exp of its entries)" : "its entries")
                   + " sum to "
@@ -113,20 +100,38 @@ final class FunctionErrors {
     }
   }
 
-  private static NotADistributionException notADistribution(
-      String function,
-      String argument,
-      String text,
-      String verdict,
-      RowRule rule,
-      String problem,
-      String fix) {
+  /**
+   * A vector with no mass to renormalize: probabilities that are all 0, or log-probabilities that
+   * are all {@code -Infinity} (rule {@code not_normalized}).
+   */
+  static NotADistributionException noMass(
+      String function, String argument, String text, Kind kind) {
+    return broken(
+        new Argument(function, argument, text),
+        RowRule.NOT_NORMALIZED,
+        kind == Kind.LOG_PROBS
+            ? "every entry is -Infinity, so its probabilities sum to 0"
+            : "its entries sum to 0",
+        "there is nothing to renormalize; drop such rows or repair them at the source");
+  }
+
+  /** The argument of a call that breaks a rule: the function, the argument's name and its SQL. */
+  private record Argument(String function, String name, String text) {}
+
+  private static NotADistributionException broken(
+      Argument a, RowRule rule, String problem, String fix) {
+    return error(a, NOT_A_DISTRIBUTION, rule, problem, fix);
+  }
+
+  private static NotADistributionException error(
+      Argument a, String verdict, RowRule rule, String problem, String fix) {
+    String function = a.function();
     String message =
         function
             + ": argument "
-            + argument
+            + a.name()
             + " = "
-            + text
+            + a.text()
             + " "
             + verdict
             + ": "
@@ -143,10 +148,7 @@ final class FunctionErrors {
     return new NotADistributionException(
         message,
         Map.of(
-            "function", function,
-            "argument", argument,
-            "rule", rule.label(),
-            "problem", problem));
+            "function", function, "argument", a.name(), "rule", rule.label(), "problem", problem));
   }
 
   private static boolean finiteOrLogZero(double x, Kind kind) {

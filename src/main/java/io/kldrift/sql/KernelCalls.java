@@ -252,26 +252,52 @@ public final class KernelCalls {
   }
 
   /**
-   * The vector renormalized for its kind ({@link Divergences#renormalize}), as array&lt;double&gt;.
+   * The vector renormalized for its kind ({@link Divergences#renormalize}), as array&lt;double&gt;;
+   * null when it breaks a row rule other than the sum or has no mass at all (raising {@link
+   * NotADistributionException} instead when {@code raise}).
    */
-  public static ArrayData renormalize(ArrayData v, int element, int kind) {
+  public static ArrayData renormalize(
+      ArrayData v, int element, int kind, boolean raise, UTF8String function, UTF8String vText) {
     int n = v.numElements();
     Workspace s = WORKSPACE.get();
     s.ensure(n);
     load(v, element, s.rawP, n);
+    Kind k = KINDS[kind];
+    if (!accept(v, s.rawP, n, k, Double.POSITIVE_INFINITY, raise, function, "v", vText)) {
+      return null;
+    }
     double[] result = new double[n];
-    Divergences.renormalize(s.rawP, n, KINDS[kind], result);
+    Divergences.renormalize(s.rawP, n, k, result);
+    // A valid non-empty vector gives NaN only by dividing no mass by itself (0/0, -Inf - -Inf).
+    if (Double.isNaN(result[0])) {
+      if (raise) {
+        throw FunctionErrors.noMass(function.toString(), "v", vText.toString(), k);
+      }
+      return null;
+    }
     return new GenericArrayData(result);
   }
 
   /**
-   * Softmax (or log-softmax when {@code log}) of logits at a temperature, as array&lt;double&gt;.
+   * Softmax (or log-softmax when {@code log}) of logits at a temperature, as array&lt;double&gt;;
+   * null when the logits break a row rule (raising {@link NotADistributionException} instead when
+   * {@code raise}).
    */
-  public static ArrayData softmax(ArrayData logits, int element, double temperature, boolean log) {
+  public static ArrayData softmax(
+      ArrayData logits,
+      int element,
+      double temperature,
+      boolean log,
+      boolean raise,
+      UTF8String function,
+      UTF8String logitsText) {
     int n = logits.numElements();
     Workspace s = WORKSPACE.get();
     s.ensure(n);
     load(logits, element, s.rawP, n);
+    if (!accept(logits, s.rawP, n, Kind.LOGITS, 0, raise, function, "logits", logitsText)) {
+      return null;
+    }
     Divergences.prepare(s.math, s.rawP, n, Kind.LOGITS, temperature, s.p, s.logP);
     double[] result = new double[n];
     System.arraycopy(log ? s.logP : s.p, 0, result, 0, n);
@@ -332,7 +358,7 @@ public final class KernelCalls {
 
   /**
    * {@code topk_divergences}: every metric of one position, as the struct {@link
-   * KlDriftFunctions#TOPK_DIVERGENCES}; metrics that are NaN (nothing to rank, a side reporting
+   * FunctionSchemas#TOPK_DIVERGENCES}; metrics that are NaN (nothing to rank, a side reporting
    * nothing) are null.
    */
   public static InternalRow topkDivergences(
@@ -383,7 +409,7 @@ public final class KernelCalls {
 
   /**
    * {@code sequence_kl_div}: the per-position KL bound over the positions of one sequence, as the
-   * struct {@link KlDriftFunctions#SEQUENCE_KL}. Every argument holds one entry per position; a
+   * struct {@link FunctionSchemas#SEQUENCE_KL}. Every argument holds one entry per position; a
    * position counts when the mask (if {@code masked}) is true there and none of its lists is null.
    * The first divergence is the first counted position where both sides report a top-1 and the two
    * differ.

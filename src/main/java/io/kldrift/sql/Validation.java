@@ -27,12 +27,23 @@ final class Validation {
   }
 
   /**
-   * The trailing kernel arguments that validate a call: the sum tolerance, whether to raise, the
-   * function's name and each distribution argument as written (for the error message).
+   * The trailing kernel arguments that validate a call: the sum tolerance, then {@link
+   * #arguments(String, Expression...)}.
    */
   static List<Expression> arguments(String function, double sumTolerance, Expression... written) {
     List<Expression> out = new ArrayList<>();
     out.add(Literal.create(sumTolerance, DataTypes.DoubleType));
+    out.addAll(arguments(function, written));
+    return out;
+  }
+
+  /**
+   * The trailing kernel arguments that validate a call whose rules involve no sum (logits, a vector
+   * to renormalize): whether to raise, the function's name and each distribution argument as
+   * written (for the error message).
+   */
+  static List<Expression> arguments(String function, Expression... written) {
+    List<Expression> out = new ArrayList<>();
     out.add(Literal.create(raises(function), DataTypes.BooleanType));
     out.add(Literal.create(function, DataTypes.StringType));
     for (Expression e : written) {
@@ -51,29 +62,29 @@ final class Validation {
   }
 
   /**
-   * The {@code try_} variant of a validating function: same arguments and results, NULL where the
-   * function raises; its examples are the function's, then {@code invalidExample} giving NULL.
+   * The {@code try_} variant of the validating function {@code f} registered as {@code name}: same
+   * arguments and results, NULL where the function raises; its examples are the function's, then
+   * its {@link SqlFunction#nullExample} giving NULL.
    */
-  static KlDriftFunctions.Definition tryVariant(
-      KlDriftFunctions.Definition d, String invalidExample) {
-    String signature = d.usage().substring(0, d.usage().indexOf(" - "));
-    String examples = d.examples();
+  static KlDriftFunctions.Definition tryVariant(String name, SqlFunction f) {
+    String signature = f.usage().substring(0, f.usage().indexOf(" - "));
+    String examples = f.examples();
     return new KlDriftFunctions.Definition(
-        TRY + d.name(),
+        TRY + name,
         signature
             + " - Like "
-            + d.name()
+            + name
             + ", but NULL where "
-            + d.name()
+            + name
             + " raises "
             + NotADistributionException.CONDITION
             + " (an argument that is not a distribution), whatever spark.sql.ansi.enabled says.",
-        d.arguments(),
+        f.arguments(),
         examples.substring(0, examples.length() - 2)
             + "      > "
-            + invalidExample
+            + f.nullExample()
             + "\n       NULL\n  ",
-        d.builder());
+        f.builder());
   }
 
   private static String asWritten(Expression e) {

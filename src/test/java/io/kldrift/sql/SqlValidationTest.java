@@ -12,11 +12,11 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
 /**
- * The distribution functions on arguments that are not distributions: an error with condition
- * KLDRIFT_NOT_A_DISTRIBUTION under ANSI mode, NULL without it and always NULL from the try_
- * variants; valid arguments give the same numbers in every mode. Each mode runs in its own session
- * of the shared context ({@code newSession()}: its own SQL configuration), so the shared session's
- * settings are never changed.
+ * The distribution and normalizing functions on arguments that are not distributions: an error with
+ * condition KLDRIFT_NOT_A_DISTRIBUTION under ANSI mode, NULL without it and always NULL from the
+ * try_ variants; valid arguments give the same numbers in every mode. Each mode runs in its own
+ * session of the shared context ({@code newSession()}: its own SQL configuration), so the shared
+ * session's settings are never changed.
  */
 class SqlValidationTest {
   private static final SparkSession ANSI = session(true);
@@ -60,6 +60,21 @@ class SqlValidationTest {
             "kldrift_metrics(" + P + ", array(ln(0.9D), ln(0.2D)), 'probs', 'log_probs')",
             "not_normalized",
             "q"
+          },
+          new String[] {"softmax(array(1D, double('NaN')), 2.0)", "not_finite", "logits"},
+          new String[] {"log_softmax(CAST(array() AS ARRAY<DOUBLE>))", "empty_vector", "logits"},
+          new String[] {
+            "kldrift_renormalize(array(-0.5D, 1.5D), 'probs')", "negative_probability", "v"
+          },
+          new String[] {
+            "kldrift_renormalize(array(1D, double('Infinity')), 'logits')", "not_finite", "v"
+          },
+          // no mass to divide by: probabilities 0 + 0, exp(-Infinity) + exp(-Infinity)
+          new String[] {"kldrift_renormalize(array(0D, 0D), 'probs')", "not_normalized", "v"},
+          new String[] {
+            "kldrift_renormalize(array(double('-Infinity'), double('-Infinity')), 'log_probs')",
+            "not_normalized",
+            "v"
           });
 
   private static SparkSession session(boolean ansi) {
@@ -194,6 +209,56 @@ class SqlValidationTest {
     assertThat(rows.get(1).isNullAt(0)).isTrue();
     assertThat(rows.get(1).isNullAt(1)).isTrue();
     assertThat(rows.get(1).isNullAt(2)).isTrue();
+  }
+
+  @Test
+  void normalizingFunctionsGiveTheSameArraysInEveryMode() {
+    // softmax(0, ln 3) = (1, 3) / 4; at T = 2 the logits (0, ln 9) halve to (0, ln 3). The log
+    // forms are ln(1/4) and ln(3/4); renormalizing (1, 3) divides by 4, and log-probabilities
+    // (0, ln 3) shift by ln(e^0 + e^(ln 3)) = ln 4. Logits stay as they are, and a
+    // log-probability of -Infinity (probability 0) is valid: ln 1 - ln 1 = 0 beside it.
+    double q = Math.log(0.25), tq = Math.log(0.75);
+    Map<String, double[]> expected =
+        Map.of(
+            "softmax(array(0D, ln(3D)))", new double[] {0.25, 0.75},
+            "softmax(array(0D, ln(9D)), 2.0)", new double[] {0.25, 0.75},
+            "log_softmax(array(0D, ln(3D)))", new double[] {q, tq},
+            "kldrift_renormalize(array(1D, 3D), 'probs')", new double[] {0.25, 0.75},
+            "kldrift_renormalize(array(0D, ln(3D)), 'log_probs')", new double[] {q, tq},
+            "kldrift_renormalize(array(1D, -2D), 'logits')", new double[] {1, -2},
+            "kldrift_renormalize(array(0D, double('-Infinity')), 'log_probs')",
+                new double[] {0, Double.NEGATIVE_INFINITY});
+    expected.forEach(
+        (call, want) -> {
+          for (SparkSession s : List.of(ANSI, LENIENT)) {
+            for (String c : List.of(call, "try_" + call)) {
+              List<Double> got = s.sql("SELECT " + c).first().getList(0);
+              assertThat(got).as(c).hasSize(want.length);
+              for (int i = 0; i < want.length; i++) {
+                assertThat(got.get(i)).as(c).isCloseTo(want[i], within(1e-15));
+              }
+            }
+          }
+        });
+    // over a column, in generated code: the second row's logits hold a NaN
+    List<Row> rows =
+        ANSI.sql(
+                "SELECT try_softmax(z), try_kldrift_renormalize(z, 'logits') FROM (SELECT id,"
+                    + " array(0D, IF(id = 1, double('NaN'), ln(3D))) AS z FROM range(2))"
+                    + " ORDER BY id")
+            .collectAsList();
+    List<Double> first = rows.get(0).getList(0);
+    assertThat(first.get(0)).isCloseTo(0.25, within(1e-15));
+    assertThat(first.get(1)).isCloseTo(0.75, within(1e-15));
+    assertThat(rows.get(1).isNullAt(0)).isTrue();
+    assertThat(rows.get(1).isNullAt(1)).isTrue();
+    assertThat(message("softmax(array(1D, double('NaN')), 2.0)"))
+        .contains("softmax: argument logits = ")
+        .contains("is not a distribution: logits[1] is NaN (rule not_finite)");
+    assertThat(message("kldrift_renormalize(array(0D, 0D), 'probs')"))
+        .contains(
+            "kldrift_renormalize: argument v = array(0.0, 0.0) is not a distribution: its entries"
+                + " sum to 0 (rule not_normalized). Fix: there is nothing to renormalize;");
   }
 
   @Test
