@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * and max of KL and the first position whose top-1 tokens differ; per slice value both; the worst
  * sequences. Mergeable like {@link Part}, so rollups work for sequences too.
  */
-final class SeqPart {
+final class SeqPart implements StatePart<SeqPart> {
   /** Per-position figures with moments besides KL, JS (lower bound) and agreement. */
   static final int REVERSE_KL = 0,
       JSD = 1,
@@ -292,11 +292,18 @@ final class SeqPart {
     }
   }
 
-  long matched() {
+  @Override
+  public int length() {
+    return k;
+  }
+
+  @Override
+  public long matched() {
     return sequences;
   }
 
-  void merge(SeqPart o) {
+  @Override
+  public void merge(SeqPart o) {
     tokens.merge(o.tokens);
     for (int i = 0; i < FIGURES; i++) {
       figures[i].merge(o.figures[i]);
@@ -333,7 +340,9 @@ final class SeqPart {
     worst.merge(o.worst);
   }
 
-  void write(DataOutput out) throws IOException {
+  /** Writes the part; its layout is the same in drift state formats 2 and 3. */
+  @Override
+  public void write(DataOutput out, int version) throws IOException {
     out.writeInt(k);
     tokens.write(out);
     for (Moments m : figures) {

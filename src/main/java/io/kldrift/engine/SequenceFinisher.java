@@ -41,17 +41,15 @@ final class SequenceFinisher {
 
   Finisher.Finished run(PredictionInputs.Checked in) {
     int key = in.numClasses() < 0 ? 0 : in.numClasses();
-    if (f.state.overflow.containsKey(key)) {
+    Parts<SeqPart> parts = f.state.parts(SequenceLayout.INSTANCE);
+    if (parts.overflow.containsKey(key)) {
       throw DriftException.invalidInput(
           "the per-position vectors have more than "
-              + DriftState.MAX_PARTS
+              + Parts.MAX_PARTS
               + " different lengths, too many to tell the vocabulary size while reading",
           "write every position's vector over the same vocabulary");
     }
-    SeqPart p = f.state.seqParts.get(key);
-    if (p == null) {
-      p = new SeqPart(f.s, key);
-    }
+    SeqPart p = parts.toFinish(key);
     boolean topK = f.s.teacherKind() == Kind.TOPK_LOG_PROBS;
     boolean tail = !f.config.get(DriftConfig.AT_TEACHER_COLUMN).isEmpty();
     String mode = !topK ? "exact" : tail ? "tail_bucket" : "shared_top_k";
@@ -166,10 +164,7 @@ final class SequenceFinisher {
     List<byte[]> sketches = new ArrayList<>();
     List<String> columns = f.state.header.sliceColumns();
     for (int i = 0; i < columns.size(); i++) {
-      List<Map.Entry<String, SeqPart.Slice>> values = new ArrayList<>(p.slices.get(i).entrySet());
-      values.sort(
-          Map.Entry.comparingByKey(Comparator.nullsFirst(Comparator.<String>naturalOrder())));
-      for (Map.Entry<String, SeqPart.Slice> v : values) {
+      for (Map.Entry<String, SeqPart.Slice> v : Finisher.sortedValues(p.slices.get(i))) {
         SeqPart.Slice g = v.getValue();
         slices.add(
             new Summary.SliceSummary(
@@ -207,7 +202,19 @@ final class SequenceFinisher {
         f.worst(p.worst, SeqPart.WORST_FIELDS, false),
         in,
         seq,
-        perToken);
+        perToken,
+        tables(in),
+        counted + " counted positions");
+  }
+
+  /** The tables written: no class tables (a vocabulary has no class list), per_token/ always. */
+  private List<String> tables(PredictionInputs.Checked in) {
+    List<String> tables = new ArrayList<>(List.of("per_slice", "worst_examples"));
+    if (Finisher.hasTables(in) && f.config.get(DriftConfig.WRITE_PER_SEQUENCE)) {
+      tables.add("per_sequence");
+    }
+    tables.add("per_token");
+    return tables;
   }
 
   private static String klNote(String mode, SeqPart p) {
