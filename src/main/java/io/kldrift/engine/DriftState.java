@@ -12,7 +12,7 @@ import java.util.TreeSet;
 /**
  * The mergeable drift state of one run (or of several days merged): what the pass over the joined
  * rows counted and accumulated, from which the whole report is finished. It follows the analyzer
- * contract of Deequ: a zero state, an update per joined row ({@link StateUpdater}), an associative
+ * contract of Deequ: a zero state, an update per joined row ({@link Updater}), an associative
  * {@link #merge}, and a finish ({@link Finisher}). Each run stores it in its report folder as
  * {@code drift-state.bin} (format in {@link #bytes}), so rollups merge daily states without reading
  * predictions again.
@@ -118,9 +118,11 @@ public final class DriftState {
   /**
    * The serialized state: {@code KLDS}, the format version, the header (configuration text, class
    * names, key and slice columns, the example schema, run dates), then both sides' row counts, the
-   * parts (per class count: moments, KLL sketches in DataSketches' format, histograms, class
-   * vectors, groups, confusions, worst examples), the sequence parts (per list length: token and
-   * sequence figures, buckets, tokens, slices, worst sequences) and the overflow counts.
+   * parts of each layout in {@link Layout#FORMAT_ORDER}, each as a count and the parts (only the
+   * state's own layout has any): the example parts (per class count: moments, KLL sketches in
+   * DataSketches' format, histograms, class vectors, groups, confusions, worst examples), the
+   * sequence parts (per list length: token and sequence figures, buckets, tokens, slices, worst
+   * sequences); then the overflow counts.
    */
   public byte[] bytes() {
     return bytes(FORMAT_VERSION);

@@ -19,24 +19,15 @@ import org.apache.spark.sql.SparkSession;
  * the confusions, the slices and the tables {@code per_class/}, {@code per_slice/}, {@code
  * confusion/}, {@code worst_examples/} and, when configured, {@code per_example/}.
  */
-final class ExampleFinisher {
-  private final Finisher f;
-  private final SparkSession spark;
-  private final DriftConfig config;
-  private final DriftState state;
-  private final StateSettings s;
-
-  ExampleFinisher(Finisher f) {
-    this.f = f;
-    this.spark = f.spark;
-    this.config = f.config;
-    this.state = f.state;
-    this.s = f.s;
+final class ExampleFinisher extends Finisher {
+  ExampleFinisher(SparkSession spark, DriftConfig config, DriftState state) {
+    super(spark, config, state);
   }
 
+  @Override
   Finisher.Finished run(PredictionInputs.Checked in) {
     int classes = in.numClasses();
-    Parts<Part> parts = f.state.parts(ExampleLayout.INSTANCE);
+    Parts<ExamplePart> parts = state.parts(ExampleLayout.INSTANCE);
     if (parts.overflow.containsKey(classes)) {
       throw io.kldrift.DriftException.invalidInput(
           "the vectors have more than "
@@ -45,7 +36,7 @@ final class ExampleFinisher {
           "list the classes in input.class_names so that rows of any other length break rule"
               + " wrong_length");
     }
-    Part p = parts.toFinish(Math.max(classes, 0));
+    ExamplePart p = parts.toFinish(Math.max(classes, 0));
     long matched = p.matched();
     Summary.Inputs inputs = inputs(in, p, matched);
     List<String> names = classNames(p.classes);
@@ -145,7 +136,7 @@ final class ExampleFinisher {
         Tables.perClass(spark, rows),
         Tables.perSlice(spark, slices, sketches),
         Tables.confusion(spark, confusions),
-        f.worst(p.worst, WorstExamples.FIELDS, true),
+        worst(p.worst, WorstExamples.FIELDS, true),
         in,
         null,
         null,
@@ -169,7 +160,7 @@ final class ExampleFinisher {
    * Class c's KL from its clipped cells over N: 0 without violations, null without matched examples
    * or when states without that KL (format 2) with violations were merged in.
    */
-  private static Double classViolationKl(Part p, int c, long matched) {
+  private static Double classViolationKl(ExamplePart p, int c, long matched) {
     if (matched == 0) {
       return null;
     }
@@ -179,7 +170,7 @@ final class ExampleFinisher {
     return p.violationKlUnknown > 0 ? null : p.perClass.violationKlSum(c) / matched;
   }
 
-  private Summary.Inputs inputs(PredictionInputs.Checked in, Part p, long matched) {
+  private Summary.Inputs inputs(PredictionInputs.Checked in, ExamplePart p, long matched) {
     Long outside = null;
     if (in.hasLabel()) {
       long n = 0;
@@ -190,7 +181,7 @@ final class ExampleFinisher {
       }
       outside = n;
     }
-    return f.inputs(
+    return inputs(
         in,
         matched,
         new Summary.SupportViolations(
@@ -201,8 +192,8 @@ final class ExampleFinisher {
         outside);
   }
 
-  private Summary.Global global(Part p, long n, Double marginal) {
-    Summary.Stats kl = f.klStats(p.all);
+  private Summary.Global global(ExamplePart p, long n, Double marginal) {
+    Summary.Stats kl = klStats(p.all);
     Summary.Stats ce = stats(p.moments[3], null);
     Summary.Stats h = stats(p.moments[1], null);
     Summary.KlDecomposition dec =
@@ -237,7 +228,7 @@ final class ExampleFinisher {
    * The share of the mean KL from clipped cells: 0 without violations (whatever the mean), null
    * when it is unknown or the mean is not positive.
    */
-  private static Double violationKlShare(Part p, Double mean) {
+  private static Double violationKlShare(ExamplePart p, Double mean) {
     Double mass = p.violationKlSum();
     if (mean == null || mass == null) {
       return null;
@@ -248,7 +239,7 @@ final class ExampleFinisher {
     return mean > 0 ? mass / (mean * p.matched()) : null;
   }
 
-  private List<Summary.SliceSummary> slices(Part p) {
+  private List<Summary.SliceSummary> slices(ExamplePart p) {
     List<Summary.SliceSummary> out = new ArrayList<>();
     List<String> columns = state.header.sliceColumns();
     for (int i = 0; i < columns.size(); i++) {
@@ -258,7 +249,7 @@ final class ExampleFinisher {
             new Summary.SliceSummary(
                 columns.get(i),
                 v.getKey(),
-                f.klStats(g),
+                klStats(g),
                 stats(g.js, g.jsQ),
                 stats(g.agreement, null),
                 null));

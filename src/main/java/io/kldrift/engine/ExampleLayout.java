@@ -9,11 +9,12 @@ import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 
 /** {@code input.layout=example}: one distribution over the classes per row (DESIGN §1, §2). */
-enum ExampleLayout implements Layout<Part> {
+enum ExampleLayout implements Layout<ExamplePart> {
   INSTANCE;
 
   @Override
@@ -38,19 +39,20 @@ enum ExampleLayout implements Layout<Part> {
   }
 
   @Override
-  public Part newPart(StateSettings settings, int length) {
-    return new Part(settings, length);
+  public ExamplePart newPart(StateSettings settings, int length) {
+    return new ExamplePart(settings, length);
   }
 
   @Override
-  public Part readPart(DataInput in, StateSettings settings, int version) throws IOException {
-    return Part.read(in, settings, version);
+  public ExamplePart readPart(DataInput in, StateSettings settings, int version)
+      throws IOException {
+    return ExamplePart.read(in, settings, version);
   }
 
   @Override
   public FlatMapFunction<Iterator<InternalRow>, byte[]> updater(
       StateHeader header, PredictionInputs.Prepared in, DriftConfig config, StructType examples) {
-    return new StateUpdater(
+    return new ExampleUpdater(
         header,
         ArrayReads.floats(in.teacher(), PredictionInputs.TEACHER),
         ArrayReads.floats(in.student(), PredictionInputs.STUDENT),
@@ -58,8 +60,8 @@ enum ExampleLayout implements Layout<Part> {
   }
 
   @Override
-  public Finisher.Finished finish(Finisher finisher, PredictionInputs.Checked checked) {
-    return new ExampleFinisher(finisher).run(checked);
+  public Finisher finisher(SparkSession spark, DriftConfig config, DriftState state) {
+    return new ExampleFinisher(spark, config, state);
   }
 
   @Override

@@ -27,7 +27,7 @@ import org.apache.spark.sql.types.StructType;
  * driver over the merged state only; the tables are small local Datasets (no Spark job reads
  * prediction data again).
  */
-public final class Finisher {
+public abstract class Finisher {
   static final double[] QUANTILES = {0.5, 0.9, 0.95, 0.99};
 
   /** z for a two-sided 95% normal interval; the CI of the mean uses the normal approximation. */
@@ -67,6 +67,9 @@ public final class Finisher {
     this.s = state.settings;
   }
 
+  /** Finishes the state's part that the checked inputs' row rules settle on. */
+  abstract Finished run(PredictionInputs.Checked checked);
+
   /**
    * Judges the row rules from the state's counts (throwing the first failure whose policy is fail)
    * and finishes the state of the class count they settle on.
@@ -74,7 +77,7 @@ public final class Finisher {
   public static Finished finish(
       SparkSession spark, DriftConfig config, DriftState state, PredictionInputs.Prepared in) {
     PredictionInputs.Checked checked = in.judge(groups(state.teacher), groups(state.student));
-    return state.settings.layout().finish(new Finisher(spark, config, state), checked);
+    return state.settings.layout().finisher(spark, config, state).run(checked);
   }
 
   /**
@@ -113,28 +116,8 @@ public final class Finisher {
               f[SideCounts.DUPLICATE],
               c.fixedExample[SideCounts.DUPLICATE]));
     }
-    if (f[SideCounts.NULL_VECTOR] > 0) {
-      g.add(
-          new PredictionInputs.Group(
-              false,
-              false,
-              -1,
-              -1,
-              0,
-              f[SideCounts.NULL_VECTOR],
-              c.fixedExample[SideCounts.NULL_VECTOR]));
-    }
-    if (f[SideCounts.EMPTY] > 0) {
-      g.add(
-          new PredictionInputs.Group(
-              false,
-              false,
-              io.kldrift.kernel.Divergences.EMPTY,
-              0,
-              0,
-              f[SideCounts.EMPTY],
-              c.fixedExample[SideCounts.EMPTY]));
-    }
+    fixedRule(g, c, SideCounts.NULL_VECTOR, -1, -1);
+    fixedRule(g, c, SideCounts.EMPTY, io.kldrift.kernel.Divergences.EMPTY, 0);
     c.lengths.forEach(
         (len, b) -> {
           for (int code = 0; code < SideCounts.CODES; code++) {
@@ -186,6 +169,16 @@ public final class Finisher {
       sides.add("student");
     }
     return new Summary.Temperature(config.get(DriftConfig.TEMPERATURE), List.copyOf(sides));
+  }
+
+  /** The group of a rule counted without a check code (null or empty list), when it has rows. */
+  private static void fixedRule(
+      List<PredictionInputs.Group> g, SideCounts c, int fixed, int rule, int length) {
+    if (c.fixed[fixed] > 0) {
+      g.add(
+          new PredictionInputs.Group(
+              false, false, rule, length, 0, c.fixed[fixed], c.fixedExample[fixed]));
+    }
   }
 
   /** The values of one slice column's groups, null first. */

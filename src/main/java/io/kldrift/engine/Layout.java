@@ -10,6 +10,7 @@ import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 
@@ -58,8 +59,8 @@ public sealed interface Layout<P extends StatePart<P>> extends Serializable
   FlatMapFunction<Iterator<InternalRow>, byte[]> updater(
       StateHeader header, PredictionInputs.Prepared in, DriftConfig config, StructType examples);
 
-  /** Finishes the state into the summary sections and tables, once the row rules are judged. */
-  Finisher.Finished finish(Finisher finisher, PredictionInputs.Checked checked);
+  /** The finish of {@code state} into the summary sections and tables. */
+  Finisher finisher(SparkSession spark, DriftConfig config, DriftState state);
 
   /**
    * The per-example (or per-sequence) metrics of the checked inputs as a lazy Dataset, or null when

@@ -10,11 +10,12 @@ import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 
 /** {@code input.layout=sequence}: per-position lists of a sequence, top-k or dense (DESIGN §3b). */
-enum SequenceLayout implements Layout<SeqPart> {
+enum SequenceLayout implements Layout<SequencePart> {
   INSTANCE;
 
   @Override
@@ -39,13 +40,14 @@ enum SequenceLayout implements Layout<SeqPart> {
   }
 
   @Override
-  public SeqPart newPart(StateSettings settings, int length) {
-    return new SeqPart(settings, length);
+  public SequencePart newPart(StateSettings settings, int length) {
+    return new SequencePart(settings, length);
   }
 
   @Override
-  public SeqPart readPart(DataInput in, StateSettings settings, int version) throws IOException {
-    return SeqPart.read(in, settings);
+  public SequencePart readPart(DataInput in, StateSettings settings, int version)
+      throws IOException {
+    return SequencePart.read(in, settings);
   }
 
   @Override
@@ -72,8 +74,8 @@ enum SequenceLayout implements Layout<SeqPart> {
   }
 
   @Override
-  public Finisher.Finished finish(Finisher finisher, PredictionInputs.Checked checked) {
-    return new SequenceFinisher(finisher).run(checked);
+  public Finisher finisher(SparkSession spark, DriftConfig config, DriftState state) {
+    return new SequenceFinisher(spark, config, state);
   }
 
   @Override

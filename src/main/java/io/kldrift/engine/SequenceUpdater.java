@@ -14,7 +14,7 @@ import org.apache.spark.sql.types.StructType;
  * The update of the drift state in the sequence layout: per joined sequence, the row rules of each
  * side (the same as for examples, plus misaligned lists and token ids that differ), then per
  * counted position the top-k bounds ({@link TopK}) or the exact dense metrics ({@link
- * Divergences}), added to the {@link SeqPart} with the sequence's own mean, sum, max and first
+ * Divergences}), added to the {@link SequencePart} with the sequence's own mean, sum, max and first
  * divergence. Arrays are read in place from Spark's internal rows.
  */
 final class SequenceUpdater extends Updater {
@@ -53,12 +53,12 @@ final class SequenceUpdater extends Updater {
 
   /** One partition's pass with the buffers of one sequence. */
   private final class SequencePass extends Pass {
-    final Parts<SeqPart> parts = state.parts(SequenceLayout.INSTANCE);
+    final Parts<SequencePart> parts = state.parts(SequenceLayout.INSTANCE);
     final boolean topK = s.teacherKind() == Kind.TOPK_LOG_PROBS;
     final Workspace w = new Workspace();
     final TopK.Scratch scratch = new TopK.Scratch();
     final double[] out = new double[Math.max(TopK.COUNT, Divergences.METRIC_COUNT)];
-    final double[] fig = new double[SeqPart.FIGURES];
+    final double[] fig = new double[SequencePart.FIGURES];
     final double epsilon = Math.exp(s.logEpsilon());
     long[] tIds = new long[32];
     long[] sIds = new long[32];
@@ -292,12 +292,12 @@ final class SequenceUpdater extends Updater {
       ArrayData q = row.getArray(OnePass.Q);
       int n = p.numElements();
       int key = topK ? TOPK_LENGTH : p.getArray(0).numElements();
-      SeqPart part = parts.forPair(key);
+      SequencePart part = parts.forPair(key);
       if (part == null) {
         return;
       }
       readSlices();
-      SeqPart.Slice[] groups = part.slicesOf(sliceValues);
+      SequencePart.Slice[] groups = part.slicesOf(sliceValues);
       ArrayData mask = shape.mask() ? row.getArray(base + 1) : null;
       int counted = 0;
       double sum = 0;
@@ -319,13 +319,14 @@ final class SequenceUpdater extends Updater {
         boolean agree = out[TopK.TEACHER_TOP1] == out[TopK.STUDENT_TOP1];
         long t1 = Double.isNaN(out[TopK.TEACHER_TOP1]) ? -1 : (long) out[TopK.TEACHER_TOP1];
         part.addPosition(position, kl, out[TopK.JS_LOW], agree, t1, fig, groups);
-        if (Double.isNaN(fig[SeqPart.TOP1_RANK]) && topK) {
+        if (Double.isNaN(fig[SequencePart.TOP1_RANK]) && topK) {
           part.top1OutsideStudent++;
         }
         counted++;
         sum += kl;
         max = Math.max(max, kl);
-        tailSum += Double.isNaN(fig[SeqPart.TEACHER_TAIL]) ? 0 : fig[SeqPart.TEACHER_TAIL];
+        tailSum +=
+            Double.isNaN(fig[SequencePart.TEACHER_TAIL]) ? 0 : fig[SequencePart.TEACHER_TAIL];
         if (agree) {
           agreed++;
         } else if (first < 0) {
@@ -355,16 +356,16 @@ final class SequenceUpdater extends Updater {
       }
       TopK.compute(
           tIds, tLp, kt, sIds, sLp, ks, at ? sAt : null, s.jsdBeta(), epsilon, scratch, out);
-      fig[SeqPart.REVERSE_KL] = out[TopK.REVERSE_KL];
-      fig[SeqPart.JSD] = out[TopK.JSD];
-      fig[SeqPart.JS_HIGH] = out[TopK.JS_HIGH];
-      fig[SeqPart.TV_LOW] = out[TopK.TV_LOW];
-      fig[SeqPart.TV_HIGH] = out[TopK.TV_HIGH];
-      fig[SeqPart.TEACHER_TAIL] = out[TopK.TEACHER_TAIL];
-      fig[SeqPart.STUDENT_TAIL] = out[TopK.STUDENT_TAIL];
-      fig[SeqPart.OVERLAP] = out[TopK.OVERLAP];
-      fig[SeqPart.TEACHER_ENTROPY] = out[TopK.TEACHER_ENTROPY];
-      fig[SeqPart.TOP1_RANK] = out[TopK.TOP1_RANK];
+      fig[SequencePart.REVERSE_KL] = out[TopK.REVERSE_KL];
+      fig[SequencePart.JSD] = out[TopK.JSD];
+      fig[SequencePart.JS_HIGH] = out[TopK.JS_HIGH];
+      fig[SequencePart.TV_LOW] = out[TopK.TV_LOW];
+      fig[SequencePart.TV_HIGH] = out[TopK.TV_HIGH];
+      fig[SequencePart.TEACHER_TAIL] = out[TopK.TEACHER_TAIL];
+      fig[SequencePart.STUDENT_TAIL] = out[TopK.STUDENT_TAIL];
+      fig[SequencePart.OVERLAP] = out[TopK.OVERLAP];
+      fig[SequencePart.TEACHER_ENTROPY] = out[TopK.TEACHER_ENTROPY];
+      fig[SequencePart.TOP1_RANK] = out[TopK.TOP1_RANK];
     }
 
     /**
@@ -391,16 +392,16 @@ final class SequenceUpdater extends Updater {
       out[TopK.JS_LOW] = o[Divergences.JS];
       out[TopK.TEACHER_TOP1] = t1;
       out[TopK.STUDENT_TOP1] = o[Divergences.STUDENT_TOP1];
-      fig[SeqPart.REVERSE_KL] = o[Divergences.REVERSE_KL];
-      fig[SeqPart.JSD] = jsd(v, s.jsdBeta(), o);
-      fig[SeqPart.JS_HIGH] = o[Divergences.JS];
-      fig[SeqPart.TV_LOW] = o[Divergences.TOTAL_VARIATION];
-      fig[SeqPart.TV_HIGH] = o[Divergences.TOTAL_VARIATION];
-      fig[SeqPart.TEACHER_TAIL] = 0;
-      fig[SeqPart.STUDENT_TAIL] = 0;
-      fig[SeqPart.OVERLAP] = Double.NaN;
-      fig[SeqPart.TEACHER_ENTROPY] = o[Divergences.TEACHER_ENTROPY];
-      fig[SeqPart.TOP1_RANK] = rank;
+      fig[SequencePart.REVERSE_KL] = o[Divergences.REVERSE_KL];
+      fig[SequencePart.JSD] = jsd(v, s.jsdBeta(), o);
+      fig[SequencePart.JS_HIGH] = o[Divergences.JS];
+      fig[SequencePart.TV_LOW] = o[Divergences.TOTAL_VARIATION];
+      fig[SequencePart.TV_HIGH] = o[Divergences.TOTAL_VARIATION];
+      fig[SequencePart.TEACHER_TAIL] = 0;
+      fig[SequencePart.STUDENT_TAIL] = 0;
+      fig[SequencePart.OVERLAP] = Double.NaN;
+      fig[SequencePart.TEACHER_ENTROPY] = o[Divergences.TEACHER_ENTROPY];
+      fig[SequencePart.TOP1_RANK] = rank;
     }
 
     /** JSD(β) of the workspace's distributions (β = 0, 1: forward and reverse KL; 0.5: JS). */

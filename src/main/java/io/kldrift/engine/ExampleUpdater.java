@@ -8,15 +8,15 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The update of the drift state in the example layout: per row it applies the row rules to each
  * side (in the rules' order), and for a matched pair of usable vectors of one length runs the fused
- * kernel once and adds every figure to the {@link Part} of that length.
+ * kernel once and adds every figure to the {@link ExamplePart} of that length.
  */
-final class StateUpdater extends Updater {
+final class ExampleUpdater extends Updater {
   private static final long serialVersionUID = 1L;
 
   private final boolean teacherFloats;
   private final boolean studentFloats;
 
-  StateUpdater(
+  ExampleUpdater(
       StateHeader header, boolean teacherFloats, boolean studentFloats, StructType exampleSchema) {
     super(header, exampleSchema);
     this.teacherFloats = teacherFloats;
@@ -30,7 +30,7 @@ final class StateUpdater extends Updater {
 
   /** One partition's pass with the kernel's buffers. */
   private final class ExamplePass extends Pass {
-    final Parts<Part> parts = state.parts(ExampleLayout.INSTANCE);
+    final Parts<ExamplePart> parts = state.parts(ExampleLayout.INSTANCE);
     final Workspace w = new Workspace();
 
     @Override
@@ -46,7 +46,7 @@ final class StateUpdater extends Updater {
       if (t < 0 || q < 0 || t != q) {
         return;
       }
-      Part part = parts.forPair(t);
+      ExamplePart part = parts.forPair(t);
       if (part == null) {
         return;
       }

@@ -15,9 +15,9 @@ import java.util.function.Supplier;
  * bound for top-k) with its sketch and histogram, the other per-position figures, KL by position
  * bucket, by teacher-entropy bucket and by the teacher's top-1 token; per sequence the mean, sum
  * and max of KL and the first position whose top-1 tokens differ; per slice value both; the worst
- * sequences. Mergeable like {@link Part}, so rollups work for sequences too.
+ * sequences. Mergeable like {@link ExamplePart}, so rollups work for sequences too.
  */
-final class SeqPart implements StatePart<SeqPart> {
+final class SequencePart implements StatePart<SequencePart> {
   /** Per-position figures with moments besides KL, JS (lower bound) and agreement. */
   static final int REVERSE_KL = 0,
       JSD = 1,
@@ -154,7 +154,7 @@ final class SeqPart implements StatePart<SeqPart> {
     }
   }
 
-  SeqPart(StateSettings s, int k) {
+  SequencePart(StateSettings s, int k) {
     this.s = s;
     this.k = k;
     tokens = new SliceGroup(s);
@@ -303,7 +303,7 @@ final class SeqPart implements StatePart<SeqPart> {
   }
 
   @Override
-  public void merge(SeqPart o) {
+  public void merge(SequencePart o) {
     tokens.merge(o.tokens);
     for (int i = 0; i < FIGURES; i++) {
       figures[i].merge(o.figures[i]);
@@ -383,8 +383,8 @@ final class SeqPart implements StatePart<SeqPart> {
     worst.write(out);
   }
 
-  static SeqPart read(DataInput in, StateSettings s) throws IOException {
-    SeqPart p = new SeqPart(s, in.readInt());
+  static SequencePart read(DataInput in, StateSettings s) throws IOException {
+    SequencePart p = new SequencePart(s, in.readInt());
     p.tokens.merge(SliceGroup.read(in, s));
     for (Moments m : p.figures) {
       m.merge(Moments.read(in));
