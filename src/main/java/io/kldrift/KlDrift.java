@@ -183,16 +183,9 @@ public final class KlDrift {
             "inputs: teacher %,d rows, student %,d rows, %s, %,d matched",
             f.inputs().teacherRows(),
             f.inputs().studentRows(),
-            f.sequences() == null
-                ? f.inputs().numClasses() + " classes"
-                : f.sequences().countedPositions() + " counted positions",
+            f.extent(),
             f.inputs().matched()));
-    Dataset<Row> perExample =
-        !in.sequence()
-            ? PerExample.perExample(f.checked(), config)
-            : config.get(DriftConfig.WRITE_PER_SEQUENCE)
-                ? PerExample.perSequence(f.checked(), config)
-                : null;
+    Dataset<Row> perExample = Finisher.perExample(state, f, config);
     return Reports.assemble(
         spark,
         config,

@@ -59,21 +59,7 @@ final class Reports {
             config.get(DriftConfig.STUDENT_MODEL),
             config.get(DriftConfig.DATASET),
             config.get(DriftConfig.LABEL));
-    // A vocabulary has no class list: the sequence layout writes no per_class/ and confusion/.
-    List<String> tables =
-        new ArrayList<>(
-            f.sequences() == null
-                ? List.of("per_class", "per_slice", "confusion", "worst_examples")
-                : List.of("per_slice", "worst_examples"));
-    if (f.sequences() == null && perExample != null && config.get(DriftConfig.WRITE_PER_EXAMPLE)) {
-      tables.add("per_example");
-    }
-    if (f.sequences() != null && perExample != null) {
-      tables.add("per_sequence");
-    }
-    if (f.perToken() != null) {
-      tables.add("per_token");
-    }
+    List<String> tables = new ArrayList<>(f.tables());
     Map<String, Dataset<Row>> quarantine = new LinkedHashMap<>();
     if (f.checked() != null) {
       for (PredictionInputs.SideValidation v :

@@ -1,7 +1,12 @@
 package io.kldrift.engine;
 
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.unsafe.Platform;
 
 /**
@@ -10,6 +15,24 @@ import org.apache.spark.unsafe.Platform;
  */
 final class ArrayReads {
   private ArrayReads() {}
+
+  /** Whether the innermost element type of {@code column} is float (else double). */
+  static boolean floats(Dataset<Row> df, String column) {
+    return innermost(df, column) == DataTypes.FloatType;
+  }
+
+  /** Whether the innermost element type of {@code column} is int (else long). */
+  static boolean ints(Dataset<Row> df, String column) {
+    return innermost(df, column) == DataTypes.IntegerType;
+  }
+
+  private static DataType innermost(Dataset<Row> df, String column) {
+    DataType t = df.schema().apply(column).dataType();
+    while (t instanceof ArrayType a) {
+      t = a.elementType();
+    }
+    return t;
+  }
 
   /** Copies {@code n} float or double elements as doubles; a null element reads as NaN. */
   static void load(ArrayData a, boolean floats, double[] into, int n) {

@@ -150,7 +150,7 @@ final class ClassState {
 
   /**
    * Reads what {@link #write} wrote in drift state format {@code version}; format 2 had no KL of
-   * clipped cells (left at 0: {@link Part} records that it is unknown).
+   * clipped cells (left at 0: {@link ExamplePart} records that it is unknown).
    */
   static ClassState read(DataInput in, int k, int version) throws IOException {
     int classes = in.readInt();

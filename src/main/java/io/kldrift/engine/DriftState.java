@@ -7,14 +7,12 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * The mergeable drift state of one run (or of several days merged): what the pass over the joined
  * rows counted and accumulated, from which the whole report is finished. It follows the analyzer
- * contract of Deequ: a zero state, an update per joined row ({@link StateUpdater}), an associative
+ * contract of Deequ: a zero state, an update per joined row ({@link Updater}), an associative
  * {@link #merge}, and a finish ({@link Finisher}). Each run stores it in its report folder as
  * {@code drift-state.bin} (format in {@link #bytes}), so rollups merge daily states without reading
  * predictions again.
@@ -33,44 +31,37 @@ public final class DriftState {
   /** The oldest layout {@link #read} understands. */
   static final int OLDEST_READABLE_VERSION = 2;
 
-  /** Largest number of distinct class counts with their own metric parts, per state. */
-  static final int MAX_PARTS = 64;
-
   final StateHeader header;
   final StateSettings settings;
   final SideCounts teacher = new SideCounts();
   final SideCounts student = new SideCounts();
-  final Map<Integer, Part> parts = new TreeMap<>();
 
-  /** Sequence layout: per list length (k, or the vocabulary when dense), the metric part. */
-  final Map<Integer, SeqPart> seqParts = new TreeMap<>();
-
-  /** Matched valid pairs of class counts that found no room for a part, by class count. */
-  final Map<Integer, Long> overflow = new TreeMap<>();
+  /** The parts of the state's layout, by list length, with the overflow counts. */
+  final Parts<?> parts;
 
   DriftState(StateHeader header) {
+    this(header, newParts(header.settings().layout(), header.settings()));
+  }
+
+  private DriftState(StateHeader header, Parts<?> parts) {
     this.header = header;
     this.settings = header.settings();
+    this.parts = parts;
   }
 
-  /** The part of class count {@code classes}, created when there is room; null otherwise. */
-  Part part(int classes) {
-    Part p = parts.get(classes);
-    if (p == null && parts.size() < MAX_PARTS) {
-      p = new Part(settings, classes);
-      parts.put(classes, p);
-    }
-    return p;
+  private static <P extends StatePart<P>> Parts<P> newParts(Layout<P> layout, StateSettings s) {
+    return new Parts<>(layout, s);
   }
 
-  /** The sequence part of list length {@code k}, created when there is room; null otherwise. */
-  SeqPart seqPart(int k) {
-    SeqPart p = seqParts.get(k);
-    if (p == null && seqParts.size() < MAX_PARTS) {
-      p = new SeqPart(settings, k);
-      seqParts.put(k, p);
+  /** The parts, typed for {@code layout}, which must be the state's own. */
+  <P extends StatePart<P>> Parts<P> parts(Layout<P> layout) {
+    if (parts.layout != layout) {
+      throw new IllegalStateException(
+          "a state of the " + parts.layout + " layout read as " + layout);
     }
-    return p;
+    @SuppressWarnings("unchecked")
+    Parts<P> typed = (Parts<P>) parts;
+    return typed;
   }
 
   /**
@@ -80,15 +71,7 @@ public final class DriftState {
   public io.kldrift.DriftConfig config(String root) {
     java.util.Map<String, String> text = new java.util.LinkedHashMap<>(header.config());
     text.put(io.kldrift.DriftConfig.OUTPUT_PATH.key(), root);
-    return new StateHeader(
-            text,
-            header.classNames(),
-            header.keyColumns(),
-            header.sliceColumns(),
-            header.exampleSchema(),
-            header.hasLabel(),
-            header.dates())
-        .driftConfig();
+    return StateHeader.driftConfig(text, header.classNames());
   }
 
   /** Whether the inputs had a label column. */
@@ -111,28 +94,14 @@ public final class DriftState {
     header.requireCompatible(o.header);
     teacher.merge(o.teacher);
     student.merge(o.student);
-    o.parts.forEach(
-        (c, p) -> {
-          Part mine = part(c);
-          if (mine == null) {
-            overflow.merge(c, p.matched(), Long::sum);
-          } else {
-            mine.merge(p);
-          }
-        });
-    o.seqParts.forEach(
-        (c, p) -> {
-          SeqPart mine = seqPart(c);
-          if (mine == null) {
-            overflow.merge(c, p.matched(), Long::sum);
-          } else {
-            mine.merge(p);
-          }
-        });
-    o.overflow.forEach((c, n) -> overflow.merge(c, n, Long::sum));
+    mergeParts(parts, o);
     TreeSet<String> dates = new TreeSet<>(header.dates());
     dates.addAll(o.header.dates());
     return withDates(new ArrayList<>(dates));
+  }
+
+  private static <P extends StatePart<P>> void mergeParts(Parts<P> mine, DriftState o) {
+    mine.merge(o.parts(mine.layout));
   }
 
   /** This state labelled with other run dates (the header is the only thing that changes). */
@@ -140,21 +109,20 @@ public final class DriftState {
     if (dates.equals(header.dates())) {
       return this;
     }
-    DriftState d = new DriftState(header.withDates(dates));
+    DriftState d = new DriftState(header.withDates(dates), parts);
     d.teacher.merge(teacher);
     d.student.merge(student);
-    d.parts.putAll(parts);
-    d.seqParts.putAll(seqParts);
-    d.overflow.putAll(overflow);
     return d;
   }
 
   /**
    * The serialized state: {@code KLDS}, the format version, the header (configuration text, class
    * names, key and slice columns, the example schema, run dates), then both sides' row counts, the
-   * parts (per class count: moments, KLL sketches in DataSketches' format, histograms, class
-   * vectors, groups, confusions, worst examples), the sequence parts (per list length: token and
-   * sequence figures, buckets, tokens, slices, worst sequences) and the overflow counts.
+   * parts of each layout in {@link Layout#FORMAT_ORDER}, each as a count and the parts (only the
+   * state's own layout has any): the example parts (per class count: moments, KLL sketches in
+   * DataSketches' format, histograms, class vectors, groups, confusions, worst examples), the
+   * sequence parts (per list length: token and sequence figures, buckets, tokens, slices, worst
+   * sequences); then the overflow counts.
    */
   public byte[] bytes() {
     return bytes(FORMAT_VERSION);
@@ -173,19 +141,14 @@ public final class DriftState {
       header.write(out);
       teacher.write(out);
       student.write(out);
-      out.writeInt(parts.size());
-      for (Part p : parts.values()) {
-        p.write(out, version);
+      for (Layout<?> layout : Layout.FORMAT_ORDER) {
+        if (layout == parts.layout) {
+          parts.writeParts(out, version);
+        } else {
+          out.writeInt(0);
+        }
       }
-      out.writeInt(seqParts.size());
-      for (SeqPart p : seqParts.values()) {
-        p.write(out);
-      }
-      out.writeInt(overflow.size());
-      for (Map.Entry<Integer, Long> e : overflow.entrySet()) {
-        out.writeInt(e.getKey());
-        out.writeLong(e.getValue());
-      }
+      parts.writeOverflow(out);
       out.flush();
       return b.toByteArray();
     } catch (IOException e) {
@@ -195,6 +158,14 @@ public final class DriftState {
 
   /** Reads a state written by {@link #bytes}; {@code source} names it in errors. */
   public static DriftState read(byte[] bytes, String source) {
+    return read(bytes, source, null);
+  }
+
+  /**
+   * Reads a state whose header may be {@code known}'s (but for the dates): then its settings are
+   * taken as they are instead of parsed again from the configuration text.
+   */
+  static DriftState read(byte[] bytes, String source, StateHeader known) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       if (bytes.length < 8 || in.readInt() != MAGIC) {
         throw new IOException("not a kldrift drift state");
@@ -209,23 +180,22 @@ public final class DriftState {
                 + " to "
                 + FORMAT_VERSION);
       }
-      DriftState s = new DriftState(StateHeader.read(in));
+      DriftState s = new DriftState(StateHeader.read(in, known));
       s.teacher.merge(SideCounts.read(in));
       s.student.merge(SideCounts.read(in));
-      int parts = in.readInt();
-      for (int i = 0; i < parts; i++) {
-        Part p = Part.read(in, s.settings, version);
-        s.parts.put(p.classes, p);
+      for (Layout<?> layout : Layout.FORMAT_ORDER) {
+        int count = in.readInt();
+        if (count > 0 && layout != s.parts.layout) {
+          throw new IOException(
+              "it holds parts of the "
+                  + layout
+                  + " layout, but its configuration names the "
+                  + s.parts.layout
+                  + " layout");
+        }
+        s.parts.readParts(in, count, version);
       }
-      int seqParts = in.readInt();
-      for (int i = 0; i < seqParts; i++) {
-        SeqPart p = SeqPart.read(in, s.settings);
-        s.seqParts.put(p.k, p);
-      }
-      int overflow = in.readInt();
-      for (int i = 0; i < overflow; i++) {
-        s.overflow.put(in.readInt(), in.readLong());
-      }
+      s.parts.readOverflow(in);
       return s;
     } catch (IOException e) {
       throw io.kldrift.DriftException.invalidInput(

@@ -27,13 +27,17 @@ import org.apache.spark.sql.types.StructType;
  * driver over the merged state only; the tables are small local Datasets (no Spark job reads
  * prediction data again).
  */
-public final class Finisher {
+public abstract class Finisher {
   static final double[] QUANTILES = {0.5, 0.9, 0.95, 0.99};
 
   /** z for a two-sided 95% normal interval; the CI of the mean uses the normal approximation. */
   static final double Z95 = 1.959963984540054;
 
-  /** What a finished state gives the report. */
+  /**
+   * What a finished state gives the report: the summary sections, the tables, the names of the
+   * tables the layout writes (per-example ones included when they will be written), and the extent
+   * of the matched data for the console ("3 classes", "120 counted positions").
+   */
   public record Finished(
       Summary.Inputs inputs,
       Summary.Global global,
@@ -47,19 +51,24 @@ public final class Finisher {
       Dataset<Row> worstExamples,
       PredictionInputs.Checked checked,
       Summary.Sequences sequences,
-      Dataset<Row> perToken) {}
+      Dataset<Row> perToken,
+      List<String> tables,
+      String extent) {}
 
   final SparkSession spark;
   final DriftConfig config;
   final DriftState state;
   final StateSettings s;
 
-  private Finisher(SparkSession spark, DriftConfig config, DriftState state) {
+  Finisher(SparkSession spark, DriftConfig config, DriftState state) {
     this.spark = spark;
     this.config = config;
     this.state = state;
     this.s = state.settings;
   }
+
+  /** Finishes the state's part that the checked inputs' row rules settle on. */
+  abstract Finished run(PredictionInputs.Checked checked);
 
   /**
    * Judges the row rules from the state's counts (throwing the first failure whose policy is fail)
@@ -68,10 +77,20 @@ public final class Finisher {
   public static Finished finish(
       SparkSession spark, DriftConfig config, DriftState state, PredictionInputs.Prepared in) {
     PredictionInputs.Checked checked = in.judge(groups(state.teacher), groups(state.student));
-    if (in.sequence()) {
-      return new SequenceFinisher(new Finisher(spark, config, state)).run(checked);
-    }
-    return new Finisher(spark, config, state).run(checked);
+    return state.settings.layout().finisher(spark, config, state).run(checked);
+  }
+
+  /**
+   * The per-example (or per-sequence) Dataset of the finished state's layout, lazy; null when the
+   * layout writes none with this configuration.
+   */
+  public static Dataset<Row> perExample(DriftState state, Finished f, DriftConfig config) {
+    return state.settings.layout().perExample(f.checked(), config);
+  }
+
+  /** Whether the checked inputs hold tables (not so for a rollup's counts-only judge). */
+  static boolean hasTables(PredictionInputs.Checked in) {
+    return in.teacher() != null && in.student() != null;
   }
 
   /** Judges the row rules from the state's counts, for callers that need only the verdict. */
@@ -97,28 +116,8 @@ public final class Finisher {
               f[SideCounts.DUPLICATE],
               c.fixedExample[SideCounts.DUPLICATE]));
     }
-    if (f[SideCounts.NULL_VECTOR] > 0) {
-      g.add(
-          new PredictionInputs.Group(
-              false,
-              false,
-              -1,
-              -1,
-              0,
-              f[SideCounts.NULL_VECTOR],
-              c.fixedExample[SideCounts.NULL_VECTOR]));
-    }
-    if (f[SideCounts.EMPTY] > 0) {
-      g.add(
-          new PredictionInputs.Group(
-              false,
-              false,
-              io.kldrift.kernel.Divergences.EMPTY,
-              0,
-              0,
-              f[SideCounts.EMPTY],
-              c.fixedExample[SideCounts.EMPTY]));
-    }
+    fixedRule(g, c, SideCounts.NULL_VECTOR, -1, -1);
+    fixedRule(g, c, SideCounts.EMPTY, io.kldrift.kernel.Divergences.EMPTY, 0);
     c.lengths.forEach(
         (len, b) -> {
           for (int code = 0; code < SideCounts.CODES; code++) {
@@ -130,161 +129,6 @@ public final class Finisher {
           }
         });
     return g;
-  }
-
-  private Finished run(PredictionInputs.Checked in) {
-    int classes = in.numClasses();
-    if (state.overflow.containsKey(classes)) {
-      throw io.kldrift.DriftException.invalidInput(
-          "the vectors have more than "
-              + DriftState.MAX_PARTS
-              + " different lengths, too many to tell the class count while reading",
-          "list the classes in input.class_names so that rows of any other length break rule"
-              + " wrong_length");
-    }
-    Part p = state.parts.get(classes);
-    if (p == null) {
-      p = new Part(s, Math.max(classes, 0));
-    }
-    long matched = p.matched();
-    Summary.Inputs inputs = inputs(in, p, matched);
-    List<String> names = classNames(p.classes);
-    double[] contrib = new double[p.classes];
-    double[] meanP = new double[p.classes];
-    double[] meanQ = new double[p.classes];
-    double[] marginalTerm = new double[p.classes];
-    double marginal = 0;
-    if (matched > 0) {
-      double logEps = s.logEpsilon();
-      for (int c = 0; c < p.classes; c++) {
-        contrib[c] = p.perClass.klSum(c) / matched;
-        meanP[c] = p.perClass.teacherProb[c] / matched;
-        meanQ[c] = p.perClass.studentProb[c] / matched;
-        if (meanP[c] > 0) {
-          double lq = meanQ[c] > 0 ? Math.log(meanQ[c]) : logEps;
-          marginalTerm[c] = meanP[c] * (Math.log(meanP[c]) - lq);
-          marginal += marginalTerm[c];
-        }
-      }
-    }
-    Summary.Global global = global(p, matched, matched > 0 ? marginal : null);
-    double added = 0;
-    for (double v : contrib) {
-      if (Double.isFinite(v) && v > 0) {
-        added += v;
-      }
-    }
-    List<ClassRow> rows = new ArrayList<>();
-    for (int c = 0; c < p.classes; c++) {
-      ClassState cs = p.perClass;
-      long top1 = cs.top1Count[c];
-      LabelGroup l = p.labels.get(c);
-      rows.add(
-          new ClassRow(
-              c,
-              names.get(c),
-              contrib[c],
-              share(contrib[c], added),
-              meanP[c],
-              meanQ[c],
-              marginalTerm[c],
-              cs.violations[c],
-              classViolationKl(p, c, matched),
-              top1,
-              top1 == 0 ? null : cs.top1Kl[c].mean(),
-              top1 == 0 ? null : cs.top1Sketch[c].quantile(0.95),
-              top1 == 0 ? null : (double) cs.top1Agree[c] / top1,
-              cs.studentTop1Count[c],
-              l == null ? (s.hasLabel() ? 0L : null) : (Long) l.kl.n,
-              l == null ? null : l.kl.mean(),
-              l == null ? null : l.klQ.quantile(0.95),
-              l == null ? null : (double) l.teacherCorrect / l.kl.n,
-              l == null ? null : (double) l.studentCorrect / l.kl.n));
-    }
-    List<Summary.ClassShare> top = new ArrayList<>();
-    if (matched > 0) {
-      List<ClassRow> order = new ArrayList<>(rows);
-      order.sort(Comparator.comparingDouble((ClassRow r) -> -r.klContribution()));
-      for (ClassRow r :
-          order.subList(0, Math.min(config.get(DriftConfig.TOP_CLASSES), order.size()))) {
-        top.add(
-            new Summary.ClassShare(
-                r.classIndex(),
-                r.className(),
-                r.klContribution(),
-                r.klShare(),
-                r.teacherMeanProb(),
-                r.studentMeanProb()));
-      }
-    }
-    List<Summary.Confusion> confusions = new ArrayList<>();
-    for (Confusions.Pair c : p.confusions.top(config.get(DriftConfig.TOP_CONFUSIONS))) {
-      confusions.add(
-          new Summary.Confusion(
-              c.teacher(),
-              names.get(c.teacher()),
-              c.student(),
-              names.get(c.student()),
-              c.count(),
-              c.meanKl()));
-    }
-    List<Summary.SliceSummary> slices = slices(p);
-    List<byte[]> sketches = new ArrayList<>();
-    for (int i = 0; i < state.header.sliceColumns().size(); i++) {
-      for (Map.Entry<String, SliceGroup> v : sortedValues(p, i)) {
-        sketches.add(v.getValue().klQ.bytes());
-      }
-    }
-    return new Finished(
-        inputs,
-        global,
-        slices,
-        top,
-        confusions.subList(0, Math.min(10, confusions.size())),
-        rows,
-        Tables.perClass(spark, rows),
-        Tables.perSlice(spark, slices, sketches),
-        Tables.confusion(spark, confusions),
-        worst(p.worst, WorstExamples.FIELDS, true),
-        in,
-        null,
-        null);
-  }
-
-  /**
-   * Class c's KL from its clipped cells over N: 0 without violations, null without matched examples
-   * or when states without that KL (format 2) with violations were merged in.
-   */
-  private static Double classViolationKl(Part p, int c, long matched) {
-    if (matched == 0) {
-      return null;
-    }
-    if (p.perClass.violations[c] == 0) {
-      return 0.0;
-    }
-    return p.violationKlUnknown > 0 ? null : p.perClass.violationKlSum(c) / matched;
-  }
-
-  Summary.Inputs inputs(PredictionInputs.Checked in, Part p, long matched) {
-    Long outside = null;
-    if (in.hasLabel()) {
-      long n = 0;
-      for (Map.Entry<Integer, LabelGroup> e : p.labels.entrySet()) {
-        if (e.getKey() < 0 || e.getKey() >= in.numClasses()) {
-          n += e.getValue().kl.n;
-        }
-      }
-      outside = n;
-    }
-    return inputs(
-        in,
-        matched,
-        new Summary.SupportViolations(
-            p.violatingExamples,
-            p.violationsTotal,
-            p.reverseViolatingExamples,
-            config.get(DriftConfig.EPSILON)),
-        outside);
   }
 
   Summary.Inputs inputs(
@@ -327,75 +171,19 @@ public final class Finisher {
     return new Summary.Temperature(config.get(DriftConfig.TEMPERATURE), List.copyOf(sides));
   }
 
-  private Summary.Global global(Part p, long n, Double marginal) {
-    Summary.Stats kl = klStats(p.all);
-    Summary.Stats ce = stats(p.moments[3], null);
-    Summary.Stats h = stats(p.moments[1], null);
-    Summary.KlDecomposition dec =
-        ce.mean() == null || h.mean() == null
-            ? null
-            : new Summary.KlDecomposition(ce.mean(), h.mean(), ce.mean() - h.mean(), kl.mean());
-    boolean label = s.hasLabel();
-    return new Summary.Global(
-        kl,
-        stats(p.moments[0], p.reverseKlQ),
-        stats(p.all.js, p.all.jsQ),
-        h,
-        stats(p.moments[2], null),
-        ce,
-        stats(p.moments[4], p.totalVariationQ),
-        stats(p.moments[5], null),
-        stats(p.moments[6], null),
-        stats(p.all.agreement, null),
-        s.logits() ? stats(p.t2Kl, p.t2KlQ) : null,
-        dec,
-        label ? ratio(p.teacherCorrect, n) : null,
-        label ? ratio(p.studentCorrect, n) : null,
-        marginal,
-        violationKlShare(p, kl.mean()),
-        p.violationKlSum() == null || kl.mean() == null ? null : kl.mean() - p.violationKlSum() / n,
-        Quantiles.rankError(s.sketchK()),
-        null,
-        null);
+  /** The group of a rule counted without a check code (null or empty list), when it has rows. */
+  private static void fixedRule(
+      List<PredictionInputs.Group> g, SideCounts c, int fixed, int rule, int length) {
+    if (c.fixed[fixed] > 0) {
+      g.add(
+          new PredictionInputs.Group(
+              false, false, rule, length, 0, c.fixed[fixed], c.fixedExample[fixed]));
+    }
   }
 
-  /**
-   * The share of the mean KL from clipped cells: 0 without violations (whatever the mean), null
-   * when it is unknown or the mean is not positive.
-   */
-  private static Double violationKlShare(Part p, Double mean) {
-    Double mass = p.violationKlSum();
-    if (mean == null || mass == null) {
-      return null;
-    }
-    if (p.violatingExamples == 0) {
-      return 0.0;
-    }
-    return mean > 0 ? mass / (mean * p.matched()) : null;
-  }
-
-  private List<Summary.SliceSummary> slices(Part p) {
-    List<Summary.SliceSummary> out = new ArrayList<>();
-    List<String> columns = state.header.sliceColumns();
-    for (int i = 0; i < columns.size(); i++) {
-      for (Map.Entry<String, SliceGroup> v : sortedValues(p, i)) {
-        SliceGroup g = v.getValue();
-        out.add(
-            new Summary.SliceSummary(
-                columns.get(i),
-                v.getKey(),
-                klStats(g),
-                stats(g.js, g.jsQ),
-                stats(g.agreement, null),
-                null));
-      }
-    }
-    return out;
-  }
-
-  /** The groups of slice column {@code i}, by value, null first. */
-  private static List<Map.Entry<String, SliceGroup>> sortedValues(Part p, int i) {
-    List<Map.Entry<String, SliceGroup>> values = new ArrayList<>(p.slices.get(i).entrySet());
+  /** The values of one slice column's groups, null first. */
+  static <G> List<Map.Entry<String, G>> sortedValues(Map<String, G> groups) {
+    List<Map.Entry<String, G>> values = new ArrayList<>(groups.entrySet());
     values.sort(Map.Entry.comparingByKey(Comparator.nullsFirst(Comparator.<String>naturalOrder())));
     return values;
   }
@@ -463,24 +251,6 @@ public final class Finisher {
 
   static Double ratio(long count, long n) {
     return n == 0 ? null : (double) count / n;
-  }
-
-  /**
-   * A class's share of the KL the classes add (the sum of the positive contributions), the one
-   * definition the page and the console use too: adding classes' shares sum to 1, an offsetting
-   * class's share is negative (the part of that total it takes back).
-   */
-  private static Double share(double contribution, double added) {
-    return added > 0 && Double.isFinite(contribution) ? contribution / added : null;
-  }
-
-  private List<String> classNames(int classes) {
-    List<String> configured = state.header.classNames();
-    List<String> names = new ArrayList<>();
-    for (int c = 0; c < classes; c++) {
-      names.add(configured.size() == classes ? configured.get(c) : "class_" + c);
-    }
-    return names;
   }
 
   /**

@@ -7,10 +7,10 @@ import static org.apache.spark.sql.functions.when;
 
 import io.kldrift.DriftConfig;
 import io.kldrift.input.PredictionInputs;
-import io.kldrift.input.SequenceInputs;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -18,8 +18,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -35,9 +33,10 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class OnePass {
   /**
-   * Ordinals of the joined row the {@link StateUpdater} reads: presence, copies and null-key flags
-   * of each side, both vectors and the label, then the key columns, the slice columns as read and
-   * the slice columns as text.
+   * Ordinals of the joined row the {@link Updater} reads: presence, copies and null-key flags of
+   * each side, both vectors and the label, then the key columns, the slice columns as read, the
+   * slice columns as text and the layout's own columns ({@link Layout#teacherColumns}, {@link
+   * Layout#studentColumns}).
    */
   static final int T_PRESENT = 0,
       S_PRESENT = 1,
@@ -55,7 +54,7 @@ public final class OnePass {
   /** The joined rows (ordinals above), and the schema of their key and slice columns. */
   record Joined(Dataset<Row> rows, StructType exampleSchema) {}
 
-  static Joined join(PredictionInputs.Prepared in, DriftConfig config) {
+  static Joined join(PredictionInputs.Prepared in, DriftConfig config, Layout<?> layout) {
     List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
     Column[] byKey = keys.stream().map(k -> col(k)).toArray(Column[]::new);
     WindowSpec perKey = Window.partitionBy(byKey);
@@ -68,9 +67,7 @@ public final class OnePass {
       sCols.add(col(keys.get(i)).as("__kd_sk" + i));
     }
     sCols.add(col(PredictionInputs.STUDENT));
-    if (in.sequence()) {
-      SequenceInputs.STUDENT_EXTRA.forEach(c -> sCols.add(col(c)));
-    }
+    layout.studentColumns().forEach(c -> sCols.add(col(c)));
     Dataset<Row> s =
         in.student()
             .withColumn("__kd_sc", count(lit(1)).over(perKey))
@@ -113,28 +110,22 @@ public final class OnePass {
     for (int i = 0; i < in.sliceColumns().size(); i++) {
       out.add(t.col(in.sliceColumns().get(i)).cast(DataTypes.StringType).as("__kd_slice" + i));
     }
-    if (in.sequence()) {
-      SequenceInputs.TEACHER_EXTRA.forEach(c -> out.add(j.col(c)));
-      SequenceInputs.STUDENT_EXTRA.forEach(c -> out.add(j.col(c)));
-    }
+    layout.teacherColumns().forEach(c -> out.add(j.col(c)));
+    layout.studentColumns().forEach(c -> out.add(j.col(c)));
     return new Joined(j.select(out.toArray(Column[]::new)), example);
   }
 
   /** Runs the pass: the merged state of every partition of the joined rows. */
   public static DriftState run(
       SparkSession spark, PredictionInputs.Prepared in, DriftConfig config, String runDate) {
-    Joined joined = join(in, config);
+    Layout<?> layout = Layout.of(config);
+    Joined joined = join(in, config, layout);
     StateHeader header =
         StateHeader.of(
             config, in.sliceColumns(), joined.exampleSchema().json(), in.hasLabel(), runDate);
     FlatMapFunction<java.util.Iterator<InternalRow>, byte[]> update =
-        in.sequence()
-            ? new SequenceUpdater(header, shape(in, config), joined.exampleSchema())
-            : new StateUpdater(
-                header,
-                floats(in.teacher(), PredictionInputs.TEACHER),
-                floats(in.student(), PredictionInputs.STUDENT),
-                joined.exampleSchema());
+        layout.updater(header, in, config, joined.exampleSchema());
+    Function2<byte[], byte[], byte[]> merge = (a, b) -> merge(a, b, header);
     byte[] zero = new DriftState(header).bytes();
     spark.sparkContext().setJobDescription("kldrift: join, row rules, metrics and drift state");
     // Run as a named SQL execution so that the query, its plan and metrics show in Spark's UI and
@@ -153,46 +144,15 @@ public final class OnePass {
                         qe.toRdd()
                             .toJavaRDD()
                             .mapPartitions(update)
-                            .treeAggregate(zero, OnePass::merge, OnePass::merge, 2)));
+                            .treeAggregate(zero, merge, merge, 2)));
     return DriftState.read(merged, "the merged drift state");
   }
 
-  private static byte[] merge(byte[] a, byte[] b) {
-    return DriftState.read(a, "a partition's drift state")
-        .merge(DriftState.read(b, "a partition's drift state"))
+  /** Merges two partitions' states; their settings are the run's, not parsed again. */
+  private static byte[] merge(byte[] a, byte[] b, StateHeader header) {
+    return DriftState.read(a, "a partition's drift state", header)
+        .merge(DriftState.read(b, "a partition's drift state", header))
         .bytes();
-  }
-
-  private static boolean floats(Dataset<Row> df, String column) {
-    DataType t = df.schema().apply(column).dataType();
-    while (t instanceof ArrayType a) {
-      t = a.elementType();
-    }
-    return t == DataTypes.FloatType;
-  }
-
-  /** The sequence columns' shapes: element types and which optional columns are given. */
-  private static SequenceUpdater.Shape shape(PredictionInputs.Prepared in, DriftConfig config) {
-    return new SequenceUpdater.Shape(
-        floats(in.teacher(), PredictionInputs.TEACHER),
-        floats(in.student(), PredictionInputs.STUDENT),
-        !config.get(DriftConfig.AT_TEACHER_COLUMN).isEmpty(),
-        floats(in.student(), "__kd_qat"),
-        !config.get(DriftConfig.MASK_COLUMN).isEmpty(),
-        ints(in.teacher(), "__kd_pid"),
-        ints(in.student(), "__kd_qid"),
-        ints(in.teacher(), "__kd_ttok"),
-        ints(in.student(), "__kd_stok"),
-        !config.get(DriftConfig.POSITION_COLUMN).isEmpty());
-  }
-
-  /** Whether the innermost element type of {@code column} is int (else long). */
-  private static boolean ints(Dataset<Row> df, String column) {
-    DataType t = df.schema().apply(column).dataType();
-    while (t instanceof ArrayType a) {
-      t = a.elementType();
-    }
-    return t == DataTypes.IntegerType;
   }
 
   private static List<Column> concat(List<Column> a, List<Column> b) {

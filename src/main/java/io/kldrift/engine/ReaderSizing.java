@@ -37,7 +37,7 @@ final class ReaderSizing {
     if (classes <= 0) {
       return 0;
     }
-    if (config.get(DriftConfig.INPUT_LAYOUT).equals("example")) {
+    if (Layout.of(config).holdsClassVectors()) {
       checkFits(classes, taskBytes(spark));
     }
     int current = Integer.parseInt(spark.conf().get(KEY, "4096"));

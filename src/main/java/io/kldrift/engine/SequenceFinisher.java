@@ -11,11 +11,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * The finish of a sequence-layout state: {@code global} over counted positions (token-weighted)
@@ -23,37 +19,26 @@ import org.apache.spark.sql.types.StructType;
  * as intervals, buckets, tokens) and the tables. Top-k figures that are bounds are named as such in
  * {@code global.bounds}.
  */
-final class SequenceFinisher {
-  static final StructType PER_TOKEN =
-      new StructType()
-          .add("token_id", DataTypes.LongType, false)
-          .add("positions", DataTypes.LongType, false)
-          .add("kl_mean", DataTypes.DoubleType, false)
-          .add("kl_share", DataTypes.DoubleType, true)
-          .add("agreement", DataTypes.DoubleType, false)
-          .add("teacher_tail_mass", DataTypes.DoubleType, false);
+final class SequenceFinisher extends Finisher {
 
-  private final Finisher f;
-
-  SequenceFinisher(Finisher f) {
-    this.f = f;
+  SequenceFinisher(SparkSession spark, DriftConfig config, DriftState state) {
+    super(spark, config, state);
   }
 
+  @Override
   Finisher.Finished run(PredictionInputs.Checked in) {
     int key = in.numClasses() < 0 ? 0 : in.numClasses();
-    if (f.state.overflow.containsKey(key)) {
+    Parts<SequencePart> parts = state.parts(SequenceLayout.INSTANCE);
+    if (parts.overflow.containsKey(key)) {
       throw DriftException.invalidInput(
           "the per-position vectors have more than "
-              + DriftState.MAX_PARTS
+              + Parts.MAX_PARTS
               + " different lengths, too many to tell the vocabulary size while reading",
           "write every position's vector over the same vocabulary");
     }
-    SeqPart p = f.state.seqParts.get(key);
-    if (p == null) {
-      p = new SeqPart(f.s, key);
-    }
-    boolean topK = f.s.teacherKind() == Kind.TOPK_LOG_PROBS;
-    boolean tail = !f.config.get(DriftConfig.AT_TEACHER_COLUMN).isEmpty();
+    SequencePart p = parts.toFinish(key);
+    boolean topK = s.teacherKind() == Kind.TOPK_LOG_PROBS;
+    boolean tail = !config.get(DriftConfig.AT_TEACHER_COLUMN).isEmpty();
     String mode = !topK ? "exact" : tail ? "tail_bucket" : "shared_top_k";
     String klNote = klNote(mode, p);
     if (topK && p.maxTeacherK > 0 && p.maxStudentK > 0 && p.maxTeacherK != p.maxStudentK) {
@@ -67,10 +52,10 @@ final class SequenceFinisher {
     }
     long counted = p.tokens.kl.n;
     Summary.Inputs inputs =
-        f.inputs(
+        inputs(
             in,
             p.matched(),
-            new Summary.SupportViolations(0, 0, 0, f.config.get(DriftConfig.EPSILON)),
+            new Summary.SupportViolations(0, 0, 0, config.get(DriftConfig.EPSILON)),
             null);
     Summary.Stats empty = Finisher.stats(new Moments(), null);
     Map<String, String> bounds = null;
@@ -85,13 +70,13 @@ final class SequenceFinisher {
     }
     Summary.Global global =
         new Summary.Global(
-            f.klStats(p.tokens),
-            Finisher.stats(p.figures[SeqPart.REVERSE_KL], p.sketches[0]),
+            klStats(p.tokens),
+            Finisher.stats(p.figures[SequencePart.REVERSE_KL], p.sketches[0]),
             Finisher.stats(p.tokens.js, p.tokens.jsQ),
-            Finisher.stats(p.figures[SeqPart.TEACHER_ENTROPY], null),
+            Finisher.stats(p.figures[SequencePart.TEACHER_ENTROPY], null),
             empty,
             empty,
-            Finisher.stats(p.figures[SeqPart.TV_LOW], null),
+            Finisher.stats(p.figures[SequencePart.TV_LOW], null),
             empty,
             empty,
             Finisher.stats(p.tokens.agreement, null),
@@ -102,12 +87,12 @@ final class SequenceFinisher {
             null,
             null,
             null,
-            Quantiles.rankError(f.s.sketchK()),
+            Quantiles.rankError(s.sketchK()),
             Finisher.stats(p.seqMean, p.seqMeanQ),
             bounds);
     double klMass = p.tokens.kl.mean() == null ? 0 : p.tokens.kl.mean() * counted;
-    List<Summary.Bucket> byPosition = buckets(SeqPart.POSITION_BUCKETS, p.byPosition, klMass);
-    List<Summary.Bucket> byEntropy = buckets(SeqPart.ENTROPY_BUCKETS, p.byEntropy, klMass);
+    List<Summary.Bucket> byPosition = buckets(SequencePart.POSITION_BUCKETS, p.byPosition, klMass);
+    List<Summary.Bucket> byEntropy = buckets(SequencePart.ENTROPY_BUCKETS, p.byEntropy, klMass);
     List<Summary.TokenShare> tokens = new ArrayList<>();
     p.byToken.forEach(
         (id, n, kl, agree, tailSum) ->
@@ -122,7 +107,7 @@ final class SequenceFinisher {
     tokens.sort(
         Comparator.comparingDouble((Summary.TokenShare t) -> -t.klMean() * t.positions())
             .thenComparingLong(Summary.TokenShare::tokenId));
-    int top = Math.min(f.config.get(DriftConfig.TOP_TOKENS), tokens.size());
+    int top = Math.min(config.get(DriftConfig.TOP_TOKENS), tokens.size());
     String intervalNote =
         topK
             ? "lower: the merged cells; upper: the listed ids' terms plus the unlisted mass at its"
@@ -144,56 +129,41 @@ final class SequenceFinisher {
             Finisher.stats(p.seqPositions, null),
             Finisher.stats(p.firstDivergence, null),
             p.sequencesWithoutDivergence,
-            f.s.jsdBeta(),
-            Finisher.stats(p.figures[SeqPart.JSD], null),
+            s.jsdBeta(),
+            Finisher.stats(p.figures[SequencePart.JSD], null),
             new Summary.Interval(
                 Finisher.stats(p.tokens.js, p.tokens.jsQ),
-                Finisher.stats(p.figures[SeqPart.JS_HIGH], null),
+                Finisher.stats(p.figures[SequencePart.JS_HIGH], null),
                 intervalNote),
             new Summary.Interval(
-                Finisher.stats(p.figures[SeqPart.TV_LOW], null),
-                Finisher.stats(p.figures[SeqPart.TV_HIGH], null),
+                Finisher.stats(p.figures[SequencePart.TV_LOW], null),
+                Finisher.stats(p.figures[SequencePart.TV_HIGH], null),
                 intervalNote),
-            Finisher.stats(p.figures[SeqPart.TEACHER_TAIL], p.sketches[1]),
-            Finisher.stats(p.figures[SeqPart.STUDENT_TAIL], null),
-            Finisher.stats(p.figures[SeqPart.OVERLAP], null),
-            Finisher.stats(p.figures[SeqPart.TOP1_RANK], null),
+            Finisher.stats(p.figures[SequencePart.TEACHER_TAIL], p.sketches[1]),
+            Finisher.stats(p.figures[SequencePart.STUDENT_TAIL], null),
+            Finisher.stats(p.figures[SequencePart.OVERLAP], null),
+            Finisher.stats(p.figures[SequencePart.TOP1_RANK], null),
             p.top1OutsideStudent,
             byPosition,
             byEntropy,
             List.copyOf(tokens.subList(0, top)));
     List<Summary.SliceSummary> slices = new ArrayList<>();
     List<byte[]> sketches = new ArrayList<>();
-    List<String> columns = f.state.header.sliceColumns();
+    List<String> columns = state.header.sliceColumns();
     for (int i = 0; i < columns.size(); i++) {
-      List<Map.Entry<String, SeqPart.Slice>> values = new ArrayList<>(p.slices.get(i).entrySet());
-      values.sort(
-          Map.Entry.comparingByKey(Comparator.nullsFirst(Comparator.<String>naturalOrder())));
-      for (Map.Entry<String, SeqPart.Slice> v : values) {
-        SeqPart.Slice g = v.getValue();
+      for (Map.Entry<String, SequencePart.Slice> v : Finisher.sortedValues(p.slices.get(i))) {
+        SequencePart.Slice g = v.getValue();
         slices.add(
             new Summary.SliceSummary(
                 columns.get(i),
                 v.getKey(),
-                f.klStats(g.tokens),
+                klStats(g.tokens),
                 Finisher.stats(g.tokens.js, g.tokens.jsQ),
                 Finisher.stats(g.tokens.agreement, null),
                 Finisher.stats(g.seqMean, g.seqMeanQ)));
         sketches.add(g.tokens.klQ.bytes());
       }
     }
-    List<Row> tokenRows = new ArrayList<>();
-    for (Summary.TokenShare t : tokens) {
-      tokenRows.add(
-          RowFactory.create(
-              t.tokenId(),
-              t.positions(),
-              t.klMean(),
-              t.klShare(),
-              t.agreement(),
-              t.teacherTailMass()));
-    }
-    Dataset<Row> perToken = f.spark.createDataFrame(tokenRows, PER_TOKEN);
     return new Finisher.Finished(
         inputs,
         global,
@@ -201,16 +171,28 @@ final class SequenceFinisher {
         List.of(),
         List.of(),
         List.of(),
-        Tables.perClass(f.spark, List.of()),
-        Tables.perSlice(f.spark, slices, sketches),
-        Tables.confusion(f.spark, List.of()),
-        f.worst(p.worst, SeqPart.WORST_FIELDS, false),
+        Tables.perClass(spark, List.of()),
+        Tables.perSlice(spark, slices, sketches),
+        Tables.confusion(spark, List.of()),
+        worst(p.worst, SequencePart.WORST_FIELDS, false),
         in,
         seq,
-        perToken);
+        Tables.perToken(spark, tokens),
+        tables(in),
+        counted + " counted positions");
   }
 
-  private static String klNote(String mode, SeqPart p) {
+  /** The tables written: no class tables (a vocabulary has no class list), per_token/ always. */
+  private List<String> tables(PredictionInputs.Checked in) {
+    List<String> tables = new ArrayList<>(List.of("per_slice", "worst_examples"));
+    if (Finisher.hasTables(in) && config.get(DriftConfig.WRITE_PER_SEQUENCE)) {
+      tables.add("per_sequence");
+    }
+    tables.add("per_token");
+    return tables;
+  }
+
+  private static String klNote(String mode, SequencePart p) {
     switch (mode) {
       case "tail_bucket":
         return "lower bound: KL over the teacher's top-"
@@ -229,10 +211,10 @@ final class SequenceFinisher {
   }
 
   private static List<Summary.Bucket> buckets(
-      String[] names, SeqPart.Bucket[] buckets, double klMass) {
+      String[] names, SequencePart.Bucket[] buckets, double klMass) {
     List<Summary.Bucket> out = new ArrayList<>();
     for (int i = 0; i < names.length; i++) {
-      SeqPart.Bucket b = buckets[i];
+      SequencePart.Bucket b = buckets[i];
       out.add(
           new Summary.Bucket(
               names[i],

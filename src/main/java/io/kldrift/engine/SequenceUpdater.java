@@ -6,10 +6,6 @@ import io.kldrift.kernel.Divergences.Kind;
 import io.kldrift.kernel.TopK;
 import io.kldrift.kernel.Workspace;
 import java.io.Serializable;
-import java.util.Iterator;
-import java.util.List;
-import java.util.function.Supplier;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.StructType;
@@ -18,11 +14,10 @@ import org.apache.spark.sql.types.StructType;
  * The update of the drift state in the sequence layout: per joined sequence, the row rules of each
  * side (the same as for examples, plus misaligned lists and token ids that differ), then per
  * counted position the top-k bounds ({@link TopK}) or the exact dense metrics ({@link
- * Divergences}), added to the {@link SeqPart} with the sequence's own mean, sum, max and first
+ * Divergences}), added to the {@link SequencePart} with the sequence's own mean, sum, max and first
  * divergence. Arrays are read in place from Spark's internal rows.
  */
-final class SequenceUpdater
-    implements FlatMapFunction<Iterator<InternalRow>, byte[]>, Serializable {
+final class SequenceUpdater extends Updater {
   private static final long serialVersionUID = 1L;
 
   /** Top-k rows are counted under this list length: their lists may vary in length (k or k+1). */
@@ -42,41 +37,28 @@ final class SequenceUpdater
       boolean positions)
       implements Serializable {}
 
-  private final StateHeader header;
   private final Shape shape;
-  private final StructType exampleSchema;
-  private final int keyCount;
   private final int base;
 
   SequenceUpdater(StateHeader header, Shape shape, StructType exampleSchema) {
-    this.header = header;
+    super(header, exampleSchema);
     this.shape = shape;
-    this.exampleSchema = exampleSchema;
-    this.keyCount = header.keyColumns().size();
     this.base = OnePass.KEYS + keyCount + 2 * header.sliceColumns().size();
   }
 
   @Override
-  public Iterator<byte[]> call(Iterator<InternalRow> rows) {
-    Pass p = new Pass();
-    while (rows.hasNext()) {
-      p.update(rows.next());
-    }
-    return List.of(p.state.bytes()).iterator();
+  Pass newPass() {
+    return new SequencePass();
   }
 
-  /** One partition's pass: the state, the buffers of one sequence and the row being read. */
-  private final class Pass {
-    final DriftState state = new DriftState(header);
-    final StateSettings s = state.settings;
+  /** One partition's pass with the buffers of one sequence. */
+  private final class SequencePass extends Pass {
+    final Parts<SequencePart> parts = state.parts(SequenceLayout.INSTANCE);
     final boolean topK = s.teacherKind() == Kind.TOPK_LOG_PROBS;
-    final int slices = header.sliceColumns().size();
-    final String[] sliceValues = new String[slices];
-    final RowJson ids = new RowJson(exampleSchema, keyCount);
     final Workspace w = new Workspace();
     final TopK.Scratch scratch = new TopK.Scratch();
     final double[] out = new double[Math.max(TopK.COUNT, Divergences.METRIC_COUNT)];
-    final double[] fig = new double[SeqPart.FIGURES];
+    final double[] fig = new double[SequencePart.FIGURES];
     final double epsilon = Math.exp(s.logEpsilon());
     long[] tIds = new long[32];
     long[] sIds = new long[32];
@@ -90,9 +72,8 @@ final class SequenceUpdater
     long[] sTok = new long[256];
     long[] tPos = new long[256];
     long[] sPos = new long[256];
-    InternalRow row;
-    final Supplier<String> example = () -> ids.example(row);
 
+    @Override
     void update(InternalRow r) {
       row = r;
       boolean tIn = r.getBoolean(OnePass.T_PRESENT);
@@ -116,43 +97,18 @@ final class SequenceUpdater
      */
     private int judge(
         SideCounts side, boolean teacher, int copiesOrd, int nullKeyOrd, int teacherLength) {
-      side.rows++;
-      if (row.getBoolean(nullKeyOrd)) {
-        side.fixedRule(SideCounts.NULL_KEY, null);
-        return -1;
-      }
-      long copies = row.getLong(copiesOrd);
-      if (copies > 1) {
-        side.duplicate(copies, ids.key(row));
-        return -1;
-      }
       int vOrd = teacher ? OnePass.P : OnePass.Q;
-      if (row.isNullAt(vOrd)) {
-        side.fixedRule(SideCounts.NULL_VECTOR, ids.key(row));
+      if (listLength(side, copiesOrd, nullKeyOrd, vOrd) < 0) {
         return -1;
       }
       ArrayData v = row.getArray(vOrd);
-      int length = v.numElements();
-      if (length == 0) {
-        side.fixedRule(SideCounts.EMPTY, ids.key(row));
-        return -1;
-      }
       int[] lengthAndCode = check(v, teacher);
       int len = lengthAndCode[0];
       int code = lengthAndCode[1];
       if (code == Divergences.OK && !teacher && teacherLength >= 0) {
         code = pairCode(v);
       }
-      SideCounts.ByLength b = side.length(len);
-      b.codes[code]++;
-      if (code == Divergences.OK) {
-        if (b.examples[code] == null) {
-          b.examples[code] = ids.key(row);
-        }
-        return len;
-      }
-      b.examples[code] = SideCounts.smaller(b.examples[code], ids.key(row));
-      return -1;
+      return count(side, len, code) ? len : -1;
     }
 
     /** The list length and the first check code over the positions of one side. */
@@ -336,17 +292,12 @@ final class SequenceUpdater
       ArrayData q = row.getArray(OnePass.Q);
       int n = p.numElements();
       int key = topK ? TOPK_LENGTH : p.getArray(0).numElements();
-      SeqPart part = state.seqPart(key);
+      SequencePart part = parts.forPair(key);
       if (part == null) {
-        state.overflow.merge(key, 1L, Long::sum);
         return;
       }
-      int sliceBase = OnePass.KEYS + keyCount + slices;
-      for (int i = 0; i < slices; i++) {
-        int o = sliceBase + i;
-        sliceValues[i] = row.isNullAt(o) ? null : row.getUTF8String(o).toString();
-      }
-      SeqPart.Slice[] groups = part.slicesOf(sliceValues);
+      readSlices();
+      SequencePart.Slice[] groups = part.slicesOf(sliceValues);
       ArrayData mask = shape.mask() ? row.getArray(base + 1) : null;
       int counted = 0;
       double sum = 0;
@@ -368,13 +319,14 @@ final class SequenceUpdater
         boolean agree = out[TopK.TEACHER_TOP1] == out[TopK.STUDENT_TOP1];
         long t1 = Double.isNaN(out[TopK.TEACHER_TOP1]) ? -1 : (long) out[TopK.TEACHER_TOP1];
         part.addPosition(position, kl, out[TopK.JS_LOW], agree, t1, fig, groups);
-        if (Double.isNaN(fig[SeqPart.TOP1_RANK]) && topK) {
+        if (Double.isNaN(fig[SequencePart.TOP1_RANK]) && topK) {
           part.top1OutsideStudent++;
         }
         counted++;
         sum += kl;
         max = Math.max(max, kl);
-        tailSum += Double.isNaN(fig[SeqPart.TEACHER_TAIL]) ? 0 : fig[SeqPart.TEACHER_TAIL];
+        tailSum +=
+            Double.isNaN(fig[SequencePart.TEACHER_TAIL]) ? 0 : fig[SequencePart.TEACHER_TAIL];
         if (agree) {
           agreed++;
         } else if (first < 0) {
@@ -404,16 +356,16 @@ final class SequenceUpdater
       }
       TopK.compute(
           tIds, tLp, kt, sIds, sLp, ks, at ? sAt : null, s.jsdBeta(), epsilon, scratch, out);
-      fig[SeqPart.REVERSE_KL] = out[TopK.REVERSE_KL];
-      fig[SeqPart.JSD] = out[TopK.JSD];
-      fig[SeqPart.JS_HIGH] = out[TopK.JS_HIGH];
-      fig[SeqPart.TV_LOW] = out[TopK.TV_LOW];
-      fig[SeqPart.TV_HIGH] = out[TopK.TV_HIGH];
-      fig[SeqPart.TEACHER_TAIL] = out[TopK.TEACHER_TAIL];
-      fig[SeqPart.STUDENT_TAIL] = out[TopK.STUDENT_TAIL];
-      fig[SeqPart.OVERLAP] = out[TopK.OVERLAP];
-      fig[SeqPart.TEACHER_ENTROPY] = out[TopK.TEACHER_ENTROPY];
-      fig[SeqPart.TOP1_RANK] = out[TopK.TOP1_RANK];
+      fig[SequencePart.REVERSE_KL] = out[TopK.REVERSE_KL];
+      fig[SequencePart.JSD] = out[TopK.JSD];
+      fig[SequencePart.JS_HIGH] = out[TopK.JS_HIGH];
+      fig[SequencePart.TV_LOW] = out[TopK.TV_LOW];
+      fig[SequencePart.TV_HIGH] = out[TopK.TV_HIGH];
+      fig[SequencePart.TEACHER_TAIL] = out[TopK.TEACHER_TAIL];
+      fig[SequencePart.STUDENT_TAIL] = out[TopK.STUDENT_TAIL];
+      fig[SequencePart.OVERLAP] = out[TopK.OVERLAP];
+      fig[SequencePart.TEACHER_ENTROPY] = out[TopK.TEACHER_ENTROPY];
+      fig[SequencePart.TOP1_RANK] = out[TopK.TOP1_RANK];
     }
 
     /**
@@ -440,16 +392,16 @@ final class SequenceUpdater
       out[TopK.JS_LOW] = o[Divergences.JS];
       out[TopK.TEACHER_TOP1] = t1;
       out[TopK.STUDENT_TOP1] = o[Divergences.STUDENT_TOP1];
-      fig[SeqPart.REVERSE_KL] = o[Divergences.REVERSE_KL];
-      fig[SeqPart.JSD] = jsd(v, s.jsdBeta(), o);
-      fig[SeqPart.JS_HIGH] = o[Divergences.JS];
-      fig[SeqPart.TV_LOW] = o[Divergences.TOTAL_VARIATION];
-      fig[SeqPart.TV_HIGH] = o[Divergences.TOTAL_VARIATION];
-      fig[SeqPart.TEACHER_TAIL] = 0;
-      fig[SeqPart.STUDENT_TAIL] = 0;
-      fig[SeqPart.OVERLAP] = Double.NaN;
-      fig[SeqPart.TEACHER_ENTROPY] = o[Divergences.TEACHER_ENTROPY];
-      fig[SeqPart.TOP1_RANK] = rank;
+      fig[SequencePart.REVERSE_KL] = o[Divergences.REVERSE_KL];
+      fig[SequencePart.JSD] = jsd(v, s.jsdBeta(), o);
+      fig[SequencePart.JS_HIGH] = o[Divergences.JS];
+      fig[SequencePart.TV_LOW] = o[Divergences.TOTAL_VARIATION];
+      fig[SequencePart.TV_HIGH] = o[Divergences.TOTAL_VARIATION];
+      fig[SequencePart.TEACHER_TAIL] = 0;
+      fig[SequencePart.STUDENT_TAIL] = 0;
+      fig[SequencePart.OVERLAP] = Double.NaN;
+      fig[SequencePart.TEACHER_ENTROPY] = o[Divergences.TEACHER_ENTROPY];
+      fig[SequencePart.TOP1_RANK] = rank;
     }
 
     /** JSD(β) of the workspace's distributions (β = 0, 1: forward and reverse KL; 0.5: JS). */

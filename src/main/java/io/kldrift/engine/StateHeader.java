@@ -13,7 +13,9 @@ import java.util.Map;
 /**
  * What a drift state was computed with and over: the configuration (as text, checks included), the
  * class names, key and slice columns, the Spark schema (JSON) of the key and slice columns that
- * worst examples carry, whether a label was present, and the run dates merged into it.
+ * worst examples carry, whether a label was present, and the run dates merged into it. It also
+ * carries the typed {@link StateSettings} the update, merge and finish use, parsed once: from the
+ * configuration on the driver, or from the text when a stored state is read.
  */
 record StateHeader(
     Map<String, String> config,
@@ -22,7 +24,8 @@ record StateHeader(
     List<String> sliceColumns,
     String exampleSchema,
     boolean hasLabel,
-    List<String> dates)
+    List<String> dates,
+    StateSettings settings)
     implements java.io.Serializable {
 
   /** Settings that must agree for two states to merge. */
@@ -53,11 +56,12 @@ record StateHeader(
         sliceColumns,
         exampleSchema,
         hasLabel,
-        List.of(runDate));
+        List.of(runDate),
+        StateSettings.of(config, sliceColumns.size(), hasLabel));
   }
 
-  /** The configuration rebuilt from the stored text, with the stored class names. */
-  DriftConfig driftConfig() {
+  /** The configuration rebuilt from stored text, with the stored class names. */
+  static DriftConfig driftConfig(Map<String, String> config, List<String> classNames) {
     DriftConfig.Builder b = DriftConfig.builder();
     config.forEach(
         (k, v) -> {
@@ -69,16 +73,27 @@ record StateHeader(
     return b.classNames(classNames).build();
   }
 
-  StateSettings settings() {
-    return StateSettings.of(driftConfig(), sliceColumns.size(), hasLabel);
-  }
-
   StateHeader withDates(List<String> newDates) {
     return new StateHeader(
-        config, classNames, keyColumns, sliceColumns, exampleSchema, hasLabel, newDates);
+        config, classNames, keyColumns, sliceColumns, exampleSchema, hasLabel, newDates, settings);
   }
 
   void requireCompatible(StateHeader o) {
+    if (settings.layout() != o.settings.layout()) {
+      throw DriftException.invalidInput(
+          "the drift states of "
+              + o.dates
+              + " and "
+              + dates
+              + " were computed in different layouts ("
+              + DriftConfig.INPUT_LAYOUT.key()
+              + " '"
+              + o.settings.layout()
+              + "' vs '"
+              + settings.layout()
+              + "') and cannot be merged",
+          "roll up only days computed with the same settings, or rerun those days with one configuration");
+    }
     for (String k : MUST_AGREE) {
       String a = config.get(k);
       String b = o.config.get(k);
@@ -123,20 +138,32 @@ record StateHeader(
     writeList(out, dates);
   }
 
-  static StateHeader read(DataInput in) throws IOException {
+  /**
+   * Reads a header; its settings are {@code known}'s when the configuration, class names, slice
+   * columns and label agree with it (a partition's state of this run), else parsed from the text.
+   */
+  static StateHeader read(DataInput in, StateHeader known) throws IOException {
     int n = in.readInt();
     Map<String, String> config = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
       config.put(Codec.readString(in), Codec.readString(in));
     }
+    List<String> classNames = readList(in);
+    List<String> keyColumns = readList(in);
+    List<String> sliceColumns = readList(in);
+    String exampleSchema = Codec.readString(in);
+    boolean hasLabel = in.readBoolean();
+    List<String> dates = readList(in);
+    StateSettings settings =
+        known != null
+                && known.config.equals(config)
+                && known.classNames.equals(classNames)
+                && known.sliceColumns.equals(sliceColumns)
+                && known.hasLabel == hasLabel
+            ? known.settings
+            : StateSettings.of(driftConfig(config, classNames), sliceColumns.size(), hasLabel);
     return new StateHeader(
-        config,
-        readList(in),
-        readList(in),
-        readList(in),
-        Codec.readString(in),
-        in.readBoolean(),
-        readList(in));
+        config, classNames, keyColumns, sliceColumns, exampleSchema, hasLabel, dates, settings);
   }
 
   private static void writeList(DataOutput out, List<String> l) throws IOException {

@@ -8,9 +8,11 @@ import java.util.List;
 
 /**
  * What the drift state's update needs from the configuration, in a form that ships to executors:
- * kinds, temperature, epsilon, the row-rule tolerances, the histogram and the sketch sizes.
+ * the layout, kinds, temperature, epsilon, the row-rule tolerances, the histogram and the sketch
+ * sizes.
  */
 record StateSettings(
+    Layout<?> layout,
     Kind teacherKind,
     Kind studentKind,
     double temperature,
@@ -42,6 +44,7 @@ record StateSettings(
     int steps = (int) Math.round((hi - lo) * perDecade);
     double tol = config.get(DriftConfig.SUM_TOLERANCE);
     return new StateSettings(
+        Layout.of(config),
         config.get(DriftConfig.TEACHER_KIND),
         config.get(DriftConfig.STUDENT_KIND),
         config.get(DriftConfig.TEMPERATURE),

@@ -11,7 +11,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** The small report tables (per_class/, per_slice/, confusion/) as local Datasets. */
+/** The small report tables (per_class/, per_slice/, confusion/, per_token/) as local Datasets. */
 final class Tables {
   private Tables() {}
 
@@ -144,5 +144,30 @@ final class Tables {
               c.meanKl()));
     }
     return spark.createDataFrame(rows, schema);
+  }
+
+  static final StructType PER_TOKEN =
+      new StructType()
+          .add("token_id", DataTypes.LongType, false)
+          .add("positions", DataTypes.LongType, false)
+          .add("kl_mean", DataTypes.DoubleType, false)
+          .add("kl_share", DataTypes.DoubleType, true)
+          .add("agreement", DataTypes.DoubleType, false)
+          .add("teacher_tail_mass", DataTypes.DoubleType, false);
+
+  /** per_token/: every teacher top-1 token's positions, mean KL, share, agreement, tail mass. */
+  static Dataset<Row> perToken(SparkSession spark, List<Summary.TokenShare> tokens) {
+    List<Row> rows = new ArrayList<>();
+    for (Summary.TokenShare t : tokens) {
+      rows.add(
+          RowFactory.create(
+              t.tokenId(),
+              t.positions(),
+              t.klMean(),
+              t.klShare(),
+              t.agreement(),
+              t.teacherTailMass()));
+    }
+    return spark.createDataFrame(rows, PER_TOKEN);
   }
 }

@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
+import io.kldrift.engine.Layout;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
 import io.kldrift.summary.Summary;
@@ -172,7 +173,6 @@ public final class PredictionInputs {
     private final Rows teacherRows;
     private final Rows studentRows;
     private final List<String> classNames;
-    private final boolean sequence;
     private final DriftConfig config;
 
     Prepared(
@@ -183,7 +183,6 @@ public final class PredictionInputs {
         Rows teacherRows,
         Rows studentRows,
         List<String> classNames,
-        boolean sequence,
         DriftConfig config) {
       this.config = config;
       this.teacher = teacher;
@@ -193,7 +192,6 @@ public final class PredictionInputs {
       this.teacherRows = teacherRows;
       this.studentRows = studentRows;
       this.classNames = classNames;
-      this.sequence = sequence;
     }
 
     /**
@@ -203,14 +201,6 @@ public final class PredictionInputs {
      */
     public DriftConfig config() {
       return config;
-    }
-
-    /**
-     * Whether the tables are in the sequence layout: then the teacher also has {@link
-     * SequenceInputs#TEACHER_EXTRA} and the student {@link SequenceInputs#STUDENT_EXTRA}.
-     */
-    public boolean sequence() {
-      return sequence;
     }
 
     /** The teacher's keys, distribution ({@link #TEACHER}), label ({@link #LABEL}) and slices. */
@@ -301,27 +291,31 @@ public final class PredictionInputs {
             keys,
             config),
         config.get(DriftConfig.CLASS_NAMES),
-        config.get(DriftConfig.INPUT_LAYOUT).equals("sequence"),
         config);
   }
 
   /**
    * Checks the schemas of two tables that are already loaded (notebooks); see {@link #read}. Keys
-   * of different integer widths are widened ({@link KeyTypes}); in the example layout, Spark ML's
-   * transform output is read as it comes ({@link SparkMlColumns}).
+   * of different integer widths are widened ({@link KeyTypes}); then the layout checks and
+   * normalizes the tables ({@link Layout#prepare}).
    */
   public static Prepared prepare(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
     KeyTypes.Tables joinable =
         KeyTypes.widen(teacher, student, config.get(DriftConfig.KEY_COLUMNS));
-    if (config.get(DriftConfig.INPUT_LAYOUT).equals("sequence")) {
-      return SequenceInputs.prepare(joinable.teacher(), joinable.student(), config);
-    }
-    DriftConfig resolved =
-        SparkMlColumns.resolve(joinable.teacher().schema(), joinable.student().schema(), config);
-    return prepareExamples(joinable.teacher(), joinable.student(), resolved);
+    return Layout.of(config).prepare(joinable.teacher(), joinable.student(), config);
   }
 
-  private static Prepared prepareExamples(
+  /**
+   * The example layout's schema checks, once the keys are widened: Spark ML's transform output is
+   * read as it comes ({@link SparkMlColumns}).
+   */
+  public static Prepared prepareExamples(
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+    DriftConfig resolved = SparkMlColumns.resolve(teacher.schema(), student.schema(), config);
+    return checkExamples(teacher, student, resolved);
+  }
+
+  private static Prepared checkExamples(
       Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
     List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
     String tCol = config.get(DriftConfig.TEACHER_COLUMN);
@@ -421,7 +415,7 @@ public final class PredictionInputs {
             keys,
             config);
     return new Prepared(
-        t, s, hasLabel, slices, tRows, sRows, config.get(DriftConfig.CLASS_NAMES), false, config);
+        t, s, hasLabel, slices, tRows, sRows, config.get(DriftConfig.CLASS_NAMES), config);
   }
 
   /** The key columns exist on both sides with one joinable type. */

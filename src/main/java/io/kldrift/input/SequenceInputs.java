@@ -54,7 +54,7 @@ public final class SequenceInputs {
   private SequenceInputs() {}
 
   /** Checks the schemas of both tables (no scan) and normalizes them to one shape. */
-  static PredictionInputs.Prepared prepare(
+  public static PredictionInputs.Prepared prepare(
       Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
     List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
     Kind tKind = config.get(DriftConfig.TEACHER_KIND);
@@ -121,8 +121,7 @@ public final class SequenceInputs {
             sKind,
             keys,
             config);
-    return new PredictionInputs.Prepared(
-        tn, sn, false, slices, tRows, sRows, List.of(), true, config);
+    return new PredictionInputs.Prepared(tn, sn, false, slices, tRows, sRows, List.of(), config);
   }
 
   /** Configuration that cannot work in the sequence layout, refused before anything is read. */

@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * holds one part per class count seen; the report reads the part of the class count the row rules
  * settle on.
  */
-final class Part {
+final class ExamplePart implements StatePart<ExamplePart> {
   /** Metrics with moments besides KL, JS and agreement (which {@link SliceGroup} holds). */
   static final int[] MOMENT_METRICS = {
     Divergences.REVERSE_KL,
@@ -61,7 +61,7 @@ final class Part {
   final WorstExamples worst;
   private final StateSettings s;
 
-  Part(StateSettings s, int classes) {
+  ExamplePart(StateSettings s, int classes) {
     this.s = s;
     this.classes = classes;
     all = new SliceGroup(s);
@@ -151,7 +151,13 @@ final class Part {
     }
   }
 
-  long matched() {
+  @Override
+  public int length() {
+    return classes;
+  }
+
+  @Override
+  public long matched() {
     return all.kl.n;
   }
 
@@ -171,7 +177,8 @@ final class Part {
     return violationKlUnknown > 0 ? null : violationKl + violationKlComp;
   }
 
-  void merge(Part o) {
+  @Override
+  public void merge(ExamplePart o) {
     all.merge(o.all);
     for (int i = 0; i < moments.length; i++) {
       moments[i].merge(o.moments[i]);
@@ -198,8 +205,8 @@ final class Part {
     worst.merge(o.worst);
   }
 
-  /** Writes the part in drift state format {@code version} (see {@link DriftState#bytes}). */
-  void write(DataOutput out, int version) throws IOException {
+  @Override
+  public void write(DataOutput out, int version) throws IOException {
     out.writeInt(classes);
     all.write(out);
     for (Moments m : moments) {
@@ -240,8 +247,8 @@ final class Part {
    * Reads a part written in drift state format {@code version}. A format 2 part has no KL of
    * clipped cells: its violating examples count as {@link #violationKlUnknown}.
    */
-  static Part read(DataInput in, StateSettings s, int version) throws IOException {
-    Part p = new Part(s, in.readInt());
+  static ExamplePart read(DataInput in, StateSettings s, int version) throws IOException {
+    ExamplePart p = new ExamplePart(s, in.readInt());
     p.all.merge(SliceGroup.read(in, s));
     for (Moments m : p.moments) {
       m.merge(Moments.read(in));

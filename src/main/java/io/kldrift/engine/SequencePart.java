@@ -15,9 +15,9 @@ import java.util.function.Supplier;
  * bound for top-k) with its sketch and histogram, the other per-position figures, KL by position
  * bucket, by teacher-entropy bucket and by the teacher's top-1 token; per sequence the mean, sum
  * and max of KL and the first position whose top-1 tokens differ; per slice value both; the worst
- * sequences. Mergeable like {@link Part}, so rollups work for sequences too.
+ * sequences. Mergeable like {@link ExamplePart}, so rollups work for sequences too.
  */
-final class SeqPart {
+final class SequencePart implements StatePart<SequencePart> {
   /** Per-position figures with moments besides KL, JS (lower bound) and agreement. */
   static final int REVERSE_KL = 0,
       JSD = 1,
@@ -154,7 +154,7 @@ final class SeqPart {
     }
   }
 
-  SeqPart(StateSettings s, int k) {
+  SequencePart(StateSettings s, int k) {
     this.s = s;
     this.k = k;
     tokens = new SliceGroup(s);
@@ -292,11 +292,18 @@ final class SeqPart {
     }
   }
 
-  long matched() {
+  @Override
+  public int length() {
+    return k;
+  }
+
+  @Override
+  public long matched() {
     return sequences;
   }
 
-  void merge(SeqPart o) {
+  @Override
+  public void merge(SequencePart o) {
     tokens.merge(o.tokens);
     for (int i = 0; i < FIGURES; i++) {
       figures[i].merge(o.figures[i]);
@@ -333,7 +340,9 @@ final class SeqPart {
     worst.merge(o.worst);
   }
 
-  void write(DataOutput out) throws IOException {
+  /** Writes the part; its layout is the same in drift state formats 2 and 3. */
+  @Override
+  public void write(DataOutput out, int version) throws IOException {
     out.writeInt(k);
     tokens.write(out);
     for (Moments m : figures) {
@@ -374,8 +383,8 @@ final class SeqPart {
     worst.write(out);
   }
 
-  static SeqPart read(DataInput in, StateSettings s) throws IOException {
-    SeqPart p = new SeqPart(s, in.readInt());
+  static SequencePart read(DataInput in, StateSettings s) throws IOException {
+    SequencePart p = new SequencePart(s, in.readInt());
     p.tokens.merge(SliceGroup.read(in, s));
     for (Moments m : p.figures) {
       m.merge(Moments.read(in));
