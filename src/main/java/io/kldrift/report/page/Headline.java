@@ -1,14 +1,17 @@
-package io.kldrift.report;
+package io.kldrift.report.page;
 
-import static io.kldrift.report.HtmlReport.at;
-import static io.kldrift.report.HtmlReport.closeSection;
-import static io.kldrift.report.HtmlReport.count;
-import static io.kldrift.report.HtmlReport.esc;
-import static io.kldrift.report.HtmlReport.fmt;
-import static io.kldrift.report.HtmlReport.note;
-import static io.kldrift.report.HtmlReport.num;
-import static io.kldrift.report.HtmlReport.openSection;
+import static io.kldrift.report.page.Html.closeSection;
+import static io.kldrift.report.page.Html.esc;
+import static io.kldrift.report.page.Html.fmt;
+import static io.kldrift.report.page.Html.note;
+import static io.kldrift.report.page.Html.openSection;
+import static io.kldrift.report.page.Values.at;
+import static io.kldrift.report.page.Values.count;
+import static io.kldrift.report.page.Values.list;
+import static io.kldrift.report.page.Values.num;
+import static io.kldrift.report.page.Values.signed;
 
+import io.kldrift.report.ClassShares;
 import io.kldrift.summary.Change;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;
@@ -130,8 +133,8 @@ final class Headline {
   private static String where(Change c, String move) {
     Change.Part best = null;
     String column = null;
-    for (Change.Attribution a : HtmlReport.list(c.bySlice())) {
-      for (Change.Part p : HtmlReport.list(a.parts())) {
+    for (Change.Attribution a : list(c.bySlice())) {
+      for (Change.Part p : list(a.parts())) {
         if (p.role().equals("driver") && (best == null || p.share() > best.share())) {
           best = p;
           column = a.dimension();
@@ -163,7 +166,7 @@ final class Headline {
 
   private static Change.Part largestDriver(Change.Attribution a) {
     Change.Part best = null;
-    for (Change.Part p : HtmlReport.list(a == null ? null : a.parts())) {
+    for (Change.Part p : list(a == null ? null : a.parts())) {
       if (p.role().equals("driver") && (best == null || p.share() > best.share())) {
         best = p;
       }
@@ -181,7 +184,7 @@ final class Headline {
       return null;
     }
     List<Change.Part> drivers = new ArrayList<>();
-    for (Change.Part p : HtmlReport.list(a.parts())) {
+    for (Change.Part p : list(a.parts())) {
       if (p.role().equals("driver") && !p.name().equals(Change.UNLISTED_TOKENS)) {
         drivers.add(p);
       }
@@ -264,12 +267,6 @@ final class Headline {
     Map<String, String> config = at(s, Summary::config);
     String mode = config == null ? null : config.get("baseline.mode");
     return mode == null ? "" : " (baseline.mode=" + mode + ")";
-  }
-
-  /** A change in nats with its sign: "+0.1562 nats", "\u22120.0003 nats". */
-  static String signed(double v) {
-    String n = num(Math.abs(v));
-    return (v < 0 ? "\u2212" : "+") + n + " nats";
   }
 
   private static String kindWords(String kind) {
