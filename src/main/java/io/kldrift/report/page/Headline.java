@@ -36,7 +36,7 @@ final class Headline {
   static void write(StringBuilder h, Summary s) {
     openSection(h, "summary-sentence", "In one sentence");
     h.append("<p class=\"lede\">").append(esc(sentence(s))).append("</p>\n");
-    String t = temperatureNote(at(s, Summary::config), at(s, Summary::global));
+    String t = temperatureNote(s);
     if (t != null) {
       note(h, t);
     }
@@ -280,26 +280,23 @@ final class Headline {
 
   /**
    * What {@code input.temperature} applied to, when it is not 1: the kernel divides the logits of a
-   * side whose kind is {@code logits} by T before the log-softmax and uses probabilities and
-   * log-probabilities as given; T²·KL is reported whenever a side is logits. Null when T is 1.
+   * side whose kind is logits by T before the log-softmax ({@code inputs.temperature.applies_to})
+   * and uses probabilities and log-probabilities as given; T²·KL is reported whenever a side is
+   * logits. Null when T is 1 or the summary does not say. The other side's kind, named in the
+   * sentence, is read from the configuration.
    */
-  static String temperatureNote(Map<String, String> config, Summary.Global global) {
-    if (config == null || config.get("input.temperature") == null) {
+  static String temperatureNote(Summary s) {
+    Summary.Temperature temperature = at(at(s, Summary::inputs), Summary.Inputs::temperature);
+    if (temperature == null || temperature.value() == 1.0) {
       return null;
     }
-    double t;
-    try {
-      t = Double.parseDouble(config.get("input.temperature"));
-    } catch (NumberFormatException e) {
-      return null;
-    }
-    if (t == 1.0) {
-      return null;
-    }
-    String teacher = config.getOrDefault("input.teacher.kind", "probs");
-    String student = config.getOrDefault("input.student.kind", "probs");
-    boolean tl = teacher.equals("logits");
-    boolean sl = student.equals("logits");
+    double t = temperature.value();
+    Map<String, String> config = at(s, Summary::config);
+    Map<String, String> kinds = config == null ? Map.of() : config;
+    String teacher = kinds.getOrDefault("input.teacher.kind", "probs");
+    String student = kinds.getOrDefault("input.student.kind", "probs");
+    boolean tl = list(temperature.appliesTo()).contains("teacher");
+    boolean sl = list(temperature.appliesTo()).contains("student");
     String tt = num(t);
     String head = "Temperature: input.temperature = " + tt;
     if (!tl && !sl) {
@@ -336,7 +333,7 @@ final class Headline {
               + other
               + " at its own.";
     }
-    Double t2 = at(at(global, Summary.Global::t2Kl), Summary.Stats::mean);
+    Double t2 = at(at(at(s, Summary::global), Summary.Global::t2Kl), Summary.Stats::mean);
     return head
         + scope
         + " T\u00b2\u00b7KL, the distillation-loss convention (not a divergence), has mean "
