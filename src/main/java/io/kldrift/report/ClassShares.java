@@ -32,7 +32,7 @@ public final class ClassShares {
   }
 
   /** A share in whole percent, "<1%" for a positive share that would round to 0%. */
-  static String percent(double share) {
+  public static String percent(double share) {
     return share > 0 && share < 0.005 ? "<1%" : String.format(Locale.ROOT, "%.0f%%", 100 * share);
   }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.kldrift.DriftConfig;
-import io.kldrift.report.HtmlReport;
+import io.kldrift.report.page.HtmlReport;
 import io.kldrift.summary.Change;
 import io.kldrift.summary.Summary;
 import io.kldrift.summary.SummaryJson;

@@ -3,6 +3,7 @@ package io.kldrift.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kldrift.input.RowRule;
+import io.kldrift.report.page.HtmlReport;
 import io.kldrift.summary.Summary;
 import io.kldrift.summary.SummaryJson;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
-package io.kldrift.report;
+package io.kldrift.report.page;
 
-import static io.kldrift.report.HtmlReportTest.EVIL_SLICE;
-import static io.kldrift.report.HtmlReportTest.EVIL_SLICE_ESCAPED;
+import static io.kldrift.report.page.HtmlReportTest.EVIL_SLICE;
+import static io.kldrift.report.page.HtmlReportTest.EVIL_SLICE_ESCAPED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 

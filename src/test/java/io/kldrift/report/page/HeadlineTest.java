@@ -1,10 +1,11 @@
-package io.kldrift.report;
+package io.kldrift.report.page;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kldrift.summary.Summary;
 import io.kldrift.summary.SummaryJson;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -58,17 +59,30 @@ class HeadlineTest {
         .isEqualTo("No matched examples in this run, so there is no KL to report.");
   }
 
+  /**
+   * The note for a summary as the job writes it: inputs.temperature applies to the sides whose kind
+   * is logits; the configuration has the kinds only, so the note reads the typed temperature.
+   */
   private static String note(String temperature, String teacher, String student) {
+    List<String> sides = new ArrayList<>();
+    if (teacher.equals("logits")) {
+      sides.add("\"teacher\"");
+    }
+    if (student.equals("logits")) {
+      sides.add("\"student\"");
+    }
     Summary s =
         summary(
-            "{\"config\": {\"input.temperature\": \""
+            "{\"inputs\": {\"temperature\": {\"value\": "
                 + temperature
-                + "\", \"input.teacher.kind\": \""
+                + ", \"applies_to\": ["
+                + String.join(", ", sides)
+                + "]}}, \"config\": {\"input.teacher.kind\": \""
                 + teacher
                 + "\", \"input.student.kind\": \""
                 + student
                 + "\"}, \"global\": {\"t2_kl\": {\"n\": 10, \"mean\": 0.5}}}");
-    return Headline.temperatureNote(s.config(), s.global());
+    return Headline.temperatureNote(s);
   }
 
   @Test

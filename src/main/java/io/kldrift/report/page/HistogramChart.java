@@ -1,25 +1,26 @@
-package io.kldrift.report;
+package io.kldrift.report.page;
 
-import static io.kldrift.report.HtmlReport.CHART_WIDTH;
-import static io.kldrift.report.HtmlReport.at;
-import static io.kldrift.report.HtmlReport.bar;
-import static io.kldrift.report.HtmlReport.closeSection;
-import static io.kldrift.report.HtmlReport.count;
-import static io.kldrift.report.HtmlReport.fmt;
-import static io.kldrift.report.HtmlReport.label;
-import static io.kldrift.report.HtmlReport.legendItem;
-import static io.kldrift.report.HtmlReport.line;
-import static io.kldrift.report.HtmlReport.list;
-import static io.kldrift.report.HtmlReport.note;
-import static io.kldrift.report.HtmlReport.num;
-import static io.kldrift.report.HtmlReport.openSection;
-import static io.kldrift.report.HtmlReport.pct;
-import static io.kldrift.report.HtmlReport.svgOpen;
-import static io.kldrift.report.HtmlReport.verticalLabel;
-import static io.kldrift.report.HtmlReport.yGrid;
+import static io.kldrift.report.page.Html.closeSection;
+import static io.kldrift.report.page.Html.fmt;
+import static io.kldrift.report.page.Html.note;
+import static io.kldrift.report.page.Html.openSection;
+import static io.kldrift.report.page.Svg.CHART_WIDTH;
+import static io.kldrift.report.page.Svg.bar;
+import static io.kldrift.report.page.Svg.label;
+import static io.kldrift.report.page.Svg.legendItem;
+import static io.kldrift.report.page.Svg.line;
+import static io.kldrift.report.page.Svg.verticalLabel;
+import static io.kldrift.report.page.Svg.yGrid;
+import static io.kldrift.report.page.Values.at;
+import static io.kldrift.report.page.Values.count;
+import static io.kldrift.report.page.Values.list;
+import static io.kldrift.report.page.Values.num;
+import static io.kldrift.report.page.Values.pct;
 
-import io.kldrift.report.HtmlReport.Axis;
-import io.kldrift.report.HtmlReport.Frame;
+import io.kldrift.report.page.Svg.Axis;
+import io.kldrift.report.page.Svg.Frame;
+import io.kldrift.summary.Change;
+import io.kldrift.summary.Summary;
 import io.kldrift.summary.Summary.Histogram;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,21 @@ import java.util.List;
  */
 final class HistogramChart {
   private HistogramChart() {}
+
+  /**
+   * The run's KL histogram, with the baseline's over it when the summary has one; {@code unit} is
+   * what one count is (an example, or a position), {@code axisTitle} names the KL it bins.
+   */
+  static void write(StringBuilder h, Summary s, String unit, String axisTitle) {
+    Change change = at(s, Summary::change);
+    write(
+        h,
+        at(Values.klStats(s), Summary.Stats::histogram),
+        unit,
+        axisTitle,
+        at(change, Change::baselineHistogramShares),
+        at(change, Change::baselineRuns));
+  }
 
   /**
    * {@code unit} is what one count is (an example, or a position), {@code axisTitle} names the KL
@@ -78,8 +94,8 @@ final class HistogramChart {
     // Empty bins at both ends are left out: the configured range spans 8 decades, the data rarely.
     Frame f = new Frame(64, base == null ? 16 : 30, CHART_WIDTH - 84, 220);
     Axis y = Axis.of(max);
-    svgOpen(h, "kl-histogram", f.height() + f.top() + 50, "Histogram of per-" + unit + " KL");
-    yGrid(h, f, y, HtmlReport::count);
+    Svg.open(h, "kl-histogram", f.height() + f.top() + 50, "Histogram of per-" + unit + " KL");
+    yGrid(h, f, y, Values::count);
     int bins = last - first + 1;
     double w = f.width() / bins;
     List<String> step = new ArrayList<>();
@@ -111,7 +127,7 @@ final class HistogramChart {
     if (base != null) {
       h.append(fmt("<polyline class=\"baseline-hist\" points=\"%s\">", String.join(" ", step)))
           .append("<title>")
-          .append(HtmlReport.esc("baseline (" + baselineName + "), scaled to this run's count"))
+          .append(Html.esc("baseline (" + baselineName + "), scaled to this run's count"))
           .append("</title></polyline>\n");
       double lx = legendSwatch(h, f.left(), 14);
       legendItem(
@@ -173,7 +189,7 @@ final class HistogramChart {
   }
 
   private static double value(Object o) {
-    Double d = HtmlReport.dbl(o);
+    Double d = Values.dbl(o);
     return d == null || d.isNaN() ? 0 : d;
   }
 }

@@ -1,4 +1,4 @@
-package io.kldrift.report;
+package io.kldrift.report.page;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;

@@ -1,14 +1,17 @@
-package io.kldrift.report;
+package io.kldrift.report.page;
 
-import static io.kldrift.report.HtmlReport.at;
-import static io.kldrift.report.HtmlReport.closeSection;
-import static io.kldrift.report.HtmlReport.count;
-import static io.kldrift.report.HtmlReport.esc;
-import static io.kldrift.report.HtmlReport.fmt;
-import static io.kldrift.report.HtmlReport.note;
-import static io.kldrift.report.HtmlReport.num;
-import static io.kldrift.report.HtmlReport.openSection;
+import static io.kldrift.report.page.Html.closeSection;
+import static io.kldrift.report.page.Html.esc;
+import static io.kldrift.report.page.Html.fmt;
+import static io.kldrift.report.page.Html.note;
+import static io.kldrift.report.page.Html.openSection;
+import static io.kldrift.report.page.Values.at;
+import static io.kldrift.report.page.Values.count;
+import static io.kldrift.report.page.Values.list;
+import static io.kldrift.report.page.Values.num;
+import static io.kldrift.report.page.Values.signed;
 
+import io.kldrift.report.ClassShares;
 import io.kldrift.summary.Change;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;
@@ -33,7 +36,7 @@ final class Headline {
   static void write(StringBuilder h, Summary s) {
     openSection(h, "summary-sentence", "In one sentence");
     h.append("<p class=\"lede\">").append(esc(sentence(s))).append("</p>\n");
-    String t = temperatureNote(at(s, Summary::config), at(s, Summary::global));
+    String t = temperatureNote(s);
     if (t != null) {
       note(h, t);
     }
@@ -130,8 +133,8 @@ final class Headline {
   private static String where(Change c, String move) {
     Change.Part best = null;
     String column = null;
-    for (Change.Attribution a : HtmlReport.list(c.bySlice())) {
-      for (Change.Part p : HtmlReport.list(a.parts())) {
+    for (Change.Attribution a : list(c.bySlice())) {
+      for (Change.Part p : list(a.parts())) {
         if (p.role().equals("driver") && (best == null || p.share() > best.share())) {
           best = p;
           column = a.dimension();
@@ -163,7 +166,7 @@ final class Headline {
 
   private static Change.Part largestDriver(Change.Attribution a) {
     Change.Part best = null;
-    for (Change.Part p : HtmlReport.list(a == null ? null : a.parts())) {
+    for (Change.Part p : list(a == null ? null : a.parts())) {
       if (p.role().equals("driver") && (best == null || p.share() > best.share())) {
         best = p;
       }
@@ -181,7 +184,7 @@ final class Headline {
       return null;
     }
     List<Change.Part> drivers = new ArrayList<>();
-    for (Change.Part p : HtmlReport.list(a.parts())) {
+    for (Change.Part p : list(a.parts())) {
       if (p.role().equals("driver") && !p.name().equals(Change.UNLISTED_TOKENS)) {
         drivers.add(p);
       }
@@ -266,12 +269,6 @@ final class Headline {
     return mode == null ? "" : " (baseline.mode=" + mode + ")";
   }
 
-  /** A change in nats with its sign: "+0.1562 nats", "\u22120.0003 nats". */
-  static String signed(double v) {
-    String n = num(Math.abs(v));
-    return (v < 0 ? "\u2212" : "+") + n + " nats";
-  }
-
   private static String kindWords(String kind) {
     return switch (kind) {
       case "probs" -> "probabilities";
@@ -283,26 +280,23 @@ final class Headline {
 
   /**
    * What {@code input.temperature} applied to, when it is not 1: the kernel divides the logits of a
-   * side whose kind is {@code logits} by T before the log-softmax and uses probabilities and
-   * log-probabilities as given; T²·KL is reported whenever a side is logits. Null when T is 1.
+   * side whose kind is logits by T before the log-softmax ({@code inputs.temperature.applies_to})
+   * and uses probabilities and log-probabilities as given; T²·KL is reported whenever a side is
+   * logits. Null when T is 1 or the summary does not say. The other side's kind, named in the
+   * sentence, is read from the configuration.
    */
-  static String temperatureNote(Map<String, String> config, Summary.Global global) {
-    if (config == null || config.get("input.temperature") == null) {
+  static String temperatureNote(Summary s) {
+    Summary.Temperature temperature = at(at(s, Summary::inputs), Summary.Inputs::temperature);
+    if (temperature == null || temperature.value() == 1.0) {
       return null;
     }
-    double t;
-    try {
-      t = Double.parseDouble(config.get("input.temperature"));
-    } catch (NumberFormatException e) {
-      return null;
-    }
-    if (t == 1.0) {
-      return null;
-    }
-    String teacher = config.getOrDefault("input.teacher.kind", "probs");
-    String student = config.getOrDefault("input.student.kind", "probs");
-    boolean tl = teacher.equals("logits");
-    boolean sl = student.equals("logits");
+    double t = temperature.value();
+    Map<String, String> config = at(s, Summary::config);
+    Map<String, String> kinds = config == null ? Map.of() : config;
+    String teacher = kinds.getOrDefault("input.teacher.kind", "probs");
+    String student = kinds.getOrDefault("input.student.kind", "probs");
+    boolean tl = list(temperature.appliesTo()).contains("teacher");
+    boolean sl = list(temperature.appliesTo()).contains("student");
     String tt = num(t);
     String head = "Temperature: input.temperature = " + tt;
     if (!tl && !sl) {
@@ -339,7 +333,7 @@ final class Headline {
               + other
               + " at its own.";
     }
-    Double t2 = at(at(global, Summary.Global::t2Kl), Summary.Stats::mean);
+    Double t2 = at(at(at(s, Summary::global), Summary.Global::t2Kl), Summary.Stats::mean);
     return head
         + scope
         + " T\u00b2\u00b7KL, the distillation-loss convention (not a divergence), has mean "

@@ -1,16 +1,17 @@
-package io.kldrift.report;
+package io.kldrift.report.page;
 
-import static io.kldrift.report.HtmlReport.NA;
-import static io.kldrift.report.HtmlReport.at;
-import static io.kldrift.report.HtmlReport.closeSection;
-import static io.kldrift.report.HtmlReport.count;
-import static io.kldrift.report.HtmlReport.esc;
-import static io.kldrift.report.HtmlReport.fmt;
-import static io.kldrift.report.HtmlReport.list;
-import static io.kldrift.report.HtmlReport.note;
-import static io.kldrift.report.HtmlReport.num;
-import static io.kldrift.report.HtmlReport.openSection;
+import static io.kldrift.report.page.Html.closeSection;
+import static io.kldrift.report.page.Html.esc;
+import static io.kldrift.report.page.Html.fmt;
+import static io.kldrift.report.page.Html.note;
+import static io.kldrift.report.page.Html.openSection;
+import static io.kldrift.report.page.Values.NA;
+import static io.kldrift.report.page.Values.at;
+import static io.kldrift.report.page.Values.count;
+import static io.kldrift.report.page.Values.list;
+import static io.kldrift.report.page.Values.num;
 
+import io.kldrift.report.ClassShares;
 import io.kldrift.summary.Change;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
@@ -88,7 +89,7 @@ final class ChangeSections {
                     + " against "
                     + c.baselineRuns()
                     + ": a change of "
-                    + Headline.signed(c.delta())
+                    + Values.signed(c.delta())
                     + (c.ratio() == null ? "" : fmt(" (\u00d7%.2f)", c.ratio()))
                     + (c.noise() == null
                         ? ""
@@ -156,11 +157,11 @@ final class ChangeSections {
         .append(
             esc(
                 "Drivers "
-                    + Headline.signed(up ? drivers : -drivers)
+                    + Values.signed(up ? drivers : -drivers)
                     + ", offsets "
-                    + Headline.signed(up ? -offsets : offsets)
+                    + Values.signed(up ? -offsets : offsets)
                     + ", net "
-                    + Headline.signed(a.increases() - a.decreases())
+                    + Values.signed(a.increases() - a.decreases())
                     + "."))
         .append("</p>\n");
     List<Change.Part> rows = new ArrayList<>(list(a.parts()));

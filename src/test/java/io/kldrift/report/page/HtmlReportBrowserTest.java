@@ -1,4 +1,4 @@
-package io.kldrift.report;
+package io.kldrift.report.page;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
