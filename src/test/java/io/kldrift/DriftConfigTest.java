@@ -24,7 +24,7 @@ class DriftConfigTest {
       # Checks: check.<name>.<field>, any number of them; three by default (below). Fields:
       #   metric       a summary figure: global kl.mean, kl.p99, js.mean, agreement.mean, unmatched_share, ...;
       #                slice kl.mean, kl.p99, ...; class kl_contribution, student_mean_prob, ...;
-      #                position and token kl.n, kl.mean, agreement.mean, teacher_tail_mass.mean (README lists all)
+      #                position and token kl.n, kl.mean, agreement.mean, teacher_tail_mass.mean (monitoring.md lists all)
       #   type         threshold (default) | relative (change against the baseline) | sigma (band over the
       #                last baseline.window runs) | significance (Welch test of a mean against the baseline)
       #   scope        global (default) | slice (each value of each slice column) | class (each class) |
@@ -95,10 +95,10 @@ class DriftConfigTest {
   }
 
   @Test
-  void readmeTableListsEveryKey() throws Exception {
-    String readme = Files.readString(Path.of("README.md"));
+  void configurationPageListsEveryKey() {
+    String page = Docs.read(Docs.page("configuration"));
     for (ConfigKey<?> k : DriftConfig.keys()) {
-      assertThat(readme).as(k.key()).contains("| `" + k.key() + "` | `" + k.defaultText() + "` |");
+      assertThat(page).as(k.key()).contains("| `" + k.key() + "` | `" + k.defaultText() + "` |");
     }
   }
 

@@ -52,59 +52,6 @@ public final class Fixtures {
     return v;
   }
 
-  /** The contents of the README's fenced code blocks of one language, in order. */
-  public static List<String> readmeBlocks(String language) throws IOException {
-    String readme = Files.readString(Path.of("README.md"));
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile(
-                "```" + language + "\\n(.*?)```", java.util.regex.Pattern.DOTALL)
-            .matcher(readme);
-    List<String> out = new ArrayList<>();
-    while (m.find()) {
-      out.add(m.group(1));
-    }
-    return out;
-  }
-
-  /**
-   * One statement of the README's ```sql blocks and the value its trailing comment promises: a
-   * number in {@code expected}, or in {@code text} {@code NULL} or a quoted string's content.
-   */
-  public record ReadmeSql(String sql, Double expected, String text) {}
-
-  /**
-   * Every SQL statement of the README's ```sql blocks, comments removed; a trailing {@code --
-   * number}, {@code -- NULL} or {@code -- 'string'} comment is the value the statement's first cell
-   * must have (both null when there is none). Blocks marked {@code ```sql delta} need a Delta
-   * report and are not run here.
-   */
-  public static List<ReadmeSql> readmeSql() throws IOException {
-    List<ReadmeSql> out = new ArrayList<>();
-    java.util.regex.Pattern value =
-        java.util.regex.Pattern.compile(
-            "\\A;\\s*--\\s*(-?[0-9][0-9.eE+-]*)\\s*$", java.util.regex.Pattern.MULTILINE);
-    java.util.regex.Pattern text =
-        java.util.regex.Pattern.compile(
-            "\\A;\\s*--\\s*(NULL|'[^']*')\\s*$", java.util.regex.Pattern.MULTILINE);
-    for (String block : readmeBlocks("sql")) {
-      for (String statement : block.split(";")) {
-        String sql = statement.replaceAll("(?m)^\\s*--.*$", "").trim();
-        if (sql.isEmpty()) {
-          continue;
-        }
-        int next = block.indexOf(statement) + statement.length();
-        java.util.regex.Matcher m = value.matcher(block.substring(next));
-        java.util.regex.Matcher t = text.matcher(block.substring(next));
-        out.add(
-            new ReadmeSql(
-                sql,
-                m.find() ? Double.parseDouble(m.group(1)) : null,
-                t.find() ? t.group(1).replace("'", "") : null));
-      }
-    }
-    return out;
-  }
-
   /**
    * Every file under {@code root} with its SHA-256 (hex), by relative path; the staging area
    * ({@code _staging/}) only when {@code withStaging}. Two equal snapshots mean byte-identical

@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
     },
     footer = {
       "Errors are one line; the full trace goes to the log file the line names (--verbose prints"
-          + " it too)."
+          + " it too).",
+      "Reference: src/site/markdown/monitoring.md (baselines, accepting a change)."
     })
 public final class AcceptJob implements Callable<Integer> {
   @Option(

@@ -62,7 +62,17 @@ import picocli.CommandLine.Option;
       "Configuration keys (file or --conf) are listed with their defaults in conf/kldrift.properties.",
       "input.temperature applies only to a side whose kind is logits (softmax(z/T)); probabilities"
           + " and log-probabilities are used as they are, and a temperature other than 1 with no"
-          + " logits side is a configuration error. summary.json states it as inputs.temperature."
+          + " logits side is a configuration error. summary.json states it as inputs.temperature.",
+      "Reference pages, in src/site/markdown/ (the README links them):",
+      "  configuration.md      input, row rules, every configuration key",
+      "  monitoring.md         the report, checks, baselines, alerts",
+      "  exit-codes.md         what each exit code means",
+      "  cluster.md            spark-submit, scale, scheduling, rollups",
+      "  delta.md              report.format=delta, object stores",
+      "  sequence-layout.md    language models (input.layout=sequence)",
+      "  sql-and-notebooks.md  SQL functions, notebooks, PySpark, Spark Connect",
+      "  reliability.md        counted once, atomic publish, concurrent runs",
+      "  development.md        tests, build, benchmarks"
     })
 public final class DriftJob implements Callable<Integer> {
   private static final String WAREHOUSE = "spark.sql.warehouse.dir";

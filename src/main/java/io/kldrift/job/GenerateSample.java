@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
       "--layout sequence: LLM-style logs, top-k log-probabilities per position of a token sequence",
       "  (--dense: the full log-probability vector over the vocabulary per position instead)."
     },
-    exitCodeList = {"0:tables written", "1:internal failure", "2:bad command line"})
+    exitCodeList = {"0:tables written", "1:internal failure", "2:bad command line"},
+    footer = {"Reference: the README (sample data) and src/site/markdown/sequence-layout.md."})
 public final class GenerateSample implements Callable<Integer> {
   /** Options that only the example layout reads. */
   private static final List<String> EXAMPLE_ONLY =

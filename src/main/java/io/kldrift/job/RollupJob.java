@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
     },
     footer = {
       "Errors are one line; the full trace goes to the log file the line names (--verbose prints"
-          + " it too)."
+          + " it too).",
+      "Reference: src/site/markdown/cluster.md (rollups) and monitoring.md (checks)."
     })
 public final class RollupJob implements Callable<Integer> {
   @Option(

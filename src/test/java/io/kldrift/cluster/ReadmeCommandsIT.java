@@ -2,7 +2,7 @@ package io.kldrift.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kldrift.Fixtures;
+import io.kldrift.Docs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +12,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's quick-start and sample-data commands, run as written with bash: the quick start
- * prints where the report is and its status, the generator command, run in a scratch folder,
- * rebuilds data that gives exactly the committed sample's report, and the Delta quick start's
- * tables are read by plain Spark SQL, the previous night by time travel.
+ * The README's quick-start and sample-data commands, run as written with bash, each in a new folder
+ * that links the project's launchers and sample data, as a newcomer's first run: the quick starts
+ * print what the README shows (its sample outputs, first line included, apart from the date, the
+ * report's absolute path and the sketch quantiles), the generator command rebuilds data that gives
+ * exactly the committed sample's report, and the Delta page's quick start writes tables that plain
+ * Spark SQL reads, the previous night by time travel.
  */
 class ReadmeCommandsIT {
   @TempDir Path tmp;
@@ -38,6 +40,47 @@ class ReadmeCommandsIT {
     return text;
   }
 
+  /** A new folder under {@code tmp} with links to the project's launchers and sample data. */
+  private Path newFolder(String name, Path project) throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve(name));
+    Files.createSymbolicLink(dir.resolve("jobs"), project.resolve("jobs"));
+    Files.createSymbolicLink(dir.resolve("sample-data"), project.resolve("sample-data"));
+    return dir;
+  }
+
+  /**
+   * The parts of a printed summary that vary between runs and machines, replaced: the run date, the
+   * folder before the report root, and the quantiles that come from randomized sketches.
+   */
+  private static String normalized(String line) {
+    return line.replaceAll("run_date=\\d{4}-\\d{2}-\\d{2}", "run_date=DATE")
+        .replaceAll("file:\\S*/(out[^/]*)/", "file:/.../$1/")
+        .replaceAll("(p50|p99) [0-9.]+", "$1 Q");
+  }
+
+  /**
+   * The README's sample output after {@code command} is, line by line, what the run printed (its
+   * progress lines on standard error aside), the first line included.
+   */
+  private static void printsTheSampleOutput(String readme, String command, String printed) {
+    int at = readme.indexOf(command);
+    assertThat(at).as(command).isNotNegative();
+    int open = readme.indexOf("```text\n", at);
+    assertThat(open).as("a text block after " + command).isNotNegative();
+    String sample = readme.substring(open + 8, readme.indexOf("```", open + 8));
+    List<String> expected = sample.lines().map(ReadmeCommandsIT::normalized).toList();
+    List<String> actual =
+        printed
+            .lines()
+            .filter(l -> !l.startsWith("[kldrift"))
+            .map(ReadmeCommandsIT::normalized)
+            .toList();
+    assertThat(expected).hasSizeGreaterThan(5);
+    assertThat(java.util.Collections.indexOfSubList(actual, expected))
+        .as("the README's sample output, line by line, in what the run printed:%n%s", printed)
+        .isNotNegative();
+  }
+
   private static String command(List<String> blocks, String startsWith) {
     return blocks.stream()
         .map(String::trim)
@@ -48,15 +91,17 @@ class ReadmeCommandsIT {
 
   @Test
   void quickStartAndSampleGeneratorAsWritten() throws Exception {
-    List<String> bash = Fixtures.readmeBlocks("bash");
+    List<String> bash = Docs.blocks("bash", Docs.README);
     Path project = Path.of("").toAbsolutePath();
+    Path first = newFolder("quick-start", project);
 
-    String quickStart =
-        run(project, command(bash, "jobs/drift-report --teacher sample-data/teacher"));
+    String command = command(bash, "jobs/drift-report --teacher sample-data/teacher");
+    String quickStart = run(first, command);
     assertThat(quickStart)
         .contains("matched 19,962")
-        .contains("report      file:" + project.resolve("out/run_date="))
+        .contains("report      file:" + first.resolve("out/run_date="))
         .contains("\nstatus: OK");
+    printsTheSampleOutput(Docs.read(Docs.README), command, quickStart);
     String meanLine =
         quickStart.lines().filter(l -> l.startsWith("mean KL")).findFirst().orElseThrow();
 
@@ -77,11 +122,9 @@ class ReadmeCommandsIT {
 
   @Test
   void deltaQuickStartWritesTablesThatPlainSqlReadsWithTimeTravel() throws Exception {
-    List<String> bash = Fixtures.readmeBlocks("bash");
+    List<String> bash = Docs.blocks("bash", Docs.page("delta"));
     Path project = Path.of("").toAbsolutePath();
-    Path dir = Files.createDirectory(tmp.resolve("delta"));
-    Files.createSymbolicLink(dir.resolve("jobs"), project.resolve("jobs"));
-    Files.createSymbolicLink(dir.resolve("sample-data"), project.resolve("sample-data"));
+    Path dir = newFolder("delta", project);
     String command =
         bash.stream()
             .map(String::trim)
@@ -123,9 +166,11 @@ class ReadmeCommandsIT {
 
   @Test
   void llmQuickStartAsWritten() throws Exception {
-    List<String> bash = Fixtures.readmeBlocks("bash");
+    List<String> bash = Docs.blocks("bash", Docs.README);
     Path project = Path.of("").toAbsolutePath();
-    String out = run(project, command(bash, "jobs/drift-report --teacher sample-data/llm/teacher"));
+    Path dir = newFolder("llm", project);
+    String command = command(bash, "jobs/drift-report --teacher sample-data/llm/teacher");
+    String out = run(dir, command);
     // The figures the README shows, with their bound labels; the sample is generated from a
     // model whose exact KL on segment=code is about 0.2, against about 0.025 elsewhere.
     assertThat(out)
@@ -135,7 +180,8 @@ class ReadmeCommandsIT {
         .contains("KL/sequence 0.065133 nats, lower bound (mean of sequence means)")
         .contains("tail mass   teacher 0.167548")
         .contains("WARN slice_kl [segment=code]: kl.mean (lower bound) = 0.186062")
-        .contains("report      file:" + project.resolve("out-llm/run_date="))
+        .contains("report      file:" + dir.resolve("out-llm/run_date="))
         .contains("\nstatus: WARN");
+    printsTheSampleOutput(Docs.read(Docs.README), command, out);
   }
 }

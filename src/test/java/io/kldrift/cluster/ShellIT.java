@@ -2,6 +2,7 @@ package io.kldrift.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kldrift.Docs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ class ShellIT {
 
   @Test
   void readmeSessionRunsInTheShell() throws Exception {
-    List<String> blocks = io.kldrift.Fixtures.readmeBlocks("jshell");
+    List<String> blocks = Docs.blocks("jshell", Docs.page("sql-and-notebooks"));
     assertThat(blocks).hasSize(1);
     Path script = tmp.resolve("session.jsh");
     // and, after the README's session, a Delta table written and read back with SQL

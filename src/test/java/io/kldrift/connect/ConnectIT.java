@@ -3,7 +3,7 @@ package io.kldrift.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.kldrift.Fixtures;
+import io.kldrift.Docs;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.URLClassLoader;
@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The kldrift SQL functions through a real Spark Connect server (its own JVM, started from the
  * build's jars with the kldrift jar, the Connect plugin and the kldrift session extension) and the
- * JVM Connect client: the README's SQL examples, a per-example query over Parquet written through
- * the server, and {@code call_function}, all checked against values derived from the definitions.
+ * JVM Connect client: the documentation's SQL examples, a per-example query over Parquet written
+ * through the server, and {@code call_function}, all checked against values derived from the
+ * definitions.
  */
 class ConnectIT {
   @TempDir static Path work;
@@ -102,9 +103,9 @@ class ConnectIT {
         "CREATE OR REPLACE TEMPORARY VIEW student USING parquet OPTIONS (path '"
             + Path.of("sample-data", "student").toAbsolutePath()
             + "')");
-    List<Fixtures.ReadmeSql> statements = Fixtures.readmeSql();
+    List<Docs.Sql> statements = Docs.sql();
     assertThat(statements).filteredOn(s -> s.expected() != null).hasSizeGreaterThanOrEqualTo(4);
-    for (Fixtures.ReadmeSql s : statements) {
+    for (Docs.Sql s : statements) {
       List<Object[]> rows = sql(s.sql());
       assertThat(rows).as(s.sql()).hasSizeGreaterThan(1);
       if (s.expected() != null) {

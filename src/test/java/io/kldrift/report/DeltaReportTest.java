@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kldrift.Docs;
 import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
@@ -57,9 +58,9 @@ class DeltaReportTest {
     return spark.sql(q).collectAsList();
   }
 
-  /** The statements of the README's ```sql delta block, on {@code root}. */
+  /** The statements of the Delta page's ```sql delta block, on {@code root}. */
   private List<String> readmeDeltaSql(String root) throws Exception {
-    List<String> blocks = Fixtures.readmeBlocks("sql delta");
+    List<String> blocks = Docs.blocks("sql delta", Docs.page("delta"));
     assertThat(blocks).hasSize(1);
     List<String> out = new java.util.ArrayList<>();
     for (String s : blocks.get(0).replaceAll("(?m)^\\s*--.*$", "").split(";")) {
@@ -153,7 +154,7 @@ class DeltaReportTest {
         .extracting(r -> r.getString(0))
         .containsExactly(firstRun.getString(0));
 
-    // The README's Delta SQL, on this root (its nights are the README's), reads what it says.
+    // The Delta page's SQL, on this root (its nights are the page's), reads what it says.
     List<String> readme = readmeDeltaSql(out);
     assertThat(readme).hasSize(4);
     assertThat(sql(readme.get(0))).hasSize(CLASSES);
