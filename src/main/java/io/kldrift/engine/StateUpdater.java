@@ -37,12 +37,6 @@ final class StateUpdater implements FlatMapFunction<Iterator<InternalRow>, byte[
 
   @Override
   public Iterator<byte[]> call(Iterator<InternalRow> rows) throws InterruptedException {
-    // Test hook (ClusterIT): holds each task of the final stage so that an executor can be
-    // killed while it runs and the map stage it read from must be re-executed.
-    long hold = Long.getLong("kldrift.testing.pass_delay_ms", 0);
-    if (hold > 0) {
-      Thread.sleep(hold);
-    }
     Pass p = new Pass();
     while (rows.hasNext()) {
       p.update(rows.next());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
+import io.kldrift.TestJars;
 import io.kldrift.TestSpark;
 import io.kldrift.job.DriftJob;
 import io.kldrift.sample.SampleGenerator;
@@ -143,22 +144,23 @@ class ClusterIT {
   }
 
   /**
-   * An executor killed while the final stage of the one pass runs (each of its tasks held for 6 s,
-   * after both map stages finished): the shuffle output it held is lost, so the map stage is
-   * re-executed, and the report still has the local run's counts and means (a state built from
-   * accumulators or {@code observe} would count the re-executed tasks twice, SPARK-58183).
+   * An executor killed while the final stage of the one pass runs (each of its tasks held for 6 s
+   * by {@link FinalStageHold}, after both map stages finished): the shuffle output it held is lost,
+   * so the map stage is re-executed, and the report still has the local run's counts and means (a
+   * state built from accumulators or {@code observe} would count the re-executed tasks twice,
+   * SPARK-58183).
    */
   @Test
   @Order(2)
   void aStageReExecutedAfterALostExecutorCountsOnce() throws Exception {
     String out = tmp.resolve("executor-killed").toString();
     int before = executorDirs().size();
+    Path plugin =
+        TestJars.write(
+            tmp.resolve("final-stage-hold.jar"), Map.of(), Map.of(), FinalStageHold.class);
     Process driver =
-        cluster.submit(
-            "driver-exec-kill",
-            2,
-            List.of("spark.executor.extraJavaOptions=-Dkldrift.testing.pass_delay_ms=6000"),
-            List.of(args(out, "2026-11-20")));
+        cluster.submitWithPlugin(
+            "driver-exec-kill", 2, plugin, FinalStageHold.class, List.of(args(out, "2026-11-20")));
     cluster.waitForLog(
         "driver-exec-kill.err", l -> l.contains("one pass) ..."), Duration.ofMinutes(3));
     cluster.waitForLog(
