@@ -115,7 +115,7 @@ class BadInputMutationTest {
     for (Drawn d : drawn) {
       Path out = d.dir().resolve("out");
       if (d.previous()) {
-        copy(baseline, out);
+        Fixtures.copyTree(baseline, out);
       }
       long t1 = System.nanoTime();
       Outcome o = run(d.teacher(), d.student(), out, RUN_DATE, d.extra());
@@ -288,19 +288,6 @@ class BadInputMutationTest {
     }
     return new Outcome(
         code, e.toString(StandardCharsets.UTF_8), o.toString(StandardCharsets.UTF_8));
-  }
-
-  private static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> all = Files.walk(from)) {
-      for (Path p : all.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
   }
 
   private static void deleteTree(Path dir) throws IOException {
