@@ -3,12 +3,22 @@ package io.kldrift.crashtest;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The named points of a report write at which the crash tests stop a run, each recognized by the
- * file operation that ends the step before it (or, for the Delta points, that starts the step after
- * it): {@link PausingFileSystem} and {@link PausingFs} report every create, close and rename here.
- * The armed point ({@code -Dkldrift.crashtest.pause_at}) prints {@code crash test: paused at
- * <point>} once and holds the operation until the run is killed, or until the file named by {@code
+ * The named points of a report write at which the crash tests stop a run, each recognized by a file
+ * operation that {@link PausingFileSystem} or {@link PausingFs} reports here. The armed point
+ * ({@code -Dkldrift.crashtest.pause_at}) prints {@code crash test: paused at <point>} once and
+ * holds the operation until the run is killed, or until the file named by {@code
  * -Dkldrift.crashtest.release_file} exists.
+ *
+ * <p>Parquet reports (ReportWriter), after the operation that ends the step: {@code
+ * staging-first-table} the {@code _SUCCESS} of the first staged table closed; {@code
+ * staging-complete} that of the staged history; {@code report-moved-aside}, {@code
+ * report-published}, {@code history-moved-aside}, {@code history-published} the rename.
+ *
+ * <p>Delta reports (DeltaReportWriter), before the first write of the next step, so that the step
+ * before it is whole, post-commit files included: {@code delta-started} the run's first data file
+ * (the committed run has been read); {@code delta-first-table} the first data file of the second
+ * table; {@code delta-tables-written} the first file of the {@code runs} MERGE; {@code
+ * delta-committed} the first file outside {@code runs} after the run's commit row.
  */
 public final class CrashPoint {
   private static final String POINT = System.getProperty("kldrift.crashtest.pause_at", "");
