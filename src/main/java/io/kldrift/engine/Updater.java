@@ -29,13 +29,7 @@ abstract class Updater implements FlatMapFunction<Iterator<InternalRow>, byte[]>
   }
 
   @Override
-  public Iterator<byte[]> call(Iterator<InternalRow> rows) throws InterruptedException {
-    // Test hook (ClusterIT): holds each task of the final stage so that an executor can be
-    // killed while it runs and the map stage it read from must be re-executed.
-    long hold = Long.getLong("kldrift.testing.pass_delay_ms", 0);
-    if (hold > 0) {
-      Thread.sleep(hold);
-    }
+  public Iterator<byte[]> call(Iterator<InternalRow> rows) {
     Pass p = newPass();
     while (rows.hasNext()) {
       p.update(rows.next());

@@ -55,7 +55,6 @@ public final class DeltaReportWriter {
       DeltaStore.checkFormat(spark, root, "delta");
       DeltaRuns.ensure(spark, root);
       DeltaRuns.Committed previous = DeltaRuns.committed(spark, root, runDir);
-      ReportWriter.pauseAt("delta-started");
       Map<String, Long> versions = new LinkedHashMap<>();
       try {
         for (ReportWriter.Table t : tables) {
@@ -71,7 +70,6 @@ public final class DeltaReportWriter {
                   DeltaStore.RUN,
                   runDir,
                   runId));
-          ReportWriter.pauseAt("delta-first-table");
         }
         if (history != null) {
           spark.sparkContext().setJobDescription("kldrift: write history (delta)");
@@ -84,7 +82,6 @@ public final class DeltaReportWriter {
           versions.put(
               DeltaStore.HISTORY, write(fs, h, root, DeltaStore.HISTORY, "run_date", date, runId));
         }
-        ReportWriter.pauseAt("delta-tables-written");
         byte[] summary = files.get("summary.json");
         DeltaRuns.commit(
             spark,
@@ -109,11 +106,9 @@ public final class DeltaReportWriter {
         }
         throw e;
       }
-      ReportWriter.pauseAt("delta-committed");
       if (previous != null) {
         drop(spark, root, runDir, previous.runId(), previous.tables().keySet());
       }
-      ReportWriter.pauseAt("delta-replaced-dropped");
       Path folder = new Path(rootPath, runDir);
       fs.mkdirs(folder);
       for (Map.Entry<String, byte[]> f : files.entrySet()) {

@@ -75,7 +75,6 @@ public final class ReportWriter {
         spark.sparkContext().setJobDescription("kldrift: write " + t.name());
         Dataset<Row> d = t.single() ? t.data().coalesce(1) : t.data();
         d.write().mode(SaveMode.ErrorIfExists).parquet(new Path(p.staged(), t.name()).toString());
-        pauseAt("staging-first-table");
       }
       for (Map.Entry<String, byte[]> f : files.entrySet()) {
         try (OutputStream out = fs.create(new Path(p.staged(), f.getKey()), false)) {
@@ -90,7 +89,6 @@ public final class ReportWriter {
             .mode(SaveMode.ErrorIfExists)
             .parquet(p.stagedHistory().toString());
       }
-      pauseAt("staging-complete");
       PublishLock.Holder me = PublishLock.Holder.me(p.uuid(), started);
       try (PublishLock lock = lockOrDrop(fs, p, me, staleAfter)) {
         PublishLock.record(fs, p.staged(), me);
@@ -99,10 +97,8 @@ public final class ReportWriter {
         }
         if (fs.exists(p.target())) {
           rename(fs, p.target(), p.replaced());
-          pauseAt("report-moved-aside");
         }
         rename(fs, p.staged(), p.target());
-        pauseAt("report-published");
         finish(fs, p);
       }
       Path stagingRoot = new Path(rootPath, STAGING);
@@ -209,11 +205,9 @@ public final class ReportWriter {
           fs.delete(p.historyTarget(), true);
         } else {
           rename(fs, p.historyTarget(), p.replacedHistory());
-          pauseAt("history-moved-aside");
         }
       }
       rename(fs, p.stagedHistory(), p.historyTarget());
-      pauseAt("history-published");
     }
     fs.delete(p.replaced(), true);
     fs.delete(p.replacedHistory(), true);
@@ -295,32 +289,6 @@ public final class ReportWriter {
       if (st.getModificationTime() < cutoff) {
         fs.delete(st.getPath(), true);
         io.kldrift.Progress.say("removed stale staging entry " + st.getPath().getName());
-      }
-    }
-  }
-
-  /**
-   * Crash-test hook: with {@code -Dkldrift.testing.pause_at=<point>} the run stops at that point of
-   * the write and waits to be killed. Points: staging-first-table, staging-complete,
-   * report-moved-aside, report-published, history-moved-aside, history-published (and {@link
-   * DeltaReportWriter}'s delta-*). With {@code -Dkldrift.testing.release_file=<file>} too, the run
-   * goes on once that file exists.
-   */
-  static void pauseAt(String point) {
-    if (point.equals(System.getProperty("kldrift.testing.pause_at"))) {
-      System.err.println("kldrift: paused at " + point);
-      System.err.flush();
-      String release = System.getProperty("kldrift.testing.release_file");
-      while (true) {
-        if (release != null && java.nio.file.Files.exists(java.nio.file.Path.of(release))) {
-          return;
-        }
-        try {
-          Thread.sleep(release == null ? 60_000 : 100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
       }
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
+import io.kldrift.TestJars;
 import io.kldrift.TestSpark;
 import io.kldrift.job.DriftJob;
 import io.kldrift.sample.SampleGenerator;
@@ -143,22 +144,23 @@ class ClusterIT {
   }
 
   /**
-   * An executor killed while the final stage of the one pass runs (each of its tasks held for 6 s,
-   * after both map stages finished): the shuffle output it held is lost, so the map stage is
-   * re-executed, and the report still has the local run's counts and means (a state built from
-   * accumulators or {@code observe} would count the re-executed tasks twice, SPARK-58183).
+   * An executor killed while the final stage of the one pass runs (each of its tasks held for 6 s
+   * by {@link FinalStageHold}, after both map stages finished): the shuffle output it held is lost,
+   * so the map stage is re-executed, and the report still has the local run's counts and means (a
+   * state built from accumulators or {@code observe} would count the re-executed tasks twice,
+   * SPARK-58183).
    */
   @Test
   @Order(2)
   void aStageReExecutedAfterALostExecutorCountsOnce() throws Exception {
     String out = tmp.resolve("executor-killed").toString();
     int before = executorDirs().size();
+    Path plugin =
+        TestJars.write(
+            tmp.resolve("final-stage-hold.jar"), Map.of(), Map.of(), FinalStageHold.class);
     Process driver =
-        cluster.submit(
-            "driver-exec-kill",
-            2,
-            List.of("spark.executor.extraJavaOptions=-Dkldrift.testing.pass_delay_ms=6000"),
-            List.of(args(out, "2026-11-20")));
+        cluster.submitWithPlugin(
+            "driver-exec-kill", 2, plugin, FinalStageHold.class, List.of(args(out, "2026-11-20")));
     cluster.waitForLog(
         "driver-exec-kill.err", l -> l.contains("one pass) ..."), Duration.ofMinutes(3));
     cluster.waitForLog(
@@ -183,23 +185,24 @@ class ClusterIT {
     assertSameReport(out + "/run_date=2026-11-20");
   }
 
+  /**
+   * The root of {@link #twoExecutorsGiveTheLocalReport} holds a whole report and history of the
+   * date: a copy of it is the previous report that a driver killed mid-run must leave intact.
+   */
   @Test
   @Order(3)
   void aDriverKilledMidRunLeavesThePreviousReportAndHistory() throws Exception {
     Path out = tmp.resolve("driver-killed");
-    Process first = cluster.submit("driver-first", 2, List.of(args(out.toString(), "2026-11-21")));
-    assertThat(StandaloneCluster.await(first, Duration.ofMinutes(5)))
-        .as(cluster.log("driver-first.err"))
-        .isEqualTo(ExitCodes.OK);
+    Fixtures.copyTree(tmp.resolve("on-cluster"), out);
     Map<String, String> before = snapshot(out);
-    assertThat(before).containsKey("run_date=2026-11-21/summary.json").containsKey("_kldrift");
-    assertThat(before.keySet()).anyMatch(k -> k.startsWith("history/run_date=2026-11-21/"));
+    assertThat(before).containsKey("run_date=2026-11-20/summary.json").containsKey("_kldrift");
+    assertThat(before.keySet()).anyMatch(k -> k.startsWith("history/run_date=2026-11-20/"));
 
     Process doomed =
         cluster.submit(
             "driver-doomed",
             2,
-            List.of(args(out.toString(), "2026-11-21", "--conf", "report.top_classes=2")));
+            List.of(args(out.toString(), "2026-11-20", "--conf", "report.top_classes=2")));
     cluster.waitForLog(
         "driver-doomed.err", l -> l.contains("one pass) ..."), Duration.ofMinutes(3));
     Thread.sleep(1000);
@@ -213,11 +216,11 @@ class ClusterIT {
         cluster.submit(
             "driver-again",
             2,
-            List.of(args(out.toString(), "2026-11-21", "--conf", "report.top_classes=2")));
+            List.of(args(out.toString(), "2026-11-20", "--conf", "report.top_classes=2")));
     assertThat(StandaloneCluster.await(again, Duration.ofMinutes(5)))
         .as(cluster.log("driver-again.err"))
         .isEqualTo(ExitCodes.OK);
-    JsonNode s = Fixtures.summary(out + "/run_date=2026-11-21");
+    JsonNode s = Fixtures.summary(out + "/run_date=2026-11-20");
     assertThat(s.get("top_drifted_classes")).hasSize(2);
     assertThat(
             TestSpark.get()

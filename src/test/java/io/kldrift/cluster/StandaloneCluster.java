@@ -28,6 +28,19 @@ public final class StandaloneCluster implements AutoCloseable {
   private final int masterPort;
   private final Thread shutdownHook = new Thread(this::stopAll, "kldrift-cluster-cleanup");
 
+  /**
+   * The master and the worker only coordinate: C1 alone and a serial collector start them sooner on
+   * a 2-core machine than C2's compiler threads and G1's workers.
+   */
+  private static final List<String> DAEMON_OPTIONS =
+      List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+  /**
+   * The driver plans and schedules (client mode; the executors compute, with C2): C1 alone, as for
+   * the launcher's test runs (JobProcess).
+   */
+  private static final List<String> DRIVER_OPTIONS = List.of("-Xmx1g", "-XX:TieredStopAtLevel=1");
+
   /** The application jar built by {@code mvn package}. */
   public static final Path APP_JAR = Path.of("target", "kldrift.jar").toAbsolutePath();
 
@@ -99,12 +112,20 @@ public final class StandaloneCluster implements AutoCloseable {
 
   private ProcessBuilder jvm(String name, List<String> jvmArgs, String mainClass, List<String> args)
       throws IOException {
+    return jvm(name, jvmArgs, List.of(), mainClass, args);
+  }
+
+  private ProcessBuilder jvm(
+      String name, List<String> jvmArgs, List<Path> classPath, String mainClass, List<String> args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(java());
     cmd.addAll(moduleOptions());
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
-    cmd.add(home.resolve("jars") + "/*");
+    StringBuilder cp = new StringBuilder(home.resolve("jars") + "/*");
+    classPath.forEach(p -> cp.append(java.io.File.pathSeparator).append(p.toAbsolutePath()));
+    cmd.add(cp.toString());
     cmd.add(mainClass);
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -131,7 +152,7 @@ public final class StandaloneCluster implements AutoCloseable {
     launch(
         jvm(
             "master",
-            List.of("-Xmx256m"),
+            DAEMON_OPTIONS,
             "org.apache.spark.deploy.master.Master",
             List.of(
                 "--host",
@@ -149,7 +170,7 @@ public final class StandaloneCluster implements AutoCloseable {
     launch(
         jvm(
             "worker",
-            List.of("-Xmx256m"),
+            DAEMON_OPTIONS,
             "org.apache.spark.deploy.worker.Worker",
             List.of(
                 "--host",
@@ -190,6 +211,35 @@ public final class StandaloneCluster implements AutoCloseable {
   public Process submit(
       String name, int executors, List<String> options, List<String> confs, List<String> appArgs)
       throws IOException {
+    return submit(name, executors, options, confs, List.of(), appArgs);
+  }
+
+  /**
+   * Like {@link #submit(String, int, List)} with a Spark plugin ({@code spark.plugins}) whose
+   * classes come from {@code pluginJar}, on the driver's and the executors' class paths.
+   */
+  public Process submitWithPlugin(
+      String name, int executors, Path pluginJar, Class<?> plugin, List<String> appArgs)
+      throws IOException {
+    return submit(
+        name,
+        executors,
+        List.of(),
+        List.of(
+            "spark.plugins=" + plugin.getName(),
+            "spark.executor.extraClassPath=" + pluginJar.toAbsolutePath()),
+        List.of(pluginJar),
+        appArgs);
+  }
+
+  private Process submit(
+      String name,
+      int executors,
+      List<String> options,
+      List<String> confs,
+      List<Path> driverClassPath,
+      List<String> appArgs)
+      throws IOException {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -220,7 +270,8 @@ public final class StandaloneCluster implements AutoCloseable {
     args.addAll(options);
     args.add(APP_JAR.toString());
     args.addAll(appArgs);
-    return launch(jvm(name, List.of("-Xmx1g"), "org.apache.spark.deploy.SparkSubmit", args));
+    return launch(
+        jvm(name, DRIVER_OPTIONS, driverClassPath, "org.apache.spark.deploy.SparkSubmit", args));
   }
 
   /** Waits for a submitted driver and returns its exit code. */

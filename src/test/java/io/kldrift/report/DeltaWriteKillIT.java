@@ -6,6 +6,7 @@ import io.kldrift.DriftConfig;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
+import io.kldrift.crashtest.CrashPoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,10 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * report.format=delta through the real launcher: on a root set up in this JVM, the driver is killed
- * (SIGKILL) before and after the commit point (the run's row in {@code runs}), and two runs of one
- * date race. Every time the committed view (each table's rows joined with {@code runs}) of the
- * other date is untouched and the raced date shows one whole report: the previous one before the
- * commit, the new one after it.
+ * (SIGKILL) before and after the commit point (the run's row in {@code runs}; {@link CrashPoint}
+ * names the file operation each point holds), and two runs of one date race. Every time the
+ * committed view (each table's rows joined with {@code runs}) of the other date is untouched and
+ * the raced date shows one whole report: the previous one before the commit, the new one after it.
  */
 class DeltaWriteKillIT {
   private static final String DATE = "2026-11-28";

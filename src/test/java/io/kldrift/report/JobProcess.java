@@ -2,6 +2,8 @@ package io.kldrift.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kldrift.crashtest.AgentJar;
+import io.kldrift.crashtest.CrashPoint;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One drift-report run through the real launcher ({@code jobs/drift-report}, embedded Spark) on the
- * bundled sample, for the ITs that kill or race job processes: optionally paused at a write point
- * ({@code -Dkldrift.testing.pause_at}) until a release file appears, its output in a log file.
+ * bundled sample, for the ITs that kill or race job processes: optionally paused at a point of the
+ * write ({@link CrashPoint}, through the crash-test agent jar) until a release file appears, its
+ * output in a log file.
  */
 final class JobProcess {
   private final Process process;
@@ -101,10 +104,11 @@ final class JobProcess {
       // code saves (a sample run measured 13-25 s with C1 only, 18-50 s without).
       StringBuilder opts = new StringBuilder("-XX:TieredStopAtLevel=1");
       if (pauseAt != null) {
-        opts.append(" -Dkldrift.testing.pause_at=").append(pauseAt);
+        opts.append(" -javaagent:").append(AgentJar.get());
+        opts.append(" -Dkldrift.crashtest.pause_at=").append(pauseAt);
       }
       if (release != null) {
-        opts.append(" -Dkldrift.testing.release_file=").append(release);
+        opts.append(" -Dkldrift.crashtest.release_file=").append(release);
       }
       pb.environment().put("KLDRIFT_JAVA_OPTS", opts.toString());
       if (pauseAt != null && !archiveIsCurrent()) {
@@ -136,7 +140,7 @@ final class JobProcess {
   /** Waits until the run says it paused at {@code point}; fails if it ends or times out first. */
   void awaitPause(String point, Duration within) throws Exception {
     Instant deadline = Instant.now().plus(within);
-    while (!log().contains("kldrift: paused at " + point)) {
+    while (!log().contains("crash test: paused at " + point)) {
       assertThat(process.isAlive())
           .as("run ended before pausing at " + point + ":\n" + log())
           .isTrue();

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.TestSpark;
+import io.kldrift.crashtest.CrashPoint;
+import io.kldrift.job.DriftJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -20,12 +22,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The driver is killed (SIGKILL) at each point of the report write, through the real launcher on
- * the bundled sample: every time, the other date and the other history partitions are untouched,
- * and the rewritten date holds either its previous report or, once the new one is renamed into
- * place (the commit point), the new one whole. {@link ReportWriter#recover} (run by every later
- * run) then rolls the publish back byte for byte, or forward so that the history matches the
- * published report.
+ * The driver is killed (SIGKILL) at each point of the report write ({@link CrashPoint}: the run
+ * holds the file operation that ends the step), through the real launcher on the bundled sample:
+ * every time, the other date and the other history partitions are untouched, and the rewritten date
+ * holds either its previous report or, once the new one is renamed into place (the commit point),
+ * the new one whole. {@link ReportWriter#recover} (run by every later run) then rolls the publish
+ * back byte for byte, or forward so that the history matches the published report.
  */
 class WriteKillIT {
   private static final String DATE = "2026-11-28";
@@ -41,10 +43,28 @@ class WriteKillIT {
     return JobProcess.of(out, date).conf("report.top_classes", topClasses);
   }
 
-  private void run(Path out, String date, int topClasses) throws Exception {
-    JobProcess p =
-        job(out, date, topClasses).start(tmp.resolve("run-" + date + "-" + topClasses + ".log"));
-    assertThat(p.awaitExit(TIMEOUT)).as(p.log()).isEqualTo(ExitCodes.OK);
+  /**
+   * A whole run in this JVM, with the launcher's arguments: the runs that set the root up, or clean
+   * it after the kills, need no process of their own (what a process adds, the killed runs test).
+   */
+  private static void run(Path out, String date, int topClasses) {
+    assertThat(
+            DriftJob.run(
+                "--teacher",
+                "sample-data/teacher",
+                "--student",
+                "sample-data/student",
+                "--config",
+                "sample-data/kldrift.properties",
+                "--out",
+                out.toString(),
+                "--run-date",
+                date,
+                "--conf",
+                "report.top_classes=" + topClasses,
+                "--quiet"))
+        .as("run of " + date)
+        .isEqualTo(ExitCodes.OK);
   }
 
   /**
