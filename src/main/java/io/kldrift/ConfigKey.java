@@ -10,7 +10,7 @@ import java.util.function.Predicate;
  *
  * @param <T> the parsed type
  */
-public final class ConfigKey<T> {
+public class ConfigKey<T> {
   private final String key;
   private final String defaultText;
   private final Function<String, T> parser;

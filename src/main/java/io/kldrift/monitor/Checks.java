@@ -2,6 +2,8 @@ package io.kldrift.monitor;
 
 import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
+import io.kldrift.config.BaselineMode;
+import io.kldrift.config.Layout;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -64,7 +66,7 @@ public final class Checks {
       String date = config.get(DriftConfig.BASELINE_PINNED_DATE);
       String label = config.get(DriftConfig.BASELINE_PINNED_LABEL);
       Run pinned = null;
-      if (config.get(DriftConfig.BASELINE_MODE).equals("pinned")) {
+      if (config.baselineMode() == BaselineMode.PINNED) {
         for (int i = runs.size() - 1; i >= 0 && pinned == null; i--) {
           Run run = runs.get(i);
           if ((!date.isEmpty() && run.runDate().equals(date))
@@ -331,7 +333,7 @@ public final class Checks {
             return outcome(
                 r,
                 INSUFFICIENT,
-                "no baseline run (" + config.get(DriftConfig.BASELINE_MODE) + ") in the history");
+                "no baseline run (" + config.baselineMode().label() + ") in the history");
           }
           r.baseline = b.value();
           r.baselineRuns = b.runs();
@@ -452,7 +454,7 @@ public final class Checks {
    */
   static String named(String metric, DriftConfig config) {
     boolean topK =
-        config.get(DriftConfig.INPUT_LAYOUT).equals("sequence")
+        config.layout() == Layout.SEQUENCE
             && config.get(DriftConfig.TEACHER_KIND)
                 == io.kldrift.kernel.Divergences.Kind.TOPK_LOG_PROBS;
     int dot = metric.indexOf('.');
@@ -594,15 +596,14 @@ public final class Checks {
    */
   static List<Run> baselineRuns(Past past, DriftConfig config) {
     List<Run> history = past.eligible();
-    switch (config.get(DriftConfig.BASELINE_MODE)) {
-      case "pinned":
-        return past.pinned() == null ? List.of() : List.of(past.pinned());
-      case "mean":
+    return switch (config.baselineMode()) {
+      case PINNED -> past.pinned() == null ? List.of() : List.of(past.pinned());
+      case MEAN -> {
         int w = config.get(DriftConfig.BASELINE_WINDOW);
-        return history.subList(Math.max(0, history.size() - w), history.size());
-      default:
-        return history.isEmpty() ? List.of() : List.of(history.get(history.size() - 1));
-    }
+        yield history.subList(Math.max(0, history.size() - w), history.size());
+      }
+      case PREVIOUS -> history.isEmpty() ? List.of() : List.of(history.get(history.size() - 1));
+    };
   }
 
   private static Baseline baseline(String metric, MetricRow row, Past past, DriftConfig config) {
