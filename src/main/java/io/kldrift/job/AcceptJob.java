@@ -1,6 +1,7 @@
 package io.kldrift.job;
 
 import io.kldrift.KlDrift;
+import io.kldrift.Verbosity;
 import java.time.LocalDate;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Option;
       "Errors are one line; the full trace goes to the log file the line names (--verbose prints"
           + " it too)."
     })
-public final class AcceptJob implements Callable<Integer> {
+public final class AcceptJob implements Callable<Integer>, Job {
   @Option(
       names = "--out",
       required = true,
@@ -66,12 +67,16 @@ public final class AcceptJob implements Callable<Integer> {
     return Cli.run(new AcceptJob(), Cli.LAUNCHER_ENVIRONMENT, args);
   }
 
+  /** Accepting a run prints its own lines only: the library's progress lines are off. */
+  @Override
+  public Verbosity verbosity() {
+    return common.verbosity().quieted();
+  }
+
   @Override
   public Integer call() {
-    common.applySwitches();
     java.util.Map<String, String> sparkConf = common.onlySparkSettings("accept");
     LocalDate date = DriftJob.parseDate("--run-date", runDate);
-    System.setProperty("kldrift.quiet", "true");
     try (ReportRootSession session =
         new ReportRootSession("kldrift accept " + date, common.master, sparkConf)) {
       String status = KlDrift.accept(session.spark, out, date, reason);

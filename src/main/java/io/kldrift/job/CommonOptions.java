@@ -1,6 +1,7 @@
 package io.kldrift.job;
 
 import io.kldrift.DriftException;
+import io.kldrift.Verbosity;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -30,14 +31,9 @@ final class CommonOptions {
   @Option(names = "--verbose", description = "Print the full trace of an error on the console.")
   boolean verbose;
 
-  /** Sets the console switches for this run ({@link DriftJob#withOwnSwitches} scopes them). */
-  void applySwitches() {
-    if (quiet) {
-      System.setProperty("kldrift.quiet", "true");
-    }
-    if (verbose) {
-      System.setProperty(Failures.VERBOSE, "true");
-    }
+  /** How much the run says on the console, from --quiet and --verbose. */
+  Verbosity verbosity() {
+    return new Verbosity(quiet, verbose);
   }
 
   /** The {@code --conf} entries that are Spark settings. */

@@ -5,6 +5,10 @@ import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
 import io.kldrift.ExitCodes;
 import io.kldrift.KlDrift;
+import io.kldrift.Verbosity;
+import io.kldrift.config.InputFormat;
+import io.kldrift.config.ReportFormat;
+import io.kldrift.config.RowPolicy;
 import io.kldrift.report.ClassShares;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
@@ -64,7 +68,7 @@ import picocli.CommandLine.Option;
           + " and log-probabilities are used as they are, and a temperature other than 1 with no"
           + " logits side is a configuration error. summary.json states it as inputs.temperature."
     })
-public final class DriftJob implements Callable<Integer> {
+public final class DriftJob implements Callable<Integer>, Job {
   private static final String WAREHOUSE = "spark.sql.warehouse.dir";
 
   private static final String UI = "spark.ui.enabled";
@@ -117,32 +121,13 @@ public final class DriftJob implements Callable<Integer> {
     return Cli.run(new DriftJob(), Cli.LAUNCHER_ENVIRONMENT, args);
   }
 
-  /**
-   * Runs one job with --quiet and --verbose scoped to it: they are system properties, and a JVM (a
-   * notebook, a test) may run several jobs.
-   */
-  static int withOwnSwitches(java.util.function.IntSupplier job) {
-    String quietBefore = System.getProperty("kldrift.quiet");
-    String verboseBefore = System.getProperty(Failures.VERBOSE);
-    try {
-      return job.getAsInt();
-    } finally {
-      restore("kldrift.quiet", quietBefore);
-      restore(Failures.VERBOSE, verboseBefore);
-    }
-  }
-
-  private static void restore(String key, String value) {
-    if (value == null) {
-      System.clearProperty(key);
-    } else {
-      System.setProperty(key, value);
-    }
+  @Override
+  public Verbosity verbosity() {
+    return common.verbosity();
   }
 
   @Override
   public Integer call() {
-    common.applySwitches();
     checkFailOn(failOn.failOn);
     LocalDate date = parseDate(runDate);
     DriftConfig.Builder b = DriftConfig.builder();
@@ -174,8 +159,7 @@ public final class DriftJob implements Callable<Integer> {
 
     SparkSession.Builder sb = builder("kldrift drift-report " + date, common.master);
     sparkConf.forEach(sb::config);
-    if (cfg.get(DriftConfig.REPORT_FORMAT).equals("delta")
-        || cfg.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
+    if (cfg.reportFormat() == ReportFormat.DELTA || cfg.inputFormat() == InputFormat.DELTA) {
       io.kldrift.report.DeltaStore.configure(sb, sparkConf);
     }
     // A session that already exists (a test, a notebook calling main) belongs to its owner.
@@ -184,7 +168,7 @@ public final class DriftJob implements Callable<Integer> {
     if (ownSession) {
       io.kldrift.report.DeltaStore.tuneLocal(spark);
     }
-    try (StageProgress.Handle progress = StageProgress.attach(spark)) {
+    try (StageProgress.Handle progress = StageProgress.attach(spark, verbosity())) {
       try (DriftReport report = KlDrift.analyze(spark, cfg, date)) {
         String where = KlDrift.write(spark, report, root, date);
         printSummary(report, "run_date=" + date, where);
@@ -535,7 +519,9 @@ public final class DriftJob implements Callable<Integer> {
                           "%s %,d %s",
                           name,
                           r.rows(),
-                          "renormalize".equals(r.policy()) ? "renormalized" : "quarantined"));
+                          RowPolicy.RENORMALIZE.label().equals(r.policy())
+                              ? "renormalized"
+                              : "quarantined"));
                 }
               });
       if (!byRule.isEmpty()) {

@@ -3,6 +3,7 @@ package io.kldrift.job;
 import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
+import io.kldrift.Verbosity;
 import java.time.LocalDate;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -39,7 +40,7 @@ import picocli.CommandLine.Option;
       "Errors are one line; the full trace goes to the log file the line names (--verbose prints"
           + " it too)."
     })
-public final class RollupJob implements Callable<Integer> {
+public final class RollupJob implements Callable<Integer>, Job {
   @Option(
       names = "--out",
       required = true,
@@ -75,8 +76,12 @@ public final class RollupJob implements Callable<Integer> {
   }
 
   @Override
+  public Verbosity verbosity() {
+    return common.verbosity();
+  }
+
+  @Override
   public Integer call() {
-    common.applySwitches();
     DriftJob.checkFailOn(failOn.failOn);
     java.util.Map<String, String> sparkConf = common.onlySparkSettings("rollup");
     LocalDate first = DriftJob.parseDate("--from", from);
@@ -88,7 +93,7 @@ public final class RollupJob implements Callable<Integer> {
     try (ReportRootSession session =
             new ReportRootSession(
                 "kldrift rollup " + first + ".." + last, common.master, sparkConf);
-        StageProgress.Handle progress = StageProgress.attach(session.spark)) {
+        StageProgress.Handle progress = StageProgress.attach(session.spark, verbosity())) {
       SparkSession spark = session.spark;
       DriftReport report = KlDrift.rollup(spark, out, first, last, name);
       String where = KlDrift.writeRollup(spark, report, out);
