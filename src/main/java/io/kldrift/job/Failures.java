@@ -3,6 +3,7 @@ package io.kldrift.job;
 import io.kldrift.DriftException;
 import io.kldrift.ExitCodes;
 import io.kldrift.Verbosity;
+import io.kldrift.input.InputErrors;
 import io.kldrift.input.InputFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -81,7 +82,7 @@ final class Failures {
       Matcher m = FILE.matcher(all);
       String file = m.find() ? InputFiles.display(m.group(1)) : "(see the trace)";
       if (InputFiles.isPermissionDenied(e)) {
-        return report(InputFiles.permissionDenied("input file " + file), verbosity);
+        return report(InputErrors.permissionDenied("input file " + file), verbosity);
       }
       String log = log(e, verbosity);
       System.err.println(
