@@ -3,6 +3,7 @@ package io.kldrift;
 import io.kldrift.config.BaselineExclude;
 import io.kldrift.config.BaselineMode;
 import io.kldrift.config.Choice;
+import io.kldrift.config.ConfigErrors;
 import io.kldrift.config.InputFormat;
 import io.kldrift.config.Layout;
 import io.kldrift.config.ReportFormat;
@@ -751,22 +752,14 @@ public final class DriftConfig {
       java.util.regex.Matcher m = CHECK_KEY.matcher(key);
       if (m.matches()) {
         if (!CHECK_FIELDS.contains(m.group(2))) {
-          throw DriftException.invalidConfig(
-              "unknown check field '" + m.group(2) + "' in '" + key + "'",
-              "did you mean 'check."
-                  + m.group(1)
-                  + "."
-                  + closestOf(m.group(2), CHECK_FIELDS)
-                  + "'? A check has the fields "
-                  + String.join(", ", CHECK_FIELDS));
+          throw ConfigErrors.unknownCheckField(
+              key, m.group(1), m.group(2), closestOf(m.group(2), CHECK_FIELDS), CHECK_FIELDS);
         }
         checks.put(key, value == null ? "" : value.trim());
         return this;
       }
       if (!KEYS.containsKey(key)) {
-        throw DriftException.invalidConfig(
-            "unknown configuration key '" + key + "'",
-            "did you mean '" + closest(key) + "'? Every key is listed in conf/kldrift.properties");
+        throw ConfigErrors.unknownKey(key, closest(key));
       }
       texts.put(key, value == null ? "" : value);
       return this;
@@ -793,9 +786,7 @@ public final class DriftConfig {
       try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         p.load(r);
       } catch (IOException e) {
-        throw DriftException.invalidConfig(
-            "cannot read configuration file " + file + ": " + e.getMessage(),
-            "pass an existing, readable file to --config");
+        throw ConfigErrors.unreadableFile(file, e.getMessage());
       }
       baseDir = file.toAbsolutePath().getParent();
       for (String k : new TreeMap<>(Map.copyOf(castMap(p))).keySet()) {
@@ -813,8 +804,7 @@ public final class DriftConfig {
       String namesFile = (String) values.get(CLASS_NAMES_FILE);
       if (!namesFile.isEmpty()) {
         if (!((List<?>) values.get(CLASS_NAMES)).isEmpty()) {
-          throw DriftException.invalidConfig(
-              "both input.class_names and input.class_names_file are set", "set only one of them");
+          throw ConfigErrors.twoClassNameSources();
         }
         Path f = baseDir.resolve(localFile(namesFile));
         try {
@@ -826,9 +816,7 @@ public final class DriftConfig {
           }
           values.put(CLASS_NAMES, List.copyOf(names));
         } catch (IOException e) {
-          throw DriftException.invalidConfig(
-              "cannot read class names file " + f + ": " + e.getMessage(),
-              "point input.class_names_file at a file with one class name per line");
+          throw ConfigErrors.unreadableClassNames(f, e.getMessage());
         }
       }
       if (resolvedClassNames != null) {
@@ -841,16 +829,8 @@ public final class DriftConfig {
       if (t != 1.0
           && values.get(TEACHER_KIND) != Kind.LOGITS
           && values.get(STUDENT_KIND) != Kind.LOGITS) {
-        throw DriftException.invalidConfig(
-            "input.temperature = "
-                + texts.get(TEMPERATURE.key())
-                + " applies only to logits, and neither input.teacher.kind ("
-                + all.get(TEACHER_KIND.key())
-                + ") nor input.student.kind ("
-                + all.get(STUDENT_KIND.key())
-                + ") is logits",
-            "set input.teacher.kind=logits and/or input.student.kind=logits for the side(s) that"
-                + " hold logits, or remove input.temperature");
+        throw ConfigErrors.temperatureWithoutLogits(
+            texts.get(TEMPERATURE.key()), all.get(TEACHER_KIND.key()), all.get(STUDENT_KIND.key()));
       }
       return new DriftConfig(values, all, new TreeMap<>(checks));
     }

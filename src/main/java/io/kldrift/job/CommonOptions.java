@@ -1,6 +1,5 @@
 package io.kldrift.job;
 
-import io.kldrift.DriftException;
 import io.kldrift.Verbosity;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,9 +51,7 @@ final class CommonOptions {
   Map<String, String> onlySparkSettings(String job) {
     for (String k : conf.keySet()) {
       if (!k.startsWith("spark.")) {
-        throw DriftException.invalidConfig(
-            "--conf " + k + " is not a Spark setting, and " + job + " has no configuration keys",
-            "pass only spark.* settings with --conf");
+        throw JobErrors.notASparkSetting(k, job);
       }
     }
     return sparkSettings();

@@ -1,7 +1,6 @@
 package io.kldrift.job;
 
 import io.kldrift.DriftConfig;
-import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
 import io.kldrift.ExitCodes;
 import io.kldrift.KlDrift;
@@ -153,8 +152,7 @@ public final class DriftJob implements Callable<Integer>, Job {
     DriftConfig cfg = b.build();
     String root = cfg.get(DriftConfig.OUTPUT_PATH);
     if (root.isEmpty()) {
-      throw DriftException.invalidConfig(
-          "no output folder given", "pass --out PATH or set output.path");
+      throw JobErrors.noOutput();
     }
 
     SparkSession.Builder sb = builder("kldrift drift-report " + date, common.master);
@@ -195,8 +193,7 @@ public final class DriftJob implements Callable<Integer>, Job {
 
   static void checkFailOn(String failOn) {
     if (!failOn.equals("alert") && !failOn.equals("warn")) {
-      throw DriftException.invalidConfig(
-          "--fail-on " + failOn + " is not a level", "use --fail-on alert or --fail-on warn");
+      throw JobErrors.notALevel(failOn);
     }
   }
 
@@ -232,8 +229,7 @@ public final class DriftJob implements Callable<Integer>, Job {
     try {
       return LocalDate.parse(s);
     } catch (DateTimeParseException e) {
-      throw DriftException.invalidConfig(
-          option + " '" + s + "' is not a date", "use the form YYYY-MM-DD, e.g. 2026-11-28");
+      throw JobErrors.notADate(option, s);
     }
   }
 

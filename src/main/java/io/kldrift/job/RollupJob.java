@@ -1,6 +1,5 @@
 package io.kldrift.job;
 
-import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
 import io.kldrift.Verbosity;
@@ -87,8 +86,7 @@ public final class RollupJob implements Callable<Integer>, Job {
     LocalDate first = DriftJob.parseDate("--from", from);
     LocalDate last = DriftJob.parseDate("--to", to);
     if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}")) {
-      throw DriftException.invalidConfig(
-          "--name '" + name + "' is not allowed", "use letters, digits, '_', '-' and '.' only");
+      throw JobErrors.badRollupName(name);
     }
     try (ReportRootSession session =
             new ReportRootSession(

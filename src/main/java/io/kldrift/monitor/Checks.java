@@ -3,6 +3,7 @@ package io.kldrift.monitor;
 import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
 import io.kldrift.config.BaselineMode;
+import io.kldrift.config.ConfigErrors;
 import io.kldrift.config.Layout;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;
@@ -131,9 +132,7 @@ public final class Checks {
     Double warn = number(f, prefix, "warn");
     Double alert = number(f, prefix, "alert");
     if (warn == null && alert == null) {
-      throw DriftException.invalidConfig(
-          "check '" + name + "' has neither warn nor alert",
-          "set " + prefix + "warn and/or " + prefix + "alert");
+      throw ConfigErrors.checkWithoutLevels(name, prefix);
     }
     String direction = f.getOrDefault("direction", "above");
     if (!List.of("above", "below", "both").contains(direction)) {
@@ -181,17 +180,7 @@ public final class Checks {
             case "both" -> "at or below (in magnitude)";
             default -> "at or below";
           };
-      throw DriftException.invalidConfig(
-          prefix
-              + "warn = "
-              + fmt(warn)
-              + " is beyond "
-              + prefix
-              + "alert = "
-              + fmt(alert)
-              + " for direction "
-              + direction,
-          "set the warn level " + order + " the alert level, or swap the two");
+      throw ConfigErrors.warnBeyondAlert(prefix, fmt(warn), fmt(alert), direction, order);
     }
   }
 
@@ -208,8 +197,7 @@ public final class Checks {
   }
 
   private static DriftException bad(String key, String value, String rule) {
-    return DriftException.invalidConfig(
-        "configuration key " + key + " = '" + value + "' is not allowed", "use " + rule);
+    return ConfigErrors.notAllowed(key, value, rule);
   }
 
   /**
