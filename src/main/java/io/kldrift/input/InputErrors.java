@@ -14,6 +14,11 @@ import org.apache.spark.sql.types.DataType;
 public final class InputErrors {
   private InputErrors() {}
 
+  /** Where a column error is: "teacher table, column 'probs'". */
+  private static String at(String side, String column) {
+    return side + " table, column '" + column + "'";
+  }
+
   // ---- tables and columns ----
 
   /** Neither --teacher/--student nor input.&lt;side&gt;.path names the table. */
@@ -71,10 +76,8 @@ public final class InputErrors {
   public static DriftException distributionType(
       String side, String column, DataType type, String key) {
     return DriftException.invalidInput(
-        side
-            + " table, column '"
-            + column
-            + "' has type "
+        at(side, column)
+            + " has type "
             + type.simpleString()
             + ", expected array<float>, array<double> or an ML Vector",
         "write the distribution as one of those types, or set " + key + " to the right column");
@@ -84,10 +87,8 @@ public final class InputErrors {
   public static DriftException sequenceDataInExampleLayout(
       String side, String column, DataType type) {
     return DriftException.invalidConfig(
-        side
-            + " table, column '"
-            + column
-            + "' has type "
+        at(side, column)
+            + " has type "
             + type.simpleString()
             + ": one list per position (or top-k entries) of a sequence, not one distribution per"
             + " example (input.layout=example)",
@@ -231,10 +232,8 @@ public final class InputErrors {
   /** Every vector of a side has one value, by the data. */
   public static DriftException oneClass(String side, String column) {
     return DriftException.invalidConfig(
-        side
-            + " table, column '"
-            + column
-            + "': the vectors have one class, so every divergence is 0 and the report could"
+        at(side, column)
+            + ": the vectors have one class, so every divergence is 0 and the report could"
             + " never show drift",
         "point input."
             + side
@@ -261,10 +260,8 @@ public final class InputErrors {
   public static DriftException classCountUnknown(
       String side, String column, Map<Integer, Long> rowsByLength) {
     return DriftException.invalidInput(
-        side
-            + " table, column '"
-            + column
-            + "': the class count cannot be told from the data (vector lengths and rows "
+        at(side, column)
+            + ": the class count cannot be told from the data (vector lengths and rows "
             + rowsByLength
             + ": none is more common than the others), so no row can be judged by rule wrong_length",
         "list the classes in input.class_names or input.class_names_file");
@@ -353,10 +350,8 @@ public final class InputErrors {
       int length,
       String fix) {
     return DriftException.invalidInput(
-        side
-            + " table, column '"
-            + column
-            + "': "
+        at(side, column)
+            + ": "
             + rows
             + " rows have vectors of the wrong length (rule wrong_length; "
             + expected
@@ -488,10 +483,8 @@ public final class InputErrors {
   public static DriftException sequenceColumnType(
       String side, String column, DataType type, String expected, String layout, String key) {
     return DriftException.invalidInput(
-        side
-            + " table, column '"
-            + column
-            + "' has type "
+        at(side, column)
+            + " has type "
             + type.simpleString()
             + ", expected "
             + expected
@@ -503,17 +496,15 @@ public final class InputErrors {
   /** Top-k structs in a column whose kind is not topk_log_probs. */
   public static DriftException structsNotTopK(String side, String column, String kind) {
     return DriftException.invalidConfig(
-        side + " table, column '" + column + "' holds top-k structs, but the kind is " + kind,
+        at(side, column) + " holds top-k structs, but the kind is " + kind,
         "set input." + side + ".kind=topk_log_probs");
   }
 
   /** Top-k structs without the id and log-probability fields. */
   public static DriftException topKStructFields(String side, String column, DataType struct) {
     return DriftException.invalidInput(
-        side
-            + " table, column '"
-            + column
-            + "' has structs "
+        at(side, column)
+            + " has structs "
             + struct.simpleString()
             + ", expected fields token_id (or id, or token: \"token_id:N\") and logprob",
         "write the top-k entries as struct<token_id, logprob>");
@@ -522,10 +513,8 @@ public final class InputErrors {
   /** A top-k id field that is neither an integer nor a "token_id:N" string. */
   public static DriftException topKIdType(String side, String column, String field, DataType type) {
     return DriftException.invalidInput(
-        side
-            + " table, column '"
-            + column
-            + "': field '"
+        at(side, column)
+            + ": field '"
             + field
             + "' has type "
             + type.simpleString()
