@@ -5,6 +5,8 @@ import org.apache.spark.sql.*;
 import static org.apache.spark.sql.functions.*;
 import io.kldrift.*;
 
+// Library calls print no progress lines here (a job's --quiet).
+Progress.setDefault(Verbosity.QUIET);
 var home = System.getProperty("kldrift.home");
 var builder = SparkSession.builder().master(System.getProperty("kldrift.master", "local[*]")).appName("kldrift shell").config("spark.ui.enabled", "false");
 // Delta's extension and catalog, as the jobs set them, so the session reads report.format=delta roots.

@@ -1,5 +1,6 @@
 package io.kldrift;
 
+import io.kldrift.config.ConfigErrors;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -10,7 +11,7 @@ import java.util.function.Predicate;
  *
  * @param <T> the parsed type
  */
-public final class ConfigKey<T> {
+public class ConfigKey<T> {
   private final String key;
   private final String defaultText;
   private final Function<String, T> parser;
@@ -54,19 +55,10 @@ public final class ConfigKey<T> {
     try {
       value = parser.apply(text.trim());
     } catch (RuntimeException e) {
-      throw DriftException.invalidConfig(
-          "configuration key "
-              + key
-              + " = '"
-              + text
-              + "' cannot be parsed ("
-              + e.getMessage()
-              + ")",
-          "use " + rule);
+      throw ConfigErrors.unparsable(key, text, e.getMessage(), rule);
     }
     if (!valid.test(value)) {
-      throw DriftException.invalidConfig(
-          "configuration key " + key + " = '" + text + "' is not allowed", "use " + rule);
+      throw ConfigErrors.notAllowed(key, text, rule);
     }
     return value;
   }

@@ -1,5 +1,13 @@
 package io.kldrift;
 
+import io.kldrift.config.BaselineExclude;
+import io.kldrift.config.BaselineMode;
+import io.kldrift.config.Choice;
+import io.kldrift.config.ConfigErrors;
+import io.kldrift.config.InputFormat;
+import io.kldrift.config.Layout;
+import io.kldrift.config.ReportFormat;
+import io.kldrift.config.RowPolicy;
 import io.kldrift.kernel.Divergences.Kind;
 import java.io.IOException;
 import java.io.Reader;
@@ -9,10 +17,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -56,23 +66,21 @@ public final class DriftConfig {
           "Student predictions: Parquet path or glob (or table name with input.format=table).");
 
   /** How the input paths are read. */
-  public static final ConfigKey<String> INPUT_FORMAT =
-      key(
+  public static final ChoiceKey<InputFormat> INPUT_FORMAT =
+      choice(
           "input.format",
           "parquet",
-          s -> s,
-          s -> s.equals("parquet") || s.equals("table") || s.equals("delta"),
+          InputFormat.class,
           "parquet, table or delta",
           "parquet: the paths are Parquet files/directories/globs; table: catalog table names;"
               + " delta: the paths are Delta tables.");
 
   /** Row layout of both tables. */
-  public static final ConfigKey<String> INPUT_LAYOUT =
-      key(
+  public static final ChoiceKey<Layout> INPUT_LAYOUT =
+      choice(
           "input.layout",
           "example",
-          s -> s,
-          s -> s.equals("example") || s.equals("sequence"),
+          Layout.class,
           "example or sequence",
           "example: one row per example with one distribution vector; sequence: one row per sequence"
               + " (LLMs) with one distribution per position (array<array<...>>), or one row per token"
@@ -275,53 +283,53 @@ public final class DriftConfig {
           "A probability (or exp(log-prob)) vector whose sum is further than this from 1 is invalid.");
 
   /** Policy for rows whose vector is null. */
-  public static final ConfigKey<String> POLICY_NULL_VECTOR =
+  public static final ChoiceKey<RowPolicy> POLICY_NULL_VECTOR =
       policy("validate.null_vector", false, "Rows whose distribution vector is null");
 
   /** Policy for rows whose vector is empty. */
-  public static final ConfigKey<String> POLICY_EMPTY_VECTOR =
+  public static final ChoiceKey<RowPolicy> POLICY_EMPTY_VECTOR =
       policy("validate.empty_vector", false, "Rows whose distribution vector is empty");
 
   /** Policy for rows whose vector length differs from the class count. */
-  public static final ConfigKey<String> POLICY_WRONG_LENGTH =
+  public static final ChoiceKey<RowPolicy> POLICY_WRONG_LENGTH =
       policy(
           "validate.wrong_length",
           false,
           "Rows whose vector length is not the class count (input.class_names, else the teacher's most common length)");
 
   /** Policy for rows with NaN or infinite values. */
-  public static final ConfigKey<String> POLICY_NOT_FINITE =
+  public static final ChoiceKey<RowPolicy> POLICY_NOT_FINITE =
       policy(
           "validate.not_finite",
           false,
           "Rows with NaN or infinite values (a log-probability may be -Infinity)");
 
   /** Policy for rows with a negative probability. */
-  public static final ConfigKey<String> POLICY_NEGATIVE =
+  public static final ChoiceKey<RowPolicy> POLICY_NEGATIVE =
       policy(
           "validate.negative_probability", false, "Rows with a negative probability (kind probs)");
 
   /** Policy for rows whose probabilities do not sum to 1. */
-  public static final ConfigKey<String> POLICY_NOT_NORMALIZED =
+  public static final ChoiceKey<RowPolicy> POLICY_NOT_NORMALIZED =
       policy(
           "validate.not_normalized",
           true,
           "Rows whose probabilities (or exp(log-probs)) sum further than validate.sum_tolerance from 1");
 
   /** Policy for rows with a null key column. */
-  public static final ConfigKey<String> POLICY_NULL_KEY =
+  public static final ChoiceKey<RowPolicy> POLICY_NULL_KEY =
       policy(
           "validate.null_key", false, "Rows with a null key column (they could never be joined)");
 
   /** Policy for keys that occur more than once in one table. */
-  public static final ConfigKey<String> POLICY_DUPLICATE_KEY =
+  public static final ChoiceKey<RowPolicy> POLICY_DUPLICATE_KEY =
       policy(
           "validate.duplicate_key",
           false,
           "Keys that occur more than once in one table (every copy)");
 
   /** Policy of rule misaligned (sequence layout). */
-  public static final ConfigKey<String> POLICY_MISALIGNED =
+  public static final ChoiceKey<RowPolicy> POLICY_MISALIGNED =
       policy(
           "validate.misaligned",
           false,
@@ -330,7 +338,7 @@ public final class DriftConfig {
               + " repeated id or position)");
 
   /** Policy of rule token_mismatch (sequence layout). */
-  public static final ConfigKey<String> POLICY_TOKEN_MISMATCH =
+  public static final ChoiceKey<RowPolicy> POLICY_TOKEN_MISMATCH =
       policy(
           "validate.token_mismatch",
           false,
@@ -489,12 +497,11 @@ public final class DriftConfig {
           "Also write the Prometheus metrics to this local file (atomically), e.g. a node-exporter textfile directory.");
 
   /** How the report's tables and the history are stored. */
-  public static final ConfigKey<String> REPORT_FORMAT =
-      key(
+  public static final ChoiceKey<ReportFormat> REPORT_FORMAT =
+      choice(
           "report.format",
           "parquet",
-          s -> s,
-          s -> s.equals("parquet") || s.equals("delta"),
+          ReportFormat.class,
           "parquet or delta",
           "parquet: each run a folder <output.path>/run_date=YYYY-MM-DD/ published by renames;"
               + " delta: every table a Delta table <output.path>/<table>/ partitioned by run, committed"
@@ -513,12 +520,11 @@ public final class DriftConfig {
 
   // ---- monitoring ----
   /** Where baselines come from. */
-  public static final ConfigKey<String> BASELINE_MODE =
-      key(
+  public static final ChoiceKey<BaselineMode> BASELINE_MODE =
+      choice(
           "baseline.mode",
           "previous",
-          s -> s,
-          s -> s.equals("previous") || s.equals("pinned") || s.equals("mean"),
+          BaselineMode.class,
           "previous, pinned or mean",
           "Baseline for relative and significance checks and for what changed: the previous eligible run, a pinned run, or the mean of the last baseline.window eligible runs.");
 
@@ -550,14 +556,16 @@ public final class DriftConfig {
           "Earlier eligible runs used by baseline.mode=mean and by sigma checks (runs left out by baseline.exclude or without matched examples do not count).");
 
   /** Statuses whose runs never form a baseline. */
-  public static final ConfigKey<String> BASELINE_EXCLUDE =
-      key(
-          "baseline.exclude",
-          "alert",
-          s -> s.replace(" ", ""),
-          s -> List.of("alert", "alert,warn", "warn,alert", "none").contains(s),
-          "alert, alert,warn or none",
-          "Runs with these statuses are left out of every later baseline (previous, mean, sigma band, significance, what changed), so a drift keeps alerting until a person accepts a run with jobs/accept; runs without matched examples are always left out.");
+  public static final ChoiceKey<BaselineExclude> BASELINE_EXCLUDE =
+      register(
+          new ChoiceKey<>(
+              "baseline.exclude",
+              "alert",
+              s -> s.replace(" ", ""),
+              BaselineExclude.class,
+              EnumSet.allOf(BaselineExclude.class),
+              "alert, alert,warn or none",
+              "Runs with these statuses are left out of every later baseline (previous, mean, sigma band, significance, what changed), so a drift keeps alerting until a person accepts a run with jobs/accept; runs without matched examples are always left out."));
 
   // ---- run metadata ----
   /** Output root. */
@@ -650,6 +658,36 @@ public final class DriftConfig {
     return (T) values.get(key);
   }
 
+  /** The value of a key whose values are a closed set, as its enum constant. */
+  public <E extends Enum<E> & Choice> E choice(ChoiceKey<E> key) {
+    return key.of(get(key));
+  }
+
+  /** {@code input.layout}. */
+  public Layout layout() {
+    return choice(INPUT_LAYOUT);
+  }
+
+  /** {@code input.format}. */
+  public InputFormat inputFormat() {
+    return choice(INPUT_FORMAT);
+  }
+
+  /** {@code report.format}. */
+  public ReportFormat reportFormat() {
+    return choice(REPORT_FORMAT);
+  }
+
+  /** {@code baseline.mode}. */
+  public BaselineMode baselineMode() {
+    return choice(BASELINE_MODE);
+  }
+
+  /** {@code baseline.exclude}. */
+  public BaselineExclude baselineExclude() {
+    return choice(BASELINE_EXCLUDE);
+  }
+
   /**
    * This configuration with one option replaced, parsed and validated as {@link Builder#set} would;
    * used where the input decides a setting (Spark ML's probability column in place of the default
@@ -714,22 +752,14 @@ public final class DriftConfig {
       java.util.regex.Matcher m = CHECK_KEY.matcher(key);
       if (m.matches()) {
         if (!CHECK_FIELDS.contains(m.group(2))) {
-          throw DriftException.invalidConfig(
-              "unknown check field '" + m.group(2) + "' in '" + key + "'",
-              "did you mean 'check."
-                  + m.group(1)
-                  + "."
-                  + closestOf(m.group(2), CHECK_FIELDS)
-                  + "'? A check has the fields "
-                  + String.join(", ", CHECK_FIELDS));
+          throw ConfigErrors.unknownCheckField(
+              key, m.group(1), m.group(2), closestOf(m.group(2), CHECK_FIELDS), CHECK_FIELDS);
         }
         checks.put(key, value == null ? "" : value.trim());
         return this;
       }
       if (!KEYS.containsKey(key)) {
-        throw DriftException.invalidConfig(
-            "unknown configuration key '" + key + "'",
-            "did you mean '" + closest(key) + "'? Every key is listed in conf/kldrift.properties");
+        throw ConfigErrors.unknownKey(key, closest(key));
       }
       texts.put(key, value == null ? "" : value);
       return this;
@@ -756,9 +786,7 @@ public final class DriftConfig {
       try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         p.load(r);
       } catch (IOException e) {
-        throw DriftException.invalidConfig(
-            "cannot read configuration file " + file + ": " + e.getMessage(),
-            "pass an existing, readable file to --config");
+        throw ConfigErrors.unreadableFile(file, e.getMessage());
       }
       baseDir = file.toAbsolutePath().getParent();
       for (String k : new TreeMap<>(Map.copyOf(castMap(p))).keySet()) {
@@ -776,8 +804,7 @@ public final class DriftConfig {
       String namesFile = (String) values.get(CLASS_NAMES_FILE);
       if (!namesFile.isEmpty()) {
         if (!((List<?>) values.get(CLASS_NAMES)).isEmpty()) {
-          throw DriftException.invalidConfig(
-              "both input.class_names and input.class_names_file are set", "set only one of them");
+          throw ConfigErrors.twoClassNameSources();
         }
         Path f = baseDir.resolve(localFile(namesFile));
         try {
@@ -789,9 +816,7 @@ public final class DriftConfig {
           }
           values.put(CLASS_NAMES, List.copyOf(names));
         } catch (IOException e) {
-          throw DriftException.invalidConfig(
-              "cannot read class names file " + f + ": " + e.getMessage(),
-              "point input.class_names_file at a file with one class name per line");
+          throw ConfigErrors.unreadableClassNames(f, e.getMessage());
         }
       }
       if (resolvedClassNames != null) {
@@ -804,16 +829,8 @@ public final class DriftConfig {
       if (t != 1.0
           && values.get(TEACHER_KIND) != Kind.LOGITS
           && values.get(STUDENT_KIND) != Kind.LOGITS) {
-        throw DriftException.invalidConfig(
-            "input.temperature = "
-                + texts.get(TEMPERATURE.key())
-                + " applies only to logits, and neither input.teacher.kind ("
-                + all.get(TEACHER_KIND.key())
-                + ") nor input.student.kind ("
-                + all.get(STUDENT_KIND.key())
-                + ") is logits",
-            "set input.teacher.kind=logits and/or input.student.kind=logits for the side(s) that"
-                + " hold logits, or remove input.temperature");
+        throw ConfigErrors.temperatureWithoutLogits(
+            texts.get(TEMPERATURE.key()), all.get(TEACHER_KIND.key()), all.get(STUDENT_KIND.key()));
       }
       return new DriftConfig(values, all, new TreeMap<>(checks));
     }
@@ -867,32 +884,45 @@ public final class DriftConfig {
       Predicate<T> valid,
       String rule,
       String doc) {
-    ConfigKey<T> k = new ConfigKey<>(key, def, parser, valid, rule, doc);
-    KEYS.put(key, k);
+    return register(new ConfigKey<>(key, def, parser, valid, rule, doc));
+  }
+
+  private static <K extends ConfigKey<?>> K register(K k) {
+    KEYS.put(k.key(), k);
     return k;
+  }
+
+  private static <E extends Enum<E> & Choice> ChoiceKey<E> choice(
+      String key, String def, Class<E> type, String rule, String doc) {
+    return register(new ChoiceKey<>(key, def, s -> s, type, EnumSet.allOf(type), rule, doc));
   }
 
   private static ConfigKey<String> text(String key, String def, String doc) {
     return key(key, def, s -> s, s -> true, "any text", doc);
   }
 
-  private static ConfigKey<String> policy(String key, boolean renormalize, String what) {
-    List<String> allowed =
-        renormalize ? List.of("fail", "quarantine", "renormalize") : List.of("fail", "quarantine");
-    return key(
-        key,
-        "fail",
-        s -> s,
-        allowed::contains,
-        String.join(", ", allowed),
-        what
-            + ": "
-            + String.join(", ", allowed)
-            + " (quarantine: set aside in quarantine/ and counted"
-            + (renormalize
-                ? "; renormalize: divided by their sum, within validate.renormalize_bound"
-                : "")
-            + ").");
+  private static ChoiceKey<RowPolicy> policy(String key, boolean renormalize, String what) {
+    Set<RowPolicy> allowed =
+        renormalize
+            ? EnumSet.allOf(RowPolicy.class)
+            : EnumSet.of(RowPolicy.FAIL, RowPolicy.QUARANTINE);
+    String rule = String.join(", ", allowed.stream().map(RowPolicy::label).toList());
+    return register(
+        new ChoiceKey<>(
+            key,
+            "fail",
+            s -> s,
+            RowPolicy.class,
+            allowed,
+            rule,
+            what
+                + ": "
+                + rule
+                + " (quarantine: set aside in quarantine/ and counted"
+                + (renormalize
+                    ? "; renormalize: divided by their sum, within validate.renormalize_bound"
+                    : "")
+                + ")."));
   }
 
   /**

@@ -13,21 +13,51 @@ public final class Progress {
 
   private static final String JOB_DESCRIPTION = "spark.job.description";
 
+  // The run in progress on this thread (a job's, from its options); outside one, the default.
+  private static final ThreadLocal<Verbosity> RUN = new ThreadLocal<>();
+
+  private static volatile Verbosity defaultVerbosity = Verbosity.NORMAL;
+
   private Progress() {}
 
-  /** Prints one progress line unless -Dkldrift.quiet=true. */
+  /** Prints one progress line unless the current run is quiet. */
   public static void say(String line) {
-    if (!isQuiet()) {
+    if (!verbosity().quiet()) {
       System.err.println(stamp(line));
     }
   }
 
   /**
-   * Whether progress output is off: {@code -Dkldrift.quiet=true} at start, or set later (the jobs'
-   * {@code --quiet}).
+   * Runs {@code body} (a job's run) on this thread with {@code verbosity}: the library's progress
+   * lines during it follow the job's {@code --quiet}, and a JVM running several jobs (a notebook, a
+   * test) keeps each job's switches to that job.
    */
-  public static boolean isQuiet() {
-    return Boolean.getBoolean("kldrift.quiet");
+  public static <T> T during(Verbosity verbosity, Supplier<T> body) {
+    Verbosity before = RUN.get();
+    RUN.set(verbosity);
+    try {
+      return body.get();
+    } finally {
+      if (before == null) {
+        RUN.remove();
+      } else {
+        RUN.set(before);
+      }
+    }
+  }
+
+  /**
+   * Sets the verbosity of library calls made outside a job's run, for a whole interactive session
+   * or tool (jobs/shell, the benchmarks: {@link Verbosity#QUIET}).
+   */
+  public static void setDefault(Verbosity verbosity) {
+    defaultVerbosity = verbosity;
+  }
+
+  /** The verbosity of the run in progress on this thread, or the default outside one. */
+  public static Verbosity verbosity() {
+    Verbosity v = RUN.get();
+    return v == null ? defaultVerbosity : v;
   }
 
   /** A progress line with its prefix and the wall-clock time. */

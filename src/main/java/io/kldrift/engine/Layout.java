@@ -29,9 +29,10 @@ public sealed interface Layout<P extends StatePart<P>> extends Serializable
 
   /** The layout {@code input.layout} names. */
   static Layout<?> of(DriftConfig config) {
-    return config.get(DriftConfig.INPUT_LAYOUT).equals("sequence")
-        ? SequenceLayout.INSTANCE
-        : ExampleLayout.INSTANCE;
+    return switch (config.layout()) {
+      case SEQUENCE -> SequenceLayout.INSTANCE;
+      case EXAMPLE -> ExampleLayout.INSTANCE;
+    };
   }
 
   /**

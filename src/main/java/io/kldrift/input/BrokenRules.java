@@ -34,20 +34,7 @@ final class BrokenRules {
       lines.add(line(r, f));
       policies.add(r.policyKey().key() + "=quarantine");
     }
-    return DriftException.invalidInput(
-        String.format(
-            Locale.ROOT,
-            "%s table breaks %d rules whose policy is fail (column '%s', kind %s)",
-            f.side(),
-            rules.size(),
-            f.column(),
-            f.kind().label()),
-        lines,
-        "repair the rows as each line says, or set "
-            + String.join(", ", policies.subList(0, policies.size() - 1))
-            + " and "
-            + policies.get(policies.size() - 1)
-            + " to set such rows aside");
+    return InputErrors.brokenRules(f.side(), f.column(), f.kind().label(), lines, policies);
   }
 
   private static String line(RowRule r, Found f) {

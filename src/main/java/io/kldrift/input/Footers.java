@@ -43,7 +43,7 @@ final class Footers {
         throw d;
       }
       if (InputFiles.isPermissionDenied(e)) {
-        throw InputFiles.permissionDenied(side + " table: folder " + p);
+        throw InputErrors.permissionDenied(side + " table: folder " + p);
       }
       return; // Spark's read reports what it cannot list
     }
@@ -61,7 +61,7 @@ final class Footers {
       children = fs.listStatus(st.getPath());
     } catch (java.io.IOException e) {
       if (InputFiles.isPermissionDenied(e)) {
-        throw InputFiles.permissionDenied(side + " table: folder " + st.getPath());
+        throw InputErrors.permissionDenied(side + " table: folder " + st.getPath());
       }
       throw e;
     }
@@ -160,13 +160,10 @@ final class Footers {
       r.getFooter();
     } catch (java.io.IOException | RuntimeException e) {
       if (InputFiles.isPermissionDenied(e)) {
-        throw InputFiles.permissionDenied(side + " table: file " + file);
+        throw InputErrors.permissionDenied(side + " table: file " + file);
       }
       String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-      throw DriftException.invalidInput(
-          side + " table: file " + file + " is not a readable Parquet file (" + why + ")",
-          "rewrite or remove the file (a truncated write or a file that is not Parquet is the"
-              + " usual cause), or point the path at the table's good files");
+      throw InputErrors.unreadableFile(side, String.valueOf(file), why);
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.kldrift.input;
 
-import io.kldrift.DriftException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import org.apache.hadoop.fs.Path;
@@ -50,21 +49,6 @@ public final class InputFiles {
       }
     }
     return false;
-  }
-
-  /**
-   * The input error for a file or folder the job's user may not read; {@code what} names it, e.g.
-   * "teacher table: file /data/t/part-0.parquet".
-   */
-  public static DriftException permissionDenied(String what) {
-    return DriftException.invalidInput(
-        what
-            + " cannot be read: permission denied for user "
-            + user()
-            + " (the data is there; the job may not read it)",
-        "grant the job's user read access (chmod/ACL on a local or HDFS path, the bucket or"
-            + " storage access policy on an object store; folders also need execute access), or"
-            + " run the job as a user that can read the table");
   }
 
   /** The user the job reads and writes as (Hadoop's current user). */

@@ -3,7 +3,6 @@ package io.kldrift.input;
 import static org.apache.spark.sql.functions.col;
 
 import io.kldrift.DriftConfig;
-import io.kldrift.DriftException;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -36,7 +35,7 @@ final class KeyTypes {
       }
       DataType wide = wider(tk, sk);
       if (wide == null) {
-        throw mismatch(k, tk, sk);
+        throw InputErrors.keyTypeMismatch(k, tk, sk);
       }
       if (!wide.equals(tk)) {
         t = t.withColumn(k, col(k).cast(wide));
@@ -76,19 +75,5 @@ final class KeyTypes {
     return t.equals(DataTypes.StringType)
         || t instanceof org.apache.spark.sql.types.VarcharType
         || t instanceof org.apache.spark.sql.types.CharType;
-  }
-
-  /** The error for key types that no widening reconciles. */
-  static DriftException mismatch(String key, DataType teacher, DataType student) {
-    return DriftException.invalidInput(
-        "key column '"
-            + key
-            + "' has type "
-            + teacher.simpleString()
-            + " in the teacher table but "
-            + student.simpleString()
-            + " in the student table",
-        "cast one side so both keys have the same type (integers of different widths and"
-            + " string beside varchar are widened; other types are not)");
   }
 }

@@ -1,6 +1,7 @@
 package io.kldrift.input;
 
 import io.kldrift.DriftConfig;
+import io.kldrift.config.InputFormat;
 import io.kldrift.summary.Summary;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ public final class NoData {
       return;
     }
     String why = " has no rows";
-    if (!config.get(DriftConfig.INPUT_FORMAT).equals("table") && !exists(spark, path)) {
+    if (config.inputFormat() != InputFormat.TABLE && !exists(spark, path)) {
       why = " does not exist";
     }
     parts.add(side + " input " + path + why);

@@ -135,28 +135,10 @@ public final class PredictionInputs {
           config.get(DriftConfig.CLASS_NAMES_FILE).isEmpty()
               ? "input.class_names"
               : "input.class_names_file (" + config.get(DriftConfig.CLASS_NAMES_FILE) + ")";
-      throw DriftException.invalidConfig(
-          setting
-              + " lists "
-              + names.size()
-              + (names.size() == 1 ? " class" : " classes")
-              + ", but every teacher vector (column '"
-              + column
-              + "') has "
-              + perRow
-              + " values, by the Parquet footers",
-          "list one name per vector entry, in vector order, in "
-              + setting
-              + ", or clear it to use class_<index>");
+      throw InputErrors.classNamesVsFooters(setting, names.size(), column, perRow);
     }
     if (perRow == 1) {
-      throw DriftException.invalidConfig(
-          "teacher table, column '"
-              + column
-              + "': the vectors have one class (by the Parquet footers), so every divergence is 0"
-              + " and the report could never show drift",
-          "point input.teacher.column at the distribution over all classes (a column of one"
-              + " probability is not one)");
+      throw InputErrors.oneClassByFooters(column);
     }
   }
 
@@ -324,10 +306,7 @@ public final class PredictionInputs {
     StructType ss = student.schema();
     if (config.get(DriftConfig.TEACHER_KIND) == Kind.TOPK_LOG_PROBS
         || config.get(DriftConfig.STUDENT_KIND) == Kind.TOPK_LOG_PROBS) {
-      throw DriftException.invalidConfig(
-          "kind topk_log_probs needs the sequence layout (input.layout=example)",
-          "set input.layout=sequence, or set input.teacher.kind and input.student.kind to probs,"
-              + " log_probs or logits");
+      throw InputErrors.topKNeedsSequenceLayout();
     }
     checkKeys(ts, ss, keys);
     String both = " (or " + DriftConfig.INPUT_COLUMN.key() + " for both tables)";
@@ -345,13 +324,7 @@ public final class PredictionInputs {
       DataType lt = ts.apply(label).dataType();
       namedLabel = lt == DataTypes.StringType;
       if (namedLabel && names.isEmpty()) {
-        throw DriftException.invalidConfig(
-            "teacher table, label column '"
-                + label
-                + "' holds strings, but no class names are set to map them to class indices",
-            "set input.class_names or input.class_names_file (one name per class, in vector order),"
-                + " store the label as the 0-based class index, or set input.label_column= (empty)"
-                + " to ignore it");
+        throw InputErrors.labelNamesWithoutClassNames(label);
       }
       fractionalLabel = lt == DataTypes.DoubleType || lt == DataTypes.FloatType;
       if (!namedLabel
@@ -360,15 +333,7 @@ public final class PredictionInputs {
               || lt == DataTypes.LongType
               || lt == DataTypes.ShortType
               || lt == DataTypes.ByteType)) {
-        throw DriftException.invalidInput(
-            "teacher table, label column '"
-                + label
-                + "' has type "
-                + lt.simpleString()
-                + ", expected an integer class index (or a double holding one, as Spark ML writes"
-                + " it) or a class name (string)",
-            "store the label as the 0-based class index or as one of the class names, or set"
-                + " input.label_column= (empty) to ignore it");
+        throw InputErrors.labelType(label, lt);
       }
     }
     List<String> slices = config.get(DriftConfig.SLICE_COLUMNS);
@@ -426,12 +391,10 @@ public final class PredictionInputs {
       DataType sk =
           require(ss, "student", k, "key column", DriftConfig.KEY_COLUMNS.key()).dataType();
       if (!tk.equals(sk)) {
-        throw KeyTypes.mismatch(k, tk, sk);
+        throw InputErrors.keyTypeMismatch(k, tk, sk);
       }
       if (!orderable(tk)) {
-        throw DriftException.invalidInput(
-            "key column '" + k + "' has type " + tk.simpleString() + ", which cannot be joined on",
-            "use an integer, string, date or other atomic column as the key");
+        throw InputErrors.keyNotJoinable(k, tk);
       }
     }
   }
@@ -481,25 +444,10 @@ public final class PredictionInputs {
               ? "key column (input.key_columns)"
               : "slice column (input.slice_columns)";
       if (label != null && c.equalsIgnoreCase(label)) {
-        throw DriftException.invalidConfig(
-            role.replace(" (", " '" + c + "' (") + " is also the label column (input.label_column)",
-            keys.contains(c)
-                ? "set input.label_column to the label, or input.label_column= (empty) to ignore labels"
-                : "remove it from input.slice_columns: the per-label figures are already in"
-                    + " per_class/ (label_count, label_mean_kl, label accuracies)");
+        throw InputErrors.columnIsLabel(role, c, keys.contains(c));
       }
       if (added.contains(c.toLowerCase(java.util.Locale.ROOT))) {
-        throw DriftException.invalidConfig(
-            role.replace(" (", " '" + c + "' (")
-                + " has the name of a column kldrift adds to worst_examples/ and per_example/ ("
-                + String.join(", ", added)
-                + ")",
-            "rename it in the input, e.g. in a view: SELECT *, "
-                + c
-                + " AS "
-                + c
-                + "_in FROM t,"
-                + " and name the new column in the configuration");
+        throw InputErrors.columnNameTaken(role, c, added);
       }
     }
   }
@@ -516,19 +464,10 @@ public final class PredictionInputs {
       require(ts, "teacher", sc, "slice column", DriftConfig.SLICE_COLUMNS.key());
       String lower = sc.toLowerCase(java.util.Locale.ROOT);
       if (keys.stream().anyMatch(k -> k.equalsIgnoreCase(sc))) {
-        throw DriftException.invalidConfig(
-            "slice column '"
-                + sc
-                + "' is also a key column (input.key_columns): every value would"
-                + " be its own slice",
-            "remove it from input.slice_columns; per-row figures are in worst_examples/ and, with "
-                + perRow
-                + "=true, in the per-row table");
+        throw InputErrors.sliceIsKey(sc, perRow);
       }
       if (!seen.add(lower)) {
-        throw DriftException.invalidConfig(
-            "slice column '" + sc + "' is listed twice in input.slice_columns",
-            "list each slice column once");
+        throw InputErrors.sliceTwice(sc);
       }
     }
   }
@@ -536,8 +475,7 @@ public final class PredictionInputs {
   private static Dataset<Row> load(
       SparkSession spark, DriftConfig config, String side, String path) {
     if (path.isEmpty()) {
-      throw DriftException.invalidConfig(
-          "no " + side + " input given", "pass --" + side + " PATH or set input." + side + ".path");
+      throw InputErrors.noInput(side);
     }
     if (config.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
       io.kldrift.report.DeltaStore.requireSession(spark, "input.format");
@@ -568,29 +506,18 @@ public final class PredictionInputs {
       // Inferring the schema reads a footer: when that is what failed, say so naming the file.
       Footers.checkFailedRead(spark, e, side);
       if (InputFiles.isPermissionDenied(e)) {
-        throw InputFiles.permissionDenied(side + " table: " + path);
+        throw InputErrors.permissionDenied(side + " table: " + path);
       }
       // Spark reports a missing path or table as an AnalysisException, a checked exception that
       // Scala throws undeclared.
-      throw DriftException.invalidInput(
-          side + " table cannot be read from '" + path + "': " + e.getMessage(),
-          "check that the path exists and holds Parquet files (or that the table exists)");
+      throw InputErrors.unreadable(side, path, e.getMessage());
     }
   }
 
   static StructField require(
       StructType schema, String side, String column, String role, String key) {
     if (schema.getFieldIndex(column).isEmpty()) {
-      throw DriftException.invalidInput(
-          side
-              + " table has no "
-              + role
-              + " '"
-              + column
-              + "' (columns: "
-              + String.join(", ", schema.fieldNames())
-              + ")",
-          "set " + key + " to the right column, or add the column to the " + side + " table");
+      throw InputErrors.missingColumn(side, role, column, List.of(schema.fieldNames()), key);
     }
     return schema.apply(column);
   }
@@ -606,26 +533,10 @@ public final class PredictionInputs {
         && t instanceof ArrayType a
         && !(a.elementType() instanceof org.apache.spark.sql.types.NumericType)) {
       // Nested arrays or structs per row: per-position distributions or top-k entries of an LLM.
-      throw DriftException.invalidConfig(
-          side
-              + " table, column '"
-              + column
-              + "' has type "
-              + t.simpleString()
-              + ": one list per position (or top-k entries) of a sequence, not one distribution per"
-              + " example (input.layout=example)",
-          "set input.layout=sequence, and for top-k log-probabilities input.*.kind=topk_log_probs"
-              + " with input.*.ids_column (README, \"Sequence layout\")");
+      throw InputErrors.sequenceDataInExampleLayout(side, column, t);
     }
     if (!ok) {
-      throw DriftException.invalidInput(
-          side
-              + " table, column '"
-              + column
-              + "' has type "
-              + t.simpleString()
-              + ", expected array<float>, array<double> or an ML Vector",
-          "write the distribution as one of those types, or set " + key + " to the right column");
+      throw InputErrors.distributionType(side, column, t, key);
     }
   }
 
@@ -724,28 +635,10 @@ public final class PredictionInputs {
           && !byLength.isEmpty()
           && !byLength.containsKey(given.length())) {
         // Not one row has the configured class count: the setting is wrong, not every row.
-        throw DriftException.invalidConfig(
-            given.source()
-                + ", but no "
-                + side
-                + " vector has that length (lengths and rows: "
-                + byLength
-                + ")",
-            "list one name per vector entry in input.class_names or input.class_names_file"
-                + " (the class-name file must have one line per class), or clear it to use"
-                + " class_<index>");
+        throw InputErrors.classNamesMatchNoVector(given.source(), side, byLength);
       }
       if (expected.length() == 1 && !byLength.isEmpty()) {
-        throw DriftException.invalidConfig(
-            side
-                + " table, column '"
-                + userColumn
-                + "': the vectors have one class, so every divergence is 0 and the report could"
-                + " never show drift",
-            "point input."
-                + side
-                + ".column at the distribution over all classes (a column of one probability is"
-                + " not one)");
+        throw InputErrors.oneClass(side, userColumn);
       }
       Map<RowRule, Long> broken = new java.util.EnumMap<>(RowRule.class);
       Map<RowRule, String> examples = new java.util.EnumMap<>(RowRule.class);
@@ -775,14 +668,7 @@ public final class PredictionInputs {
         return new Outcome(df, given == null ? -1 : given.length(), v);
       }
       if (expected.length() < 0 && !byLength.isEmpty()) {
-        throw DriftException.invalidInput(
-            side
-                + " table, column '"
-                + userColumn
-                + "': the class count cannot be told from the data (vector lengths and rows "
-                + byLength
-                + ": none is more common than the others), so no row can be judged by rule wrong_length",
-            "list the classes in input.class_names or input.class_names_file");
+        throw InputErrors.classCountUnknown(side, userColumn, byLength);
       }
       List<RowRule> failing = new ArrayList<>();
       for (RowRule rule : RowRule.values()) {
@@ -810,14 +696,8 @@ public final class PredictionInputs {
       }
       boolean renormalize = RowRule.NOT_NORMALIZED.policy(config) == RowRule.Policy.RENORMALIZE;
       if (renormalize && beyondBound > 0) {
-        throw DriftException.invalidInput(
-            place()
-                + beyondBound
-                + " rows have probabilities whose sum is off 1 by more than validate.renormalize_bound ("
-                + config.get(DriftConfig.RENORMALIZE_BOUND)
-                + "), too far to renormalize (rule not_normalized), e.g. key "
-                + beyondExample,
-            "fix these rows upstream, set validate.not_normalized=quarantine to set them aside, or raise validate.renormalize_bound");
+        throw InputErrors.beyondRenormalizeBound(
+            place(), beyondBound, config.get(DriftConfig.RENORMALIZE_BOUND), beyondExample);
       }
       long renormalized = renormalize ? broken.getOrDefault(RowRule.NOT_NORMALIZED, 0L) : 0;
       long quarantined = 0;
@@ -830,20 +710,7 @@ public final class PredictionInputs {
       }
       double maxShare = config.get(DriftConfig.MAX_QUARANTINED_SHARE);
       if (quarantined > maxShare * rows) {
-        throw DriftException.invalidInput(
-            String.format(
-                java.util.Locale.ROOT,
-                "%s table: %,d of %,d rows (%.2f%%) break rules whose policy is quarantine (%s), more than"
-                    + " validate.max_quarantined_share (%s) allows",
-                side,
-                quarantined,
-                rows,
-                100.0 * quarantined / rows,
-                String.join(", ", parts),
-                maxShare),
-            "repair the "
-                + side
-                + " table, or raise validate.max_quarantined_share if this share is expected");
+        throw InputErrors.tooManyQuarantined(side, quarantined, rows, parts, maxShare);
       }
       Dataset<Row> data = df;
       Dataset<Row> quarantine = null;
@@ -1026,78 +893,19 @@ public final class PredictionInputs {
           rule.fix() + " (or set " + rule.policyKey().key() + "=quarantine to set such rows aside)";
       switch (rule) {
         case NULL_KEY:
-          return DriftException.invalidInput(
-              side
-                  + " table: "
-                  + n
-                  + " rows have a null in key column(s) "
-                  + String.join(", ", keys)
-                  + " (rule null_key)",
-              fix);
+          return InputErrors.nullKeys(side, n, keys, fix);
         case DUPLICATE_KEY:
-          return DriftException.invalidInput(
-              side
-                  + " table: "
-                  + dupKeys
-                  + " keys occur more than once (rule duplicate_key; "
-                  + n
-                  + " rows), e.g. key "
-                  + example,
-              "deduplicate the "
-                  + side
-                  + " table on "
-                  + String.join(", ", keys)
-                  + " (a re-run that appended the same partition twice is the usual cause), or set "
-                  + rule.policyKey().key()
-                  + "=quarantine to set every copy aside");
+          return InputErrors.duplicateKeys(side, dupKeys, n, example, keys, rule.policyKey().key());
         case WRONG_LENGTH:
-          return DriftException.invalidInput(
-              side
-                  + " table, column '"
-                  + userColumn
-                  + "': "
-                  + n
-                  + " rows have vectors of the wrong length (rule wrong_length; "
-                  + expected.source()
-                  + "), e.g. key "
-                  + example
-                  + " has length "
-                  + length,
-              fix);
+          return InputErrors.wrongLength(
+              side, userColumn, n, expected.source(), example, length, fix);
         case NOT_NORMALIZED:
           if (kind == Kind.TOPK_LOG_PROBS) {
-            return DriftException.invalidInput(
-                place()
-                    + n
-                    + " sequences have a position whose top-k probabilities sum above 1 +"
-                    + " validate.sum_tolerance (rule not_normalized), while a top-k list (and the"
-                    + " student's list at the teacher's ids) holds only part of one distribution,"
-                    + " e.g. key "
-                    + example,
-                "check that the lists hold natural-log probabilities of one distribution per"
-                    + " position (not logits), or raise validate.sum_tolerance");
+            return InputErrors.topKAboveOne(place(), n, example);
           }
-          return DriftException.invalidInput(
-              place()
-                  + n
-                  + " rows "
-                  + rule.text()
-                  + " (rule "
-                  + rule.label()
-                  + "), e.g. key "
-                  + example,
-              fix);
+          return InputErrors.brokenRule(place(), n, rule.text(), rule.label(), example, fix);
         default:
-          return DriftException.invalidInput(
-              place()
-                  + n
-                  + " rows "
-                  + rule.text()
-                  + " (rule "
-                  + rule.label()
-                  + "), e.g. key "
-                  + example,
-              fix);
+          return InputErrors.brokenRule(place(), n, rule.text(), rule.label(), example, fix);
       }
     }
   }

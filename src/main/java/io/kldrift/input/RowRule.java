@@ -1,7 +1,8 @@
 package io.kldrift.input;
 
-import io.kldrift.ConfigKey;
+import io.kldrift.ChoiceKey;
 import io.kldrift.DriftConfig;
+import io.kldrift.config.RowPolicy;
 
 /**
  * The row rules of the input contract, in the order a row is judged: a row that breaks several
@@ -79,11 +80,11 @@ public enum RowRule {
   }
 
   private final String label;
-  private final ConfigKey<String> policyKey;
+  private final ChoiceKey<RowPolicy> policyKey;
   private final String text;
   private final String fix;
 
-  RowRule(String label, ConfigKey<String> policyKey, String text, String fix) {
+  RowRule(String label, ChoiceKey<RowPolicy> policyKey, String text, String fix) {
     this.label = label;
     this.policyKey = policyKey;
     this.text = text;
@@ -96,7 +97,7 @@ public enum RowRule {
   }
 
   /** The configuration key that sets this rule's policy. */
-  public ConfigKey<String> policyKey() {
+  public ChoiceKey<RowPolicy> policyKey() {
     return policyKey;
   }
 
@@ -126,7 +127,7 @@ public enum RowRule {
 
   /** The configured policy of this rule. */
   public Policy policy(DriftConfig config) {
-    return Policy.valueOf(config.get(policyKey).toUpperCase(java.util.Locale.ROOT));
+    return Policy.valueOf(config.choice(policyKey).name());
   }
 
   String text() {

@@ -69,9 +69,7 @@ public final class SequenceInputs {
     PredictionInputs.checkSlices(ts, keys, slices, DriftConfig.WRITE_PER_SEQUENCE.key());
     for (String sc : slices) {
       if (sc.equalsIgnoreCase(position)) {
-        throw DriftException.invalidConfig(
-            "slice column '" + sc + "' is the position column (input.position_column)",
-            "remove it from input.slice_columns: the report has KL by position bucket");
+        throw InputErrors.sliceIsPosition(sc);
       }
     }
     Side t = new Side("teacher", ts, perToken ? 0 : 1, tKind, config);
@@ -129,44 +127,22 @@ public final class SequenceInputs {
     boolean tTop = tKind == Kind.TOPK_LOG_PROBS;
     boolean sTop = sKind == Kind.TOPK_LOG_PROBS;
     if (tTop != sTop) {
-      throw DriftException.invalidConfig(
-          "input.teacher.kind is "
-              + tKind.label()
-              + " but input.student.kind is "
-              + sKind.label()
-              + ": top-k lists and whole distributions cannot be compared position by position",
-          "give both models the same form (both topk_log_probs with their ids, or both dense)");
+      throw InputErrors.mixedTopKAndDense(tKind.label(), sKind.label());
     }
     if (!tTop && !config.get(DriftConfig.AT_TEACHER_COLUMN).isEmpty()) {
-      throw DriftException.invalidConfig(
-          "input.student.at_teacher_column is set, but the distributions are dense ("
-              + tKind.label()
-              + "), where the exact KL needs no such column",
-          "clear input.student.at_teacher_column, or set both kinds to topk_log_probs");
+      throw InputErrors.atTeacherWithDense(tKind.label());
     }
     if (!tTop
         && (!config.get(DriftConfig.TEACHER_IDS_COLUMN).isEmpty()
             || !config.get(DriftConfig.STUDENT_IDS_COLUMN).isEmpty())) {
-      throw DriftException.invalidConfig(
-          "an ids column is set, but the kinds are " + tKind.label() + " (dense)",
-          "set input.teacher.kind and input.student.kind to topk_log_probs, or clear the ids"
-              + " columns");
+      throw InputErrors.idsWithDense(tKind.label());
     }
     if (!tTop && config.get(DriftConfig.WRITE_PER_SEQUENCE)) {
-      throw DriftException.invalidConfig(
-          "report.per_sequence=true needs top-k inputs (kind topk_log_probs) for now; the dense"
-              + " kinds have the per-sequence figures in the summary and worst_examples/ only",
-          "set report.per_sequence=false");
+      throw InputErrors.perSequenceNeedsTopK();
     }
     for (RowRule r : RowRule.values()) {
       if (r.policy(config) != Policy.FAIL) {
-        throw DriftException.invalidConfig(
-            r.policyKey().key()
-                + "="
-                + r.policy(config).label()
-                + ": the sequence layout supports only the fail policy for now (a sequence that"
-                + " breaks a rule stops the run, with the rule, the count and an example key)",
-            "set " + r.policyKey().key() + "=fail, or repair the rows upstream");
+        throw InputErrors.sequencePolicy(r.policyKey().key(), r.policy(config).label());
       }
     }
   }
@@ -244,17 +220,7 @@ public final class SequenceInputs {
     }
 
     private DriftException wrongType(String column, DataType t, String expected, String key) {
-      return DriftException.invalidInput(
-          side
-              + " table, column '"
-              + column
-              + "' has type "
-              + t.simpleString()
-              + ", expected "
-              + expected
-              + " for "
-              + layoutHint(),
-          "write the column as " + expected + ", or set " + key + " to the right column");
+      return InputErrors.sequenceColumnType(side, column, t, expected, layoutHint(), key);
     }
 
     /** The struct element of a vLLM-style column, or null when the column holds numbers. */
@@ -281,24 +247,11 @@ public final class SequenceInputs {
       StructType st = structs(column);
       if (st != null) {
         if (kind != Kind.TOPK_LOG_PROBS) {
-          throw DriftException.invalidConfig(
-              side
-                  + " table, column '"
-                  + column
-                  + "' holds top-k structs, but the kind is "
-                  + kind.label(),
-              "set input." + side + ".kind=topk_log_probs");
+          throw InputErrors.structsNotTopK(side, column, kind.label());
         }
         String lp = pick(st, LOGPROB_FIELDS);
         if (lp == null || pick(st, ID_FIELDS) == null) {
-          throw DriftException.invalidInput(
-              side
-                  + " table, column '"
-                  + column
-                  + "' has structs "
-                  + st.simpleString()
-                  + ", expected fields token_id (or id, or token: \"token_id:N\") and logprob",
-              "write the top-k entries as struct<token_id, logprob>");
+          throw InputErrors.topKStructFields(side, column, st);
         }
         return perEntry(col(column), e -> e.getField(lp).cast(DataTypes.DoubleType));
       }
@@ -333,24 +286,13 @@ public final class SequenceInputs {
                       .try_cast(DataTypes.LongType));
         }
         if (!integral(it)) {
-          throw DriftException.invalidInput(
-              side
-                  + " table, column '"
-                  + column
-                  + "': field '"
-                  + id
-                  + "' has type "
-                  + it.simpleString()
-                  + ", expected an integer or \"token_id:N\" string",
-              "write the token ids as integers");
+          throw InputErrors.topKIdType(side, column, id, it);
         }
         return perEntry(col(column), e -> e.getField(id).cast(DataTypes.LongType));
       }
       String ids = config.get(idsKey);
       if (ids.isEmpty()) {
-        throw DriftException.invalidConfig(
-            "input." + side + ".kind=topk_log_probs, but no ids column is set",
-            "set " + idsKey.key() + " to the column with the top-k token ids");
+        throw InputErrors.noIdsColumn(side, idsKey.key());
       }
       DataType t = field(ids, "ids column", idsKey.key()).dataType();
       DataType e = element(t, depth + 1);

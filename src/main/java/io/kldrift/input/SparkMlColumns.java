@@ -3,7 +3,6 @@ package io.kldrift.input;
 import static org.apache.spark.sql.functions.col;
 
 import io.kldrift.DriftConfig;
-import io.kldrift.DriftException;
 import io.kldrift.Progress;
 import io.kldrift.kernel.Divergences.Kind;
 import java.util.ArrayList;
@@ -105,19 +104,7 @@ final class SparkMlColumns {
     if (found == null) {
       return;
     }
-    throw DriftException.invalidConfig(
-        String.format(
-            Locale.ROOT,
-            "%s table, column '%s' is read as logits (kind logits), but its first %d rows are"
-                + " non-negative and %s, not log-space scores",
-            side,
-            column,
-            vectors.size(),
-            found),
-        "among Spark MLlib's classifiers only LogisticRegression, MultilayerPerceptronClassifier,"
-            + " NaiveBayes, GBTClassifier and LinearSVC give logits in rawPrediction; for a"
-            + " RandomForest or DecisionTree model read its probability column with kind probs"
-            + " (input.column=probability, input.kind=probs)");
+    throw InputErrors.notLogits(side, column, vectors.size(), found);
   }
 
   /** What the vectors show that logits would not, or null when they could be logits. */

@@ -1,6 +1,7 @@
 package io.kldrift.job;
 
 import io.kldrift.KlDrift;
+import io.kldrift.Verbosity;
 import java.time.LocalDate;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Option;
           + " it too).",
       "Reference: src/site/markdown/monitoring.md (baselines, accepting a change)."
     })
-public final class AcceptJob implements Callable<Integer> {
+public final class AcceptJob implements Callable<Integer>, Job {
   @Option(
       names = "--out",
       required = true,
@@ -67,12 +68,16 @@ public final class AcceptJob implements Callable<Integer> {
     return Cli.run(new AcceptJob(), Cli.LAUNCHER_ENVIRONMENT, args);
   }
 
+  /** Accepting a run prints its own lines only: the library's progress lines are off. */
+  @Override
+  public Verbosity verbosity() {
+    return common.verbosity().quieted();
+  }
+
   @Override
   public Integer call() {
-    common.applySwitches();
     java.util.Map<String, String> sparkConf = common.onlySparkSettings("accept");
     LocalDate date = DriftJob.parseDate("--run-date", runDate);
-    System.setProperty("kldrift.quiet", "true");
     try (ReportRootSession session =
         new ReportRootSession("kldrift accept " + date, common.master, sparkConf)) {
       String status = KlDrift.accept(session.spark, out, date, reason);

@@ -1,6 +1,8 @@
 package io.kldrift.job;
 
 import io.kldrift.ExitCodes;
+import io.kldrift.Progress;
+import io.kldrift.Verbosity;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -73,13 +75,15 @@ final class Cli {
   /** Runs {@code job} with the shared grammar and returns its exit code. */
   static int run(Object job, Map<String, String> environment, String... args) {
     CommandLine cl = commandLine(job, environment);
-    return DriftJob.withOwnSwitches(() -> cl.execute(args));
+    return cl.execute(args);
   }
 
   /** The job's command line with the shared help layout and error handling. */
   static CommandLine commandLine(Object job, Map<String, String> environment) {
     CommandLine cl = new CommandLine(job);
-    cl.setExecutionExceptionHandler((e, cmd, parsed) -> Failures.report(e));
+    cl.setExecutionStrategy(
+        parsed -> Progress.during(verbosity(job), () -> new CommandLine.RunLast().execute(parsed)));
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> Failures.report(e, verbosity(job)));
     cl.setParameterExceptionHandler(Cli::badCommandLine);
     UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
     usage
@@ -98,6 +102,11 @@ final class Cli {
     keys.add(at, ENVIRONMENT_HEADING);
     cl.setHelpSectionKeys(keys);
     return cl;
+  }
+
+  /** The job's verbosity once its options are parsed. */
+  private static Verbosity verbosity(Object job) {
+    return job instanceof Job j ? j.verbosity() : Verbosity.NORMAL;
   }
 
   /** A malformed command line: one line naming the option and its form, exit 2. */

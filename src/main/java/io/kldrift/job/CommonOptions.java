@@ -1,6 +1,6 @@
 package io.kldrift.job;
 
-import io.kldrift.DriftException;
+import io.kldrift.Verbosity;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -30,14 +30,9 @@ final class CommonOptions {
   @Option(names = "--verbose", description = "Print the full trace of an error on the console.")
   boolean verbose;
 
-  /** Sets the console switches for this run ({@link DriftJob#withOwnSwitches} scopes them). */
-  void applySwitches() {
-    if (quiet) {
-      System.setProperty("kldrift.quiet", "true");
-    }
-    if (verbose) {
-      System.setProperty(Failures.VERBOSE, "true");
-    }
+  /** How much the run says on the console, from --quiet and --verbose. */
+  Verbosity verbosity() {
+    return new Verbosity(quiet, verbose);
   }
 
   /** The {@code --conf} entries that are Spark settings. */
@@ -56,9 +51,7 @@ final class CommonOptions {
   Map<String, String> onlySparkSettings(String job) {
     for (String k : conf.keySet()) {
       if (!k.startsWith("spark.")) {
-        throw DriftException.invalidConfig(
-            "--conf " + k + " is not a Spark setting, and " + job + " has no configuration keys",
-            "pass only spark.* settings with --conf");
+        throw JobErrors.notASparkSetting(k, job);
       }
     }
     return sparkSettings();

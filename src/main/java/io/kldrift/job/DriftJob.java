@@ -1,10 +1,13 @@
 package io.kldrift.job;
 
 import io.kldrift.DriftConfig;
-import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
 import io.kldrift.ExitCodes;
 import io.kldrift.KlDrift;
+import io.kldrift.Verbosity;
+import io.kldrift.config.InputFormat;
+import io.kldrift.config.ReportFormat;
+import io.kldrift.config.RowPolicy;
 import io.kldrift.report.ClassShares;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
@@ -74,7 +77,7 @@ import picocli.CommandLine.Option;
       "  reliability.md        counted once, atomic publish, concurrent runs",
       "  development.md        tests, build, benchmarks"
     })
-public final class DriftJob implements Callable<Integer> {
+public final class DriftJob implements Callable<Integer>, Job {
   private static final String WAREHOUSE = "spark.sql.warehouse.dir";
 
   private static final String UI = "spark.ui.enabled";
@@ -127,32 +130,13 @@ public final class DriftJob implements Callable<Integer> {
     return Cli.run(new DriftJob(), Cli.LAUNCHER_ENVIRONMENT, args);
   }
 
-  /**
-   * Runs one job with --quiet and --verbose scoped to it: they are system properties, and a JVM (a
-   * notebook, a test) may run several jobs.
-   */
-  static int withOwnSwitches(java.util.function.IntSupplier job) {
-    String quietBefore = System.getProperty("kldrift.quiet");
-    String verboseBefore = System.getProperty(Failures.VERBOSE);
-    try {
-      return job.getAsInt();
-    } finally {
-      restore("kldrift.quiet", quietBefore);
-      restore(Failures.VERBOSE, verboseBefore);
-    }
-  }
-
-  private static void restore(String key, String value) {
-    if (value == null) {
-      System.clearProperty(key);
-    } else {
-      System.setProperty(key, value);
-    }
+  @Override
+  public Verbosity verbosity() {
+    return common.verbosity();
   }
 
   @Override
   public Integer call() {
-    common.applySwitches();
     checkFailOn(failOn.failOn);
     LocalDate date = parseDate(runDate);
     DriftConfig.Builder b = DriftConfig.builder();
@@ -178,14 +162,12 @@ public final class DriftJob implements Callable<Integer> {
     DriftConfig cfg = b.build();
     String root = cfg.get(DriftConfig.OUTPUT_PATH);
     if (root.isEmpty()) {
-      throw DriftException.invalidConfig(
-          "no output folder given", "pass --out PATH or set output.path");
+      throw JobErrors.noOutput();
     }
 
     SparkSession.Builder sb = builder("kldrift drift-report " + date, common.master);
     sparkConf.forEach(sb::config);
-    if (cfg.get(DriftConfig.REPORT_FORMAT).equals("delta")
-        || cfg.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
+    if (cfg.reportFormat() == ReportFormat.DELTA || cfg.inputFormat() == InputFormat.DELTA) {
       io.kldrift.report.DeltaStore.configure(sb, sparkConf);
     }
     // A session that already exists (a test, a notebook calling main) belongs to its owner.
@@ -194,7 +176,7 @@ public final class DriftJob implements Callable<Integer> {
     if (ownSession) {
       io.kldrift.report.DeltaStore.tuneLocal(spark);
     }
-    try (StageProgress.Handle progress = StageProgress.attach(spark)) {
+    try (StageProgress.Handle progress = StageProgress.attach(spark, verbosity())) {
       try (DriftReport report = KlDrift.analyze(spark, cfg, date)) {
         String where = KlDrift.write(spark, report, root, date);
         printSummary(report, "run_date=" + date, where);
@@ -221,8 +203,7 @@ public final class DriftJob implements Callable<Integer> {
 
   static void checkFailOn(String failOn) {
     if (!failOn.equals("alert") && !failOn.equals("warn")) {
-      throw DriftException.invalidConfig(
-          "--fail-on " + failOn + " is not a level", "use --fail-on alert or --fail-on warn");
+      throw JobErrors.notALevel(failOn);
     }
   }
 
@@ -258,8 +239,7 @@ public final class DriftJob implements Callable<Integer> {
     try {
       return LocalDate.parse(s);
     } catch (DateTimeParseException e) {
-      throw DriftException.invalidConfig(
-          option + " '" + s + "' is not a date", "use the form YYYY-MM-DD, e.g. 2026-11-28");
+      throw JobErrors.notADate(option, s);
     }
   }
 
@@ -545,7 +525,9 @@ public final class DriftJob implements Callable<Integer> {
                           "%s %,d %s",
                           name,
                           r.rows(),
-                          "renormalize".equals(r.policy()) ? "renormalized" : "quarantined"));
+                          RowPolicy.RENORMALIZE.label().equals(r.policy())
+                              ? "renormalized"
+                              : "quarantined"));
                 }
               });
       if (!byRule.isEmpty()) {

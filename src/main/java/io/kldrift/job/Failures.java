@@ -2,6 +2,8 @@ package io.kldrift.job;
 
 import io.kldrift.DriftException;
 import io.kldrift.ExitCodes;
+import io.kldrift.Verbosity;
+import io.kldrift.input.InputErrors;
 import io.kldrift.input.InputFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,14 +28,11 @@ import java.util.regex.Pattern;
  * error.
  */
 final class Failures {
-  /** System property that {@code --verbose} sets: print the trace on the console too. */
-  static final String VERBOSE = "kldrift.verbose";
-
   private static final Pattern FILE = Pattern.compile("(?:reading file|file) (\\S+?)\\.?(?:\\s|$)");
 
   private Failures() {}
 
-  static int report(Throwable e) {
+  static int report(Throwable e, Verbosity verbosity) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof DriftException d) {
         // A message that quotes another (Spark's, a file's) could span lines: each of the
@@ -53,7 +52,7 @@ final class Failures {
     }
     String all = messages(e);
     if (all.contains("OutOfMemoryError") || all.contains("Java heap space")) {
-      String log = log(e);
+      String log = log(e, verbosity);
       System.err.printf(
           Locale.ROOT,
           "kldrift: error: out of memory (%s; this JVM's heap is %.1f GB). Fix: give the driver"
@@ -67,7 +66,7 @@ final class Failures {
       return status("FAILED", ExitCodes.RESOURCES);
     }
     if (all.contains("ExecutorLostFailure") || all.contains("executor lost")) {
-      String log = log(e);
+      String log = log(e, verbosity);
       System.err.println(
           "kldrift: error: the run lost its executors ("
               + firstLine(cause(e, "ExecutorLost"))
@@ -83,9 +82,9 @@ final class Failures {
       Matcher m = FILE.matcher(all);
       String file = m.find() ? InputFiles.display(m.group(1)) : "(see the trace)";
       if (InputFiles.isPermissionDenied(e)) {
-        return report(InputFiles.permissionDenied("input file " + file));
+        return report(InputErrors.permissionDenied("input file " + file), verbosity);
       }
-      String log = log(e);
+      String log = log(e, verbosity);
       System.err.println(
           "kldrift: error: an input file cannot be read: "
               + file
@@ -96,7 +95,7 @@ final class Failures {
               + log);
       return status("INVALID_INPUT", ExitCodes.INVALID_INPUT);
     }
-    String log = log(e);
+    String log = log(e, verbosity);
     System.err.println(
         "kldrift: internal error: "
             + firstLine(e)
@@ -148,10 +147,10 @@ final class Failures {
    * Writes the full trace to a log file in the temporary folder and returns its path; prints the
    * trace too with {@code --verbose}.
    */
-  private static String log(Throwable e) {
+  private static String log(Throwable e, Verbosity verbosity) {
     StringWriter w = new StringWriter();
     e.printStackTrace(new PrintWriter(w));
-    if (Boolean.getBoolean(VERBOSE)) {
+    if (verbosity.verbose()) {
       System.err.print(w);
     }
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));

@@ -1,5 +1,8 @@
 package io.kldrift.job;
 
+import io.kldrift.Verbosity;
+import io.kldrift.config.Choice;
+import io.kldrift.config.Layout;
 import io.kldrift.sample.SampleGenerator;
 import io.kldrift.sample.SequenceSampleGenerator;
 import java.util.ArrayList;
@@ -27,7 +30,7 @@ import picocli.CommandLine.Option;
     },
     exitCodeList = {"0:tables written", "1:internal failure", "2:bad command line"},
     footer = {"Reference: the README (sample data) and src/site/markdown/sequence-layout.md."})
-public final class GenerateSample implements Callable<Integer> {
+public final class GenerateSample implements Callable<Integer>, Job {
   /** Options that only the example layout reads. */
   private static final List<String> EXAMPLE_ONLY =
       List.of("--rows", "--classes", "--logits", "--drift-classes");
@@ -179,27 +182,31 @@ public final class GenerateSample implements Callable<Integer> {
   }
 
   private SparkSession session() {
-    common.applySwitches();
     SparkSession.Builder sb = DriftJob.builder("kldrift generate-sample", common.master);
     common.onlySparkSettings("generate-sample").forEach(sb::config);
     return sb.getOrCreate();
   }
 
   @Override
+  public Verbosity verbosity() {
+    return common.verbosity();
+  }
+
+  @Override
   public Integer call() throws Exception {
-    String chosen = layout.toLowerCase(Locale.ROOT);
-    if (!chosen.equals("example") && !chosen.equals("sequence")) {
+    Layout chosen = Choice.find(Layout.class, layout.toLowerCase(Locale.ROOT));
+    if (chosen == null) {
       throw usage("unknown --layout '" + layout + "'; use example or sequence");
     }
-    boolean sequence = chosen.equals("sequence");
+    boolean sequence = chosen == Layout.SEQUENCE;
     for (String other : sequence ? EXAMPLE_ONLY : SEQUENCE_ONLY) {
       if (commandSpec.commandLine().getParseResult().hasMatchedOption(other)) {
         throw usage(
             other
                 + " does not apply to --layout "
-                + chosen
+                + chosen.label()
                 + "; drop it or use --layout "
-                + (sequence ? "example" : "sequence"));
+                + (sequence ? Layout.EXAMPLE : Layout.SEQUENCE).label());
       }
     }
     return sequence ? sequences() : examples();

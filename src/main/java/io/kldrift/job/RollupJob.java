@@ -1,8 +1,8 @@
 package io.kldrift.job;
 
-import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
+import io.kldrift.Verbosity;
 import java.time.LocalDate;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
           + " it too).",
       "Reference: src/site/markdown/cluster.md (rollups) and monitoring.md (checks)."
     })
-public final class RollupJob implements Callable<Integer> {
+public final class RollupJob implements Callable<Integer>, Job {
   @Option(
       names = "--out",
       required = true,
@@ -76,20 +76,23 @@ public final class RollupJob implements Callable<Integer> {
   }
 
   @Override
+  public Verbosity verbosity() {
+    return common.verbosity();
+  }
+
+  @Override
   public Integer call() {
-    common.applySwitches();
     DriftJob.checkFailOn(failOn.failOn);
     java.util.Map<String, String> sparkConf = common.onlySparkSettings("rollup");
     LocalDate first = DriftJob.parseDate("--from", from);
     LocalDate last = DriftJob.parseDate("--to", to);
     if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}")) {
-      throw DriftException.invalidConfig(
-          "--name '" + name + "' is not allowed", "use letters, digits, '_', '-' and '.' only");
+      throw JobErrors.badRollupName(name);
     }
     try (ReportRootSession session =
             new ReportRootSession(
                 "kldrift rollup " + first + ".." + last, common.master, sparkConf);
-        StageProgress.Handle progress = StageProgress.attach(session.spark)) {
+        StageProgress.Handle progress = StageProgress.attach(session.spark, verbosity())) {
       SparkSession spark = session.spark;
       DriftReport report = KlDrift.rollup(spark, out, first, last, name);
       String where = KlDrift.writeRollup(spark, report, out);

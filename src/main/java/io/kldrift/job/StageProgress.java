@@ -1,6 +1,7 @@
 package io.kldrift.job;
 
 import io.kldrift.Progress;
+import io.kldrift.Verbosity;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,8 +86,8 @@ final class StageProgress extends SparkListener implements AutoCloseable {
    * Listens to the session's stages and prints to standard error, unless progress is off ({@code
    * --quiet}); close the result when the run ends.
    */
-  static Handle attach(SparkSession spark) {
-    if (Progress.isQuiet()) {
+  static Handle attach(SparkSession spark, Verbosity verbosity) {
+    if (verbosity.quiet()) {
       return () -> {};
     }
     // System.console() is null unless both standard input and output are a terminal: a job under a

@@ -1,7 +1,6 @@
 package io.kldrift.monitor;
 
 import io.kldrift.DriftConfig;
-import io.kldrift.DriftException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -73,20 +72,11 @@ public final class Baselines {
 
   /** The statuses {@code baseline.exclude} keeps out of baselines. */
   public static Set<String> excluded(DriftConfig config) {
-    String v = config.get(DriftConfig.BASELINE_EXCLUDE);
-    switch (v) {
-      case "none":
-        return Set.of();
-      case "alert":
-        return Set.of(Checks.ALERT);
-      case "alert,warn":
-      case "warn,alert":
-        return Set.of(Checks.ALERT, Checks.WARN);
-      default:
-        throw DriftException.invalidConfig(
-            "configuration key baseline.exclude = '" + v + "' is not allowed",
-            "use alert, alert,warn or none");
-    }
+    return switch (config.baselineExclude()) {
+      case NONE -> Set.of();
+      case ALERT -> Set.of(Checks.ALERT);
+      case ALERT_AND_WARN -> Set.of(Checks.ALERT, Checks.WARN);
+    };
   }
 
   /**

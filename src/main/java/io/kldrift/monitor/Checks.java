@@ -2,6 +2,9 @@ package io.kldrift.monitor;
 
 import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
+import io.kldrift.config.BaselineMode;
+import io.kldrift.config.ConfigErrors;
+import io.kldrift.config.Layout;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -64,7 +67,7 @@ public final class Checks {
       String date = config.get(DriftConfig.BASELINE_PINNED_DATE);
       String label = config.get(DriftConfig.BASELINE_PINNED_LABEL);
       Run pinned = null;
-      if (config.get(DriftConfig.BASELINE_MODE).equals("pinned")) {
+      if (config.baselineMode() == BaselineMode.PINNED) {
         for (int i = runs.size() - 1; i >= 0 && pinned == null; i--) {
           Run run = runs.get(i);
           if ((!date.isEmpty() && run.runDate().equals(date))
@@ -129,9 +132,7 @@ public final class Checks {
     Double warn = number(f, prefix, "warn");
     Double alert = number(f, prefix, "alert");
     if (warn == null && alert == null) {
-      throw DriftException.invalidConfig(
-          "check '" + name + "' has neither warn nor alert",
-          "set " + prefix + "warn and/or " + prefix + "alert");
+      throw ConfigErrors.checkWithoutLevels(name, prefix);
     }
     String direction = f.getOrDefault("direction", "above");
     if (!List.of("above", "below", "both").contains(direction)) {
@@ -179,17 +180,7 @@ public final class Checks {
             case "both" -> "at or below (in magnitude)";
             default -> "at or below";
           };
-      throw DriftException.invalidConfig(
-          prefix
-              + "warn = "
-              + fmt(warn)
-              + " is beyond "
-              + prefix
-              + "alert = "
-              + fmt(alert)
-              + " for direction "
-              + direction,
-          "set the warn level " + order + " the alert level, or swap the two");
+      throw ConfigErrors.warnBeyondAlert(prefix, fmt(warn), fmt(alert), direction, order);
     }
   }
 
@@ -206,8 +197,7 @@ public final class Checks {
   }
 
   private static DriftException bad(String key, String value, String rule) {
-    return DriftException.invalidConfig(
-        "configuration key " + key + " = '" + value + "' is not allowed", "use " + rule);
+    return ConfigErrors.notAllowed(key, value, rule);
   }
 
   /**
@@ -331,7 +321,7 @@ public final class Checks {
             return outcome(
                 r,
                 INSUFFICIENT,
-                "no baseline run (" + config.get(DriftConfig.BASELINE_MODE) + ") in the history");
+                "no baseline run (" + config.baselineMode().label() + ") in the history");
           }
           r.baseline = b.value();
           r.baselineRuns = b.runs();
@@ -452,7 +442,7 @@ public final class Checks {
    */
   static String named(String metric, DriftConfig config) {
     boolean topK =
-        config.get(DriftConfig.INPUT_LAYOUT).equals("sequence")
+        config.layout() == Layout.SEQUENCE
             && config.get(DriftConfig.TEACHER_KIND)
                 == io.kldrift.kernel.Divergences.Kind.TOPK_LOG_PROBS;
     int dot = metric.indexOf('.');
@@ -594,15 +584,14 @@ public final class Checks {
    */
   static List<Run> baselineRuns(Past past, DriftConfig config) {
     List<Run> history = past.eligible();
-    switch (config.get(DriftConfig.BASELINE_MODE)) {
-      case "pinned":
-        return past.pinned() == null ? List.of() : List.of(past.pinned());
-      case "mean":
+    return switch (config.baselineMode()) {
+      case PINNED -> past.pinned() == null ? List.of() : List.of(past.pinned());
+      case MEAN -> {
         int w = config.get(DriftConfig.BASELINE_WINDOW);
-        return history.subList(Math.max(0, history.size() - w), history.size());
-      default:
-        return history.isEmpty() ? List.of() : List.of(history.get(history.size() - 1));
-    }
+        yield history.subList(Math.max(0, history.size() - w), history.size());
+      }
+      case PREVIOUS -> history.isEmpty() ? List.of() : List.of(history.get(history.size() - 1));
+    };
   }
 
   private static Baseline baseline(String metric, MetricRow row, Past past, DriftConfig config) {

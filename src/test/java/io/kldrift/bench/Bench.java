@@ -224,9 +224,7 @@ public final class Bench implements Callable<Integer> {
   /** Entry point (through jobs/bench). */
   public static void main(String[] args) {
     argv = args.clone();
-    if (System.getProperty("kldrift.quiet") == null) {
-      System.setProperty("kldrift.quiet", "true");
-    }
+    io.kldrift.Progress.setDefault(io.kldrift.Verbosity.QUIET);
     System.exit(new CommandLine(new Bench()).execute(args));
   }
 

@@ -196,9 +196,7 @@ public final class SequenceBench implements Callable<Integer> {
   /** Entry point (through jobs/bench --sequences). */
   public static void main(String[] args) {
     argv = args.clone();
-    if (System.getProperty("kldrift.quiet") == null) {
-      System.setProperty("kldrift.quiet", "true");
-    }
+    io.kldrift.Progress.setDefault(io.kldrift.Verbosity.QUIET);
     System.exit(new CommandLine(new SequenceBench()).execute(args));
   }
 

@@ -273,7 +273,6 @@ class BadInputMutationTest {
     PrintStream stdout = System.out;
     ByteArrayOutputStream e = new ByteArrayOutputStream();
     ByteArrayOutputStream o = new ByteArrayOutputStream();
-    String quiet = System.getProperty("kldrift.quiet");
     int code;
     try {
       System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
@@ -282,9 +281,6 @@ class BadInputMutationTest {
     } finally {
       System.setErr(err);
       System.setOut(stdout);
-      if (quiet == null) {
-        System.clearProperty("kldrift.quiet");
-      }
     }
     return new Outcome(
         code, e.toString(StandardCharsets.UTF_8), o.toString(StandardCharsets.UTF_8));

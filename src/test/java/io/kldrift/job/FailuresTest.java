@@ -32,7 +32,7 @@ class FailuresTest {
     try {
       System.setErr(new PrintStream(e2, true, StandardCharsets.UTF_8));
       System.setOut(new PrintStream(o2, true, StandardCharsets.UTF_8));
-      int code = Failures.report(e);
+      int code = Failures.report(e, io.kldrift.Verbosity.NORMAL);
       return new Outcome(
           code, e2.toString(StandardCharsets.UTF_8), o2.toString(StandardCharsets.UTF_8));
     } finally {

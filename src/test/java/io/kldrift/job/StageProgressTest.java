@@ -140,7 +140,6 @@ class StageProgressTest {
       spark.sparkContext().listenerBus().waitUntilEmpty();
     } finally {
       System.setErr(before);
-      System.clearProperty("kldrift.quiet");
     }
     return bytes.toString(StandardCharsets.UTF_8);
   }
