@@ -546,7 +546,7 @@ public final class PredictionInputs {
           "no " + side + " input given", "pass --" + side + " PATH or set input." + side + ".path");
     }
     if (config.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
-      io.kldrift.report.DeltaStore.requireSession(spark, "input.format");
+      io.kldrift.store.DeltaSession.requireSession(spark, "input.format");
     }
     if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
       Footers.checkBeforeRead(spark, path, side);

@@ -6,6 +6,7 @@ import io.kldrift.DriftReport;
 import io.kldrift.ExitCodes;
 import io.kldrift.KlDrift;
 import io.kldrift.report.ClassShares;
+import io.kldrift.store.DeltaSession;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
 import java.nio.file.Path;
@@ -174,15 +175,15 @@ public final class DriftJob implements Callable<Integer> {
 
     SparkSession.Builder sb = builder("kldrift drift-report " + date, common.master);
     sparkConf.forEach(sb::config);
-    if (cfg.get(DriftConfig.REPORT_FORMAT).equals("delta")
-        || cfg.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
-      io.kldrift.report.DeltaStore.configure(sb, sparkConf);
+    if (DeltaSession.needed(
+        cfg.get(DriftConfig.REPORT_FORMAT), cfg.get(DriftConfig.INPUT_FORMAT))) {
+      DeltaSession.configure(sb, sparkConf);
     }
     // A session that already exists (a test, a notebook calling main) belongs to its owner.
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = sb.getOrCreate();
     if (ownSession) {
-      io.kldrift.report.DeltaStore.tuneLocal(spark);
+      DeltaSession.tuneLocal(spark);
     }
     try (StageProgress.Handle progress = StageProgress.attach(spark)) {
       try (DriftReport report = KlDrift.analyze(spark, cfg, date)) {
