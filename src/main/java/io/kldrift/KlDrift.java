@@ -224,17 +224,7 @@ public final class KlDrift {
    * again. Recorded in the history with the time and {@code reason}; returns the run's status.
    */
   public static String accept(SparkSession spark, String root, LocalDate runDate, String reason) {
-    ReportStore store = ReportStore.at(spark, root);
-    store.recover();
-    String date = runDate.toString();
-    History.Acceptance a =
-        History.acceptance(
-            spark, store.history(), store.runs(), root, date, reason == null ? "" : reason);
-    if (!store.appendToRun(date, a.row())) {
-      throw DriftException.invalidConfig(
-          "no committed run of " + date + " under " + root, "pass the date of a committed run");
-    }
-    return a.status();
+    return ReportStore.at(spark, root).accept(runDate.toString(), reason == null ? "" : reason);
   }
 
   /**

@@ -41,7 +41,7 @@ import org.apache.spark.sql.types.StructType;
  * never read; earlier reports stay readable by time travel: the commit rows name each table's
  * version.
  */
-final class DeltaReportStore implements ReportStore {
+final class DeltaReportStore extends RootStore {
   /** The commit-point table: one row per run, naming the committed run id. */
   static final String RUNS = ReportRoot.RUNS;
 
@@ -54,23 +54,13 @@ final class DeltaReportStore implements ReportStore {
   /** The partition columns of the report tables. */
   static final String RUN = "run", RUN_ID = "run_id";
 
-  private final SparkSession spark;
-  private final String root;
-
   DeltaReportStore(SparkSession spark, String root) {
-    this.spark = spark;
-    this.root = root;
-  }
-
-  @Override
-  public String root() {
-    return root;
+    super(spark, root);
   }
 
   @Override
   public void checkBeforeRun() {
-    ReportRoot.check(spark, root);
-    checkFormat();
+    super.checkBeforeRun();
     DeltaSession.requireSession(spark, "report.format");
   }
 

@@ -32,7 +32,7 @@ import org.apache.spark.sql.types.StructType;
  * place of the date's previous report. A run that fails before publishing leaves the previous
  * report untouched.
  */
-final class ParquetReportStore implements ReportStore {
+final class ParquetReportStore extends RootStore {
   /** The serialized drift state in every run folder, the input of rollups. */
   static final String STATE_FILE = "drift-state.bin";
 
@@ -45,23 +45,8 @@ final class ParquetReportStore implements ReportStore {
   /** The history's columns as read: the partition column {@code run_date} last. */
   static final StructType HISTORY_READ = History.SCHEMA.add("run_date", DataTypes.StringType);
 
-  private final SparkSession spark;
-  private final String root;
-
   ParquetReportStore(SparkSession spark, String root) {
-    this.spark = spark;
-    this.root = root;
-  }
-
-  @Override
-  public String root() {
-    return root;
-  }
-
-  @Override
-  public void checkBeforeRun() {
-    ReportRoot.check(spark, root);
-    checkFormat();
+    super(spark, root);
   }
 
   @Override

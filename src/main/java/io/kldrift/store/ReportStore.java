@@ -108,4 +108,10 @@ public interface ReportStore {
 
   /** The folder names of the committed runs, sorted. */
   List<String> runs();
+
+  /**
+   * Records that a person accepted the run of {@code runDate} as the new normal (one history row
+   * with the time and {@code reason}, counted as long as that run is) and returns its status.
+   */
+  String accept(String runDate, String reason);
 }
