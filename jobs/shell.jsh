@@ -10,9 +10,9 @@ Progress.setDefault(Verbosity.QUIET);
 var home = System.getProperty("kldrift.home");
 var builder = SparkSession.builder().master(System.getProperty("kldrift.master", "local[*]")).appName("kldrift shell").config("spark.ui.enabled", "false");
 // Delta's extension and catalog, as the jobs set them, so the session reads report.format=delta roots.
-if (io.kldrift.report.DeltaStore.available()) io.kldrift.report.DeltaStore.configure(builder, java.util.Map.of());
+if (io.kldrift.store.DeltaSession.available()) io.kldrift.store.DeltaSession.configure(builder, java.util.Map.of());
 var spark = builder.getOrCreate();
-io.kldrift.report.DeltaStore.tuneLocal(spark);
+io.kldrift.store.DeltaSession.tuneLocal(spark);
 spark.sparkContext().setLogLevel("ERROR");
 var teacher = spark.read().parquet(home + "/sample-data/teacher");
 var student = spark.read().parquet(home + "/sample-data/student");

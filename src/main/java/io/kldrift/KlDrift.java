@@ -7,12 +7,10 @@ import io.kldrift.engine.PerExample;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.monitor.Checks;
 import io.kldrift.monitor.History;
-import io.kldrift.report.DeltaReportWriter;
-import io.kldrift.report.DeltaStore;
 import io.kldrift.report.Prometheus;
-import io.kldrift.report.ReportWriter;
 import io.kldrift.report.page.HtmlReport;
 import io.kldrift.sql.KlDriftFunctions;
+import io.kldrift.store.ReportStore;
 import io.kldrift.summary.Summary;
 import io.kldrift.summary.SummaryJson;
 import java.time.Instant;
@@ -46,7 +44,7 @@ public final class KlDrift {
           : KlDrift.class.getPackage().getImplementationVersion();
 
   /** The serialized drift state in every run folder, the input of rollups. */
-  public static final String STATE_FILE = "drift-state.bin";
+  public static final String STATE_FILE = ReportStore.STATE_FILE;
 
   private KlDrift() {}
 
@@ -137,12 +135,9 @@ public final class KlDrift {
     registerFunctions(spark);
     Checks.parse(config);
     if (!config.get(DriftConfig.OUTPUT_PATH).isEmpty()) {
-      io.kldrift.report.ReportWriter.checkRoot(spark, config.get(DriftConfig.OUTPUT_PATH));
-      DeltaStore.checkFormat(
-          spark, config.get(DriftConfig.OUTPUT_PATH), config.get(DriftConfig.REPORT_FORMAT));
-      if (config.get(DriftConfig.REPORT_FORMAT).equals("delta")) {
-        DeltaStore.requireSession(spark, "report.format");
-      }
+      ReportStore.forRun(
+              spark, config.get(DriftConfig.OUTPUT_PATH), config.get(DriftConfig.REPORT_FORMAT))
+          .checkBeforeRun();
     }
     Instant started = Instant.now();
     PredictionInputs.Prepared in =
@@ -213,7 +208,7 @@ public final class KlDrift {
    * 'kl.mean' AND scope = 'global'").orderBy("run_date").show()}.
    */
   public static Dataset<Row> history(SparkSession spark, String root) {
-    return History.read(spark, root);
+    return ReportStore.at(spark, root).history();
   }
 
   /**
@@ -222,7 +217,7 @@ public final class KlDrift {
    * again. Recorded in the history with the time and {@code reason}; returns the run's status.
    */
   public static String accept(SparkSession spark, String root, LocalDate runDate, String reason) {
-    return History.accept(spark, root, runDate.toString(), reason == null ? "" : reason);
+    return ReportStore.at(spark, root).accept(runDate.toString(), reason == null ? "" : reason);
   }
 
   /**
@@ -264,43 +259,37 @@ public final class KlDrift {
 
   private static String publish(
       SparkSession spark, DriftReport report, String root, String runDir, boolean withHistory) {
-    List<ReportWriter.Table> tables = new ArrayList<>();
+    List<ReportStore.Table> tables = new ArrayList<>();
     Summary summary = report.summary();
     if (summary.tables().contains("per_class")) {
-      tables.add(new ReportWriter.Table("per_class", report.perClass(), true));
+      tables.add(new ReportStore.Table("per_class", report.perClass(), true));
     }
-    tables.add(new ReportWriter.Table("per_slice", report.perSlice(), true));
+    tables.add(new ReportStore.Table("per_slice", report.perSlice(), true));
     if (summary.tables().contains("confusion")) {
-      tables.add(new ReportWriter.Table("confusion", report.confusion(), true));
+      tables.add(new ReportStore.Table("confusion", report.confusion(), true));
     }
-    tables.add(new ReportWriter.Table("worst_examples", report.worstExamples(), true));
+    tables.add(new ReportStore.Table("worst_examples", report.worstExamples(), true));
     if (summary.tables().contains("per_example")) {
-      tables.add(new ReportWriter.Table("per_example", report.perExample(), false));
+      tables.add(new ReportStore.Table("per_example", report.perExample(), false));
     }
     if (summary.tables().contains("per_sequence")) {
-      tables.add(new ReportWriter.Table("per_sequence", report.perSequence(), false));
+      tables.add(new ReportStore.Table("per_sequence", report.perSequence(), false));
     }
     if (report.perToken() != null) {
-      tables.add(new ReportWriter.Table("per_token", report.perToken(), true));
+      tables.add(new ReportStore.Table("per_token", report.perToken(), true));
     }
     report
         .quarantine()
         .forEach(
-            (side, rows) -> tables.add(new ReportWriter.Table("quarantine/" + side, rows, false)));
-    // A rollup is stored like the daily runs it merged.
-    boolean delta =
-        report.config().get(DriftConfig.REPORT_FORMAT).equals("delta")
-            || (!withHistory && DeltaStore.isDeltaRoot(spark, root));
-    io.kldrift.report.DeltaStore.checkFormat(spark, root, delta ? "delta" : "parquet");
+            (side, rows) -> tables.add(new ReportStore.Table("quarantine/" + side, rows, false)));
+    String format = report.config().get(DriftConfig.REPORT_FORMAT);
+    ReportStore store =
+        withHistory
+            ? ReportStore.forRun(spark, root, format)
+            : ReportStore.forRollup(spark, root, format);
+    store.checkFormat();
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("summary.json", SummaryJson.bytes(summary));
-    if (report.state() != null && delta) {
-      tables.add(
-          new ReportWriter.Table(
-              DeltaStore.STATES, DeltaStore.stateRow(spark, report.state()), true));
-    } else if (report.state() != null) {
-      files.put(STATE_FILE, report.state());
-    }
     List<Map<String, Object>> worst = rows(report.worstExamples());
     String html =
         HtmlReport.render(
@@ -316,26 +305,19 @@ public final class KlDrift {
             str(run.teacherModel()), str(run.studentModel()), str(run.dataset()), str(run.label()));
     Dataset<Row> history =
         withHistory ? History.rows(spark, report.metricRows(), tags, report.status()) : null;
-    String where =
-        Progress.stage(
-            spark,
-            "write report",
-            () ->
-                delta
-                    ? DeltaReportWriter.write(spark, root, runDir, files, tables, history)
-                    : ReportWriter.write(
-                        spark,
-                        root,
-                        runDir,
-                        files,
-                        tables,
-                        history,
-                        java.time.Duration.ofHours(
-                            report.config().get(DriftConfig.STAGING_RETENTION_HOURS)),
-                        startedAt(summary)));
+    ReportStore.Run stored =
+        new ReportStore.Run(
+            runDir,
+            files,
+            tables,
+            report.state(),
+            history,
+            java.time.Duration.ofHours(report.config().get(DriftConfig.STAGING_RETENTION_HOURS)),
+            startedAt(summary));
+    String where = Progress.stage(spark, "write report", () -> store.publish(stored));
     String promFile = report.config().get(DriftConfig.PROMETHEUS_FILE);
     if (!promFile.isEmpty()) {
-      ReportWriter.writeLocalAtomically(java.nio.file.Path.of(promFile), prom);
+      Prometheus.writeTextfile(java.nio.file.Path.of(promFile), prom);
     }
     return where;
   }

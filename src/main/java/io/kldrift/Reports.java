@@ -9,6 +9,7 @@ import io.kldrift.monitor.Checks;
 import io.kldrift.monitor.History;
 import io.kldrift.monitor.MetricRow;
 import io.kldrift.monitor.Monitoring;
+import io.kldrift.store.ReportStore;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
 import io.kldrift.summary.TrendPoint;
@@ -100,15 +101,17 @@ final class Reports {
       if (!metrics.isEmpty()) {
         metrics.addAll(ChangeAttribution.METRICS);
       }
-      io.kldrift.report.ReportWriter.recover(spark, root);
+      ReportStore store = ReportStore.at(spark, root);
+      store.recover();
       earlier =
           Progress.stage(
               spark,
               "read history",
               () ->
-                  History.earlierRuns(spark, root, origin.historyDate(), dataset, metrics, config));
+                  History.earlierRuns(
+                      store.history(), origin.historyDate(), dataset, metrics, config));
       past = earlier.past();
-      trend.addAll(History.trend(spark, root, origin.historyDate(), dataset));
+      trend.addAll(earlier.trend());
     }
     List<Summary.CheckResult> checks =
         Checks.evaluate(

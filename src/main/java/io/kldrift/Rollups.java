@@ -5,19 +5,15 @@ import io.kldrift.engine.Finisher;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.monitor.Checks;
 import io.kldrift.monitor.MetricRow;
-import io.kldrift.report.DeltaStore;
+import io.kldrift.store.ReportStore;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -32,49 +28,28 @@ final class Rollups {
   /** The merged state of a period and which of its days had one. */
   record Merged(DriftState state, List<String> merged, List<String> missing) {}
 
-  static Merged merge(SparkSession spark, String root, LocalDate from, LocalDate to) {
+  static Merged merge(ReportStore store, LocalDate from, LocalDate to) {
+    List<String> runDirs = new ArrayList<>();
+    for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+      runDirs.add("run_date=" + d);
+    }
+    return merge(store.states(runDirs), from, to);
+  }
+
+  /** Merges the states of the days from {@code from} to {@code to} found in {@code stored}. */
+  private static Merged merge(Map<String, ReportStore.State> stored, LocalDate from, LocalDate to) {
     List<String> present = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     DriftState state = null;
-    try {
-      Path rootPath = new Path(root);
-      FileSystem fs = rootPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      Map<String, byte[]> committed = null;
-      if (DeltaStore.isDeltaRoot(spark, root)) {
-        List<String> runs = new ArrayList<>();
-        for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
-          runs.add("run_date=" + d);
-        }
-        committed = DeltaStore.committedStates(spark, root, runs);
+    for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+      ReportStore.State s = stored.get("run_date=" + d);
+      if (s == null) {
+        missing.add(d.toString());
+        continue;
       }
-      for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
-        Path file = new Path(new Path(rootPath, "run_date=" + d), KlDrift.STATE_FILE);
-        byte[] bytes;
-        String where;
-        if (committed != null) {
-          bytes = committed.get("run_date=" + d);
-          where = root + "/" + DeltaStore.STATES + " (run_date=" + d + ")";
-        } else if (fs.exists(file)) {
-          try (InputStream in = fs.open(file)) {
-            bytes = in.readAllBytes();
-          }
-          where = file.toString();
-        } else {
-          bytes = null;
-          where = null;
-        }
-        if (bytes == null) {
-          missing.add(d.toString());
-          continue;
-        }
-        DriftState day = DriftState.read(bytes, where);
-        state = state == null ? day : state.merge(day);
-        present.add(d.toString());
-      }
-    } catch (IOException e) {
-      throw DriftException.invalidInput(
-          "the drift states under " + root + " cannot be read: " + e.getMessage(),
-          "check that --out names the report root the daily runs wrote to");
+      DriftState day = DriftState.read(s.bytes(), s.where());
+      state = state == null ? day : state.merge(day);
+      present.add(d.toString());
     }
     return new Merged(state, present, missing);
   }
@@ -86,7 +61,8 @@ final class Rollups {
           "--to " + to + " is before --from " + from, "give the first day, then the last");
     }
     Instant started = Instant.now();
-    Merged m = merge(spark, root, from, to);
+    ReportStore store = ReportStore.at(spark, root);
+    Merged m = merge(store, from, to);
     if (m.state() == null) {
       throw DriftException.invalidInput(
           "no drift state under "
@@ -131,7 +107,7 @@ final class Rollups {
             period,
             started,
             null,
-            previousPeriods(spark, root, from, to, config)),
+            previousPeriods(spark, store, from, to, config)),
         f,
         m.state(),
         null);
@@ -148,18 +124,18 @@ final class Rollups {
    * merged from its days' states (periods without any state are left out).
    */
   private static List<Checks.Run> previousPeriods(
-      SparkSession spark, String root, LocalDate from, LocalDate to, DriftConfig current) {
+      SparkSession spark, ReportStore store, LocalDate from, LocalDate to, DriftConfig current) {
     long days = ChronoUnit.DAYS.between(from, to) + 1;
     List<Checks.Run> runs = new ArrayList<>();
     int window = current.get(DriftConfig.BASELINE_WINDOW);
     for (int i = window; i >= 1; i--) {
       LocalDate pFrom = from.minusDays(days * i);
       LocalDate pTo = pFrom.plusDays(days - 1);
-      Merged m = merge(spark, root, pFrom, pTo);
+      Merged m = merge(store, pFrom, pTo);
       if (m.state() == null) {
         continue;
       }
-      DriftConfig config = m.state().config(root);
+      DriftConfig config = m.state().config(store.root());
       Finisher.Finished f = finish(spark, config, m.state());
       List<ClassRow> classes = f.classRows();
       Summary s = Reports.summaryOf(f, null, null, Map.of(), List.of());

@@ -30,7 +30,7 @@ public final class TestSpark {
               .config(
                   "spark.sql.catalog.spark_catalog",
                   "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-              // Delta's log replay in two tasks, as the jobs do locally (DeltaStore.tuneLocal).
+              // Delta's log replay in two tasks, as the jobs do locally (DeltaSession.tuneLocal).
               .config("spark.databricks.delta.snapshotPartitions", "2")
               .getOrCreate();
       spark.sparkContext().setLogLevel("WARN");

@@ -478,7 +478,7 @@ public final class PredictionInputs {
       throw InputErrors.noInput(side);
     }
     if (config.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
-      io.kldrift.report.DeltaStore.requireSession(spark, "input.format");
+      io.kldrift.store.DeltaSession.requireSession(spark, "input.format");
     }
     if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
       Footers.checkBeforeRead(spark, path, side);

@@ -5,10 +5,9 @@ import io.kldrift.DriftReport;
 import io.kldrift.ExitCodes;
 import io.kldrift.KlDrift;
 import io.kldrift.Verbosity;
-import io.kldrift.config.InputFormat;
-import io.kldrift.config.ReportFormat;
 import io.kldrift.config.RowPolicy;
 import io.kldrift.report.ClassShares;
+import io.kldrift.store.DeltaSession;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
 import java.nio.file.Path;
@@ -167,14 +166,14 @@ public final class DriftJob implements Callable<Integer>, Job {
 
     SparkSession.Builder sb = builder("kldrift drift-report " + date, common.master);
     sparkConf.forEach(sb::config);
-    if (cfg.reportFormat() == ReportFormat.DELTA || cfg.inputFormat() == InputFormat.DELTA) {
-      io.kldrift.report.DeltaStore.configure(sb, sparkConf);
+    if (DeltaSession.needed(cfg)) {
+      DeltaSession.configure(sb, sparkConf);
     }
     // A session that already exists (a test, a notebook calling main) belongs to its owner.
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = sb.getOrCreate();
     if (ownSession) {
-      io.kldrift.report.DeltaStore.tuneLocal(spark);
+      DeltaSession.tuneLocal(spark);
     }
     try (StageProgress.Handle progress = StageProgress.attach(spark, verbosity())) {
       try (DriftReport report = KlDrift.analyze(spark, cfg, date)) {

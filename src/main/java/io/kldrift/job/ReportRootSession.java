@@ -17,12 +17,12 @@ final class ReportRootSession implements AutoCloseable {
     own = SparkSession.getDefaultSession().isEmpty();
     SparkSession.Builder sb = DriftJob.builder(appName, master);
     sparkConf.forEach(sb::config);
-    if (io.kldrift.report.DeltaStore.available()) {
-      io.kldrift.report.DeltaStore.configure(sb, sparkConf);
+    if (io.kldrift.store.DeltaSession.available()) {
+      io.kldrift.store.DeltaSession.configure(sb, sparkConf);
     }
     spark = sb.getOrCreate();
     if (own) {
-      io.kldrift.report.DeltaStore.tuneLocal(spark);
+      io.kldrift.store.DeltaSession.tuneLocal(spark);
     }
   }
 

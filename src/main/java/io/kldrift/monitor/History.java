@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -18,10 +16,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The metrics history under {@code <root>/history/}: one Parquet partition per run date, holding
- * that run's {@link MetricRow}s with its tags. A rerun of a date replaces its partition (the report
- * writer publishes it with the report); nothing else ever rewrites it. Under a Delta report root it
- * is a Delta table, and only rows of committed runs are read.
+ * The metrics history: per run date, that run's {@link MetricRow}s with its tags, stored and read
+ * by a report store ({@code io.kldrift.store.ReportStore}), which publishes a run's rows with its
+ * report and replaces them when the date is rerun. This class makes a run's rows and reads the
+ * baselines, the trend and acceptances out of the committed history.
  */
 public final class History {
   /** The history's columns; {@code run_date} is the partition column. */
@@ -65,48 +63,6 @@ public final class History {
   }
 
   /**
-   * The whole history as a Dataset with a string {@code run_date} column, or an empty Dataset when
-   * there is none: for notebooks, e.g. {@code history.where("metric =
-   * 'kl.mean'").orderBy("run_date")}.
-   */
-  public static Dataset<Row> read(SparkSession spark, String root) {
-    if (io.kldrift.report.DeltaStore.isDeltaRoot(spark, root)) {
-      Dataset<Row> committed =
-          io.kldrift.report.DeltaStore.committedHistory(
-              spark, root, SCHEMA.add("run_date", DataTypes.StringType).fieldNames());
-      return committed != null
-          ? committed
-          : spark.createDataFrame(List.of(), SCHEMA.add("run_date", DataTypes.StringType));
-    }
-    Path dir = new Path(root, "history");
-    String[] partitions;
-    try {
-      FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (!fs.exists(dir)) {
-        return spark.createDataFrame(List.of(), SCHEMA.add("run_date", DataTypes.StringType));
-      }
-      // Explicit partition folders rather than a glob: Spark probes a single glob path as a
-      // literal file and logs a stack trace for it.
-      partitions =
-          java.util.Arrays.stream(fs.listStatus(dir, p -> p.getName().startsWith("run_date=")))
-              .map(st -> st.getPath().toString())
-              .toArray(String[]::new);
-      if (partitions.length == 0) {
-        return spark.createDataFrame(List.of(), SCHEMA.add("run_date", DataTypes.StringType));
-      }
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("cannot list " + dir + ": " + e.getMessage(), e);
-    }
-    Dataset<Row> d =
-        spark
-            .read()
-            .option("basePath", dir.toString())
-            .schema(SCHEMA.add("run_date", DataTypes.StringType))
-            .parquet(partitions);
-    return d;
-  }
-
-  /**
    * History rows of scope {@code check}: each check's outcome per scope key ({@code scope_column}
    * the check's name, {@code scope_value} its {@link Checks#bandKey}, value 0 OK, 1 WARN, 2 ALERT,
    * -1 INSUFFICIENT_DATA), so a sigma band can leave out the runs it flagged itself.
@@ -122,38 +78,51 @@ public final class History {
   /**
    * The earlier runs of a dataset as a baseline needs them: every earlier run's index row (oldest
    * first), which of them are eligible ({@link Baselines}), and the figures of the runs a check or
-   * the comparison can read: the last {@code baseline.window} eligible runs and the pinned run.
+   * the comparison can read: the last {@code baseline.window} eligible runs and the pinned run; and
+   * the trend, mean and p99 KL of every earlier run, oldest first. The trend points carry no warn
+   * or alert level: those are the current configuration's, which the caller knows.
    */
   public record Earlier(
-      List<Baselines.RunIndex> index, Baselines.Selection selection, Checks.Past past) {
+      List<Baselines.RunIndex> index,
+      Baselines.Selection selection,
+      Checks.Past past,
+      List<TrendPoint> trend) {
     /** No earlier run. */
     public static final Earlier NONE =
         new Earlier(
-            List.of(), new Baselines.Selection(List.of(), null, List.of()), Checks.Past.NONE);
+            List.of(),
+            new Baselines.Selection(List.of(), null, List.of()),
+            Checks.Past.NONE,
+            List.of());
   }
 
   /**
-   * The earlier runs (dates before {@code runDate}) of the same dataset, reduced to the metrics the
-   * checks read (all metrics when {@code metrics} is empty).
+   * The earlier runs (dates before {@code runDate}) of the same dataset in {@code history} (a
+   * store's committed history), reduced to the metrics the checks read (all metrics when {@code
+   * metrics} is empty). Two Spark jobs: the index and trend rows of every earlier run, then the
+   * figures of the runs a baseline reads.
    */
   public static Earlier earlierRuns(
-      SparkSession spark,
-      String root,
+      Dataset<Row> history,
       String runDate,
       String dataset,
       List<String> metrics,
       io.kldrift.DriftConfig config) {
     Dataset<Row> h =
-        read(spark, root).where(col("run_date").lt(runDate)).where(col("dataset").equalTo(dataset));
+        history.where(col("run_date").lt(runDate)).where(col("dataset").equalTo(dataset));
     List<String> bands = new ArrayList<>();
     for (Checks.Spec s : Checks.parse(config)) {
       if (s.type().equals("sigma")) {
         bands.add(s.name());
       }
     }
-    List<Baselines.RunIndex> index = index(h, bands);
+    List<Row> indexRows = new ArrayList<>();
+    List<TrendPoint> trend = new ArrayList<>();
+    indexAndTrend(h, bands, indexRows, trend);
+    List<Baselines.RunIndex> index = index(indexRows);
     if (index.isEmpty()) {
-      return Earlier.NONE;
+      return new Earlier(
+          Earlier.NONE.index(), Earlier.NONE.selection(), Earlier.NONE.past(), trend);
     }
     Baselines.Selection selection = Baselines.select(index, Baselines.excluded(config));
     int window = config.get(io.kldrift.DriftConfig.BASELINE_WINDOW);
@@ -199,14 +168,16 @@ public final class History {
     }
     Checks.Run pinnedRun =
         pinned == null ? null : new Checks.Run(pinned, labels.get(pinned), byDate.get(pinned));
-    return new Earlier(index, selection, new Checks.Past(eligible, pinnedRun));
+    return new Earlier(index, selection, new Checks.Past(eligible, pinnedRun), trend);
   }
 
   /**
-   * One index row per earlier run, oldest first: status and label (on every row of a run), the
-   * matched examples, when it finished and its latest acceptance.
+   * Collects, in one Spark job, the rows the index reads ({@code indexRows}: run_date, label,
+   * status, scope_column, scope_value, metric, value) and the trend's mean and p99 KL per run.
    */
-  private static List<Baselines.RunIndex> index(Dataset<Row> h, List<String> bands) {
+  private static void indexAndTrend(
+      Dataset<Row> h, List<String> bands, List<Row> indexRows, List<TrendPoint> trend) {
+    Column trendRow = col("scope").equalTo("global").and(col("metric").isin(TREND.toArray()));
     List<Row> rows =
         h.where(
                 col("scope")
@@ -216,9 +187,38 @@ public final class History {
                         col("scope")
                             .equalTo(CHECK_SCOPE)
                             .and(col("scope_column").isin(bands.toArray()))
-                            .and(col("value").geq(1))))
-            .select("run_date", "label", "status", "scope_column", "scope_value", "metric", "value")
+                            .and(col("value").geq(1)))
+                    .or(trendRow))
+            .select(
+                col("run_date"),
+                col("label"),
+                col("status"),
+                col("scope_column"),
+                col("scope_value"),
+                col("metric"),
+                col("value"),
+                trendRow.as("trend"))
             .collectAsList();
+    Map<String, Double[]> byDate = new TreeMap<>();
+    for (Row r : rows) {
+      if (!r.getBoolean(7)) {
+        indexRows.add(r);
+        continue;
+      }
+      Double[] meanP99 = byDate.computeIfAbsent(r.getString(0), d -> new Double[2]);
+      meanP99[r.getString(5).equals(TREND.get(0)) ? 0 : 1] = r.isNullAt(6) ? null : r.getDouble(6);
+    }
+    byDate.forEach((d, v) -> trend.add(new TrendPoint(d, v[0], v[1], null, null)));
+  }
+
+  /** The global metrics of the trend chart: mean KL, then p99 KL. */
+  private static final List<String> TREND = List.of("kl.mean", "kl.p99");
+
+  /**
+   * One index row per earlier run, oldest first: status and label (on every row of a run), the
+   * matched examples, when it finished and its latest acceptance.
+   */
+  private static List<Baselines.RunIndex> index(List<Row> rows) {
     Map<String, Row> first = new TreeMap<>();
     Map<String, Double> matched = new TreeMap<>();
     Map<String, Double> finished = new TreeMap<>();
@@ -276,20 +276,26 @@ public final class History {
     return null;
   }
 
+  /** A person's acceptance of a run: the history row to append to it, and the run's status. */
+  public record Acceptance(Dataset<Row> row, String status) {}
+
   /**
-   * Records that a person accepted the run of {@code runDate} under {@code root} as the new normal
+   * Records that a person accepted the run of {@code runDate} in {@code history} as the new normal
    * (after a deliberate model update): one history row of scope {@code run} with the time and the
-   * reason, in that run's partition, so a rerun of the date replaces it with the run. Later runs'
-   * baselines start at this run ({@link Baselines}). Returns the accepted run's status.
+   * reason, to append to that run's rows, so a rerun of the date replaces it with the run. Later
+   * runs' baselines start at this run ({@link Baselines}). {@code runs} (the root's run folders)
+   * names the latest runs when {@code runDate} has none.
    */
-  public static String accept(SparkSession spark, String root, String runDate, String reason) {
-    boolean delta = io.kldrift.report.DeltaStore.isDeltaRoot(spark, root);
-    if (!delta) {
-      io.kldrift.report.ReportWriter.recover(spark, root);
-    }
-    Dataset<Row> all = read(spark, root);
+  public static Acceptance acceptance(
+      SparkSession spark,
+      Dataset<Row> history,
+      List<String> runs,
+      String root,
+      String runDate,
+      String reason) {
     List<Row> found =
-        all.where(
+        history
+            .where(
                 col("run_date")
                     .equalTo(runDate)
                     .and(col("scope").equalTo("global"))
@@ -298,13 +304,10 @@ public final class History {
             .collectAsList();
     if (found.isEmpty()) {
       List<String> recent = new ArrayList<>();
-      for (Row r :
-          all.select("run_date")
-              .distinct()
-              .orderBy(col("run_date").desc())
-              .limit(5)
-              .collectAsList()) {
-        recent.add(r.getString(0));
+      for (int i = runs.size() - 1; i >= 0 && recent.size() < 5; i--) {
+        if (runs.get(i).startsWith("run_date=")) {
+          recent.add(runs.get(i).substring("run_date=".length()));
+        }
       }
       throw io.kldrift.DriftException.invalidConfig(
           "no run of " + runDate + " in the history under " + root,
@@ -325,47 +328,6 @@ public final class History {
             reason,
             ACCEPTED_AT,
             java.time.Instant.now().toEpochMilli() / 1000.0);
-    Dataset<Row> rows = spark.createDataFrame(List.of(accepted), SCHEMA);
-    if (delta) {
-      if (!io.kldrift.report.DeltaStore.appendToCommittedRun(spark, root, runDate, rows)) {
-        throw io.kldrift.DriftException.invalidConfig(
-            "no committed run of " + runDate + " under " + root,
-            "pass the date of a committed run");
-      }
-    } else {
-      spark.sparkContext().setJobDescription("kldrift: append to the history");
-      rows.coalesce(1)
-          .write()
-          .mode(org.apache.spark.sql.SaveMode.Append)
-          .parquet(new Path(new Path(root, "history"), "run_date=" + runDate).toString());
-    }
-    return run.getString(4);
-  }
-
-  /**
-   * Mean and p99 KL of every earlier run of the dataset, oldest first, for the report's trend
-   * chart. The points carry no warn or alert level: those are the current configuration's, which
-   * the caller knows.
-   */
-  public static List<TrendPoint> trend(
-      SparkSession spark, String root, String runDate, String dataset) {
-    List<Row> rows =
-        read(spark, root)
-            .where(
-                col("run_date")
-                    .lt(runDate)
-                    .and(col("dataset").equalTo(dataset))
-                    .and(col("scope").equalTo("global"))
-                    .and(col("metric").isin("kl.mean", "kl.p99")))
-            .select("run_date", "metric", "value")
-            .collectAsList();
-    Map<String, Double[]> byDate = new TreeMap<>();
-    for (Row r : rows) {
-      Double[] meanP99 = byDate.computeIfAbsent(r.getString(0), d -> new Double[2]);
-      meanP99[r.getString(1).equals("kl.mean") ? 0 : 1] = r.isNullAt(2) ? null : r.getDouble(2);
-    }
-    List<TrendPoint> points = new ArrayList<>();
-    byDate.forEach((d, v) -> points.add(new TrendPoint(d, v[0], v[1], null, null)));
-    return points;
+    return new Acceptance(spark.createDataFrame(List.of(accepted), SCHEMA), run.getString(4));
   }
 }

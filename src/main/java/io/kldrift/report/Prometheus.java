@@ -231,4 +231,25 @@ public final class Prometheus {
   private static String str(Object o) {
     return o == null ? "" : String.valueOf(o);
   }
+
+  /**
+   * Writes {@code text} to a local file (node exporter's textfile collector reads it) through a
+   * temporary sibling and a rename, so the collector never sees half of it.
+   */
+  public static void writeTextfile(java.nio.file.Path file, String text) {
+    try {
+      java.nio.file.Path dir = file.toAbsolutePath().getParent();
+      java.nio.file.Files.createDirectories(dir);
+      java.nio.file.Path tmp =
+          java.nio.file.Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+      java.nio.file.Files.writeString(tmp, text, java.nio.charset.StandardCharsets.UTF_8);
+      java.nio.file.Files.move(
+          tmp,
+          file,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
 }

@@ -9,12 +9,12 @@ import org.apache.hadoop.fs.Path;
  * holds the operation until the run is killed, or until the file named by {@code
  * -Dkldrift.crashtest.release_file} exists.
  *
- * <p>Parquet reports (ReportWriter), after the operation that ends the step: {@code
+ * <p>Parquet reports (ParquetReportStore), after the operation that ends the step: {@code
  * staging-first-table} the {@code _SUCCESS} of the first staged table closed; {@code
  * staging-complete} that of the staged history; {@code report-moved-aside}, {@code
  * report-published}, {@code history-moved-aside}, {@code history-published} the rename.
  *
- * <p>Delta reports (DeltaReportWriter), before the first write of the next step, so that the step
+ * <p>Delta reports (DeltaReportStore), before the first write of the next step, so that the step
  * before it is whole, post-commit files included: {@code delta-started} the run's first data file
  * (the committed run has been read); {@code delta-first-table} the first data file of the second
  * table; {@code delta-tables-written} the first file of the {@code runs} MERGE; {@code

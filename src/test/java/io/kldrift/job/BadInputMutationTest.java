@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.TestSpark;
-import io.kldrift.report.ReportWriter;
+import io.kldrift.store.ReportStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -188,8 +188,8 @@ class BadInputMutationTest {
     Map<String, String> expected = previous ? baselineFiles : Map.of();
     Map<String, String> expectedKept = new TreeMap<>(expected);
     // A new root gets the marker (and, locally, its checksum file).
-    expectedKept.keySet().removeIf(k -> k.contains(ReportWriter.MARKER));
-    kept.keySet().removeIf(k -> k.contains(ReportWriter.MARKER));
+    expectedKept.keySet().removeIf(k -> k.contains(ReportStore.MARKER));
+    kept.keySet().removeIf(k -> k.contains(ReportStore.MARKER));
     if (!kept.equals(expectedKept)) {
       wrong.add("besides the new report the root changed: " + diff(expectedKept, kept));
     }

@@ -318,15 +318,16 @@ class DriftJobTest {
         List.of("../run_date=2026-11-28", "run_date=2026-11-28/../../x", "/etc", "", "history")) {
       assertThatThrownBy(
               () ->
-                  io.kldrift.report.ReportWriter.write(
-                      spark,
-                      out.toString(),
-                      bad,
-                      Map.of(),
-                      List.of(),
-                      null,
-                      java.time.Duration.ofHours(24),
-                      java.time.Instant.now()))
+                  io.kldrift.store.ReportStore.forRun(spark, out.toString(), "parquet")
+                      .publish(
+                          new io.kldrift.store.ReportStore.Run(
+                              bad,
+                              Map.of(),
+                              List.of(),
+                              null,
+                              null,
+                              java.time.Duration.ofHours(24),
+                              java.time.Instant.now())))
           .as(bad)
           .isInstanceOf(DriftException.class)
           .hasMessageContaining("is not allowed");

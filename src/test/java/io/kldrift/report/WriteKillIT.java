@@ -8,6 +8,7 @@ import io.kldrift.Fixtures;
 import io.kldrift.TestSpark;
 import io.kldrift.crashtest.CrashPoint;
 import io.kldrift.job.DriftJob;
+import io.kldrift.store.ReportStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * holds the file operation that ends the step), through the real launcher on the bundled sample:
  * every time, the other date and the other history partitions are untouched, and the rewritten date
  * holds either its previous report or, once the new one is renamed into place (the commit point),
- * the new one whole. {@link ReportWriter#recover} (run by every later run) then rolls the publish
+ * the new one whole. {@link ReportStore#recover} (run by every later run) then rolls the publish
  * back byte for byte, or forward so that the history matches the published report.
  */
 class WriteKillIT {
@@ -112,7 +113,7 @@ class WriteKillIT {
           assertThat(staged(out, "replaced-report-run_date=" + DATE))
               .as("the previous report, aside")
               .isEqualTo(only(before, REPORT));
-          ReportWriter.recover(TestSpark.get(), out.toString());
+          ReportStore.at(TestSpark.get(), out.toString()).recover();
           assertThat(snapshot(out, false)).as(point + ": rolled back").isEqualTo(before);
         }
         case "report-published", "history-moved-aside" -> {
@@ -127,7 +128,7 @@ class WriteKillIT {
           }
           Map<String, String> newHistory = staged(out, "history-run_date=" + DATE);
           assertThat(newHistory).isNotEmpty().isNotEqualTo(only(before, HISTORY));
-          ReportWriter.recover(TestSpark.get(), out.toString());
+          ReportStore.at(TestSpark.get(), out.toString()).recover();
           Map<String, String> recovered = snapshot(out, false);
           assertThat(only(recovered, REPORT)).isEqualTo(only(after, REPORT));
           assertThat(only(recovered, HISTORY)).as(point + ": rolled forward").isEqualTo(newHistory);
@@ -136,7 +137,7 @@ class WriteKillIT {
         case "history-published" -> {
           assertWholeNewReport(out, after, top);
           assertHistoryMatchesReport(out);
-          ReportWriter.recover(TestSpark.get(), out.toString());
+          ReportStore.at(TestSpark.get(), out.toString()).recover();
           assertThat(snapshot(out, false)).isEqualTo(after);
           try (Stream<Path> s = Files.list(out.resolve("_staging"))) {
             assertThat(s.map(f -> f.getFileName().toString()))

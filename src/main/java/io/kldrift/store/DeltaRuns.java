@@ -1,4 +1,4 @@
-package io.kldrift.report;
+package io.kldrift.store;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -26,8 +26,8 @@ import org.apache.spark.sql.types.StructType;
 final class DeltaRuns {
   static final StructType SCHEMA =
       new StructType()
-          .add(DeltaStore.RUN, DataTypes.StringType, false)
-          .add(DeltaStore.RUN_ID, DataTypes.StringType, false)
+          .add(DeltaReportStore.RUN, DataTypes.StringType, false)
+          .add(DeltaReportStore.RUN_ID, DataTypes.StringType, false)
           .add("run_date", DataTypes.StringType, true)
           .add("committed_at", DataTypes.TimestampType, false)
           .add(
@@ -42,31 +42,33 @@ final class DeltaRuns {
   record Committed(String runId, Timestamp at, Map<String, Long> tables) {}
 
   /** Creates the runs table when the root has none (a concurrent creation is not an error). */
-  static void ensure(SparkSession spark, String root) {
-    if (DeltaStore.exists(spark, root, DeltaStore.RUNS)) {
+  static void ensure(DeltaReportStore store) {
+    if (store.exists(DeltaReportStore.RUNS)) {
       return;
     }
     try {
-      spark
+      store
+          .spark()
           .createDataFrame(List.<Row>of(), SCHEMA)
           .write()
           .format("delta")
           .mode(SaveMode.Append)
-          .partitionBy(DeltaStore.RUN)
-          .save(DeltaStore.table(root, DeltaStore.RUNS).toString());
+          .partitionBy(DeltaReportStore.RUN)
+          .save(store.table(DeltaReportStore.RUNS).toString());
     } catch (RuntimeException e) {
-      if (!DeltaStore.exists(spark, root, DeltaStore.RUNS)) {
+      if (!store.exists(DeltaReportStore.RUNS)) {
         throw e;
       }
     }
   }
 
   /** The run's committed row, or null. */
-  static Committed committed(SparkSession spark, String root, String run) {
+  static Committed committed(DeltaReportStore store, String run) {
     List<Row> rows =
-        DeltaStore.runs(spark, root)
-            .where(col(DeltaStore.RUN).equalTo(run))
-            .select(DeltaStore.RUN_ID, "committed_at", "tables")
+        store
+            .runsTable()
+            .where(col(DeltaReportStore.RUN).equalTo(run))
+            .select(DeltaReportStore.RUN_ID, "committed_at", "tables")
             .collectAsList();
     if (rows.isEmpty()) {
       return null;
@@ -81,14 +83,14 @@ final class DeltaRuns {
    * winner.
    */
   static void commit(
-      SparkSession spark,
-      String root,
+      DeltaReportStore store,
       String run,
       String runId,
       String expected,
       Map<String, Long> tables,
       String summary) {
     String runDate = run.startsWith("run_date=") ? run.substring("run_date=".length()) : null;
+    SparkSession spark = store.spark();
     Dataset<Row> row =
         spark.createDataFrame(
             List.of(
@@ -100,7 +102,7 @@ final class DeltaRuns {
                     scala.jdk.javaapi.CollectionConverters.asScala(tables),
                     summary)),
             SCHEMA);
-    DeltaTable runs = DeltaTable.forPath(spark, DeltaStore.table(root, DeltaStore.RUNS).toString());
+    DeltaTable runs = DeltaTable.forPath(spark, store.table(DeltaReportStore.RUNS).toString());
     // The literal on the target keeps the MERGE's read set to this run's partition, so commits of
     // other runs never conflict with it.
     DeltaMergeBuilder merge =
@@ -120,15 +122,15 @@ final class DeltaRuns {
       throw lost(
           "committed",
           run,
-          root,
+          store.root(),
           "at the same moment (Delta " + c.getClass().getSimpleName() + " on the runs table)");
     }
     if (affected != 1) {
-      Committed winner = committed(spark, root, run);
+      Committed winner = committed(store, run);
       throw lost(
           "committed",
           run,
-          root,
+          store.root(),
           "while this run was writing it (run id "
               + (winner == null ? "?" : winner.runId() + ", at " + winner.at().toInstant())
               + ")");

@@ -1,17 +1,19 @@
-package io.kldrift.report;
+package io.kldrift.store;
 
 import io.kldrift.DriftException;
+import io.kldrift.monitor.History;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -19,77 +21,91 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
- * Writes a report under {@code <root>/run_date=YYYY-MM-DD/} atomically: everything goes to a
- * staging folder under {@code <root>/_staging/}, and only a complete report is published, by
- * renaming, in place of the date's previous report. A run that fails before publishing leaves the
- * previous report untouched. The root carries a {@code _kldrift} marker; a non-empty folder without
- * it is refused rather than written into.
+ * Reports as Parquet folders ({@code report.format=parquet}): each run under {@code
+ * <root>/run_date=YYYY-MM-DD/} with its drift state as {@value #STATE_FILE}, the history under
+ * {@code <root>/history/run_date=.../}. A run is written atomically: everything goes to a staging
+ * folder under {@code <root>/_staging/}, and only a complete report is published, by renaming, in
+ * place of the date's previous report. A run that fails before publishing leaves the previous
+ * report untouched.
  */
-public final class ReportWriter {
-  /** The marker file that identifies a kldrift report root. */
-  public static final String MARKER = "_kldrift";
+final class ParquetReportStore extends RootStore {
+  /** The serialized drift state in every run folder, the input of rollups. */
+  static final String STATE_FILE = "drift-state.bin";
 
-  private static final String STAGING = "_staging", HISTORY = "history", REPLACED = "replaced-";
+  private static final String STAGING = "_staging",
+      HISTORY = ReportRoot.HISTORY,
+      REPLACED = "replaced-";
 
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.=-]{0,127}");
 
-  private ReportWriter() {}
+  /** The history's columns as read: the partition column {@code run_date} last. */
+  static final StructType HISTORY_READ = History.SCHEMA.add("run_date", DataTypes.StringType);
 
-  /** One named table of the report. */
-  public record Table(String name, Dataset<Row> data, boolean single) {}
+  ParquetReportStore(SparkSession spark, String root) {
+    super(spark, root);
+  }
+
+  @Override
+  public void checkFormat() {
+    if (ReportRoot.holdsDelta(spark, root)) {
+      throw DriftException.invalidConfig(
+          "output path " + root + " holds Delta reports (runs/ is a Delta table)",
+          "set report.format=delta for this root, or choose another --out");
+    }
+  }
 
   /**
-   * Writes each file (name to bytes, e.g. summary.json) and each table as Parquet into {@code
-   * <root>/<runDir>}, replacing what that run folder held, and publishes {@code history} (when not
-   * null) as {@code <root>/history/<runDir>}, the two together: a journal names the staged folders
-   * before the first rename, the report's rename is the commit point, and {@link #recover} rolls an
-   * interrupted publish back (before that point) or forward (after it). Before writing it recovers
-   * what an earlier, killed run left and deletes staging folders older than {@code staleAfter}.
-   * Returns the published folder.
+   * Writes each file, the state file and each table as Parquet into {@code <root>/<runDir>},
+   * replacing what that run folder held, and publishes the history rows (when not null) as {@code
+   * <root>/history/<runDir>}, the two together: a journal names the staged folders before the first
+   * rename, the report's rename is the commit point, and {@link #recover} rolls an interrupted
+   * publish back (before that point) or forward (after it). Before writing it recovers what an
+   * earlier, killed run left and deletes staging folders older than the run's {@code staleAfter}.
    */
-  public static String write(
-      SparkSession spark,
-      String root,
-      String runDir,
-      Map<String, byte[]> files,
-      List<Table> tables,
-      Dataset<Row> history,
-      Duration staleAfter,
-      Instant started) {
+  @Override
+  public String publish(Run run) {
+    String runDir = run.runDir();
     if (!RUN_ID.matcher(runDir).matches() || runDir.contains("..") || runDir.equals(HISTORY)) {
       throw DriftException.invalidConfig(
           "run folder name '" + runDir + "' is not allowed",
           "use letters, digits, '_', '-', '.', '=' only (for example run_date=2026-11-28)");
     }
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Duration staleAfter = run.staleAfter();
     Path rootPath = new Path(root);
     try {
-      FileSystem fs = rootPath.getFileSystem(hadoop);
-      claimRoot(fs, rootPath);
+      FileSystem fs = ReportRoot.fs(spark, rootPath);
+      ReportRoot.claim(fs, rootPath);
       recover(fs, rootPath, staleAfter);
       removeStale(fs, rootPath, staleAfter);
-      Publish p = new Publish(rootPath, runDir, UUID.randomUUID().toString(), history != null);
-      for (Table t : tables) {
+      Publish p =
+          new Publish(rootPath, runDir, UUID.randomUUID().toString(), run.history() != null);
+      for (Table t : run.tables()) {
         spark.sparkContext().setJobDescription("kldrift: write " + t.name());
         Dataset<Row> d = t.single() ? t.data().coalesce(1) : t.data();
         d.write().mode(SaveMode.ErrorIfExists).parquet(new Path(p.staged(), t.name()).toString());
+      }
+      Map<String, byte[]> files = new LinkedHashMap<>(run.files());
+      if (run.state() != null) {
+        files.put(STATE_FILE, run.state());
       }
       for (Map.Entry<String, byte[]> f : files.entrySet()) {
         try (OutputStream out = fs.create(new Path(p.staged(), f.getKey()), false)) {
           out.write(f.getValue());
         }
       }
-      if (history != null) {
+      if (run.history() != null) {
         spark.sparkContext().setJobDescription("kldrift: write history");
-        history
+        run.history()
             .coalesce(1)
             .write()
             .mode(SaveMode.ErrorIfExists)
             .parquet(p.stagedHistory().toString());
       }
-      PublishLock.Holder me = PublishLock.Holder.me(p.uuid(), started);
+      PublishLock.Holder me = PublishLock.Holder.me(p.uuid(), run.started());
       try (PublishLock lock = lockOrDrop(fs, p, me, staleAfter)) {
         PublishLock.record(fs, p.staged(), me);
         try (OutputStream out = fs.create(p.journal(), false)) {
@@ -244,11 +260,12 @@ public final class ReportWriter {
    * root that is not a kldrift report root. Not coordinated with a run publishing at the same
    * moment on the same root.
    */
-  public static void recover(SparkSession spark, String root) {
+  @Override
+  public void recover() {
     Path rootPath = new Path(root);
     try {
-      FileSystem fs = rootPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (fs.exists(new Path(rootPath, MARKER))) {
+      FileSystem fs = ReportRoot.fs(spark, rootPath);
+      if (fs.exists(new Path(rootPath, ReportRoot.MARKER))) {
         recover(fs, rootPath, Duration.ofHours(24));
       }
     } catch (IOException e) {
@@ -293,84 +310,81 @@ public final class ReportWriter {
     }
   }
 
-  /**
-   * Refuses, before anything is read or computed, an output root that a run could not write: a
-   * file, a folder that cannot be created or written (a path under a file, no permission, a
-   * read-only file system), or a non-empty folder that is not a kldrift report root. Writes and
-   * deletes a probe file in the root, or in a probe folder of its deepest existing ancestor when
-   * the root does not exist yet (a run that fails later leaves nothing behind).
-   */
-  public static void checkRoot(SparkSession spark, String root) {
+  @Override
+  public Dataset<Row> history() {
+    Path dir = new Path(root, HISTORY);
+    String[] partitions;
+    try {
+      FileSystem fs = ReportRoot.fs(spark, dir);
+      if (!fs.exists(dir)) {
+        return spark.createDataFrame(List.of(), HISTORY_READ);
+      }
+      // Explicit partition folders rather than a glob: Spark probes a single glob path as a
+      // literal file and logs a stack trace for it.
+      partitions =
+          Arrays.stream(fs.listStatus(dir, p -> p.getName().startsWith("run_date=")))
+              .map(st -> st.getPath().toString())
+              .toArray(String[]::new);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    if (partitions.length == 0) {
+      return spark.createDataFrame(List.of(), HISTORY_READ);
+    }
+    return spark.read().option("basePath", dir.toString()).schema(HISTORY_READ).parquet(partitions);
+  }
+
+  /** Appends to the date's history partition, which a rerun of the date replaces with the run. */
+  @Override
+  public boolean appendToRun(String runDate, Dataset<Row> rows) {
+    spark.sparkContext().setJobDescription("kldrift: append to the history");
+    rows.coalesce(1)
+        .write()
+        .mode(SaveMode.Append)
+        .parquet(new Path(new Path(root, HISTORY), "run_date=" + runDate).toString());
+    return true;
+  }
+
+  @Override
+  public Map<String, State> states(List<String> runDirs) {
+    Map<String, State> out = new LinkedHashMap<>();
     Path rootPath = new Path(root);
-    FileSystem fs;
     try {
-      fs = rootPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      refuseForeign(fs, rootPath);
-    } catch (IOException e) {
-      throw DriftException.invalidConfig(
-          "output path " + root + " cannot be inspected: " + e.getMessage(),
-          "check that --out names a reachable, writable folder");
-    }
-    OutputRoot.probe(fs, rootPath);
-  }
-
-  static void claimRoot(FileSystem fs, Path root) throws IOException {
-    Path marker = new Path(root, MARKER);
-    refuseForeign(fs, root);
-    if (!fs.exists(root)) {
-      fs.mkdirs(root);
-    }
-    if (!fs.exists(marker)) {
-      try (OutputStream out = fs.create(marker, false)) {
-        out.write("kldrift report root\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-        // another run of a new root created it first
-      }
-    }
-  }
-
-  private static void refuseForeign(FileSystem fs, Path root) throws IOException {
-    Path marker = new Path(root, MARKER);
-    if (fs.exists(root)) {
-      if (!fs.getFileStatus(root).isDirectory()) {
-        throw DriftException.invalidConfig(
-            "output path " + root + " is a file", "choose a folder for --out");
-      }
-      FileStatus[] children = fs.listStatus(root);
-      if (children.length > 0 && !fs.exists(marker)) {
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < Math.min(3, children.length); i++) {
-          names.add(children[i].getPath().getName());
+      FileSystem fs = ReportRoot.fs(spark, rootPath);
+      for (String runDir : runDirs) {
+        Path file = new Path(new Path(rootPath, runDir), STATE_FILE);
+        if (fs.exists(file)) {
+          try (InputStream in = fs.open(file)) {
+            out.put(runDir, new State(in.readAllBytes(), file.toString()));
+          }
         }
-        throw DriftException.invalidConfig(
-            "output path "
-                + root
-                + " is not empty and is not a kldrift report folder (it holds "
-                + String.join(", ", names)
-                + (children.length > 3 ? ", ..." : "")
-                + ")",
-            "choose an empty or new folder for --out; kldrift never writes into other data");
       }
+    } catch (IOException e) {
+      throw DriftException.invalidInput(
+          "the drift states under " + root + " cannot be read: " + e.getMessage(),
+          "check that --out names the report root the daily runs wrote to");
     }
+    return out;
   }
 
-  /**
-   * Writes a local file through a temporary sibling and a rename, so readers never see half of it.
-   */
-  public static void writeLocalAtomically(java.nio.file.Path file, String content) {
+  @Override
+  public List<String> runs() {
+    Path rootPath = new Path(root);
+    List<String> out = new ArrayList<>();
     try {
-      java.nio.file.Path dir = file.toAbsolutePath().getParent();
-      java.nio.file.Files.createDirectories(dir);
-      java.nio.file.Path tmp =
-          java.nio.file.Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-      java.nio.file.Files.writeString(tmp, content, java.nio.charset.StandardCharsets.UTF_8);
-      java.nio.file.Files.move(
-          tmp,
-          file,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      FileSystem fs = ReportRoot.fs(spark, rootPath);
+      if (fs.exists(rootPath)) {
+        for (FileStatus st : fs.listStatus(rootPath)) {
+          String name = st.getPath().getName();
+          if (st.isDirectory() && (name.startsWith("run_date=") || name.startsWith("rollup="))) {
+            out.add(name);
+          }
+        }
+      }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot list " + root + ": " + e.getMessage(), e);
     }
+    out.sort(null);
+    return out;
   }
 }

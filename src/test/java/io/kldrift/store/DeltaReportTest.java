@@ -1,4 +1,4 @@
-package io.kldrift.report;
+package io.kldrift.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -173,8 +173,7 @@ class DeltaReportTest {
     assertThatThrownBy(
             () ->
                 DeltaRuns.commit(
-                    spark,
-                    out,
+                    new DeltaReportStore(spark, out),
                     "run_date=2026-11-28",
                     "late-run",
                     firstRun.getString(0),

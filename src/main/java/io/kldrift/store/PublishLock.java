@@ -1,4 +1,4 @@
-package io.kldrift.report;
+package io.kldrift.store;
 
 import io.kldrift.DriftException;
 import java.io.IOException;

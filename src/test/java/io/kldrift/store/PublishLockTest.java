@@ -1,4 +1,4 @@
-package io.kldrift.report;
+package io.kldrift.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -31,15 +31,16 @@ class PublishLockTest {
   @TempDir Path tmp;
 
   private static String write(Path root, String text, Instant started) {
-    return ReportWriter.write(
-        TestSpark.get(),
-        root.toString(),
-        DATE,
-        Map.of("summary.json", text.getBytes(StandardCharsets.UTF_8)),
-        List.of(),
-        null,
-        RETENTION,
-        started);
+    return new ParquetReportStore(TestSpark.get(), root.toString())
+        .publish(
+            new ReportStore.Run(
+                DATE,
+                Map.of("summary.json", text.getBytes(StandardCharsets.UTF_8)),
+                List.of(),
+                null,
+                null,
+                RETENTION,
+                started));
   }
 
   private static Properties record(Path root) throws Exception {
