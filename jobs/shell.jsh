@@ -4,6 +4,8 @@ import java.time.LocalDate;
 import org.apache.spark.sql.*;
 import static org.apache.spark.sql.functions.*;
 import io.kldrift.*;
+import io.kldrift.config.DriftConfig;
+import io.kldrift.console.*;
 
 // Library calls print no progress lines here (a job's --quiet).
 Progress.setDefault(Verbosity.QUIET);

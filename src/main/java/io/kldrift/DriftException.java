@@ -1,5 +1,6 @@
 package io.kldrift;
 
+import io.kldrift.job.ExitCodes;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package io.kldrift;
 
+import io.kldrift.config.DriftConfig;
 import io.kldrift.monitor.MetricRow;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;

@@ -1,5 +1,7 @@
 package io.kldrift;
 
+import io.kldrift.config.DriftConfig;
+import io.kldrift.console.Progress;
 import io.kldrift.engine.DriftState;
 import io.kldrift.engine.Finisher;
 import io.kldrift.input.PredictionInputs;

@@ -3,6 +3,8 @@ package io.kldrift;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kldrift.config.ConfigKey;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.kernel.Divergences.Kind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.kldrift.config.DriftConfig;
 import io.kldrift.sample.SampleGenerator;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kldrift.config.DriftConfig;
+import io.kldrift.job.ExitCodes;
 import io.kldrift.sample.SampleGenerator;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;

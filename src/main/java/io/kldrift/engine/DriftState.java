@@ -68,9 +68,9 @@ public final class DriftState {
    * The configuration the state was computed with (its class names included), with {@code root} as
    * output.path: what a rollup finishes and checks the merged state with.
    */
-  public io.kldrift.DriftConfig config(String root) {
+  public io.kldrift.config.DriftConfig config(String root) {
     java.util.Map<String, String> text = new java.util.LinkedHashMap<>(header.config());
-    text.put(io.kldrift.DriftConfig.OUTPUT_PATH.key(), root);
+    text.put(io.kldrift.config.DriftConfig.OUTPUT_PATH.key(), root);
     return StateHeader.driftConfig(text, header.classNames());
   }
 

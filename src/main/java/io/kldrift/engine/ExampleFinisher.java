@@ -3,7 +3,7 @@ package io.kldrift.engine;
 import static io.kldrift.engine.Finisher.ratio;
 import static io.kldrift.engine.Finisher.stats;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;

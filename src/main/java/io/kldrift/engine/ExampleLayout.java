@@ -1,6 +1,6 @@
 package io.kldrift.engine;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.input.PredictionInputs;
 import java.io.DataInput;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package io.kldrift.engine;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.from_json;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.summary.ClassRow;

@@ -5,7 +5,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.input.PredictionInputs;
 import java.util.ArrayList;
 import java.util.List;

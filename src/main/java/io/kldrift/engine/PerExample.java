@@ -6,7 +6,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.kernel.Divergences.Kind;
 import java.util.ArrayList;

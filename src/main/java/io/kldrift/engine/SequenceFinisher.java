@@ -1,8 +1,8 @@
 package io.kldrift.engine;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
-import io.kldrift.Progress;
+import io.kldrift.config.DriftConfig;
+import io.kldrift.console.Progress;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.kernel.Divergences.Kind;
 import io.kldrift.summary.Summary;

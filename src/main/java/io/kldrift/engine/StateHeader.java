@@ -1,7 +1,7 @@
 package io.kldrift.engine;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
+import io.kldrift.config.DriftConfig;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;

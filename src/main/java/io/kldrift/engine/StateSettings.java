@@ -1,6 +1,6 @@
 package io.kldrift.engine;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.input.RowRule;
 import io.kldrift.kernel.Divergences.Kind;
 import java.io.Serializable;

@@ -1,6 +1,6 @@
 package io.kldrift.input;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import java.util.ArrayList;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;

@@ -2,7 +2,7 @@ package io.kldrift.input;
 
 import static org.apache.spark.sql.functions.col;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

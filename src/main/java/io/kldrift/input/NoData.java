@@ -1,6 +1,6 @@
 package io.kldrift.input;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.config.InputFormat;
 import io.kldrift.summary.Summary;
 import java.io.IOException;

@@ -8,8 +8,8 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.engine.Layout;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
@@ -494,12 +494,13 @@ public final class PredictionInputs {
     } catch (Exception e) {
       if (config.get(DriftConfig.INPUT_LAYOUT).equals("example")
           && EmptyTables.isEmptyFolder(spark, path, e)) {
-        io.kldrift.Progress.warn(side + " table: " + path + " holds no data files; read as empty");
+        io.kldrift.console.Progress.warn(
+            side + " table: " + path + " holds no data files; read as empty");
         return null;
       }
       if (config.get(DriftConfig.INPUT_LAYOUT).equals("example")
           && EmptyTables.isMissingPartition(spark, path, e)) {
-        io.kldrift.Progress.warn(
+        io.kldrift.console.Progress.warn(
             side + " table: partition " + path + " does not exist (yet); read as empty");
         return null;
       }
@@ -763,7 +764,7 @@ public final class PredictionInputs {
         quarantine = quarantine.where(col(ruleColumn).isNotNull());
       }
       if (df != null && (quarantined > 0 || renormalized > 0)) {
-        io.kldrift.Progress.say(
+        io.kldrift.console.Progress.say(
             String.format(
                 java.util.Locale.ROOT,
                 "%s table: %,d rows quarantined%s, %,d renormalized",

@@ -1,7 +1,7 @@
 package io.kldrift.input;
 
-import io.kldrift.ChoiceKey;
-import io.kldrift.DriftConfig;
+import io.kldrift.config.ChoiceKey;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.config.RowPolicy;
 
 /**

@@ -9,8 +9,8 @@ import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.transform;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.input.RowRule.Policy;
 import io.kldrift.kernel.Divergences.Kind;
 import java.util.ArrayList;
@@ -241,7 +241,7 @@ public final class SequenceInputs {
     }
 
     /** Per position: the log-probabilities of the top-k entries, or the dense vector. */
-    Column values(io.kldrift.ConfigKey<String> key) {
+    Column values(io.kldrift.config.ConfigKey<String> key) {
       String column = config.get(key);
       DataType t = field(column, "distribution column", key.key()).dataType();
       StructType st = structs(column);
@@ -267,7 +267,8 @@ public final class SequenceInputs {
     }
 
     /** Per position: the top-k ids as longs; typed nulls for dense distributions. */
-    Column ids(io.kldrift.ConfigKey<String> valuesKey, io.kldrift.ConfigKey<String> idsKey) {
+    Column ids(
+        io.kldrift.config.ConfigKey<String> valuesKey, io.kldrift.config.ConfigKey<String> idsKey) {
       if (kind != Kind.TOPK_LOG_PROBS) {
         return lit(null).cast(nested(DataTypes.LongType));
       }

@@ -2,8 +2,8 @@ package io.kldrift.input;
 
 import static org.apache.spark.sql.functions.col;
 
-import io.kldrift.DriftConfig;
-import io.kldrift.Progress;
+import io.kldrift.config.DriftConfig;
+import io.kldrift.console.Progress;
 import io.kldrift.kernel.Divergences.Kind;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,7 @@
 package io.kldrift.job;
 
-import io.kldrift.ExitCodes;
-import io.kldrift.Progress;
-import io.kldrift.Verbosity;
+import io.kldrift.console.Progress;
+import io.kldrift.console.Verbosity;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package io.kldrift.job;
 
-import io.kldrift.Verbosity;
+import io.kldrift.console.Verbosity;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;

@@ -1,11 +1,10 @@
 package io.kldrift.job;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftReport;
-import io.kldrift.ExitCodes;
 import io.kldrift.KlDrift;
-import io.kldrift.Verbosity;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.config.RowPolicy;
+import io.kldrift.console.Verbosity;
 import io.kldrift.report.ClassShares;
 import io.kldrift.store.DeltaSession;
 import io.kldrift.summary.ClassRow;

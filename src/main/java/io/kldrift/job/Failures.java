@@ -1,8 +1,7 @@
 package io.kldrift.job;
 
 import io.kldrift.DriftException;
-import io.kldrift.ExitCodes;
-import io.kldrift.Verbosity;
+import io.kldrift.console.Verbosity;
 import io.kldrift.input.InputErrors;
 import io.kldrift.input.InputFiles;
 import java.io.IOException;

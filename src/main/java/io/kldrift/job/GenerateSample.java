@@ -1,8 +1,8 @@
 package io.kldrift.job;
 
-import io.kldrift.Verbosity;
 import io.kldrift.config.Choice;
 import io.kldrift.config.Layout;
+import io.kldrift.console.Verbosity;
 import io.kldrift.sample.SampleGenerator;
 import io.kldrift.sample.SequenceSampleGenerator;
 import java.util.ArrayList;

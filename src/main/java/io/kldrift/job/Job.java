@@ -1,6 +1,6 @@
 package io.kldrift.job;
 
-import io.kldrift.Verbosity;
+import io.kldrift.console.Verbosity;
 
 /** A command-line job: what {@link Cli} needs of it beyond its picocli options. */
 interface Job {

@@ -2,7 +2,7 @@ package io.kldrift.job;
 
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
-import io.kldrift.Verbosity;
+import io.kldrift.console.Verbosity;
 import java.time.LocalDate;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;

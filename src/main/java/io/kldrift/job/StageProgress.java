@@ -1,7 +1,7 @@
 package io.kldrift.job;
 
-import io.kldrift.Progress;
-import io.kldrift.Verbosity;
+import io.kldrift.console.Progress;
+import io.kldrift.console.Verbosity;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

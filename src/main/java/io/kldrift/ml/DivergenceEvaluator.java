@@ -3,9 +3,9 @@ package io.kldrift.ml;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
 import io.kldrift.KlDrift;
+import io.kldrift.config.DriftConfig;
 import java.util.List;
 import org.apache.spark.ml.evaluation.Evaluator;
 import org.apache.spark.ml.param.Param;

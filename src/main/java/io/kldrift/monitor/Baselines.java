@@ -1,6 +1,6 @@
 package io.kldrift.monitor;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,9 +1,9 @@
 package io.kldrift.monitor;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
 import io.kldrift.config.BaselineMode;
 import io.kldrift.config.ConfigErrors;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.config.Layout;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;

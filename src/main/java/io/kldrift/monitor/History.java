@@ -107,7 +107,7 @@ public final class History {
       String runDate,
       String dataset,
       List<String> metrics,
-      io.kldrift.DriftConfig config) {
+      io.kldrift.config.DriftConfig config) {
     Dataset<Row> h =
         history.where(col("run_date").lt(runDate)).where(col("dataset").equalTo(dataset));
     List<String> bands = new ArrayList<>();
@@ -125,7 +125,7 @@ public final class History {
           Earlier.NONE.index(), Earlier.NONE.selection(), Earlier.NONE.past(), trend);
     }
     Baselines.Selection selection = Baselines.select(index, Baselines.excluded(config));
-    int window = config.get(io.kldrift.DriftConfig.BASELINE_WINDOW);
+    int window = config.get(io.kldrift.config.DriftConfig.BASELINE_WINDOW);
     List<String> eligibleDates = Baselines.datesToRead(selection, window);
     List<String> keep = new ArrayList<>(eligibleDates);
     String pinned = pinnedDate(index, config);
@@ -260,12 +260,13 @@ public final class History {
   }
 
   /** The pinned run's date under baseline.mode=pinned (by date, else latest by label), or null. */
-  private static String pinnedDate(List<Baselines.RunIndex> index, io.kldrift.DriftConfig config) {
-    if (!config.get(io.kldrift.DriftConfig.BASELINE_MODE).equals("pinned")) {
+  private static String pinnedDate(
+      List<Baselines.RunIndex> index, io.kldrift.config.DriftConfig config) {
+    if (!config.get(io.kldrift.config.DriftConfig.BASELINE_MODE).equals("pinned")) {
       return null;
     }
-    String date = config.get(io.kldrift.DriftConfig.BASELINE_PINNED_DATE);
-    String label = config.get(io.kldrift.DriftConfig.BASELINE_PINNED_LABEL);
+    String date = config.get(io.kldrift.config.DriftConfig.BASELINE_PINNED_DATE);
+    String label = config.get(io.kldrift.config.DriftConfig.BASELINE_PINNED_LABEL);
     for (int i = index.size() - 1; i >= 0; i--) {
       Baselines.RunIndex r = index.get(i);
       if ((!date.isEmpty() && r.runDate().equals(date))

@@ -1,6 +1,6 @@
 package io.kldrift.monitor;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.summary.Summary;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.kldrift.sql;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.kernel.Divergences.Kind;
 import java.util.List;
 import org.apache.spark.ml.linalg.SQLDataTypes;

@@ -1,7 +1,7 @@
 package io.kldrift.store;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.config.InputFormat;
 import io.kldrift.config.ReportFormat;
 import java.util.ArrayList;

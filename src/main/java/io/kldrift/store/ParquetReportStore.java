@@ -286,10 +286,10 @@ final class ParquetReportStore extends RootStore {
       }
       if (fs.exists(p.staged())) {
         rollBack(fs, p);
-        io.kldrift.Progress.say("rolled back an interrupted publish of " + p.target());
+        io.kldrift.console.Progress.say("rolled back an interrupted publish of " + p.target());
       } else {
         finish(fs, p);
-        io.kldrift.Progress.say("completed an interrupted publish of " + p.target());
+        io.kldrift.console.Progress.say("completed an interrupted publish of " + p.target());
       }
       fs.delete(PublishLock.lockPath(root, p.runDir()), false);
     }
@@ -305,7 +305,7 @@ final class ParquetReportStore extends RootStore {
     for (FileStatus st : fs.listStatus(stagingRoot)) {
       if (st.getModificationTime() < cutoff) {
         fs.delete(st.getPath(), true);
-        io.kldrift.Progress.say("removed stale staging entry " + st.getPath().getName());
+        io.kldrift.console.Progress.say("removed stale staging entry " + st.getPath().getName());
       }
     }
   }

@@ -10,9 +10,9 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sum;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.sample.SampleGenerator;
 import java.io.File;
 import java.io.IOException;
@@ -224,7 +224,7 @@ public final class Bench implements Callable<Integer> {
   /** Entry point (through jobs/bench). */
   public static void main(String[] args) {
     argv = args.clone();
-    io.kldrift.Progress.setDefault(io.kldrift.Verbosity.QUIET);
+    io.kldrift.console.Progress.setDefault(io.kldrift.console.Verbosity.QUIET);
     System.exit(new CommandLine(new Bench()).execute(args));
   }
 

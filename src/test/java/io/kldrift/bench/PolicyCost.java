@@ -2,9 +2,9 @@ package io.kldrift.bench;
 
 import static org.apache.spark.sql.functions.expr;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.sample.SampleGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,9 +7,9 @@ import static org.apache.spark.sql.functions.sum;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.sample.SequenceSampleGenerator;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -196,7 +196,7 @@ public final class SequenceBench implements Callable<Integer> {
   /** Entry point (through jobs/bench --sequences). */
   public static void main(String[] args) {
     argv = args.clone();
-    io.kldrift.Progress.setDefault(io.kldrift.Verbosity.QUIET);
+    io.kldrift.console.Progress.setDefault(io.kldrift.console.Verbosity.QUIET);
     System.exit(new CommandLine(new SequenceBench()).execute(args));
   }
 

@@ -2,9 +2,9 @@ package io.kldrift.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.sample.SampleGenerator;
 import java.nio.file.Path;
 import java.time.LocalDate;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kldrift.DriftException;
-import io.kldrift.ExitCodes;
 import io.kldrift.TestSpark;
 import io.kldrift.job.DriftJob;
+import io.kldrift.job.ExitCodes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

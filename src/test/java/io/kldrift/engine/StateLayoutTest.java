@@ -3,8 +3,8 @@ package io.kldrift.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
+import io.kldrift.config.DriftConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

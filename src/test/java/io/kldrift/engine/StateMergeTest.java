@@ -8,8 +8,8 @@ import static org.apache.spark.sql.functions.pmod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.TestSpark;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.sample.SampleGenerator;
 import io.kldrift.summary.ClassRow;

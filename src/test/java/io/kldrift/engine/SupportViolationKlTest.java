@@ -3,8 +3,8 @@ package io.kldrift.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.TestSpark;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;

@@ -5,13 +5,13 @@ import static io.kldrift.Fixtures.row;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
-import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.job.DriftJob;
+import io.kldrift.job.ExitCodes;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;

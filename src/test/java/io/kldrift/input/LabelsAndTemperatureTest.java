@@ -3,12 +3,12 @@ package io.kldrift.input;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
-import io.kldrift.ExitCodes;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
+import io.kldrift.config.DriftConfig;
+import io.kldrift.job.ExitCodes;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
 import java.time.LocalDate;

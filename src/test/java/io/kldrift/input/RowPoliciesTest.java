@@ -8,10 +8,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kldrift.DriftException;
-import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.TestSpark;
 import io.kldrift.job.DriftJob;
+import io.kldrift.job.ExitCodes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -217,14 +217,14 @@ class RowPoliciesTest {
   }
 
   private static DriftException failure(String teacher, String student, String... conf) {
-    io.kldrift.DriftConfig.Builder b =
-        io.kldrift.DriftConfig.builder()
-            .set(io.kldrift.DriftConfig.TEACHER_PATH, teacher)
-            .set(io.kldrift.DriftConfig.STUDENT_PATH, student);
+    io.kldrift.config.DriftConfig.Builder b =
+        io.kldrift.config.DriftConfig.builder()
+            .set(io.kldrift.config.DriftConfig.TEACHER_PATH, teacher)
+            .set(io.kldrift.config.DriftConfig.STUDENT_PATH, student);
     for (String c : conf) {
       b.set(c.substring(0, c.indexOf('=')), c.substring(c.indexOf('=') + 1));
     }
-    io.kldrift.DriftConfig config = b.build();
+    io.kldrift.config.DriftConfig config = b.build();
     Throwable t =
         catchThrowable(
             () -> io.kldrift.KlDrift.analyze(spark, config, java.time.LocalDate.of(2026, 11, 29)));
@@ -577,10 +577,10 @@ class RowPoliciesTest {
   void classNamesThatNoVectorMatchesAreAConfigurationError() {
     // Not one row has the configured class count: the class names are wrong, not the 1,013 rows
     // (this used to blame every row under rule wrong_length and offer to quarantine them).
-    io.kldrift.DriftConfig config =
-        io.kldrift.DriftConfig.builder()
-            .set(io.kldrift.DriftConfig.TEACHER_PATH, glob("teacher", "good"))
-            .set(io.kldrift.DriftConfig.STUDENT_PATH, glob("student", "good"))
+    io.kldrift.config.DriftConfig config =
+        io.kldrift.config.DriftConfig.builder()
+            .set(io.kldrift.config.DriftConfig.TEACHER_PATH, glob("teacher", "good"))
+            .set(io.kldrift.config.DriftConfig.STUDENT_PATH, glob("student", "good"))
             .set("input.class_names", "a,b")
             .build();
     Throwable t =

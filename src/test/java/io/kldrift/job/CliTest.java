@@ -2,7 +2,6 @@ package io.kldrift.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kldrift.ExitCodes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

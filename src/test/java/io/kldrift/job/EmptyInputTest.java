@@ -5,7 +5,6 @@ import static io.kldrift.Fixtures.row;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,6 @@ package io.kldrift.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kldrift.DriftException;
-import io.kldrift.ExitCodes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +31,7 @@ class FailuresTest {
     try {
       System.setErr(new PrintStream(e2, true, StandardCharsets.UTF_8));
       System.setOut(new PrintStream(o2, true, StandardCharsets.UTF_8));
-      int code = Failures.report(e, io.kldrift.Verbosity.NORMAL);
+      int code = Failures.report(e, io.kldrift.console.Verbosity.NORMAL);
       return new Outcome(
           code, e2.toString(StandardCharsets.UTF_8), o2.toString(StandardCharsets.UTF_8));
     } finally {

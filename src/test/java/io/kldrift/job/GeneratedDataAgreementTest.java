@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.TestSpark;
 import io.kldrift.sample.SampleGenerator;

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.TestSpark;
 import io.kldrift.summary.Summary;

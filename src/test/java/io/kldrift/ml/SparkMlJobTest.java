@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
-import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.job.DriftJob;
+import io.kldrift.job.ExitCodes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

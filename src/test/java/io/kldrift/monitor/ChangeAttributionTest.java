@@ -3,7 +3,7 @@ package io.kldrift.monitor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.kldrift.DriftConfig;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.report.page.HtmlReport;
 import io.kldrift.summary.Change;
 import io.kldrift.summary.Summary;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.summary.Summary;
 import io.kldrift.summary.SummaryJson;
 import java.util.ArrayList;

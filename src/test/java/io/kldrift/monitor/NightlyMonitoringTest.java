@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kldrift.Chromium;
-import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
 import io.kldrift.job.DriftJob;
+import io.kldrift.job.ExitCodes;
 import io.kldrift.sample.SampleGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;

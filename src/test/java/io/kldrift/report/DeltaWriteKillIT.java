@@ -2,10 +2,10 @@ package io.kldrift.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.crashtest.CrashPoint;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,10 +3,10 @@ package io.kldrift.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
+import io.kldrift.job.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

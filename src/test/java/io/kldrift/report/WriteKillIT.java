@@ -3,11 +3,11 @@ package io.kldrift.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.TestSpark;
 import io.kldrift.crashtest.CrashPoint;
 import io.kldrift.job.DriftJob;
+import io.kldrift.job.ExitCodes;
 import io.kldrift.store.ReportStore;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,9 +7,9 @@ import static io.kldrift.sequence.SequenceFixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.sample.SequenceSampleGenerator;
 import io.kldrift.sample.SequenceSampleGenerator.Shape;
 import io.kldrift.sample.SequenceSampleGenerator.Spec;

@@ -4,9 +4,9 @@ import static io.kldrift.sequence.SequenceFixtures.SPARK;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,10 +3,10 @@ package io.kldrift.sequence;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.sample.SequenceSampleGenerator;
 import io.kldrift.sample.SequenceSampleGenerator.Shape;
 import io.kldrift.sample.SequenceSampleGenerator.Spec;

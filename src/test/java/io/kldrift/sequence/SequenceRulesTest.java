@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
-import io.kldrift.ExitCodes;
 import io.kldrift.KlDrift;
+import io.kldrift.config.DriftConfig;
+import io.kldrift.job.ExitCodes;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,9 +8,9 @@ import static org.apache.spark.sql.functions.expr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
+import io.kldrift.config.DriftConfig;
 import io.kldrift.sample.SequenceSampleGenerator.Shape;
 import io.kldrift.sequence.SequenceFixtures.Expected;
 import io.kldrift.sequence.SequenceFixtures.Student;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kldrift.ExitCodes;
 import io.kldrift.TestSpark;
 import io.kldrift.job.DriftJob;
+import io.kldrift.job.ExitCodes;
 import io.kldrift.sample.SequenceSampleGenerator;
 import io.kldrift.sample.SequenceSampleGenerator.Shape;
 import io.kldrift.sample.SequenceSampleGenerator.Spec;

@@ -135,7 +135,7 @@ class SqlFunctionsTest {
     double expected = 0.5 * Math.log(0.5 / 0.9) + 0.5 * Math.log(0.5 / 0.1);
     org.apache.spark.sql.Dataset<Row> df =
         spark.sql("SELECT array(0.5D, 0.5D) AS t, array(0.9D, 0.1D) AS s");
-    io.kldrift.DriftConfig config = io.kldrift.DriftConfig.builder().build();
+    io.kldrift.config.DriftConfig config = io.kldrift.config.DriftConfig.builder().build();
     Row r =
         df.select(
                 io.kldrift.KlDrift.metrics(

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kldrift.Docs;
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
 import io.kldrift.Fixtures;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
+import io.kldrift.config.DriftConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kldrift.DriftException;
-import io.kldrift.ExitCodes;
 import io.kldrift.Fixtures;
 import io.kldrift.TestSpark;
+import io.kldrift.job.ExitCodes;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,10 +2,10 @@ package io.kldrift.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kldrift.DriftConfig;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
 import io.kldrift.TestSpark;
+import io.kldrift.config.DriftConfig;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.kldrift;
+package io.kldrift.console;
 
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -78,7 +78,7 @@ public final class Progress {
    * Spark job description, so that the stage progress (and the Spark UI) names the step for the
    * jobs that set no description of their own.
    */
-  static <T> T stage(SparkSession spark, String name, Supplier<T> body) {
+  public static <T> T stage(SparkSession spark, String name, Supplier<T> body) {
     // The caller's own description (a notebook's) comes back when the step ends.
     String before = spark.sparkContext().getLocalProperty(JOB_DESCRIPTION);
     spark.sparkContext().setJobDescription("kldrift: " + name);

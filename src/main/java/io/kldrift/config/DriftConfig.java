@@ -1,13 +1,5 @@
-package io.kldrift;
+package io.kldrift.config;
 
-import io.kldrift.config.BaselineExclude;
-import io.kldrift.config.BaselineMode;
-import io.kldrift.config.Choice;
-import io.kldrift.config.ConfigErrors;
-import io.kldrift.config.InputFormat;
-import io.kldrift.config.Layout;
-import io.kldrift.config.ReportFormat;
-import io.kldrift.config.RowPolicy;
 import io.kldrift.kernel.Divergences.Kind;
 import java.io.IOException;
 import java.io.Reader;

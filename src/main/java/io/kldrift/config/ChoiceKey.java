@@ -1,6 +1,5 @@
-package io.kldrift;
+package io.kldrift.config;
 
-import io.kldrift.config.Choice;
 import java.util.Set;
 import java.util.function.Function;
 

@@ -1,4 +1,4 @@
-package io.kldrift;
+package io.kldrift.job;
 
 /** The job's process exit codes, one per outcome a scheduler must tell apart. */
 public final class ExitCodes {

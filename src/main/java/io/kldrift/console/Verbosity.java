@@ -1,4 +1,4 @@
-package io.kldrift;
+package io.kldrift.console;
 
 /**
  * How much a run says on the console: whether progress lines are off ({@code --quiet}) and whether

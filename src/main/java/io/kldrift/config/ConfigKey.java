@@ -1,6 +1,5 @@
-package io.kldrift;
+package io.kldrift.config;
 
-import io.kldrift.config.ConfigErrors;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
