@@ -1,6 +1,7 @@
 package io.kldrift;
 
 import io.kldrift.config.DriftConfig;
+import io.kldrift.config.ReportFormat;
 import io.kldrift.console.Progress;
 import io.kldrift.engine.DriftState;
 import io.kldrift.engine.Finisher;
@@ -137,8 +138,7 @@ public final class KlDrift {
     registerFunctions(spark);
     Checks.parse(config);
     if (!config.get(DriftConfig.OUTPUT_PATH).isEmpty()) {
-      ReportStore.forRun(
-              spark, config.get(DriftConfig.OUTPUT_PATH), config.get(DriftConfig.REPORT_FORMAT))
+      ReportStore.forRun(spark, config.get(DriftConfig.OUTPUT_PATH), config.reportFormat())
           .checkBeforeRun();
     }
     Instant started = Instant.now();
@@ -284,7 +284,7 @@ public final class KlDrift {
         .quarantine()
         .forEach(
             (side, rows) -> tables.add(new ReportStore.Table("quarantine/" + side, rows, false)));
-    String format = report.config().get(DriftConfig.REPORT_FORMAT);
+    ReportFormat format = report.config().reportFormat();
     ReportStore store =
         withHistory
             ? ReportStore.forRun(spark, root, format)

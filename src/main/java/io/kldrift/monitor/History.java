@@ -262,7 +262,7 @@ public final class History {
   /** The pinned run's date under baseline.mode=pinned (by date, else latest by label), or null. */
   private static String pinnedDate(
       List<Baselines.RunIndex> index, io.kldrift.config.DriftConfig config) {
-    if (!config.get(io.kldrift.config.DriftConfig.BASELINE_MODE).equals("pinned")) {
+    if (config.baselineMode() != io.kldrift.config.BaselineMode.PINNED) {
       return null;
     }
     String date = config.get(io.kldrift.config.DriftConfig.BASELINE_PINNED_DATE);

@@ -1,5 +1,6 @@
 package io.kldrift.store;
 
+import io.kldrift.config.ReportFormat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -44,8 +45,8 @@ public interface ReportStore {
   record State(byte[] bytes, String where) {}
 
   /** The store a run writes with {@code report.format} = {@code format}. */
-  static ReportStore forRun(SparkSession spark, String root, String format) {
-    return isDelta(format)
+  static ReportStore forRun(SparkSession spark, String root, ReportFormat format) {
+    return format == ReportFormat.DELTA
         ? new DeltaReportStore(spark, root)
         : new ParquetReportStore(spark, root);
   }
@@ -54,8 +55,8 @@ public interface ReportStore {
    * The store a rollup writes with: its states' {@code format}, or Delta under a root that holds
    * Delta reports, since a rollup is stored like the daily runs it merged.
    */
-  static ReportStore forRollup(SparkSession spark, String root, String format) {
-    return isDelta(format) ? new DeltaReportStore(spark, root) : at(spark, root);
+  static ReportStore forRollup(SparkSession spark, String root, ReportFormat format) {
+    return format == ReportFormat.DELTA ? new DeltaReportStore(spark, root) : at(spark, root);
   }
 
   /** The store that holds what is under {@code root}, for readers. */
@@ -63,10 +64,6 @@ public interface ReportStore {
     return ReportRoot.holdsDelta(spark, root)
         ? new DeltaReportStore(spark, root)
         : new ParquetReportStore(spark, root);
-  }
-
-  private static boolean isDelta(String format) {
-    return format.equals("delta");
   }
 
   /** The report root. */
