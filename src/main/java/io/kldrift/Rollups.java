@@ -59,26 +59,13 @@ final class Rollups {
   static DriftReport rollup(
       SparkSession spark, String root, LocalDate from, LocalDate to, String name) {
     if (to.isBefore(from)) {
-      throw DriftException.invalidConfig(
-          "--to " + to + " is before --from " + from, "give the first day, then the last");
+      throw RollupErrors.toBeforeFrom(from, to);
     }
     Instant started = Instant.now();
     ReportStore store = ReportStore.at(spark, root);
     Merged m = merge(store, from, to);
     if (m.state() == null) {
-      throw DriftException.invalidInput(
-          "no drift state under "
-              + root
-              + " for any day from "
-              + from
-              + " to "
-              + to
-              + " (expected "
-              + root
-              + "/run_date=YYYY-MM-DD/"
-              + KlDrift.STATE_FILE
-              + ")",
-          "run the daily reports first, or choose days that have reports");
+      throw RollupErrors.noStates(root, from, to);
     }
     if (!m.missing().isEmpty()) {
       Progress.warn(

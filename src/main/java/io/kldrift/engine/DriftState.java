@@ -198,9 +198,7 @@ public final class DriftState {
       s.parts.readOverflow(in);
       return s;
     } catch (IOException e) {
-      throw io.kldrift.DriftException.invalidInput(
-          source + " cannot be read as a drift state: " + e.getMessage(),
-          "rerun the day's report with this kldrift version, or leave the day out of the rollup");
+      throw EngineErrors.unreadableState(source, e.getMessage());
     }
   }
 }

@@ -29,12 +29,7 @@ final class ExampleFinisher extends Finisher {
     int classes = in.numClasses();
     Parts<ExamplePart> parts = state.parts(ExampleLayout.INSTANCE);
     if (parts.overflow.containsKey(classes)) {
-      throw io.kldrift.DriftException.invalidInput(
-          "the vectors have more than "
-              + Parts.MAX_PARTS
-              + " different lengths, too many to tell the class count while reading",
-          "list the classes in input.class_names so that rows of any other length break rule"
-              + " wrong_length");
+      throw EngineErrors.tooManyLengths();
     }
     ExamplePart p = parts.toFinish(Math.max(classes, 0));
     long matched = p.matched();

@@ -91,21 +91,17 @@ public final class PerExample {
       PredictionInputs.Checked in, DriftConfig config, double... temperatures) {
     if (config.get(DriftConfig.TEACHER_KIND) != Kind.LOGITS
         && config.get(DriftConfig.STUDENT_KIND) != Kind.LOGITS) {
-      throw io.kldrift.DriftException.invalidConfig(
-          "a temperature sweep needs logits, but both input.teacher.kind and input.student.kind are not logits",
-          "set input.teacher.kind=logits and/or input.student.kind=logits");
+      throw EngineErrors.sweepWithoutLogits();
     }
     if (temperatures.length == 0) {
-      throw io.kldrift.DriftException.invalidConfig(
-          "no temperatures given", "pass one or more positive temperatures");
+      throw EngineErrors.noTemperatures();
     }
     Dataset<Row> joined = join(in, config);
     List<Column> aggs = new ArrayList<>();
     for (int i = 0; i < temperatures.length; i++) {
       double t = temperatures[i];
       if (!(t > 0) || Double.isInfinite(t)) {
-        throw io.kldrift.DriftException.invalidConfig(
-            "temperature " + t + " is not positive", "pass positive temperatures");
+        throw EngineErrors.temperatureNotPositive(t);
       }
       Column m =
           call_function(

@@ -1,6 +1,5 @@
 package io.kldrift.engine;
 
-import io.kldrift.DriftException;
 import io.kldrift.config.DriftConfig;
 import io.kldrift.console.Progress;
 import java.util.Locale;
@@ -56,23 +55,8 @@ final class ReaderSizing {
   static void checkFits(long classes, Budget budget) {
     long need = 8L * DOUBLES_PER_CLASS * classes;
     if (need > budget.perTask()) {
-      throw DriftException.resources(
-          String.format(
-              Locale.ROOT,
-              "%,d classes need at least %.2f GB per task (%d doubles per class: one row of each"
-                  + " table in the Parquet batch, the kernel's working vectors, the per-class sums"
-                  + " and their serialized copies: 8 B x %d x %,d), and each task has %.2f GB (%s)",
-              classes,
-              need / 1e9,
-              DOUBLES_PER_CLASS,
-              DOUBLES_PER_CLASS,
-              classes,
-              budget.perTask() / 1e9,
-              budget.how()),
-          "give each task more memory (locally KLDRIFT_DRIVER_MEMORY; on a cluster"
-              + " spark.executor.memory, or fewer spark.executor.cores per executor), or compare"
-              + " fewer classes (for a vocabulary, the top-k log-probabilities of the sequence"
-              + " layout)");
+      throw EngineErrors.classesExceedTask(
+          classes, need, DOUBLES_PER_CLASS, budget.perTask(), budget.how());
     }
   }
 

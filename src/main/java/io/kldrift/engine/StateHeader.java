@@ -1,6 +1,5 @@
 package io.kldrift.engine;
 
-import io.kldrift.DriftException;
 import io.kldrift.config.DriftConfig;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -80,47 +79,17 @@ record StateHeader(
 
   void requireCompatible(StateHeader o) {
     if (settings.layout() != o.settings.layout()) {
-      throw DriftException.invalidInput(
-          "the drift states of "
-              + o.dates
-              + " and "
-              + dates
-              + " were computed in different layouts ("
-              + DriftConfig.INPUT_LAYOUT.key()
-              + " '"
-              + o.settings.layout()
-              + "' vs '"
-              + settings.layout()
-              + "') and cannot be merged",
-          "roll up only days computed with the same settings, or rerun those days with one configuration");
+      throw EngineErrors.layoutsDiffer(o.dates, dates, o.settings.layout(), settings.layout());
     }
     for (String k : MUST_AGREE) {
       String a = config.get(k);
       String b = o.config.get(k);
       if (a == null ? b != null : !a.equals(b)) {
-        throw DriftException.invalidInput(
-            "the drift states of "
-                + o.dates
-                + " and "
-                + dates
-                + " were computed with different "
-                + k
-                + " ('"
-                + b
-                + "' vs '"
-                + a
-                + "') and cannot be merged",
-            "roll up only days computed with the same settings, or rerun those days with one configuration");
+        throw EngineErrors.settingsDiffer(o.dates, dates, k, b, a);
       }
     }
     if (!classNames.equals(o.classNames) || hasLabel != o.hasLabel) {
-      throw DriftException.invalidInput(
-          "the drift states of "
-              + o.dates
-              + " and "
-              + dates
-              + " differ in their class names or label column and cannot be merged",
-          "roll up only days computed with the same input.class_names and label column");
+      throw EngineErrors.classesDiffer(o.dates, dates);
     }
   }
 

@@ -3,7 +3,6 @@ package io.kldrift.ml;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 
-import io.kldrift.DriftException;
 import io.kldrift.KlDrift;
 import io.kldrift.config.DriftConfig;
 import java.util.List;
@@ -187,15 +186,7 @@ public final class DivergenceEvaluator extends Evaluator implements DefaultParam
         metric.equals("agreement") ? m.getField("agree").cast("double") : m.getField(metric);
     Row mean = df.agg(avg(value)).first();
     if (mean.isNullAt(0)) {
-      throw DriftException.invalidInput(
-          "the dataset has no row with both a teacher ('"
-              + getTeacherCol()
-              + "') and a student ('"
-              + getStudentCol()
-              + "') distribution, so "
-              + metric
-              + " has no mean",
-          "evaluate a dataset with rows, both columns filled");
+      throw MlErrors.noRowToEvaluate(getTeacherCol(), getStudentCol(), metric);
     }
     return mean.getDouble(0);
   }
@@ -223,17 +214,7 @@ public final class DivergenceEvaluator extends Evaluator implements DefaultParam
 
   private static void require(StructType schema, String column, String param) {
     if (schema.getFieldIndex(column).isEmpty()) {
-      throw DriftException.invalidConfig(
-          "the dataset has no column '"
-              + column
-              + "' ("
-              + param
-              + "; columns: "
-              + String.join(", ", schema.fieldNames())
-              + ")",
-          "set "
-              + param
-              + " to the column holding that model's distribution (an ML Vector or an array)");
+      throw MlErrors.noSuchColumn(column, param, schema.fieldNames());
     }
   }
 }

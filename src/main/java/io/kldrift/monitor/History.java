@@ -310,11 +310,7 @@ public final class History {
           recent.add(runs.get(i).substring("run_date=".length()));
         }
       }
-      throw io.kldrift.DriftException.invalidConfig(
-          "no run of " + runDate + " in the history under " + root,
-          recent.isEmpty()
-              ? "check --out: it holds no runs"
-              : "pass the date of a run; the latest are " + String.join(", ", recent));
+      throw MonitorErrors.noRunToAccept(runDate, root, recent);
     }
     Row run = found.get(0);
     Row accepted =

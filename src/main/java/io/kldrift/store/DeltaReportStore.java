@@ -67,9 +67,7 @@ final class DeltaReportStore extends RootStore {
   @Override
   public void checkFormat() {
     if (ReportRoot.holdsParquet(spark, root)) {
-      throw DriftException.invalidConfig(
-          "output path " + root + " holds Parquet reports (history/ is not a Delta table)",
-          "choose a new --out for report.format=delta, or keep report.format=parquet there");
+      throw StoreErrors.holdsParquet(root);
     }
   }
 
@@ -127,7 +125,7 @@ final class DeltaReportStore extends RootStore {
           drop(runDir, runId, versions.keySet());
         }
         if (c != null && !lost) {
-          throw DeltaRuns.lost(
+          throw StoreErrors.lost(
               "wrote",
               runDir,
               root,
@@ -271,13 +269,7 @@ final class DeltaReportStore extends RootStore {
   private static Dataset<Row> tagged(Dataset<Row> d, String table, String runDir, String runId) {
     for (String c : List.of(RUN, RUN_ID)) {
       if (List.of(d.columns()).contains(c)) {
-        throw DriftException.invalidConfig(
-            "table "
-                + table
-                + " has a column '"
-                + c
-                + "', which report.format=delta uses to key runs",
-            "rename that input column, or use report.format=parquet");
+        throw StoreErrors.reservedColumn(table, c);
       }
     }
     return d.withColumn(RUN, lit(runDir)).withColumn(RUN_ID, lit(runId));

@@ -119,7 +119,7 @@ final class DeltaRuns {
       if (c == null) {
         throw e;
       }
-      throw lost(
+      throw StoreErrors.lost(
           "committed",
           run,
           store.root(),
@@ -127,7 +127,7 @@ final class DeltaRuns {
     }
     if (affected != 1) {
       Committed winner = committed(store, run);
-      throw lost(
+      throw StoreErrors.lost(
           "committed",
           run,
           store.root(),
@@ -135,21 +135,6 @@ final class DeltaRuns {
               + (winner == null ? "?" : winner.runId() + ", at " + winner.at().toInstant())
               + ")");
     }
-  }
-
-  /** The conflict this run lost: another run {@code did} {@code run} {@code when}. */
-  static DriftException lost(String did, String run, String root, String when) {
-    return DriftException.conflict(
-        "another run "
-            + did
-            + " "
-            + run
-            + " under "
-            + root
-            + " "
-            + when
-            + "; this run's report was not committed",
-        "run one job per date at a time; rerun this one if its report is wanted");
   }
 
   /** Delta's concurrent-modification exception in the cause chain, or null. */

@@ -1,6 +1,5 @@
 package io.kldrift.store;
 
-import io.kldrift.DriftException;
 import io.kldrift.config.DriftConfig;
 import io.kldrift.config.InputFormat;
 import io.kldrift.config.ReportFormat;
@@ -83,23 +82,12 @@ public final class DeltaSession {
   /** Refuses, with the settings to add, a session that cannot read or write Delta tables. */
   public static void requireSession(SparkSession spark, String key) {
     if (!available()) {
-      throw DriftException.invalidConfig(
-          key + "=delta needs Delta Lake, which is not on the class path",
-          "add --packages io.delta:delta-spark_2.13:4.4.0 to spark-submit (the local launcher has"
-              + " it)");
+      throw StoreErrors.noDelta(key);
     }
     String ext = spark.conf().get("spark.sql.extensions", "");
     String catalog = spark.conf().get(CATALOG_KEY, "");
     if (!Arrays.asList(ext.split("\\s*,\\s*")).contains(EXTENSION) || !catalog.equals(CATALOG)) {
-      throw DriftException.invalidConfig(
-          key + "=delta needs a session built with Delta's extension and catalog",
-          "build the session with spark.sql.extensions="
-              + EXTENSION
-              + " and "
-              + CATALOG_KEY
-              + "="
-              + CATALOG
-              + " (the kldrift jobs do this themselves)");
+      throw StoreErrors.noDeltaSession(key, EXTENSION, CATALOG_KEY, CATALOG);
     }
   }
 }

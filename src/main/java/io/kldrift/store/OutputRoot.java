@@ -58,27 +58,16 @@ final class OutputRoot {
   }
 
   private static DriftException notWritable(FileSystem fs, Path root, Exception e) {
-    String fix =
-        "choose for --out (output.path) a folder the job's user can create and write, or grant"
-            + " that user write access to it (chmod/ACL, or the bucket's access policy)";
     Path existing = deepestExisting(fs, root);
     if (existing != null && isFile(fs, existing)) {
-      return DriftException.invalidConfig(
-          "output path " + root + " cannot be created: " + existing + " is a file, not a folder",
-          fix);
+      return StoreErrors.rootBelowFile(root, existing);
     }
     if (InputFiles.isPermissionDenied(e) || (existing != null && !mayWrite(fs, existing))) {
-      return DriftException.invalidConfig(
-          "output path "
-              + root
-              + " cannot be written: permission denied for user "
-              + InputFiles.user()
-              + (existing == null || existing.equals(root) ? "" : " in " + existing),
-          fix);
+      return StoreErrors.rootPermissionDenied(
+          root, InputFiles.user(), existing == null || existing.equals(root) ? null : existing);
     }
     String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-    return DriftException.invalidConfig(
-        "output path " + root + " cannot be created or written (" + why + ")", fix);
+    return StoreErrors.rootNotWritable(root, why);
   }
 
   /** {@code root} or its deepest ancestor that exists; null when none can be told. */

@@ -52,9 +52,7 @@ final class ParquetReportStore extends RootStore {
   @Override
   public void checkFormat() {
     if (ReportRoot.holdsDelta(spark, root)) {
-      throw DriftException.invalidConfig(
-          "output path " + root + " holds Delta reports (runs/ is a Delta table)",
-          "set report.format=delta for this root, or choose another --out");
+      throw StoreErrors.holdsDelta(root);
     }
   }
 
@@ -70,9 +68,7 @@ final class ParquetReportStore extends RootStore {
   public String publish(Run run) {
     String runDir = run.runDir();
     if (!RUN_ID.matcher(runDir).matches() || runDir.contains("..") || runDir.equals(HISTORY)) {
-      throw DriftException.invalidConfig(
-          "run folder name '" + runDir + "' is not allowed",
-          "use letters, digits, '_', '-', '.', '=' only (for example run_date=2026-11-28)");
+      throw StoreErrors.badRunFolder(runDir);
     }
     Duration staleAfter = run.staleAfter();
     Path rootPath = new Path(root);
@@ -360,9 +356,7 @@ final class ParquetReportStore extends RootStore {
         }
       }
     } catch (IOException e) {
-      throw DriftException.invalidInput(
-          "the drift states under " + root + " cannot be read: " + e.getMessage(),
-          "check that --out names the report root the daily runs wrote to");
+      throw StoreErrors.unreadableStates(root, e.getMessage());
     }
     return out;
   }

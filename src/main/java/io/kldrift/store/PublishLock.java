@@ -1,6 +1,5 @@
 package io.kldrift.store;
 
-import io.kldrift.DriftException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -109,18 +108,9 @@ final class PublishLock implements AutoCloseable {
         fs.delete(lock, false);
         continue;
       }
-      throw DriftException.conflict(
-          "another run is publishing "
-              + runDir
-              + " under "
-              + root
-              + " at this moment: "
-              + other.describe()
-              + "; this run published nothing and the root will hold that run's whole report",
-          "run one job per date at a time; re-run this one after it to replace its report");
+      throw StoreErrors.lockHeld(runDir, root, other.describe());
     }
-    throw DriftException.conflict(
-        "the publish lock " + lock + " keeps changing hands", "run one job per date at a time");
+    throw StoreErrors.lockChangingHands(lock);
   }
 
   /**
@@ -159,15 +149,7 @@ final class PublishLock implements AutoCloseable {
       return;
     }
     if (published.isAfter(started)) {
-      throw DriftException.conflict(
-          "another run published "
-              + target
-              + " while this run was computing: "
-              + other.describe()
-              + ", after this run started at "
-              + started
-              + "; this run published nothing and the folder holds that run's whole report",
-          "run one job per date at a time; re-run this one to replace that report");
+      throw StoreErrors.superseded(target, other.describe(), started);
     }
   }
 

@@ -1,6 +1,5 @@
 package io.kldrift.store;
 
-import io.kldrift.DriftException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -38,9 +37,7 @@ final class ReportRoot {
       fs = fs(spark, rootPath);
       refuseForeign(fs, rootPath);
     } catch (IOException e) {
-      throw DriftException.invalidConfig(
-          "output path " + root + " cannot be inspected: " + e.getMessage(),
-          "check that --out names a reachable, writable folder");
+      throw StoreErrors.uninspectableRoot(root, e.getMessage());
     }
     OutputRoot.probe(fs, rootPath);
   }
@@ -65,8 +62,7 @@ final class ReportRoot {
     Path marker = new Path(root, MARKER);
     if (fs.exists(root)) {
       if (!fs.getFileStatus(root).isDirectory()) {
-        throw DriftException.invalidConfig(
-            "output path " + root + " is a file", "choose a folder for --out");
+        throw StoreErrors.rootIsFile(root);
       }
       FileStatus[] children = fs.listStatus(root);
       if (children.length > 0 && !fs.exists(marker)) {
@@ -74,14 +70,7 @@ final class ReportRoot {
         for (int i = 0; i < Math.min(3, children.length); i++) {
           names.add(children[i].getPath().getName());
         }
-        throw DriftException.invalidConfig(
-            "output path "
-                + root
-                + " is not empty and is not a kldrift report folder (it holds "
-                + String.join(", ", names)
-                + (children.length > 3 ? ", ..." : "")
-                + ")",
-            "choose an empty or new folder for --out; kldrift never writes into other data");
+        throw StoreErrors.foreignRoot(root, names, children.length > 3);
       }
     }
   }

@@ -1,6 +1,5 @@
 package io.kldrift.store;
 
-import io.kldrift.DriftException;
 import io.kldrift.monitor.History;
 import org.apache.spark.sql.SparkSession;
 
@@ -33,8 +32,7 @@ abstract class RootStore implements ReportStore {
     recover();
     History.Acceptance a = History.acceptance(spark, history(), runs(), root, runDate, reason);
     if (!appendToRun(runDate, a.row())) {
-      throw DriftException.invalidConfig(
-          "no committed run of " + runDate + " under " + root, "pass the date of a committed run");
+      throw StoreErrors.noCommittedRun(runDate, root);
     }
     return a.status();
   }

@@ -317,7 +317,8 @@ class DriftJobTest {
         List.of("../run_date=2026-11-28", "run_date=2026-11-28/../../x", "/etc", "", "history")) {
       assertThatThrownBy(
               () ->
-                  io.kldrift.store.ReportStore.forRun(spark, out.toString(), "parquet")
+                  io.kldrift.store.ReportStore.forRun(
+                          spark, out.toString(), io.kldrift.config.ReportFormat.PARQUET)
                       .publish(
                           new io.kldrift.store.ReportStore.Run(
                               bad,

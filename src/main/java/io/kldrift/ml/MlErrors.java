@@ -1,0 +1,39 @@
+package io.kldrift.ml;
+
+import io.kldrift.DriftException;
+
+/**
+ * The Spark ML evaluator's errors, one method per error: the message names the evaluator's param
+ * and the dataset's columns, and the fix says what to set; a call site passes only the facts.
+ */
+final class MlErrors {
+  private MlErrors() {}
+
+  /** A dataset without a row that has both distributions, so {@code metric} has no mean. */
+  static DriftException noRowToEvaluate(String teacherCol, String studentCol, String metric) {
+    return DriftException.invalidInput(
+        "the dataset has no row with both a teacher ('"
+            + teacherCol
+            + "') and a student ('"
+            + studentCol
+            + "') distribution, so "
+            + metric
+            + " has no mean",
+        "evaluate a dataset with rows, both columns filled");
+  }
+
+  /** A param ({@code param}) naming a column the dataset lacks ({@code columns}: those it has). */
+  static DriftException noSuchColumn(String column, String param, String[] columns) {
+    return DriftException.invalidConfig(
+        "the dataset has no column '"
+            + column
+            + "' ("
+            + param
+            + "; columns: "
+            + String.join(", ", columns)
+            + ")",
+        "set "
+            + param
+            + " to the column holding that model's distribution (an ML Vector or an array)");
+  }
+}
