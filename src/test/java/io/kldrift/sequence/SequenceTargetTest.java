@@ -11,6 +11,8 @@ import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
 import io.kldrift.KlDrift;
+import io.kldrift.monitor.MetricRow;
+import io.kldrift.report.Prometheus;
 import io.kldrift.summary.Summary;
 import java.util.Arrays;
 import java.util.List;
@@ -177,6 +179,50 @@ class SequenceTargetTest {
     Summary.Target x =
         target(tables(), config().set("input.student.at_teacher_column", "at").build());
     assertFigures(x, new double[] {0.3, 0.7, 0.9}, new double[] {0.25, 0.35, 0.8}, 2, 1, 1, 1);
+  }
+
+  @Test
+  void theTargetFiguresAreMetricsOfChecksTheHistoryAndMetricsProm() {
+    DriftConfig c =
+        config()
+            .set("input.student.at_teacher_column", "at")
+            .set("check.ppl.metric", "target.ln_ppl_ratio")
+            .set("check.ppl.warn", "0.3")
+            .set("check.ppl.alert", "0.4")
+            .set("check.ppl.min_n", "3")
+            .build();
+    // ln(0.3/0.25), ln(0.7/0.35), ln(0.9/0.8): mean 0.331..., between the warn and alert levels.
+    double ratio = (log(1.2) + log(2) + log(1.125)) / 3;
+    double rms = sqrt((0.05 * 0.05 + 0.35 * 0.35 + 0.1 * 0.1) / 3);
+    Dataset<Row>[] d = tables();
+    try (DriftReport r = KlDrift.analyze(SPARK, d[0], d[1], c, SequenceFixtures.DAY)) {
+      Summary summary = r.summary();
+      Summary.CheckResult check =
+          summary.checks().stream().filter(x -> x.name().equals("ppl")).findFirst().orElseThrow();
+      assertThat(check.value()).isCloseTo(ratio, within(1e-12));
+      assertThat(check.outcome()).isEqualTo("WARN");
+      // its sample is the positions with a known target on both sides, not the 4 counted ones
+      assertThat(check.n()).isEqualTo(3);
+      List<MetricRow> rows = MetricRow.of(summary, List.of());
+      assertThat(value(rows, "target.ln_ppl_ratio")).isCloseTo(ratio, within(1e-12));
+      assertThat(value(rows, "target.delta_p_rms")).isCloseTo(rms, within(1e-12));
+      assertThat(value(rows, "target.student_target_missing")).isEqualTo(1.0);
+      String prom = Prometheus.render(summary);
+      assertThat(prom).contains("# TYPE kldrift_ln_ppl_ratio gauge");
+      String line =
+          prom.lines().filter(l -> l.startsWith("kldrift_delta_p_rms{")).findFirst().orElseThrow();
+      // metrics.prom writes ten significant digits
+      assertThat(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+          .isCloseTo(rms, within(1e-10));
+    }
+  }
+
+  private static Double value(List<MetricRow> rows, String metric) {
+    return rows.stream()
+        .filter(x -> x.scope().equals("global") && x.metric().equals(metric))
+        .findFirst()
+        .orElseThrow()
+        .value();
   }
 
   @Test
