@@ -1,6 +1,7 @@
 package io.kldrift.summary;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 
@@ -416,11 +417,11 @@ public record Summary(
       Double lnPplRatio,
       Double lnPplRatioCi95Low,
       Double lnPplRatioCi95High,
-      Double deltaPMean,
-      Double deltaPCi95Low,
-      Double deltaPCi95High,
-      Double deltaPRms,
-      Stats deltaP,
+      @JsonProperty("delta_p_mean") Double deltaPMean,
+      @JsonProperty("delta_p_ci95_low") Double deltaPCi95Low,
+      @JsonProperty("delta_p_ci95_high") Double deltaPCi95High,
+      @JsonProperty("delta_p_rms") Double deltaPRms,
+      @JsonProperty("delta_p") Stats deltaP,
       Double teacherAccuracy,
       Double studentAccuracy,
       Long teacherTargetMissing,

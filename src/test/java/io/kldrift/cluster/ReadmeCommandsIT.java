@@ -134,6 +134,10 @@ class ReadmeCommandsIT {
         .contains("KL/token    0.061341 nats, lower bound [tail_bucket]")
         .contains("KL/sequence 0.065133 nats, lower bound (mean of sequence means)")
         .contains("tail mass   teacher 0.167548")
+        // perplexities, ln(PPL ratio) and delta p: LlmSampleTargetTest derives them in plain SQL
+        .contains("perplexity  teacher 27.882600  student 29.607660  ln(PPL ratio) 0.060030")
+        .contains("delta p     mean -0.003780")
+        .contains("RMS 0.056416")
         .contains("WARN slice_kl [segment=code]: kl.mean (lower bound) = 0.186062")
         .contains("report      file:" + project.resolve("out-llm/run_date="))
         .contains("\nstatus: WARN");

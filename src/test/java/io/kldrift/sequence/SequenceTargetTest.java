@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.kldrift.DriftConfig;
 import io.kldrift.DriftException;
 import io.kldrift.DriftReport;
@@ -14,6 +15,7 @@ import io.kldrift.KlDrift;
 import io.kldrift.monitor.MetricRow;
 import io.kldrift.report.Prometheus;
 import io.kldrift.summary.Summary;
+import io.kldrift.summary.SummaryJson;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -214,6 +216,45 @@ class SequenceTargetTest {
       // metrics.prom writes ten significant digits
       assertThat(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
           .isCloseTo(rms, within(1e-10));
+    }
+  }
+
+  @Test
+  void summaryJsonNamesTheFiguresAsTheContractSaysAndReadsThemBack() throws Exception {
+    DriftConfig c = config().set("input.student.at_teacher_column", "at").build();
+    Dataset<Row>[] d = tables();
+    try (DriftReport r = KlDrift.analyze(SPARK, d[0], d[1], c, SequenceFixtures.DAY)) {
+      byte[] json = SummaryJson.bytes(r.summary());
+      JsonNode global = SummaryJson.mapper().readTree(json).get("global");
+      assertThat(global.get("target").fieldNames())
+          .toIterable()
+          .contains(
+              "n",
+              "teacher_nll_mean",
+              "student_nll_mean",
+              "teacher_ppl",
+              "student_ppl",
+              "ln_ppl_ratio",
+              "ln_ppl_ratio_ci95_low",
+              "ln_ppl_ratio_ci95_high",
+              "delta_p_mean",
+              "delta_p_ci95_low",
+              "delta_p_ci95_high",
+              "delta_p_rms",
+              "delta_p",
+              "teacher_accuracy",
+              "student_accuracy",
+              "teacher_target_missing",
+              "student_target_missing");
+      assertThat(global.get("target").get("delta_p").fieldNames())
+          .toIterable()
+          .contains("p001", "p01", "p05", "p10", "p50", "p99", "p999", "min", "max");
+      assertThat(global.get("kl").fieldNames())
+          .toIterable()
+          .contains("p001", "p01", "p05", "p10", "p999", "min");
+      // the file carries the exact minimum the summary holds
+      assertThat(global.get("kl").get("min").asDouble()).isEqualTo(r.summary().global().kl().min());
+      assertThat(SummaryJson.read(json).global().target()).isEqualTo(r.summary().global().target());
     }
   }
 
