@@ -122,7 +122,7 @@ final class TargetFigures {
     }
     long n = teacherNll.n;
     Summary.Stats diff = Finisher.stats(nllDifference, null);
-    Summary.Stats dp = Finisher.withTails(Finisher.stats(deltaP, deltaPQ), deltaPQ);
+    Summary.Stats dp = Finisher.withTails(Finisher.stats(deltaP, deltaPQ), deltaPQ, null, null);
     Double tMean = teacherNll.mean();
     Double sMean = studentNll.mean();
     Double rms = null;
