@@ -187,6 +187,33 @@ public final class DriftConfig {
           "Sequence layout, optional: the token sequence the models scored (array<int|long>); when"
               + " both tables have it, they must agree (rule token_mismatch).");
 
+  /** The id of the token that actually came next, per position (sequence layout). */
+  public static final ConfigKey<String> TARGET_IDS_COLUMN =
+      text(
+          "input.target_ids_column",
+          "",
+          "Sequence layout, optional: in the teacher table, per position the id of the token that"
+              + " actually came next (array<int|long>), which both distributions are scored"
+              + " against: perplexity, Δp and accuracy (global.target). Empty: no target figures.");
+
+  /** The teacher's log-probability of the target, per position (sequence layout). */
+  public static final ConfigKey<String> TEACHER_TARGET_LOGPROB_COLUMN =
+      text(
+          "input.teacher.target_logprob_column",
+          "",
+          "Sequence layout, optional: the teacher's log-probability of the target token per"
+              + " position (array<float|double>); empty: taken from the teacher's list when the"
+              + " target is in it, otherwise the position counts as target missing.");
+
+  /** The student's log-probability of the target, per position (sequence layout). */
+  public static final ConfigKey<String> STUDENT_TARGET_LOGPROB_COLUMN =
+      text(
+          "input.student.target_logprob_column",
+          "",
+          "Sequence layout, optional: the student's log-probability of the target token per"
+              + " position (array<float|double>), as for the teacher; empty: from the student's"
+              + " list or its log-probs at the teacher's ids.");
+
   /** One row per token: the position column (sequence layout). */
   public static final ConfigKey<String> POSITION_COLUMN =
       text(

@@ -23,10 +23,11 @@ public final class DriftState {
 
   /**
    * Version of the binary layout. 3 added the KL of clipped cells (support violations), per part
-   * and per class; a reader also reads version 2, where that KL is unknown (so rollups over the
-   * days before it still merge), and refuses any other.
+   * and per class; 4 the target figures of the sequence layout (perplexity, Δp). A reader also
+   * reads versions 2 and 3, where those figures are unknown (so rollups over the days before them
+   * still merge), and refuses any other.
    */
-  public static final int FORMAT_VERSION = 3;
+  public static final int FORMAT_VERSION = 4;
 
   /** The oldest layout {@link #read} understands. */
   static final int OLDEST_READABLE_VERSION = 2;

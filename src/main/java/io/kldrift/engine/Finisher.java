@@ -202,7 +202,19 @@ public abstract class Finisher {
     for (int i = 0; i < s.lastBin(); i++) {
       edges.add(Math.pow(10, s.histogramLog10Min() + (double) i / s.binsPerDecade()));
     }
-    Summary.Stats b = stats(g.kl, g.klQ);
+    return withTails(
+        stats(g.kl, g.klQ),
+        g.klQ,
+        above,
+        new Summary.Histogram(edges, counts, Summary.Histogram.NOTE));
+  }
+
+  /**
+   * {@code b} with the tail quantiles of {@code q} (0.1%, 1%, 5%, 10%, 99.9%), and the shares above
+   * the levels and the histogram (KL only; else null).
+   */
+  static Summary.Stats withTails(
+      Summary.Stats b, Quantiles q, Map<String, Double> above, Summary.Histogram histogram) {
     return new Summary.Stats(
         b.n(),
         b.mean(),
@@ -210,13 +222,18 @@ public abstract class Finisher {
         b.ci95Low(),
         b.ci95High(),
         b.min(),
+        q.quantile(0.001),
+        q.quantile(0.01),
+        q.quantile(0.05),
+        q.quantile(0.10),
         b.p50(),
         b.p90(),
         b.p95(),
         b.p99(),
+        q.quantile(0.999),
         b.max(),
         above,
-        new Summary.Histogram(edges, counts, Summary.Histogram.NOTE));
+        histogram);
   }
 
   static Summary.Stats stats(Moments m, Quantiles q) {

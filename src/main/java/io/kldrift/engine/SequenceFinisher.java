@@ -89,7 +89,8 @@ final class SequenceFinisher extends Finisher {
             null,
             Quantiles.rankError(s.sketchK()),
             Finisher.stats(p.seqMean, p.seqMeanQ),
-            bounds);
+            bounds,
+            config.get(DriftConfig.TARGET_IDS_COLUMN).isEmpty() ? null : p.target.summary());
     double klMass = p.tokens.kl.mean() == null ? 0 : p.tokens.kl.mean() * counted;
     List<Summary.Bucket> byPosition = buckets(SequencePart.POSITION_BUCKETS, p.byPosition, klMass);
     List<Summary.Bucket> byEntropy = buckets(SequencePart.ENTROPY_BUCKETS, p.byEntropy, klMass);

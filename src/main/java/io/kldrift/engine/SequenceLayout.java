@@ -47,7 +47,7 @@ enum SequenceLayout implements Layout<SequencePart> {
   @Override
   public SequencePart readPart(DataInput in, StateSettings settings, int version)
       throws IOException {
-    return SequencePart.read(in, settings);
+    return SequencePart.read(in, settings, version);
   }
 
   @Override
@@ -70,7 +70,13 @@ enum SequenceLayout implements Layout<SequencePart> {
         ArrayReads.ints(s, "__kd_qid"),
         ArrayReads.ints(t, "__kd_ttok"),
         ArrayReads.ints(s, "__kd_stok"),
-        !config.get(DriftConfig.POSITION_COLUMN).isEmpty());
+        !config.get(DriftConfig.POSITION_COLUMN).isEmpty(),
+        !config.get(DriftConfig.TARGET_IDS_COLUMN).isEmpty(),
+        ArrayReads.ints(t, "__kd_tgt"),
+        !config.get(DriftConfig.TEACHER_TARGET_LOGPROB_COLUMN).isEmpty(),
+        ArrayReads.floats(t, "__kd_ttlp"),
+        !config.get(DriftConfig.STUDENT_TARGET_LOGPROB_COLUMN).isEmpty(),
+        ArrayReads.floats(s, "__kd_stlp"));
   }
 
   @Override

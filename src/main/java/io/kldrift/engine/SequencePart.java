@@ -82,6 +82,7 @@ final class SequencePart implements StatePart<SequencePart> {
   final TokenTable byToken = new TokenTable();
   final List<Map<String, Slice>> slices = new ArrayList<>();
   final WorstExamples worst;
+  final TargetFigures target;
   private final StateSettings s;
 
   /** KL, agreement and teacher tail mass summed over the positions of one bucket or token. */
@@ -170,6 +171,7 @@ final class SequencePart implements StatePart<SequencePart> {
       slices.add(new HashMap<>());
     }
     worst = new WorstExamples(s.worstK());
+    target = new TargetFigures(s.sketchK());
   }
 
   private static Bucket[] buckets(int n) {
@@ -338,9 +340,13 @@ final class SequencePart implements StatePart<SequencePart> {
       o.slices.get(i).forEach((v, g) -> mine.computeIfAbsent(v, x -> new Slice(s)).merge(g));
     }
     worst.merge(o.worst);
+    target.merge(o.target);
   }
 
-  /** Writes the part; its layout is the same in drift state formats 2 and 3. */
+  /**
+   * Writes the part; its layout is the same in drift state formats 2 and 3, and 4 adds the target
+   * figures at the end.
+   */
   @Override
   public void write(DataOutput out, int version) throws IOException {
     out.writeInt(k);
@@ -381,9 +387,12 @@ final class SequencePart implements StatePart<SequencePart> {
       }
     }
     worst.write(out);
+    if (version >= 4) {
+      target.write(out);
+    }
   }
 
-  static SequencePart read(DataInput in, StateSettings s) throws IOException {
+  static SequencePart read(DataInput in, StateSettings s, int version) throws IOException {
     SequencePart p = new SequencePart(s, in.readInt());
     p.tokens.merge(SliceGroup.read(in, s));
     for (Moments m : p.figures) {
@@ -421,6 +430,8 @@ final class SequencePart implements StatePart<SequencePart> {
       }
     }
     p.worst.merge(WorstExamples.read(in, s.worstK()));
+    p.target.merge(
+        version >= 4 ? TargetFigures.read(in, s.sketchK()) : TargetFigures.unknown(s.sketchK()));
     return p;
   }
 }

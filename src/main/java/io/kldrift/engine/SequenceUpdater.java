@@ -1,6 +1,7 @@
 package io.kldrift.engine;
 
 import io.kldrift.input.PredictionInputs;
+import io.kldrift.input.SequenceInputs;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
 import io.kldrift.kernel.TopK;
@@ -34,8 +35,27 @@ final class SequenceUpdater extends Updater {
       boolean studentIdsInt,
       boolean teacherTokensInt,
       boolean studentTokensInt,
-      boolean positions)
+      boolean positions,
+      boolean target,
+      boolean targetIdsInt,
+      boolean teacherTargetLp,
+      boolean teacherTargetFloats,
+      boolean studentTargetLp,
+      boolean studentTargetFloats)
       implements Serializable {}
+
+  /** Offsets of the layout's columns after {@code base} ({@link SequenceInputs#TEACHER_EXTRA}). */
+  private static final int T_IDS = 0,
+      T_MASK = 1,
+      T_TOK = 2,
+      T_POS = 3,
+      T_TARGET = 4,
+      T_TARGET_LP = 5,
+      S_IDS = 6,
+      S_AT = 7,
+      S_TOK = 8,
+      S_POS = 9,
+      S_TARGET_LP = 10;
 
   private final Shape shape;
   private final int base;
@@ -67,11 +87,15 @@ final class SequenceUpdater extends Updater {
     double[] sAt = new double[32];
     final Flat tFlat = new Flat();
     final Flat sFlat = new Flat();
+    int lastVocabulary;
     double[] atFlat = new double[4096];
     long[] tTok = new long[256];
     long[] sTok = new long[256];
     long[] tPos = new long[256];
     long[] sPos = new long[256];
+    long[] targets = new long[256];
+    double[] tTargetLp = new double[256];
+    double[] sTargetLp = new double[256];
 
     @Override
     void update(InternalRow r) {
@@ -119,7 +143,7 @@ final class SequenceUpdater extends Updater {
       int code = Divergences.OK;
       ArrayData idArrays = null;
       if (topK) {
-        int idOrd = base + (teacher ? 0 : 4);
+        int idOrd = base + (teacher ? T_IDS : S_IDS);
         if (row.isNullAt(idOrd) || row.getArray(idOrd).numElements() != n) {
           return new int[] {len, misaligned};
         }
@@ -172,26 +196,64 @@ final class SequenceUpdater extends Updater {
       if (code != Divergences.OK) {
         return new int[] {len, code};
       }
-      if (teacher && shape.mask() && (row.isNullAt(base + 1) || maskLength() != n)) {
+      if (teacher && shape.mask() && (row.isNullAt(base + T_MASK) || maskLength() != n)) {
         return new int[] {len, misaligned};
       }
-      int tokOrd = base + (teacher ? 2 : 6);
+      int tokOrd = base + (teacher ? T_TOK : S_TOK);
       if (!row.isNullAt(tokOrd) && row.getArray(tokOrd).numElements() != n) {
         return new int[] {len, misaligned};
       }
       if (shape.positions() && !increasingPositions(teacher, n)) {
         return new int[] {len, misaligned};
       }
+      if (!targetsRead(teacher, n)) {
+        return new int[] {len, misaligned};
+      }
       return new int[] {len, Divergences.OK};
     }
 
+    /**
+     * Reads this side's target columns (the ids on the teacher's side, each side's target
+     * log-probabilities when given): false when one is null, has a null id or is not one per
+     * position. A null log-probability reads as NaN, a missing target.
+     */
+    private boolean targetsRead(boolean teacher, int n) {
+      if (teacher && shape.target()) {
+        int ord = base + T_TARGET;
+        if (row.isNullAt(ord) || row.getArray(ord).numElements() != n) {
+          return false;
+        }
+        targets = grow(targets, n);
+        if (!ArrayReads.loadLongs(row.getArray(ord), shape.targetIdsInt(), targets, 0, n)) {
+          return false;
+        }
+      }
+      boolean given = teacher ? shape.teacherTargetLp() : shape.studentTargetLp();
+      if (!given) {
+        return true;
+      }
+      int ord = base + (teacher ? T_TARGET_LP : S_TARGET_LP);
+      if (row.isNullAt(ord) || row.getArray(ord).numElements() != n) {
+        return false;
+      }
+      boolean floats = teacher ? shape.teacherTargetFloats() : shape.studentTargetFloats();
+      if (teacher) {
+        tTargetLp = growDoubles(tTargetLp, n);
+        ArrayReads.load(row.getArray(ord), floats, tTargetLp, n);
+      } else {
+        sTargetLp = growDoubles(sTargetLp, n);
+        ArrayReads.load(row.getArray(ord), floats, sTargetLp, n);
+      }
+      return true;
+    }
+
     private int maskLength() {
-      return row.getArray(base + 1).numElements();
+      return row.getArray(base + T_MASK).numElements();
     }
 
     /** Positions of the per-token shape, strictly increasing (a repeat is misaligned). */
     private boolean increasingPositions(boolean teacher, int n) {
-      int ord = base + (teacher ? 3 : 7);
+      int ord = base + (teacher ? T_POS : S_POS);
       if (row.isNullAt(ord) || row.getArray(ord).numElements() != n) {
         return false;
       }
@@ -223,7 +285,7 @@ final class SequenceUpdater extends Updater {
         }
       }
       if (shape.atTeacher()) {
-        int atOrd = base + 5;
+        int atOrd = base + S_AT;
         if (row.isNullAt(atOrd)) {
           return misaligned;
         }
@@ -246,8 +308,8 @@ final class SequenceUpdater extends Updater {
           }
         }
       }
-      int tTokOrd = base + 2;
-      int sTokOrd = base + 6;
+      int tTokOrd = base + T_TOK;
+      int sTokOrd = base + S_TOK;
       if (!row.isNullAt(tTokOrd) && !row.isNullAt(sTokOrd)) {
         tTok = grow(tTok, n);
         sTok = grow(sTok, n);
@@ -298,7 +360,7 @@ final class SequenceUpdater extends Updater {
       }
       readSlices();
       SequencePart.Slice[] groups = part.slicesOf(sliceValues);
-      ArrayData mask = shape.mask() ? row.getArray(base + 1) : null;
+      ArrayData mask = shape.mask() ? row.getArray(base + T_MASK) : null;
       int counted = 0;
       double sum = 0;
       double max = 0;
@@ -319,6 +381,9 @@ final class SequenceUpdater extends Updater {
         boolean agree = out[TopK.TEACHER_TOP1] == out[TopK.STUDENT_TOP1];
         long t1 = Double.isNaN(out[TopK.TEACHER_TOP1]) ? -1 : (long) out[TopK.TEACHER_TOP1];
         part.addPosition(position, kl, out[TopK.JS_LOW], agree, t1, fig, groups);
+        if (shape.target()) {
+          target(j, part.target);
+        }
         if (Double.isNaN(fig[SequencePart.TOP1_RANK]) && topK) {
           part.top1OutsideStudent++;
         }
@@ -369,11 +434,59 @@ final class SequenceUpdater extends Updater {
     }
 
     /**
+     * Adds position {@code j}'s target figures: each side's log-probability of the target from its
+     * target column, else from its list (the student's also from its log-probs at the teacher's
+     * ids), else missing (NaN). A negative target id (an ignored label) is missing on both sides.
+     */
+    private void target(int j, TargetFigures f) {
+      long id = targets[j];
+      double tLpTarget = Double.NaN;
+      double sLpTarget = Double.NaN;
+      if (id >= 0) {
+        tLpTarget = shape.teacherTargetLp() ? tTargetLp[j] : listed(true, j, id);
+        sLpTarget = shape.studentTargetLp() ? sTargetLp[j] : listed(false, j, id);
+      }
+      f.add(
+          known(tLpTarget),
+          known(sLpTarget),
+          out[TopK.TEACHER_TOP1] == id,
+          out[TopK.STUDENT_TOP1] == id);
+    }
+
+    /** A log-probability as a figure: NaN when not reported, not finite or a sentinel. */
+    private static double known(double lp) {
+      return lp > TopK.NOT_REPORTED && lp < Double.POSITIVE_INFINITY ? lp : Double.NaN;
+    }
+
+    /** One side's log-probability of {@code id} at position {@code j} from its list, or NaN. */
+    private double listed(boolean teacher, int j, long id) {
+      if (!topK) {
+        double[] logs = teacher ? w.logP : w.logQ;
+        return id < w.p.length && id < lastVocabulary ? logs[(int) id] : Double.NaN;
+      }
+      Flat flat = teacher ? tFlat : sFlat;
+      for (int i = flat.start[j]; i < flat.start[j + 1]; i++) {
+        if (flat.ids[i] == id) {
+          return flat.lp[i];
+        }
+      }
+      if (!teacher && shape.atTeacher()) {
+        for (int i = tFlat.start[j]; i < tFlat.start[j + 1]; i++) {
+          if (tFlat.ids[i] == id) {
+            return atFlat[i];
+          }
+        }
+      }
+      return Double.NaN;
+    }
+
+    /**
      * One dense position: the exact metrics of {@link Divergences}, written into {@code out} at the
      * {@link TopK} indexes the caller reads, and the figures (exact: bounds equal the value).
      */
     private void dense(ArrayData pj, ArrayData qj) {
       int v = pj.numElements();
+      lastVocabulary = v;
       w.ensure(v);
       ArrayReads.load(pj, shape.teacherFloats(), w.rawP, v);
       ArrayReads.load(qj, shape.studentFloats(), w.rawQ, v);
@@ -443,6 +556,10 @@ final class SequenceUpdater extends Updater {
 
     private long[] grow(long[] a, int n) {
       return a.length >= n ? a : new long[Math.max(n, 2 * a.length)];
+    }
+
+    private double[] growDoubles(double[] a, int n) {
+      return a.length >= n ? a : new double[Math.max(n, 2 * a.length)];
     }
   }
 

@@ -38,15 +38,19 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class SequenceInputs {
   /**
-   * Teacher columns after the distribution: top-k ids, mask, token ids, positions. Ids and token
-   * ids are int or bigint arrays as read (the reader takes either); positions are bigint.
+   * Teacher columns after the distribution: top-k ids, mask, token ids, positions, target ids and
+   * the teacher's log-probabilities of the targets. Ids, token ids and target ids are int or bigint
+   * arrays as read (the reader takes either); positions are bigint.
    */
   public static final List<String> TEACHER_EXTRA =
-      List.of("__kd_pid", "__kd_mask", "__kd_ttok", "__kd_tpos");
+      List.of("__kd_pid", "__kd_mask", "__kd_ttok", "__kd_tpos", "__kd_tgt", "__kd_ttlp");
 
-  /** Student columns after the distribution: top-k ids, log-probs at the teacher's ids, tokens. */
+  /**
+   * Student columns after the distribution: top-k ids, log-probs at the teacher's ids, tokens,
+   * positions and the student's log-probabilities of the targets.
+   */
   public static final List<String> STUDENT_EXTRA =
-      List.of("__kd_qid", "__kd_qat", "__kd_stok", "__kd_spos");
+      List.of("__kd_qid", "__kd_qat", "__kd_stok", "__kd_spos", "__kd_stlp");
 
   private static final List<String> ID_FIELDS = List.of("token_id", "id", "token");
   private static final List<String> LOGPROB_FIELDS = List.of("logprob", "log_prob");
@@ -85,6 +89,8 @@ public final class SequenceInputs {
     tSel.add(t.optional(config.get(DriftConfig.MASK_COLUMN), DataTypes.BooleanType, "__kd_mask"));
     tSel.add(t.tokens(config.get(DriftConfig.TOKEN_IDS_COLUMN), "__kd_ttok"));
     tSel.add(t.positions(position, "__kd_tpos"));
+    tSel.add(t.targets(config.get(DriftConfig.TARGET_IDS_COLUMN)));
+    tSel.add(t.targetLogprobs(DriftConfig.TEACHER_TARGET_LOGPROB_COLUMN, "__kd_ttlp"));
     slices.forEach(sc -> tSel.add(col(sc)));
     List<Column> sSel = new ArrayList<>();
     keys.forEach(k -> sSel.add(col(k)));
@@ -93,6 +99,7 @@ public final class SequenceInputs {
     sSel.add(s.atTeacher(config.get(DriftConfig.AT_TEACHER_COLUMN)));
     sSel.add(s.tokens(config.get(DriftConfig.TOKEN_IDS_COLUMN), "__kd_stok"));
     sSel.add(s.positions(position, "__kd_spos"));
+    sSel.add(s.targetLogprobs(DriftConfig.STUDENT_TARGET_LOGPROB_COLUMN, "__kd_stlp"));
     Dataset<Row> tn = teacher.select(tSel.toArray(Column[]::new));
     Dataset<Row> sn = student.select(sSel.toArray(Column[]::new));
     if (perToken) {
@@ -139,6 +146,20 @@ public final class SequenceInputs {
     }
     if (!tTop && config.get(DriftConfig.WRITE_PER_SEQUENCE)) {
       throw InputErrors.perSequenceNeedsTopK();
+    }
+    if (config.get(DriftConfig.TARGET_IDS_COLUMN).isEmpty()) {
+      for (var key :
+          List.of(
+              DriftConfig.TEACHER_TARGET_LOGPROB_COLUMN,
+              DriftConfig.STUDENT_TARGET_LOGPROB_COLUMN)) {
+        if (!config.get(key).isEmpty()) {
+          throw DriftException.invalidConfig(
+              key.key() + " is set, but input.target_ids_column is empty",
+              "set input.target_ids_column to the teacher table's column of target token ids, or"
+                  + " clear "
+                  + key.key());
+        }
+      }
     }
     for (RowRule r : RowRule.values()) {
       if (r.policy(config) != Policy.FAIL) {
@@ -350,6 +371,37 @@ public final class SequenceInputs {
       return e == DataTypes.LongType || e == DataTypes.IntegerType
           ? col(column).as(as)
           : col(column).cast(perPosition(DataTypes.LongType)).as(as);
+    }
+
+    /** The target token id per position, as read (int or bigint), or a typed null. */
+    Column targets(String column) {
+      if (column.isEmpty()) {
+        return lit(null).cast(perPosition(DataTypes.LongType)).as("__kd_tgt");
+      }
+      String key = DriftConfig.TARGET_IDS_COLUMN.key();
+      DataType t = field(column, "target ids column", key).dataType();
+      DataType e = element(t, depth);
+      if (e == null || !integral(e)) {
+        throw wrongType(column, t, depth == 1 ? "array<int> or array<bigint>" : "int", key);
+      }
+      return e == DataTypes.LongType || e == DataTypes.IntegerType
+          ? col(column).as("__kd_tgt")
+          : col(column).cast(perPosition(DataTypes.LongType)).as("__kd_tgt");
+    }
+
+    /** This model's log-probability of the target per position, or a typed null. */
+    Column targetLogprobs(io.kldrift.config.ConfigKey<String> key, String as) {
+      String column = config.get(key);
+      if (column.isEmpty()) {
+        return lit(null).cast(perPosition(DataTypes.DoubleType)).as(as);
+      }
+      DataType t = field(column, "target log-probability column", key.key()).dataType();
+      DataType e = element(t, depth);
+      if (!(e == DataTypes.FloatType || e == DataTypes.DoubleType)) {
+        throw wrongType(
+            column, t, depth == 1 ? "array<float> or array<double>" : "float or double", key.key());
+      }
+      return col(column).as(as);
     }
 
     /** The position column of the per-token shape, or a typed null. */

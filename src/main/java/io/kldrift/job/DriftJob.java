@@ -436,6 +436,7 @@ public final class DriftJob implements Callable<Integer>, Job {
                 q.sequencesWithoutDivergence(),
                 "sequence never diverges",
                 "sequences never diverge")));
+    s.append(TargetLines.of(g.target()));
     s.append("by position");
     for (Summary.Bucket b : q.byPosition()) {
       if (b.positions() > 0) {

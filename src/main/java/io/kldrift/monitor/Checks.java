@@ -529,7 +529,10 @@ public final class Checks {
   }
 
   private static long sampleSize(MetricRow row, List<MetricRow> current) {
-    String nMetric = row.scope().equals("class") ? "n" : "kl.n";
+    String nMetric =
+        row.scope().equals("class")
+            ? "n"
+            : row.metric().startsWith("target.") ? "target.n" : "kl.n";
     Double n = find(current, row, nMetric);
     return n == null ? 0 : n.longValue();
   }

@@ -19,7 +19,9 @@ import java.util.List;
  *     empty for global; the bin index for the histogram
  * @param metric e.g. {@code kl.mean}, {@code kl.p99}, {@code agreement.mean}, {@code
  *     kl_contribution}; in the sequence layout also {@code sequence_kl.mean} (the mean of the
- *     per-sequence means) and {@code teacher_tail_mass.mean}
+ *     per-sequence means), {@code teacher_tail_mass.mean} and, with a target column, the figures of
+ *     {@code global.target} ({@code target.ln_ppl_ratio}, {@code target.delta_p_rms}, ...), null
+ *     when the run has none
  * @param value the figure, or null when undefined (e.g. a std of one example)
  */
 public record MetricRow(String scope, String column, String key, String metric, Double value) {
@@ -57,7 +59,19 @@ public record MetricRow(String scope, String column, String key, String metric, 
           "sequence_kl.mean",
           "sequence_kl.p95",
           "sequence_kl.p99",
-          "teacher_tail_mass.mean");
+          "teacher_tail_mass.mean",
+          "target.n",
+          "target.teacher_nll_mean",
+          "target.student_nll_mean",
+          "target.teacher_ppl",
+          "target.student_ppl",
+          "target.ln_ppl_ratio",
+          "target.delta_p_mean",
+          "target.delta_p_rms",
+          "target.teacher_accuracy",
+          "target.student_accuracy",
+          "target.teacher_target_missing",
+          "target.student_target_missing");
 
   /** Metrics of slice scope. */
   public static final List<String> SLICE_METRICS =
@@ -234,8 +248,35 @@ public record MetricRow(String scope, String column, String key, String metric, 
             ? null
             : finite(summary.sequences().teacherTailMass().mean());
       default:
+        if (m.startsWith("target.")) {
+          return targetValue(global.target(), m.substring("target.".length()));
+        }
         return stat(globalStats(global, m.substring(0, m.indexOf('.'))), m);
     }
+  }
+
+  /** One figure of {@code global.target} by its summary.json name, or null without it. */
+  private static Double targetValue(Summary.Target t, String field) {
+    if (t == null) {
+      return null;
+    }
+    Number x =
+        switch (field) {
+          case "n" -> t.n();
+          case "teacher_nll_mean" -> t.teacherNllMean();
+          case "student_nll_mean" -> t.studentNllMean();
+          case "teacher_ppl" -> t.teacherPpl();
+          case "student_ppl" -> t.studentPpl();
+          case "ln_ppl_ratio" -> t.lnPplRatio();
+          case "delta_p_mean" -> t.deltaPMean();
+          case "delta_p_rms" -> t.deltaPRms();
+          case "teacher_accuracy" -> t.teacherAccuracy();
+          case "student_accuracy" -> t.studentAccuracy();
+          case "teacher_target_missing" -> t.teacherTargetMissing();
+          case "student_target_missing" -> t.studentTargetMissing();
+          default -> throw new IllegalArgumentException(field);
+        };
+    return x == null ? null : finite(x.doubleValue());
   }
 
   private static Summary.Stats globalStats(Summary.Global g, String name) {

@@ -137,6 +137,7 @@ public final class Prometheus {
           "Positions counted (after the mask).",
           l,
           (double) seq.countedPositions());
+      target(b, global.target(), tags);
     }
     Map<String, Integer> outcomes = new LinkedHashMap<>();
     for (String o : List.of("OK", "WARN", "ALERT", "INSUFFICIENT_DATA")) {
@@ -160,6 +161,53 @@ public final class Prometheus {
       sample(b, "kldrift_slice_kl_mean", l, mean(s.kl()));
     }
     return b.toString();
+  }
+
+  /** The figures about the actual next token, when the run has a target column. */
+  private static void target(StringBuilder b, Summary.Target t, Map<String, String> tags) {
+    if (t == null) {
+      return;
+    }
+    gauge(
+        b,
+        "kldrift_target_positions",
+        "Counted positions whose target token's log-probability is known on both sides.",
+        tags,
+        t.n() == null ? null : (double) t.n());
+    gauge(
+        b, "kldrift_teacher_ppl", "Teacher perplexity on the target tokens.", tags, t.teacherPpl());
+    gauge(
+        b, "kldrift_student_ppl", "Student perplexity on the target tokens.", tags, t.studentPpl());
+    gauge(
+        b,
+        "kldrift_ln_ppl_ratio",
+        "ln(PPL(student)/PPL(teacher)): the mean per-token difference of negative log-likelihoods.",
+        tags,
+        t.lnPplRatio());
+    gauge(
+        b,
+        "kldrift_delta_p_mean",
+        "Mean of p_student(target) - p_teacher(target).",
+        tags,
+        t.deltaPMean());
+    gauge(
+        b,
+        "kldrift_delta_p_rms",
+        "Root mean square of p_student(target) - p_teacher(target).",
+        tags,
+        t.deltaPRms());
+    gauge(
+        b,
+        "kldrift_teacher_accuracy",
+        "Share of positions whose teacher top-1 is the target.",
+        tags,
+        t.teacherAccuracy());
+    gauge(
+        b,
+        "kldrift_student_accuracy",
+        "Share of positions whose student top-1 is the target.",
+        tags,
+        t.studentAccuracy());
   }
 
   private static void gauge(

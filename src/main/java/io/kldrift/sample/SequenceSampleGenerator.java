@@ -356,6 +356,9 @@ public final class SequenceSampleGenerator {
     lines.add("input.student.at_teacher_column=logprobs_at_teacher");
     lines.add("input.mask_column=completion_mask");
     lines.add("input.token_ids_column=" + (shape == Shape.TOKENS ? "token_id" : "token_ids"));
+    lines.add("input.target_ids_column=" + (shape == Shape.TOKENS ? "target_id" : "target_ids"));
+    lines.add("input.teacher.target_logprob_column=" + TARGET_LOGPROB);
+    lines.add("input.student.target_logprob_column=" + TARGET_LOGPROB);
     lines.add("input.slice_columns=segment");
     lines.add("input.label_column=");
     lines.addAll(CHECKS);
@@ -376,11 +379,15 @@ public final class SequenceSampleGenerator {
     }
     lines.add("input.mask_column=completion_mask");
     lines.add("input.token_ids_column=token_ids");
+    lines.add("input.target_ids_column=target_ids");
     lines.add("input.slice_columns=segment");
     lines.add("input.label_column=");
     lines.addAll(CHECKS);
     return String.join("\n", lines) + "\n";
   }
+
+  /** Each side's exact log-probability of the target token, per position (top-k shapes). */
+  static final String TARGET_LOGPROB = "target_logprob";
 
   /** The column of the dense vectors, on both sides. */
   static final String DENSE_COLUMN = "log_probs";
@@ -400,7 +407,8 @@ public final class SequenceSampleGenerator {
           schema.add(
               "completion_mask", DataTypes.createArrayType(DataTypes.BooleanType, false), false);
     }
-    return schema.add(DENSE_COLUMN, vectors, false);
+    schema = schema.add(DENSE_COLUMN, vectors, false);
+    return student ? schema : schema.add("target_ids", ints, false);
   }
 
   /** The schema of one side's table in a shape. */
@@ -418,7 +426,13 @@ public final class SequenceSampleGenerator {
         schema = schema.add("completion_mask", DataTypes.BooleanType, false);
       }
       schema = schema.add("topk_ids", ints, false).add("topk_logprobs", floats, false);
-      return student ? schema.add("logprobs_at_teacher", floats, false) : schema;
+      return student
+          ? schema
+              .add("logprobs_at_teacher", floats, false)
+              .add(TARGET_LOGPROB, DataTypes.DoubleType, false)
+          : schema
+              .add("target_id", DataTypes.IntegerType, false)
+              .add(TARGET_LOGPROB, DataTypes.DoubleType, false);
     }
     if (!student) {
       schema = schema.add("segment", DataTypes.StringType, false);
@@ -442,9 +456,12 @@ public final class SequenceSampleGenerator {
               .add("topk_ids", DataTypes.createArrayType(ints, false), false)
               .add("topk_logprobs", DataTypes.createArrayType(floats, false), false);
     }
+    DataType doubles = DataTypes.createArrayType(DataTypes.DoubleType, false);
     return student
-        ? schema.add("logprobs_at_teacher", DataTypes.createArrayType(floats, false), false)
-        : schema;
+        ? schema
+            .add("logprobs_at_teacher", DataTypes.createArrayType(floats, false), false)
+            .add(TARGET_LOGPROB, doubles, false)
+        : schema.add("target_ids", ints, false).add(TARGET_LOGPROB, doubles, false);
   }
 
   /** The rows of one sequence on one side: none, one, or one per token. */
@@ -463,9 +480,12 @@ public final class SequenceSampleGenerator {
     int[][] topIds = new int[length][];
     float[][] topLogProbs = new float[length][];
     float[][] atTeacher = student ? new float[length][] : null;
+    // The target is the token the teacher sampled at the position; each side's exact log-prob.
+    double[] targetLp = new double[length];
     for (int t = 0; t < length; t++) {
       SequenceModel.Position p = model.position(seq, t);
       tokens[t] = p.token;
+      targetLp[t] = model.logProb(p, student, p.token);
       mask[t] = t >= seq.prompt();
       SequenceModel.TopK teacher = model.topK(p, false);
       int teacherSentinels = model.sentinels(seq, t, false);
@@ -492,9 +512,18 @@ public final class SequenceSampleGenerator {
       for (int t = 0; t < length; t++) {
         out.add(
             student
-                ? RowFactory.create(id, t, tokens[t], topIds[t], topLogProbs[t], atTeacher[t])
+                ? RowFactory.create(
+                    id, t, tokens[t], topIds[t], topLogProbs[t], atTeacher[t], targetLp[t])
                 : RowFactory.create(
-                    id, t, seq.segment(), tokens[t], mask[t], topIds[t], topLogProbs[t]));
+                    id,
+                    t,
+                    seq.segment(),
+                    tokens[t],
+                    mask[t],
+                    topIds[t],
+                    topLogProbs[t],
+                    tokens[t],
+                    targetLp[t]));
       }
       return out;
     }
@@ -503,13 +532,14 @@ public final class SequenceSampleGenerator {
     if (student) {
       row =
           top == null
-              ? RowFactory.create(id, tokens, topIds, topLogProbs, atTeacher)
-              : RowFactory.create(id, tokens, top, atTeacher);
+              ? RowFactory.create(id, tokens, topIds, topLogProbs, atTeacher, targetLp)
+              : RowFactory.create(id, tokens, top, atTeacher, targetLp);
     } else {
       row =
           top == null
-              ? RowFactory.create(id, seq.segment(), tokens, mask, topIds, topLogProbs)
-              : RowFactory.create(id, seq.segment(), tokens, mask, top);
+              ? RowFactory.create(
+                  id, seq.segment(), tokens, mask, topIds, topLogProbs, tokens.clone(), targetLp)
+              : RowFactory.create(id, seq.segment(), tokens, mask, top, tokens.clone(), targetLp);
     }
     return List.of(row);
   }
@@ -528,7 +558,7 @@ public final class SequenceSampleGenerator {
     }
     return student
         ? RowFactory.create(seq.id(), tokens, vectors)
-        : RowFactory.create(seq.id(), seq.segment(), tokens, mask, vectors);
+        : RowFactory.create(seq.id(), seq.segment(), tokens, mask, vectors, tokens.clone());
   }
 
   private static Row[][] structs(int[][] ids, float[][] logProbs) {

@@ -1,6 +1,7 @@
 package io.kldrift.summary;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 
@@ -244,7 +245,9 @@ public record Summary(
   /**
    * The summary of one per-example metric. Quantiles are null for metrics without a sketch, and
    * every figure is null when it is undefined (no examples; a std of one example). {@code
-   * shareAbove} and {@code histogram} are present for KL only.
+   * shareAbove} and {@code histogram} are present for KL only; the tail quantiles ({@code p001}:
+   * 0.1%, {@code p01}, {@code p05}, {@code p10}, {@code p999}: 99.9%, as llama.cpp lists them) for
+   * KL and Δp only.
    */
   public record Stats(
       long n,
@@ -253,13 +256,54 @@ public record Summary(
       Double ci95Low,
       Double ci95High,
       Double min,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double p001,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double p01,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double p05,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double p10,
       Double p50,
       Double p90,
       Double p95,
       Double p99,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double p999,
       Double max,
       @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Double> shareAbove,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Histogram histogram) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) Histogram histogram) {
+    /** The summary without the tail quantiles. */
+    public Stats(
+        long n,
+        Double mean,
+        Double std,
+        Double ci95Low,
+        Double ci95High,
+        Double min,
+        Double p50,
+        Double p90,
+        Double p95,
+        Double p99,
+        Double max,
+        Map<String, Double> shareAbove,
+        Histogram histogram) {
+      this(
+          n,
+          mean,
+          std,
+          ci95Low,
+          ci95High,
+          min,
+          null,
+          null,
+          null,
+          null,
+          p50,
+          p90,
+          p95,
+          p99,
+          null,
+          max,
+          shareAbove,
+          histogram);
+    }
+  }
 
   /** Counts of KL on log-spaced bins; {@code counts} has one more entry than {@code edges}. */
   public record Histogram(List<Double> edges, List<Long> counts, String note) {
@@ -305,7 +349,84 @@ public record Summary(
       Double klWithoutViolations,
       @JsonInclude(JsonInclude.Include.NON_NULL) Double quantileRankError,
       @JsonInclude(JsonInclude.Include.NON_NULL) Stats sequenceKl,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> bounds) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> bounds,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Target target) {
+    /** The aggregates without target figures (no target column, or the example layout). */
+    public Global(
+        Stats kl,
+        Stats reverseKl,
+        Stats js,
+        Stats teacherEntropy,
+        Stats studentEntropy,
+        Stats crossEntropy,
+        Stats totalVariation,
+        Stats teacherConfidence,
+        Stats studentConfidence,
+        Stats agreement,
+        Stats t2Kl,
+        KlDecomposition klDecomposition,
+        Double teacherAccuracy,
+        Double studentAccuracy,
+        Double marginalKl,
+        Double supportViolationKlShare,
+        Double klWithoutViolations,
+        Double quantileRankError,
+        Stats sequenceKl,
+        Map<String, String> bounds) {
+      this(
+          kl,
+          reverseKl,
+          js,
+          teacherEntropy,
+          studentEntropy,
+          crossEntropy,
+          totalVariation,
+          teacherConfidence,
+          studentConfidence,
+          agreement,
+          t2Kl,
+          klDecomposition,
+          teacherAccuracy,
+          studentAccuracy,
+          marginalKl,
+          supportViolationKlShare,
+          klWithoutViolations,
+          quantileRankError,
+          sequenceKl,
+          bounds,
+          null);
+    }
+  }
+
+  /**
+   * The figures about the token that actually came next (sequence layout with {@code
+   * input.target_ids_column}), over the counted positions whose target log-probability is known on
+   * both sides ({@code n}): each model's mean negative log-likelihood and perplexity (exp of it),
+   * ln(PPL_student/PPL_teacher) with a 95% interval from the paired per-token differences, Δp =
+   * p_student(target) − p_teacher(target) (mean with interval, RMS, quantiles in {@code deltaP}),
+   * each model's top-1 accuracy, and the counted positions whose target was missing on each side
+   * (not in its list, no target column): left out, never guessed. Every figure is null when
+   * unknown; {@code note} says why (a rollup over states written before kldrift kept them).
+   */
+  public record Target(
+      Long n,
+      Double teacherNllMean,
+      Double studentNllMean,
+      Double teacherPpl,
+      Double studentPpl,
+      Double lnPplRatio,
+      Double lnPplRatioCi95Low,
+      Double lnPplRatioCi95High,
+      @JsonProperty("delta_p_mean") Double deltaPMean,
+      @JsonProperty("delta_p_ci95_low") Double deltaPCi95Low,
+      @JsonProperty("delta_p_ci95_high") Double deltaPCi95High,
+      @JsonProperty("delta_p_rms") Double deltaPRms,
+      @JsonProperty("delta_p") Stats deltaP,
+      Double teacherAccuracy,
+      Double studentAccuracy,
+      Long teacherTargetMissing,
+      Long studentTargetMissing,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String note) {}
 
   /** KL = H(P,Q) − H(P), from the means: the decomposition the product is built on. */
   public record KlDecomposition(

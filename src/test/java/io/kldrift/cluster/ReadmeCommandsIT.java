@@ -50,12 +50,13 @@ class ReadmeCommandsIT {
 
   /**
    * The parts of a printed summary that vary between runs and machines, replaced: the run date, the
-   * folder before the report root, and the quantiles that come from randomized sketches.
+   * folder before the report root, and the quantiles that come from randomized sketches (KL and
+   * delta p).
    */
   private static String normalized(String line) {
     return line.replaceAll("run_date=\\d{4}-\\d{2}-\\d{2}", "run_date=DATE")
         .replaceAll("file:\\S*/(out[^/]*)/", "file:/.../$1/")
-        .replaceAll("(p50|p99) [0-9.]+", "$1 Q");
+        .replaceAll("(p01|p50|p99) -?[0-9.]+", "$1 Q");
   }
 
   /**
@@ -179,6 +180,10 @@ class ReadmeCommandsIT {
         .contains("KL/token    0.061341 nats, lower bound [tail_bucket]")
         .contains("KL/sequence 0.065133 nats, lower bound (mean of sequence means)")
         .contains("tail mass   teacher 0.167548")
+        // perplexities, ln(PPL ratio) and delta p: LlmSampleTargetTest derives them in plain SQL
+        .contains("perplexity  teacher 27.882600  student 29.607660  ln(PPL ratio) 0.060030")
+        .contains("delta p     mean -0.003780")
+        .contains("RMS 0.056416")
         .contains("WARN slice_kl [segment=code]: kl.mean (lower bound) = 0.186062")
         .contains("report      file:" + dir.resolve("out-llm/run_date="))
         .contains("\nstatus: WARN");

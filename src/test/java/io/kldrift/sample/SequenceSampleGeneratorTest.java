@@ -242,29 +242,34 @@ class SequenceSampleGeneratorTest {
         .isEqualTo(
             "struct<sequence_id:bigint,segment:string,token_ids:array<int>,"
                 + "completion_mask:array<boolean>,topk_ids:array<array<int>>,"
-                + "topk_logprobs:array<array<float>>>");
+                + "topk_logprobs:array<array<float>>,target_ids:array<int>,"
+                + "target_logprob:array<double>>");
     assertThat(schema("arrays/student"))
         .isEqualTo(
             "struct<sequence_id:bigint,token_ids:array<int>,topk_ids:array<array<int>>,"
-                + "topk_logprobs:array<array<float>>,logprobs_at_teacher:array<array<float>>>");
+                + "topk_logprobs:array<array<float>>,logprobs_at_teacher:array<array<float>>,"
+                + "target_logprob:array<double>>");
     assertThat(schema("structs/teacher"))
         .isEqualTo(
             "struct<sequence_id:bigint,segment:string,token_ids:array<int>,"
                 + "completion_mask:array<boolean>,"
-                + "top_logprobs:array<array<struct<token:string,logprob:float>>>>");
+                + "top_logprobs:array<array<struct<token:string,logprob:float>>>,"
+                + "target_ids:array<int>,target_logprob:array<double>>");
     assertThat(schema("structs/student"))
         .isEqualTo(
             "struct<sequence_id:bigint,token_ids:array<int>,"
                 + "top_logprobs:array<array<struct<token:string,logprob:float>>>,"
-                + "logprobs_at_teacher:array<array<float>>>");
+                + "logprobs_at_teacher:array<array<float>>,target_logprob:array<double>>");
     assertThat(schema("tokens/teacher"))
         .isEqualTo(
             "struct<sequence_id:bigint,position:int,segment:string,token_id:int,"
-                + "completion_mask:boolean,topk_ids:array<int>,topk_logprobs:array<float>>");
+                + "completion_mask:boolean,topk_ids:array<int>,topk_logprobs:array<float>,"
+                + "target_id:int,target_logprob:double>");
     assertThat(schema("tokens/student"))
         .isEqualTo(
             "struct<sequence_id:bigint,position:int,token_id:int,topk_ids:array<int>,"
-                + "topk_logprobs:array<float>,logprobs_at_teacher:array<float>>");
+                + "topk_logprobs:array<float>,logprobs_at_teacher:array<float>,"
+                + "target_logprob:double>");
   }
 
   @Test
@@ -283,6 +288,9 @@ class SequenceSampleGeneratorTest {
             "input.student.at_teacher_column=logprobs_at_teacher",
             "input.mask_column=completion_mask",
             "input.token_ids_column=token_ids",
+            "input.target_ids_column=target_ids",
+            "input.teacher.target_logprob_column=target_logprob",
+            "input.student.target_logprob_column=target_logprob",
             "input.slice_columns=segment",
             "input.label_column="));
     expected.addAll(SequenceSampleGenerator.CHECKS);
@@ -296,6 +304,7 @@ class SequenceSampleGeneratorTest {
             "input.position_column=position",
             "input.mask_column=completion_mask",
             "input.token_ids_column=token_id",
+            "input.target_ids_column=target_id",
             "input.teacher.ids_column=topk_ids")
         .hasSize(expected.size() + 1);
     assertThat(Files.readAllLines(tmp.resolve("arrays/kldrift.properties")).get(0)).startsWith("#");

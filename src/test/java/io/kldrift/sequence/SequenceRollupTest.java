@@ -77,6 +77,23 @@ class SequenceRollupTest {
       assertThat(r.sequences().sequences()).isEqualTo(u.sequences().sequences());
       assertThat(r.sequences().countedPositions()).isEqualTo(u.sequences().countedPositions());
       assertThat(r.sequences().teacherK()).isEqualTo(8);
+      // The target figures merge as the rest (their values against the exact distributions:
+      // SequenceTargetPropertyTest).
+      Summary.Target rt = r.global().target();
+      Summary.Target ut = u.global().target();
+      assertThat(rt.n()).isEqualTo(ut.n()).isEqualTo(e.n());
+      assertThat(rt.teacherNllMean()).isCloseTo(ut.teacherNllMean(), within(1e-12));
+      assertThat(rt.studentNllMean()).isCloseTo(ut.studentNllMean(), within(1e-12));
+      assertThat(rt.lnPplRatio()).isCloseTo(ut.lnPplRatio(), within(1e-12));
+      assertThat(rt.lnPplRatioCi95Low()).isCloseTo(ut.lnPplRatioCi95Low(), within(1e-12));
+      assertThat(rt.deltaPMean()).isCloseTo(ut.deltaPMean(), within(1e-12));
+      assertThat(rt.deltaPRms()).isCloseTo(ut.deltaPRms(), within(1e-12));
+      assertThat(rt.teacherAccuracy()).isEqualTo(ut.teacherAccuracy());
+      assertThat(rt.studentAccuracy()).isEqualTo(ut.studentAccuracy());
+      assertThat(rt.teacherTargetMissing()).isEqualTo(ut.teacherTargetMissing());
+      assertThat(rt.studentTargetMissing()).isEqualTo(ut.studentTargetMissing());
+      assertThat(rt.deltaP().min()).isEqualTo(ut.deltaP().min());
+      assertThat(rt.deltaP().max()).isEqualTo(ut.deltaP().max());
       // Everything else the report shows, against the tables, for the rollup and the union.
       SequenceFixtures.assertMatches(rollup, e, 1e-12);
       SequenceFixtures.assertMatches(union, e, 1e-12);
@@ -86,6 +103,7 @@ class SequenceRollupTest {
       JsonNode json = SummaryJson.mapper().readTree(Files.readAllBytes(written));
       assertThat(json.at("/global/kl/n").asLong()).isEqualTo(e.n());
       assertThat(json.at("/sequences/mode").asText()).isEqualTo("tail_bucket");
+      assertThat(json.at("/global/target/n").asLong()).isEqualTo(e.n());
     }
   }
 }

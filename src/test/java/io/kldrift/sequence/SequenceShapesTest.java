@@ -130,6 +130,15 @@ class SequenceShapesTest {
           assertThat(q.klMean()).isCloseTo(p.klMean(), within(1e-12));
         }
       }
+      Summary.Target ta = a.global().target();
+      Summary.Target tb = b.global().target();
+      assertThat(ta.n()).isPositive();
+      assertThat(tb.n()).as(shape.id()).isEqualTo(ta.n());
+      assertThat(tb.lnPplRatio()).isCloseTo(ta.lnPplRatio(), within(1e-12));
+      assertThat(tb.teacherPpl()).isCloseTo(ta.teacherPpl(), within(1e-9));
+      assertThat(tb.deltaPRms()).isCloseTo(ta.deltaPRms(), within(1e-12));
+      assertThat(tb.teacherAccuracy()).isEqualTo(ta.teacherAccuracy());
+      assertThat(tb.studentAccuracy()).isEqualTo(ta.studentAccuracy());
       assertThat(b.perSlice()).hasSameSizeAs(a.perSlice());
       for (int i = 0; i < a.perSlice().size(); i++) {
         assertThat(b.perSlice().get(i).value()).isEqualTo(a.perSlice().get(i).value());
