@@ -125,31 +125,31 @@ public final class DivergenceEvaluator extends Evaluator implements DefaultParam
 
   /** Sets {@link #teacherCol()}. */
   public DivergenceEvaluator setTeacherCol(String value) {
-    set(teacherCol, value);
-    return this;
+    return with(teacherCol, value);
   }
 
   /** Sets {@link #studentCol()}. */
   public DivergenceEvaluator setStudentCol(String value) {
-    set(studentCol, value);
-    return this;
+    return with(studentCol, value);
   }
 
   /** Sets {@link #teacherKind()}. */
   public DivergenceEvaluator setTeacherKind(String value) {
-    set(teacherKind, value);
-    return this;
+    return with(teacherKind, value);
   }
 
   /** Sets {@link #studentKind()}. */
   public DivergenceEvaluator setStudentKind(String value) {
-    set(studentKind, value);
-    return this;
+    return with(studentKind, value);
   }
 
   /** Sets {@link #metricName()}. */
   public DivergenceEvaluator setMetricName(String value) {
-    set(metricName, value);
+    return with(metricName, value);
+  }
+
+  private DivergenceEvaluator with(Param<String> param, String value) {
+    set(param, value);
     return this;
   }
 
