@@ -66,18 +66,8 @@ public final class DivergenceEvaluator extends Evaluator implements DefaultParam
     this.uid = uid;
     teacherCol = new Param<>(uid, "teacherCol", "column of the teacher's distribution");
     studentCol = new Param<>(uid, "studentCol", "column of the student's distribution");
-    teacherKind =
-        new Param<>(
-            uid,
-            "teacherKind",
-            "meaning of the teacher's vector: " + String.join(", ", KINDS),
-            ParamValidators.inArray(KINDS));
-    studentKind =
-        new Param<>(
-            uid,
-            "studentKind",
-            "meaning of the student's vector: " + String.join(", ", KINDS),
-            ParamValidators.inArray(KINDS));
+    teacherKind = kindParam(uid, "teacher");
+    studentKind = kindParam(uid, "student");
     metricName =
         new Param<>(
             uid,
@@ -121,6 +111,15 @@ public final class DivergenceEvaluator extends Evaluator implements DefaultParam
   /** The metric averaged: kl (default), reverse_kl, js or agreement. */
   public Param<String> metricName() {
     return metricName;
+  }
+
+  /** The kind param of one side ({@code teacher} or {@code student}). */
+  private static Param<String> kindParam(String uid, String side) {
+    return new Param<>(
+        uid,
+        side + "Kind",
+        "meaning of the " + side + "'s vector: " + String.join(", ", KINDS),
+        ParamValidators.inArray(KINDS));
   }
 
   /** Sets {@link #teacherCol()}. */
