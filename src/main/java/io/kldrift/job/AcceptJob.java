@@ -59,8 +59,7 @@ public final class AcceptJob implements Callable<Integer>, Job {
 
   /** Entry point for spark-submit and the local launcher. */
   public static void main(String[] args) {
-    StandardError.install();
-    System.exit(run(args));
+    Cli.launch(AcceptJob::run, args);
   }
 
   /** Runs the job and returns its exit code. */

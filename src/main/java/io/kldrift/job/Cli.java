@@ -71,6 +71,12 @@ final class Cli {
     }
   }
 
+  /** A job's {@code main}: one-line errors on standard error, then exits with the run's code. */
+  static void launch(java.util.function.ToIntFunction<String[]> run, String[] args) {
+    StandardError.install();
+    System.exit(run.applyAsInt(args));
+  }
+
   /** Runs {@code job} with the shared grammar and returns its exit code. */
   static int run(Object job, Map<String, String> environment, String... args) {
     CommandLine cl = commandLine(job, environment);

@@ -119,8 +119,7 @@ public final class DriftJob implements Callable<Integer>, Job {
 
   /** Entry point for spark-submit and the local launcher. */
   public static void main(String[] args) {
-    StandardError.install();
-    System.exit(run(args));
+    Cli.launch(DriftJob::run, args);
   }
 
   /** Runs the job and returns its exit code (tests call this instead of {@link #main}). */

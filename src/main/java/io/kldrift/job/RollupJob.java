@@ -66,8 +66,7 @@ public final class RollupJob implements Callable<Integer>, Job {
 
   /** Entry point for spark-submit and the local launcher. */
   public static void main(String[] args) {
-    StandardError.install();
-    System.exit(run(args));
+    Cli.launch(RollupJob::run, args);
   }
 
   /** Runs the job and returns its exit code. */

@@ -66,18 +66,8 @@ public final class DivergenceEvaluator extends Evaluator implements DefaultParam
     this.uid = uid;
     teacherCol = new Param<>(uid, "teacherCol", "column of the teacher's distribution");
     studentCol = new Param<>(uid, "studentCol", "column of the student's distribution");
-    teacherKind =
-        new Param<>(
-            uid,
-            "teacherKind",
-            "meaning of the teacher's vector: " + String.join(", ", KINDS),
-            ParamValidators.inArray(KINDS));
-    studentKind =
-        new Param<>(
-            uid,
-            "studentKind",
-            "meaning of the student's vector: " + String.join(", ", KINDS),
-            ParamValidators.inArray(KINDS));
+    teacherKind = kindParam(uid, "teacher");
+    studentKind = kindParam(uid, "student");
     metricName =
         new Param<>(
             uid,
@@ -123,33 +113,42 @@ public final class DivergenceEvaluator extends Evaluator implements DefaultParam
     return metricName;
   }
 
+  /** The kind param of one side ({@code teacher} or {@code student}). */
+  private static Param<String> kindParam(String uid, String side) {
+    return new Param<>(
+        uid,
+        side + "Kind",
+        "meaning of the " + side + "'s vector: " + String.join(", ", KINDS),
+        ParamValidators.inArray(KINDS));
+  }
+
   /** Sets {@link #teacherCol()}. */
   public DivergenceEvaluator setTeacherCol(String value) {
-    set(teacherCol, value);
-    return this;
+    return with(teacherCol, value);
   }
 
   /** Sets {@link #studentCol()}. */
   public DivergenceEvaluator setStudentCol(String value) {
-    set(studentCol, value);
-    return this;
+    return with(studentCol, value);
   }
 
   /** Sets {@link #teacherKind()}. */
   public DivergenceEvaluator setTeacherKind(String value) {
-    set(teacherKind, value);
-    return this;
+    return with(teacherKind, value);
   }
 
   /** Sets {@link #studentKind()}. */
   public DivergenceEvaluator setStudentKind(String value) {
-    set(studentKind, value);
-    return this;
+    return with(studentKind, value);
   }
 
   /** Sets {@link #metricName()}. */
   public DivergenceEvaluator setMetricName(String value) {
-    set(metricName, value);
+    return with(metricName, value);
+  }
+
+  private DivergenceEvaluator with(Param<String> param, String value) {
+    set(param, value);
     return this;
   }
 

@@ -323,43 +323,10 @@ public final class KernelCalls {
   }
 
   /**
-   * {@code topk_kl_div}: the KL bound of one position ({@link TopK#KL}); {@code sAt} is ignored
-   * when {@code atElement} is {@link #NONE}.
-   */
-  public static double topkKl(
-      ArrayData tIds,
-      ArrayData tLp,
-      ArrayData sIds,
-      ArrayData sLp,
-      ArrayData sAt,
-      int tIdElement,
-      int tLpElement,
-      int sIdElement,
-      int sLpElement,
-      int atElement,
-      double epsilon) {
-    TopKBuffers b = TOPK.get();
-    position(
-        b,
-        tIds,
-        tLp,
-        sIds,
-        sLp,
-        sAt,
-        tIdElement,
-        tLpElement,
-        sIdElement,
-        sLpElement,
-        atElement,
-        epsilon,
-        -1);
-    return b.out[TopK.KL];
-  }
-
-  /**
    * {@code topk_divergences}: every metric of one position, as the struct {@link
    * FunctionSchemas#TOPK_DIVERGENCES}; metrics that are NaN (nothing to rank, a side reporting
-   * nothing) are null.
+   * nothing) are null. {@code topk_kl_div} reads its first field; {@code sAt} is ignored when
+   * {@code atElement} is {@link #NONE}.
    */
   public static InternalRow topkDivergences(
       ArrayData tIds,

@@ -11,12 +11,14 @@ import static io.kldrift.sql.SqlFunction.examples;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.GetStructField;
 import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NullType;
+import scala.Option;
 
 /**
  * The functions over top-k lists of token ids and log-probabilities, the form LLM serving stacks
@@ -130,7 +132,8 @@ final class TopKFunctions {
       return Literal.create(null, type);
     }
     call.add(doubleLit(DEFAULT_EPSILON));
-    return invoke(type, struct ? "topkDivergences" : "topkKl", call);
+    Expression all = invoke(FunctionSchemas.TOPK_DIVERGENCES, "topkDivergences", call);
+    return struct ? all : new GetStructField(all, 0, Option.apply("kl_bound"));
   }
 
   private static Expression buildSequence(String fn, List<Expression> a) {
