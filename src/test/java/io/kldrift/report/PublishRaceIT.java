@@ -54,7 +54,7 @@ class PublishRaceIT {
       published.load(in);
     }
     List<String> errors = lost.lines().filter(l -> l.startsWith("kldrift: error:")).toList();
-    assertThat(errors).hasSize(1);
+    assertThat(errors).as(lost).hasSize(1);
     assertThat(errors.get(0))
         .containsPattern("another run (is publishing|published)")
         .contains("run " + published.getProperty("run"))
