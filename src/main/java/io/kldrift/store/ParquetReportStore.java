@@ -2,6 +2,7 @@ package io.kldrift.store;
 
 import io.kldrift.DriftException;
 import io.kldrift.monitor.History;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -270,13 +271,18 @@ final class ParquetReportStore extends RootStore {
     }
   }
 
-  private static void recover(FileSystem fs, Path root, Duration staleAfter) throws IOException {
+  static void recover(FileSystem fs, Path root, Duration staleAfter) throws IOException {
     Path stagingRoot = new Path(root, STAGING);
     if (!fs.exists(stagingRoot)) {
       return;
     }
     for (FileStatus st : fs.listStatus(stagingRoot)) {
-      Publish p = Publish.of(fs, root, st);
+      Publish p;
+      try {
+        p = Publish.of(fs, root, st);
+      } catch (FileNotFoundException e) {
+        continue; // the run that wrote this journal finished its publish since the listing
+      }
       if (p == null || PublishLock.heldByLiveRun(fs, root, p.runDir(), staleAfter)) {
         continue; // not a journal, or the journal of a run publishing right now
       }

@@ -99,12 +99,14 @@ final class PublishLock implements AutoCloseable {
         return new PublishLock(fs, lock);
       }
       Holder other;
+      boolean stale;
       try {
         other = Holder.read(fs, lock);
+        stale = isStale(fs, lock, other, staleAfter);
       } catch (IOException e) {
-        continue; // released between our create and read
+        continue; // released between our create and this look at it
       }
-      if (isStale(fs, lock, other, staleAfter)) {
+      if (stale) {
         fs.delete(lock, false);
         continue;
       }
