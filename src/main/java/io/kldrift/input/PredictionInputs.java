@@ -10,7 +10,9 @@ import static org.apache.spark.sql.functions.when;
 
 import io.kldrift.DriftException;
 import io.kldrift.config.DriftConfig;
-import io.kldrift.engine.Layout;
+import io.kldrift.config.InputFormat;
+import io.kldrift.config.Layout;
+import io.kldrift.config.RowPolicy;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
 import io.kldrift.summary.Summary;
@@ -97,8 +99,11 @@ public final class PredictionInputs {
 
   private PredictionInputs() {}
 
-  /** Reads both tables named by the configuration and checks their schemas (no scan). */
-  public static Prepared read(SparkSession spark, DriftConfig config) {
+  /**
+   * Reads both tables named by the configuration and checks their schemas (no scan) with the
+   * configured layout's {@code check}.
+   */
+  public static Prepared read(SparkSession spark, DriftConfig config, SchemaCheck check) {
     Dataset<Row> t = load(spark, config, "teacher", config.get(DriftConfig.TEACHER_PATH));
     Dataset<Row> s = load(spark, config, "student", config.get(DriftConfig.STUDENT_PATH));
     if (t == null || s == null) {
@@ -112,8 +117,8 @@ public final class PredictionInputs {
         s = EmptyTables.of(spark, config, like, false);
       }
     }
-    Prepared p = prepare(t, s, config);
-    if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
+    Prepared p = prepare(t, s, config, check);
+    if (config.inputFormat() == InputFormat.PARQUET) {
       checkClassCount(
           p.config(), Footers.valuesPerRow(spark, t, p.config().get(DriftConfig.TEACHER_COLUMN)));
     }
@@ -278,13 +283,14 @@ public final class PredictionInputs {
 
   /**
    * Checks the schemas of two tables that are already loaded (notebooks); see {@link #read}. Keys
-   * of different integer widths are widened ({@link KeyTypes}); then the layout checks and
-   * normalizes the tables ({@link Layout#prepare}).
+   * of different integer widths are widened ({@link KeyTypes}); then the configured layout's {@code
+   * check} checks and normalizes the tables.
    */
-  public static Prepared prepare(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+  public static Prepared prepare(
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, SchemaCheck check) {
     KeyTypes.Tables joinable =
         KeyTypes.widen(teacher, student, config.get(DriftConfig.KEY_COLUMNS));
-    return Layout.of(config).prepare(joinable.teacher(), joinable.student(), config);
+    return check.prepare(joinable.teacher(), joinable.student(), config);
   }
 
   /**
@@ -477,29 +483,27 @@ public final class PredictionInputs {
     if (path.isEmpty()) {
       throw InputErrors.noInput(side);
     }
-    if (config.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
+    InputFormat format = config.inputFormat();
+    if (format == InputFormat.DELTA) {
       io.kldrift.store.DeltaSession.requireSession(spark, "input.format");
     }
-    if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
+    if (format == InputFormat.PARQUET) {
       Footers.checkBeforeRead(spark, path, side);
     }
     try {
-      if (config.get(DriftConfig.INPUT_FORMAT).equals("table")) {
-        return spark.table(path);
-      }
-      if (config.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
-        return spark.read().format("delta").load(path);
-      }
-      return spark.read().parquet(path);
+      return switch (format) {
+        case TABLE -> spark.table(path);
+        case DELTA -> spark.read().format("delta").load(path);
+        case PARQUET -> spark.read().parquet(path);
+      };
     } catch (Exception e) {
-      if (config.get(DriftConfig.INPUT_LAYOUT).equals("example")
-          && EmptyTables.isEmptyFolder(spark, path, e)) {
+      boolean example = config.layout() == Layout.EXAMPLE;
+      if (example && EmptyTables.isEmptyFolder(spark, path, e)) {
         io.kldrift.console.Progress.warn(
             side + " table: " + path + " holds no data files; read as empty");
         return null;
       }
-      if (config.get(DriftConfig.INPUT_LAYOUT).equals("example")
-          && EmptyTables.isMissingPartition(spark, path, e)) {
+      if (example && EmptyTables.isMissingPartition(spark, path, e)) {
         io.kldrift.console.Progress.warn(
             side + " table: partition " + path + " does not exist (yet); read as empty");
         return null;
@@ -673,7 +677,7 @@ public final class PredictionInputs {
       }
       List<RowRule> failing = new ArrayList<>();
       for (RowRule rule : RowRule.values()) {
-        if (broken.getOrDefault(rule, 0L) > 0 && rule.policy(config) == RowRule.Policy.FAIL) {
+        if (broken.getOrDefault(rule, 0L) > 0 && rule.policy(config) == RowPolicy.FAIL) {
           failing.add(rule);
         }
       }
@@ -695,7 +699,7 @@ public final class PredictionInputs {
                 wrongLength,
                 expected.source()));
       }
-      boolean renormalize = RowRule.NOT_NORMALIZED.policy(config) == RowRule.Policy.RENORMALIZE;
+      boolean renormalize = RowRule.NOT_NORMALIZED.policy(config) == RowPolicy.RENORMALIZE;
       if (renormalize && beyondBound > 0) {
         throw InputErrors.beyondRenormalizeBound(
             place(), beyondBound, config.get(DriftConfig.RENORMALIZE_BOUND), beyondExample);
@@ -704,7 +708,7 @@ public final class PredictionInputs {
       long quarantined = 0;
       List<String> parts = new ArrayList<>();
       for (Map.Entry<RowRule, Long> e : broken.entrySet()) {
-        if (e.getKey().policy(config) == RowRule.Policy.QUARANTINE) {
+        if (e.getKey().policy(config) == RowPolicy.QUARANTINE) {
           quarantined += e.getValue();
           parts.add(e.getKey().label() + " " + e.getValue());
         }

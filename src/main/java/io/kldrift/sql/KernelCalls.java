@@ -1,6 +1,5 @@
 package io.kldrift.sql;
 
-import io.kldrift.DriftException;
 import io.kldrift.input.RowRule;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
@@ -530,25 +529,13 @@ public final class KernelCalls {
 
   private static void sameEntries(String a, int na, String b, int nb, int position) {
     if (na != nb) {
-      throw DriftException.invalidInput(
-          (position >= 0 ? "at position " + position + ", " : "")
-              + a
-              + " has "
-              + na
-              + " entries but "
-              + b
-              + " has "
-              + nb,
-          "each id needs its log-probability at the same index, and student_at_teacher one value"
-              + " per teacher id");
+      throw FunctionErrors.entriesDiffer(a, na, b, nb, position);
     }
   }
 
   private static void samePositions(int n, String b, int nb) {
     if (n != nb) {
-      throw DriftException.invalidInput(
-          "teacher_ids has " + n + " positions but " + b + " has " + nb,
-          "every per-position array of a row must cover the same positions");
+      throw FunctionErrors.positionsDiffer(n, b, nb);
     }
   }
 
