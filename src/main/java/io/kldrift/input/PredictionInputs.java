@@ -253,30 +253,28 @@ public final class PredictionInputs {
    */
   public static Prepared countsOnly(
       DriftConfig config, boolean hasLabel, List<String> sliceColumns) {
-    List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
+    return prepared(null, null, null, null, hasLabel, sliceColumns, config);
+  }
+
+  /**
+   * Both sides prepared: {@code t} and {@code s} reduced from the tables {@code teacher} and {@code
+   * student} as read (all null for counts only), with the configured class names.
+   */
+  private static Prepared prepared(
+      Dataset<Row> teacher,
+      Dataset<Row> t,
+      Dataset<Row> student,
+      Dataset<Row> s,
+      boolean hasLabel,
+      List<String> slices,
+      DriftConfig config) {
     return new Prepared(
-        null,
-        null,
+        t,
+        s,
         hasLabel,
-        sliceColumns,
-        new Rows(
-            null,
-            null,
-            TEACHER,
-            "teacher",
-            config.get(DriftConfig.TEACHER_COLUMN),
-            config.get(DriftConfig.TEACHER_KIND),
-            keys,
-            config),
-        new Rows(
-            null,
-            null,
-            STUDENT,
-            "student",
-            config.get(DriftConfig.STUDENT_COLUMN),
-            config.get(DriftConfig.STUDENT_KIND),
-            keys,
-            config),
+        slices,
+        Rows.side(false, teacher, t, config),
+        Rows.side(true, student, s, config),
         config.get(DriftConfig.CLASS_NAMES),
         config);
   }
@@ -365,28 +363,7 @@ public final class PredictionInputs {
     sSel.add(asArray(ss, sCol).as(STUDENT));
     Dataset<Row> s = student.select(sSel.toArray(Column[]::new));
 
-    Rows tRows =
-        new Rows(
-            teacher,
-            t,
-            TEACHER,
-            "teacher",
-            tCol,
-            config.get(DriftConfig.TEACHER_KIND),
-            keys,
-            config);
-    Rows sRows =
-        new Rows(
-            student,
-            s,
-            STUDENT,
-            "student",
-            sCol,
-            config.get(DriftConfig.STUDENT_KIND),
-            keys,
-            config);
-    return new Prepared(
-        t, s, hasLabel, slices, tRows, sRows, config.get(DriftConfig.CLASS_NAMES), config);
+    return prepared(teacher, t, student, s, hasLabel, slices, config);
   }
 
   /** The key columns exist on both sides with one joinable type. */
@@ -580,37 +557,30 @@ public final class PredictionInputs {
       String example) {}
 
   /** The row rules of one table: one validation scan, then the policies. */
-  static final class Rows {
-    private final Dataset<Row> original;
-    private final Dataset<Row> df;
-    private final String column;
-    private final String side;
-    private final String userColumn;
-    private final Kind kind;
-    private final List<String> keys;
-    private final DriftConfig config;
-    private final double tol;
-    private final double bound;
+  record Rows(
+      Dataset<Row> original,
+      Dataset<Row> df,
+      String column,
+      String side,
+      String userColumn,
+      Kind kind,
+      List<String> keys,
+      DriftConfig config) {
 
-    Rows(
-        Dataset<Row> original,
-        Dataset<Row> df,
-        String column,
-        String side,
-        String userColumn,
-        Kind kind,
-        List<String> keys,
-        DriftConfig config) {
-      this.original = original;
-      this.df = df;
-      this.column = column;
-      this.side = side;
-      this.userColumn = userColumn;
-      this.kind = kind;
-      this.keys = keys;
-      this.config = config;
-      this.tol = config.get(DriftConfig.SUM_TOLERANCE);
-      this.bound = Math.max(tol, config.get(DriftConfig.RENORMALIZE_BOUND));
+    /**
+     * The rows of the teacher's or the {@code student}'s table ({@code original} as read, {@code
+     * df} reduced to the keys and the distribution), with that side's configured column and kind.
+     */
+    static Rows side(boolean student, Dataset<Row> original, Dataset<Row> df, DriftConfig config) {
+      return new Rows(
+          original,
+          df,
+          student ? STUDENT : TEACHER,
+          student ? "student" : "teacher",
+          config.get(student ? DriftConfig.STUDENT_COLUMN : DriftConfig.TEACHER_COLUMN),
+          config.get(student ? DriftConfig.STUDENT_KIND : DriftConfig.TEACHER_KIND),
+          config.get(DriftConfig.KEY_COLUMNS),
+          config);
     }
 
     private Column[] keyCols() {
@@ -619,6 +589,8 @@ public final class PredictionInputs {
 
     /** The label of the row rule {@code v} breaks, as {@code kldrift_check} names it, or null. */
     private Column check(Column v) {
+      double tol = config.get(DriftConfig.SUM_TOLERANCE);
+      double bound = Math.max(tol, config.get(DriftConfig.RENORMALIZE_BOUND));
       return call_function("kldrift_check", v, lit(kind.label()), lit(tol), lit(bound));
     }
 

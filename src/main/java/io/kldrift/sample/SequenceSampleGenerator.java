@@ -180,44 +180,6 @@ public final class SequenceSampleGenerator {
           false);
     }
 
-    /** This spec with dense vectors over the vocabulary instead of top-k lists. */
-    public Spec withDense(boolean dense) {
-      return new Spec(
-          sequences,
-          seed,
-          vocab,
-          topK,
-          minLength,
-          maxLength,
-          unmatchedShare,
-          sentinelShare,
-          driftTokens,
-          drift,
-          shape,
-          files,
-          dense);
-    }
-
-    /**
-     * The defaults of {@code jobs/generate-sample --layout sequence} for a number of sequences and
-     * a seed: V = 32,000, k = 20, lengths 16–512, 0.1% unmatched, no sentinels, arrays, one file.
-     */
-    public static Spec defaults(long sequences, long seed) {
-      return new Spec(
-          sequences,
-          seed,
-          VOCAB_DEFAULT,
-          TOP_K_DEFAULT,
-          16,
-          512,
-          0.001,
-          0,
-          DRIFT_TOKENS_DEFAULT,
-          1.5,
-          Shape.ARRAYS,
-          1);
-    }
-
     private static void require(boolean ok, String message) {
       if (!ok) {
         throw new IllegalArgumentException(message);

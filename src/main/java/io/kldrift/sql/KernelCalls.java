@@ -69,6 +69,15 @@ public final class KernelCalls {
     }
   }
 
+  /** The thread's workspace with {@code v} loaded into {@code rawP} (NULL entries as NaN). */
+  private static Workspace loaded(ArrayData v, int element) {
+    int n = v.numElements();
+    Workspace s = WORKSPACE.get();
+    s.ensure(n);
+    load(v, element, s.rawP, n);
+    return s;
+  }
+
   static void load(ArrayData a, int elementType, double[] into, int n) {
     if (elementType == FLOAT) {
       for (int i = 0; i < n; i++) {
@@ -180,9 +189,7 @@ public final class KernelCalls {
       UTF8String function,
       UTF8String pText) {
     int n = p.numElements();
-    Workspace s = WORKSPACE.get();
-    s.ensure(n);
-    load(p, pElement, s.rawP, n);
+    Workspace s = loaded(p, pElement);
     if (!accept(p, s.rawP, n, Kind.PROBS, sumTolerance, raise, function, "p", pText)) {
       return Double.NaN;
     }
@@ -258,9 +265,7 @@ public final class KernelCalls {
   public static ArrayData renormalize(
       ArrayData v, int element, int kind, boolean raise, UTF8String function, UTF8String vText) {
     int n = v.numElements();
-    Workspace s = WORKSPACE.get();
-    s.ensure(n);
-    load(v, element, s.rawP, n);
+    Workspace s = loaded(v, element);
     Kind k = KINDS[kind];
     if (!accept(v, s.rawP, n, k, Double.POSITIVE_INFINITY, raise, function, "v", vText)) {
       return null;
@@ -291,9 +296,7 @@ public final class KernelCalls {
       UTF8String function,
       UTF8String logitsText) {
     int n = logits.numElements();
-    Workspace s = WORKSPACE.get();
-    s.ensure(n);
-    load(logits, element, s.rawP, n);
+    Workspace s = loaded(logits, element);
     if (!accept(logits, s.rawP, n, Kind.LOGITS, 0, raise, function, "logits", logitsText)) {
       return null;
     }
@@ -315,9 +318,7 @@ public final class KernelCalls {
       return NULL_VECTOR;
     }
     int n = v.numElements();
-    Workspace s = WORKSPACE.get();
-    s.ensure(n);
-    load(v, element, s.rawP, n);
+    Workspace s = loaded(v, element);
     return CHECK_LABELS[Divergences.check(s.rawP, n, KINDS[kind], sumTolerance, bound)];
   }
 
