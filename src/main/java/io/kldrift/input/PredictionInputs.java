@@ -293,16 +293,17 @@ public final class PredictionInputs {
 
   /**
    * The example layout's schema checks, once the keys are widened: Spark ML's transform output is
-   * read as it comes ({@link SparkMlColumns}).
+   * read as it comes ({@link SparkMlColumns}). {@code metricColumns} are the per-example metric
+   * columns that worst_examples/ and per_example/ add, which no key or slice column may be named.
    */
   public static Prepared prepareExamples(
-      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, String[] metricColumns) {
     DriftConfig resolved = SparkMlColumns.resolve(teacher.schema(), student.schema(), config);
-    return checkExamples(teacher, student, resolved);
+    return checkExamples(teacher, student, resolved, metricColumns);
   }
 
   private static Prepared checkExamples(
-      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, String[] metricColumns) {
     List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
     String tCol = config.get(DriftConfig.TEACHER_COLUMN);
     String sCol = config.get(DriftConfig.STUDENT_COLUMN);
@@ -342,7 +343,7 @@ public final class PredictionInputs {
     }
     List<String> slices = config.get(DriftConfig.SLICE_COLUMNS);
     checkSlices(ts, keys, slices, DriftConfig.WRITE_PER_EXAMPLE.key());
-    checkAddedColumns(keys, slices, hasLabel ? label : null);
+    checkAddedColumns(keys, slices, hasLabel ? label : null, metricColumns);
 
     List<Column> tSel = new ArrayList<>();
     keys.forEach(k -> tSel.add(col(k)));
@@ -414,10 +415,11 @@ public final class PredictionInputs {
    * columns kldrift adds to worst_examples/ and per_example/ (kl, js, teacher_top1, ...): Spark
    * would only fail when the report is written.
    */
-  static void checkAddedColumns(List<String> keys, List<String> slices, String label) {
+  private static void checkAddedColumns(
+      List<String> keys, List<String> slices, String label, String[] metricColumns) {
     java.util.Set<String> added = new java.util.TreeSet<>();
     added.add("label");
-    for (String f : io.kldrift.sql.FunctionSchemas.METRICS.fieldNames()) {
+    for (String f : metricColumns) {
       added.add(f);
     }
     added.add("t2_kl");
