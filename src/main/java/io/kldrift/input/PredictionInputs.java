@@ -151,64 +151,28 @@ public final class PredictionInputs {
    * Both tables after the schema checks, reduced to the columns the job needs (the keys, {@link
    * #TEACHER} or {@link #STUDENT}, and on the teacher side the label ({@link #LABEL}) and slice
    * columns). The row rules are judged later, from the counts of the one pass ({@link #judge}).
+   *
+   * @param teacher the teacher's keys, distribution ({@link #TEACHER}), label ({@link #LABEL}) and
+   *     slices
+   * @param student the student's keys and distribution ({@link #STUDENT})
+   * @param hasLabel whether the teacher table has the configured label column
+   * @param sliceColumns the slice columns (of the teacher table)
+   * @param teacherRows the teacher table's row rules
+   * @param studentRows the student table's row rules
+   * @param classNames the configured class names (empty: class_<index>)
+   * @param config the configuration as the inputs resolved it: the one given, but with Spark ML's
+   *     {@code probability} column where the default distribution column was absent. The pass and
+   *     the report use this one, so that summary.json records the columns read.
    */
-  public static final class Prepared {
-    private final Dataset<Row> teacher;
-    private final Dataset<Row> student;
-    private final boolean hasLabel;
-    private final List<String> sliceColumns;
-    private final Rows teacherRows;
-    private final Rows studentRows;
-    private final List<String> classNames;
-    private final DriftConfig config;
-
-    Prepared(
-        Dataset<Row> teacher,
-        Dataset<Row> student,
-        boolean hasLabel,
-        List<String> sliceColumns,
-        Rows teacherRows,
-        Rows studentRows,
-        List<String> classNames,
-        DriftConfig config) {
-      this.config = config;
-      this.teacher = teacher;
-      this.student = student;
-      this.hasLabel = hasLabel;
-      this.sliceColumns = sliceColumns;
-      this.teacherRows = teacherRows;
-      this.studentRows = studentRows;
-      this.classNames = classNames;
-    }
-
-    /**
-     * The configuration as the inputs resolved it: the one given, but with Spark ML's {@code
-     * probability} column where the default distribution column was absent. The pass and the report
-     * use this one, so that summary.json records the columns read.
-     */
-    public DriftConfig config() {
-      return config;
-    }
-
-    /** The teacher's keys, distribution ({@link #TEACHER}), label ({@link #LABEL}) and slices. */
-    public Dataset<Row> teacher() {
-      return teacher;
-    }
-
-    /** The student's keys and distribution ({@link #STUDENT}). */
-    public Dataset<Row> student() {
-      return student;
-    }
-
-    /** Whether the teacher table has the configured label column. */
-    public boolean hasLabel() {
-      return hasLabel;
-    }
-
-    /** The slice columns (of the teacher table). */
-    public List<String> sliceColumns() {
-      return sliceColumns;
-    }
+  public record Prepared(
+      Dataset<Row> teacher,
+      Dataset<Row> student,
+      boolean hasLabel,
+      List<String> sliceColumns,
+      Rows teacherRows,
+      Rows studentRows,
+      List<String> classNames,
+      DriftConfig config) {
 
     /**
      * Applies the row rules to what the pass counted on each side: decides the class count, throws
@@ -273,8 +237,8 @@ public final class PredictionInputs {
         s,
         hasLabel,
         slices,
-        Rows.side(false, teacher, t, config),
-        Rows.side(true, student, s, config),
+        Rows.of(false, teacher, t, config),
+        Rows.of(true, student, s, config),
         config.get(DriftConfig.CLASS_NAMES),
         config);
   }
@@ -573,7 +537,7 @@ public final class PredictionInputs {
      * The rows of the teacher's or the {@code student}'s table ({@code original} as read, {@code
      * df} reduced to the keys and the distribution), with that side's configured column and kind.
      */
-    static Rows side(boolean student, Dataset<Row> original, Dataset<Row> df, DriftConfig config) {
+    static Rows of(boolean student, Dataset<Row> original, Dataset<Row> df, DriftConfig config) {
       return new Rows(
           original,
           df,
