@@ -88,6 +88,27 @@ public final class DriftException extends RuntimeException {
     return new DriftException(Kind.RESOURCES, problem + ". Fix: " + fix + ".");
   }
 
+  /**
+   * {@code template} with each {@code {}} replaced by the next of {@code facts} as text: an error
+   * catalog writes a message as one sentence with its facts marked, not as a chain of pieces.
+   */
+  public static String fill(String template, Object... facts) {
+    StringBuilder b = new StringBuilder();
+    int from = 0;
+    for (Object fact : facts) {
+      int at = template.indexOf("{}", from);
+      if (at < 0) {
+        throw new IllegalArgumentException(template);
+      }
+      b.append(template, from, at).append(fact);
+      from = at + 2;
+    }
+    if (template.indexOf("{}", from) >= 0) {
+      throw new IllegalArgumentException(template);
+    }
+    return b.append(template, from, template.length()).toString();
+  }
+
   /** Configuration that cannot be used: {@code problem}, then how to fix it. */
   public static DriftException invalidConfig(String problem, String fix) {
     return new DriftException(Kind.INVALID_CONFIG, problem + ". Fix: " + fix + ".");

@@ -5,6 +5,7 @@ import io.kldrift.config.ReportFormat;
 import io.kldrift.console.Progress;
 import io.kldrift.engine.DriftState;
 import io.kldrift.engine.Finisher;
+import io.kldrift.engine.Layout;
 import io.kldrift.engine.OnePass;
 import io.kldrift.engine.PerExample;
 import io.kldrift.input.PredictionInputs;
@@ -105,7 +106,8 @@ public final class KlDrift {
   public static Dataset<Row> perExample(
       Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
     registerFunctions(teacher.sparkSession());
-    PredictionInputs.Prepared in = PredictionInputs.prepare(teacher, student, config);
+    PredictionInputs.Prepared in =
+        PredictionInputs.prepare(teacher, student, config, Layout.of(config));
     return PerExample.perExample(checked(in), in.config());
   }
 
@@ -121,7 +123,8 @@ public final class KlDrift {
   public static Dataset<Row> temperatureSweep(
       Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, double... temperatures) {
     registerFunctions(teacher.sparkSession());
-    PredictionInputs.Prepared in = PredictionInputs.prepare(teacher, student, config);
+    PredictionInputs.Prepared in =
+        PredictionInputs.prepare(teacher, student, config, Layout.of(config));
     return PerExample.temperatureSweep(checked(in), in.config(), temperatures);
   }
 
@@ -144,7 +147,9 @@ public final class KlDrift {
     Instant started = Instant.now();
     PredictionInputs.Prepared in =
         Progress.stage(
-            spark, "read inputs and check schemas", () -> PredictionInputs.read(spark, config));
+            spark,
+            "read inputs and check schemas",
+            () -> PredictionInputs.read(spark, config, Layout.of(config)));
     return build(spark, in.config(), runDate, started, in);
   }
 
@@ -158,7 +163,8 @@ public final class KlDrift {
     registerFunctions(spark);
     Checks.parse(config);
     Instant started = Instant.now();
-    PredictionInputs.Prepared in = PredictionInputs.prepare(teacher, student, config);
+    PredictionInputs.Prepared in =
+        PredictionInputs.prepare(teacher, student, config, Layout.of(config));
     return build(spark, in.config(), runDate, started, in);
   }
 

@@ -7,6 +7,7 @@ import io.kldrift.engine.Finisher;
 import io.kldrift.input.NoData;
 import io.kldrift.input.PredictionInputs;
 import io.kldrift.monitor.ChangeAttribution;
+import io.kldrift.monitor.CheckType;
 import io.kldrift.monitor.Checks;
 import io.kldrift.monitor.History;
 import io.kldrift.monitor.MetricRow;
@@ -95,7 +96,7 @@ final class Reports {
       for (Checks.Spec s : specs) {
         metrics.add(s.metric());
         metrics.add(s.scope().equals("class") ? "n" : "kl.n");
-        if (s.type().equals("significance")) {
+        if (s.type() == CheckType.SIGNIFICANCE) {
           String base = s.metric().replace(".mean", "");
           metrics.addAll(List.of(base + ".n", base + ".std"));
         }
@@ -180,7 +181,7 @@ final class Reports {
   /** The warn and alert levels of the global mean-KL threshold check, or nulls. */
   private static Double[] meanKlLevels(DriftConfig config) {
     for (Checks.Spec s : Checks.parse(config)) {
-      if (s.type().equals("threshold")
+      if (s.type() == CheckType.THRESHOLD
           && s.scope().equals("global")
           && s.metric().equals("kl.mean")) {
         return new Double[] {s.warn(), s.alert()};

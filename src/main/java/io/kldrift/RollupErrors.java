@@ -18,17 +18,13 @@ final class RollupErrors {
   /** A rollup over days of which none has a drift state under {@code root}. */
   static DriftException noStates(String root, LocalDate from, LocalDate to) {
     return DriftException.invalidInput(
-        "no drift state under "
-            + root
-            + " for any day from "
-            + from
-            + " to "
-            + to
-            + " (expected "
-            + root
-            + "/run_date=YYYY-MM-DD/"
-            + KlDrift.STATE_FILE
-            + ")",
+        DriftException.fill(
+            "no drift state under {} for any day from {} to {} (expected {}/run_date=YYYY-MM-DD/{})",
+            root,
+            from,
+            to,
+            root,
+            KlDrift.STATE_FILE),
         "run the daily reports first, or choose days that have reports");
   }
 }

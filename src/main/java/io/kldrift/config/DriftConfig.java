@@ -388,12 +388,11 @@ public final class DriftConfig {
   // ---- report ----
   /** KLL sketch size of the global and per-slice quantiles. */
   public static final ConfigKey<Integer> SKETCH_K =
-      key(
+      integer(
           "report.sketch_k",
           "1024",
-          Integer::parseInt,
-          k -> k >= 8 && k <= 65535,
-          "an integer in 8..65535",
+          8,
+          65535,
           "KLL sketch size k of the global and per-slice quantiles (p50..p99): normalized rank error about"
               + " 0.29% at k = 1024 (1.3% at 200), memory about 3k doubles per sketch; per-class p95 use k = 200.");
 
@@ -409,103 +408,78 @@ public final class DriftConfig {
 
   /** Histogram lower edge. */
   public static final ConfigKey<Double> HISTOGRAM_MIN =
-      key(
+      positive(
           "report.histogram.min",
           "1e-6",
-          Double::parseDouble,
-          x -> x > 0,
-          "a positive number",
           "Lower edge of the log-spaced KL histogram; smaller values (and zero) fall in the first bin.");
 
   /** Histogram upper edge. */
   public static final ConfigKey<Double> HISTOGRAM_MAX =
-      key(
+      positive(
           "report.histogram.max",
           "100",
-          Double::parseDouble,
-          x -> x > 0,
-          "a positive number",
           "Upper edge of the log-spaced KL histogram; larger values fall in the last bin.");
 
   /** Histogram resolution. */
   public static final ConfigKey<Integer> HISTOGRAM_BINS_PER_DECADE =
-      key(
-          "report.histogram.bins_per_decade",
-          "4",
-          Integer::parseInt,
-          x -> x >= 1 && x <= 20,
-          "an integer in 1..20",
-          "Histogram bins per factor of ten.");
+      integer("report.histogram.bins_per_decade", "4", 1, 20, "Histogram bins per factor of ten.");
 
   /** Worst examples kept. */
   public static final ConfigKey<Integer> TOP_WORST =
-      key(
+      integer(
           "report.worst_examples",
           "50",
-          Integer::parseInt,
-          x -> x >= 0 && x <= 100000,
-          "an integer in 0..100000",
+          0,
+          100000,
           "How many highest-KL examples go to worst_examples/.");
 
   /** Confusion pairs kept. */
   public static final ConfigKey<Integer> TOP_CONFUSIONS =
-      key(
+      integer(
           "report.confusions",
           "50",
-          Integer::parseInt,
-          x -> x >= 0 && x <= 100000,
-          "an integer in 0..100000",
+          0,
+          100000,
           "How many most frequent teacher-top1 -> student-top1 disagreements go to confusion/.");
 
   /** Drifted classes printed and put in the summary. */
   public static final ConfigKey<Integer> TOP_CLASSES =
-      key(
+      integer(
           "report.top_classes",
           "5",
-          Integer::parseInt,
-          x -> x >= 0 && x <= 10000,
-          "an integer in 0..10000",
+          0,
+          10000,
           "How many classes with the largest KL contribution the summary lists.");
 
   /** Tokens listed in the summary's token table. */
   public static final ConfigKey<Integer> TOP_TOKENS =
-      key(
+      integer(
           "report.top_tokens",
           "20",
-          Integer::parseInt,
-          x -> x >= 0 && x <= 10000,
-          "an integer in 0..10000",
+          0,
+          10000,
           "Sequence layout: how many tokens (by the teacher's top-1 id) carrying the most KL mass"
               + " the summary lists; per_token/ has them all.");
 
   /** Whether to write per-sequence rows. */
   public static final ConfigKey<Boolean> WRITE_PER_SEQUENCE =
-      key(
+      flag(
           "report.per_sequence",
           "false",
-          DriftConfig::bool,
-          b -> true,
-          "true or false",
           "Sequence layout: also write every joined sequence's figures to per_sequence/ (large).");
 
   /** Whether to write per-example rows. */
   public static final ConfigKey<Boolean> WRITE_PER_EXAMPLE =
-      key(
+      flag(
           "report.per_example",
           "false",
-          DriftConfig::bool,
-          b -> true,
-          "true or false",
           "Also write every joined example's metrics to per_example/ (large; for notebooks).");
 
   /** Prometheus text-format metrics. */
   public static final ConfigKey<Boolean> PROMETHEUS =
-      key(
+      flag(
           "report.prometheus",
           "false",
-          DriftConfig::bool,
-          b -> true,
-          "true or false",
           "Also write the headline metrics as metrics.prom (Prometheus text format) in the run folder.");
 
   /** Extra copy of the Prometheus metrics for a node-exporter textfile collector. */
@@ -566,12 +540,11 @@ public final class DriftConfig {
 
   /** Runs in the mean baseline and the sigma band. */
   public static final ConfigKey<Integer> BASELINE_WINDOW =
-      key(
+      integer(
           "baseline.window",
           "7",
-          Integer::parseInt,
-          x -> x >= 1 && x <= 1000,
-          "an integer in 1..1000",
+          1,
+          1000,
           "Earlier eligible runs used by baseline.mode=mean and by sigma checks (runs left out by baseline.exclude or without matched examples do not count).");
 
   /** Statuses whose runs never form a baseline. */
@@ -914,6 +887,27 @@ public final class DriftConfig {
   private static <E extends Enum<E> & Choice> ChoiceKey<E> choice(
       String key, String def, Class<E> type, String rule, String doc) {
     return register(new ChoiceKey<>(key, def, s -> s, type, EnumSet.allOf(type), rule, doc));
+  }
+
+  /** An integer in {@code lo..hi}. */
+  private static ConfigKey<Integer> integer(String key, String def, int lo, int hi, String doc) {
+    return key(
+        key,
+        def,
+        Integer::parseInt,
+        x -> x >= lo && x <= hi,
+        "an integer in " + lo + ".." + hi,
+        doc);
+  }
+
+  /** true or false. */
+  private static ConfigKey<Boolean> flag(String key, String def, String doc) {
+    return key(key, def, DriftConfig::bool, b -> true, "true or false", doc);
+  }
+
+  /** A number above zero. */
+  private static ConfigKey<Double> positive(String key, String def, String doc) {
+    return key(key, def, Double::parseDouble, x -> x > 0, "a positive number", doc);
   }
 
   private static ConfigKey<String> text(String key, String def, String doc) {

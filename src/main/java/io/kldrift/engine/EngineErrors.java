@@ -95,6 +95,15 @@ final class EngineErrors {
             + " wrong_length");
   }
 
+  /** Per-position vectors of more lengths than the state keeps apart: the vocabulary is unknown. */
+  static DriftException tooManyVectorLengths() {
+    return DriftException.invalidInput(
+        "the per-position vectors have more than "
+            + Parts.MAX_PARTS
+            + " different lengths, too many to tell the vocabulary size while reading",
+        "write every position's vector over the same vocabulary");
+  }
+
   /**
    * A class count whose working set ({@code need} bytes, {@code perClass} doubles per class)
    * exceeds a task's memory ({@code perTask} bytes, found out as {@code how}).

@@ -93,14 +93,7 @@ final class ExampleFinisher extends Finisher {
       order.sort(Comparator.comparingDouble((ClassRow r) -> -r.klContribution()));
       for (ClassRow r :
           order.subList(0, Math.min(config.get(DriftConfig.TOP_CLASSES), order.size()))) {
-        top.add(
-            new Summary.ClassShare(
-                r.classIndex(),
-                r.className(),
-                r.klContribution(),
-                r.klShare(),
-                r.teacherMeanProb(),
-                r.studentMeanProb()));
+        top.add(r.share());
       }
     }
     List<Summary.Confusion> confusions = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.kldrift.engine;
 
 import io.kldrift.config.DriftConfig;
 import io.kldrift.input.PredictionInputs;
+import io.kldrift.sql.FunctionSchemas;
 import java.io.DataInput;
 import java.io.IOException;
 import java.util.Iterator;
@@ -20,7 +21,8 @@ enum ExampleLayout implements Layout<ExamplePart> {
   @Override
   public PredictionInputs.Prepared prepare(
       Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
-    return PredictionInputs.prepareExamples(teacher, student, config);
+    return PredictionInputs.prepareExamples(
+        teacher, student, config, FunctionSchemas.METRICS.fieldNames());
   }
 
   @Override

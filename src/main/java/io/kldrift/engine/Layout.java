@@ -2,6 +2,7 @@ package io.kldrift.engine;
 
 import io.kldrift.config.DriftConfig;
 import io.kldrift.input.PredictionInputs;
+import io.kldrift.input.SchemaCheck;
 import java.io.DataInput;
 import java.io.IOException;
 import java.io.Serializable;
@@ -21,7 +22,7 @@ import org.apache.spark.sql.types.StructType;
  * input.layout} ({@link #of}); the pass, the state and the finish are written once against it, as
  * Deequ's runner is written against {@code Analyzer} and {@code State}.
  */
-public sealed interface Layout<P extends StatePart<P>> extends Serializable
+public sealed interface Layout<P extends StatePart<P>> extends Serializable, SchemaCheck
     permits ExampleLayout, SequenceLayout {
 
   /** The layouts in the order the drift state format writes their parts. */
@@ -34,12 +35,6 @@ public sealed interface Layout<P extends StatePart<P>> extends Serializable
       case EXAMPLE -> ExampleLayout.INSTANCE;
     };
   }
-
-  /**
-   * Checks the schemas of both tables (no scan) and normalizes them to the columns the pass reads;
-   * the keys are already widened to one type.
-   */
-  PredictionInputs.Prepared prepare(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config);
 
   /** Teacher columns the joined row carries after the slice columns, besides the distribution. */
   List<String> teacherColumns();

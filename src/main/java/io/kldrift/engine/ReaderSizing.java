@@ -2,6 +2,7 @@ package io.kldrift.engine;
 
 import io.kldrift.config.DriftConfig;
 import io.kldrift.console.Progress;
+import io.kldrift.input.InputFiles;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -92,20 +93,13 @@ final class ReaderSizing {
 
   /** Values per row of the column in the first file's row groups, or -1 when unknown. */
   private static long footerClasses(SparkSession spark, Dataset<Row> table, String column) {
-    String[] files;
-    try {
-      files = table.inputFiles();
-    } catch (RuntimeException e) {
-      return -1;
-    }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    for (String f : files) {
+    for (String f : InputFiles.of(table)) {
       if (!f.endsWith(".parquet")) {
         continue;
       }
       try (ParquetFileReader r =
-          ParquetFileReader.open(
-              HadoopInputFile.fromPath(io.kldrift.input.InputFiles.path(f), conf))) {
+          ParquetFileReader.open(HadoopInputFile.fromPath(InputFiles.path(f), conf))) {
         long best = -1;
         for (BlockMetaData b : r.getFooter().getBlocks()) {
           for (ColumnChunkMetaData c : b.getColumns()) {

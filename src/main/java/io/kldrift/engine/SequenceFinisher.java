@@ -1,6 +1,5 @@
 package io.kldrift.engine;
 
-import io.kldrift.DriftException;
 import io.kldrift.config.DriftConfig;
 import io.kldrift.console.Progress;
 import io.kldrift.input.PredictionInputs;
@@ -30,11 +29,7 @@ final class SequenceFinisher extends Finisher {
     int key = in.numClasses() < 0 ? 0 : in.numClasses();
     Parts<SequencePart> parts = state.parts(SequenceLayout.INSTANCE);
     if (parts.overflow.containsKey(key)) {
-      throw DriftException.invalidInput(
-          "the per-position vectors have more than "
-              + Parts.MAX_PARTS
-              + " different lengths, too many to tell the vocabulary size while reading",
-          "write every position's vector over the same vocabulary");
+      throw EngineErrors.tooManyVectorLengths();
     }
     SequencePart p = parts.toFinish(key);
     boolean topK = s.teacherKind() == Kind.TOPK_LOG_PROBS;

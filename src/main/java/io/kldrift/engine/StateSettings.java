@@ -1,6 +1,7 @@
 package io.kldrift.engine;
 
 import io.kldrift.config.DriftConfig;
+import io.kldrift.config.RowPolicy;
 import io.kldrift.input.RowRule;
 import io.kldrift.kernel.Divergences.Kind;
 import java.io.Serializable;
@@ -51,7 +52,7 @@ record StateSettings(
         Math.log(config.get(DriftConfig.EPSILON)),
         tol,
         Math.max(tol, config.get(DriftConfig.RENORMALIZE_BOUND)),
-        RowRule.NOT_NORMALIZED.policy(config) == RowRule.Policy.RENORMALIZE,
+        RowRule.NOT_NORMALIZED.policy(config) == RowPolicy.RENORMALIZE,
         lo,
         perDecade,
         steps + 1,

@@ -97,15 +97,9 @@ final class Footers {
    * vary, null or empty vectors, sparse vectors, no files).
    */
   static long valuesPerRow(SparkSession spark, Dataset<Row> table, String column) {
-    String[] files;
-    try {
-      files = table.inputFiles();
-    } catch (RuntimeException e) {
-      return -1;
-    }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     long[] perFile =
-        java.util.Arrays.stream(files)
+        java.util.Arrays.stream(InputFiles.of(table))
             .parallel()
             .mapToLong(f -> valuesPerRow(conf, f, column))
             .toArray();

@@ -3,6 +3,8 @@ package io.kldrift.input;
 import java.net.URI;
 import java.net.URISyntaxException;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
  * The files of an input table as Spark names them, and the one error for a file the job may not
@@ -13,6 +15,18 @@ import org.apache.hadoop.fs.Path;
  */
 public final class InputFiles {
   private InputFiles() {}
+
+  /**
+   * The files Spark reads for {@code table}, as Spark names them; none when Spark cannot list them
+   * (a catalog table of another kind, a query), so that a footer estimate falls back to "unknown".
+   */
+  public static String[] of(Dataset<Row> table) {
+    try {
+      return table.inputFiles();
+    } catch (RuntimeException e) {
+      return new String[0];
+    }
+  }
 
   /** The file that a Spark file name (an encoded URI, or a plain path) stands for. */
   public static Path path(String sparkName) {

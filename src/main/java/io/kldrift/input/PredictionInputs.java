@@ -10,7 +10,9 @@ import static org.apache.spark.sql.functions.when;
 
 import io.kldrift.DriftException;
 import io.kldrift.config.DriftConfig;
-import io.kldrift.engine.Layout;
+import io.kldrift.config.InputFormat;
+import io.kldrift.config.Layout;
+import io.kldrift.config.RowPolicy;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
 import io.kldrift.summary.Summary;
@@ -97,8 +99,11 @@ public final class PredictionInputs {
 
   private PredictionInputs() {}
 
-  /** Reads both tables named by the configuration and checks their schemas (no scan). */
-  public static Prepared read(SparkSession spark, DriftConfig config) {
+  /**
+   * Reads both tables named by the configuration and checks their schemas (no scan) with the
+   * configured layout's {@code check}.
+   */
+  public static Prepared read(SparkSession spark, DriftConfig config, SchemaCheck check) {
     Dataset<Row> t = load(spark, config, "teacher", config.get(DriftConfig.TEACHER_PATH));
     Dataset<Row> s = load(spark, config, "student", config.get(DriftConfig.STUDENT_PATH));
     if (t == null || s == null) {
@@ -112,8 +117,8 @@ public final class PredictionInputs {
         s = EmptyTables.of(spark, config, like, false);
       }
     }
-    Prepared p = prepare(t, s, config);
-    if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
+    Prepared p = prepare(t, s, config, check);
+    if (config.inputFormat() == InputFormat.PARQUET) {
       checkClassCount(
           p.config(), Footers.valuesPerRow(spark, t, p.config().get(DriftConfig.TEACHER_COLUMN)));
     }
@@ -146,64 +151,28 @@ public final class PredictionInputs {
    * Both tables after the schema checks, reduced to the columns the job needs (the keys, {@link
    * #TEACHER} or {@link #STUDENT}, and on the teacher side the label ({@link #LABEL}) and slice
    * columns). The row rules are judged later, from the counts of the one pass ({@link #judge}).
+   *
+   * @param teacher the teacher's keys, distribution ({@link #TEACHER}), label ({@link #LABEL}) and
+   *     slices
+   * @param student the student's keys and distribution ({@link #STUDENT})
+   * @param hasLabel whether the teacher table has the configured label column
+   * @param sliceColumns the slice columns (of the teacher table)
+   * @param teacherRows the teacher table's row rules
+   * @param studentRows the student table's row rules
+   * @param classNames the configured class names (empty: class_<index>)
+   * @param config the configuration as the inputs resolved it: the one given, but with Spark ML's
+   *     {@code probability} column where the default distribution column was absent. The pass and
+   *     the report use this one, so that summary.json records the columns read.
    */
-  public static final class Prepared {
-    private final Dataset<Row> teacher;
-    private final Dataset<Row> student;
-    private final boolean hasLabel;
-    private final List<String> sliceColumns;
-    private final Rows teacherRows;
-    private final Rows studentRows;
-    private final List<String> classNames;
-    private final DriftConfig config;
-
-    Prepared(
-        Dataset<Row> teacher,
-        Dataset<Row> student,
-        boolean hasLabel,
-        List<String> sliceColumns,
-        Rows teacherRows,
-        Rows studentRows,
-        List<String> classNames,
-        DriftConfig config) {
-      this.config = config;
-      this.teacher = teacher;
-      this.student = student;
-      this.hasLabel = hasLabel;
-      this.sliceColumns = sliceColumns;
-      this.teacherRows = teacherRows;
-      this.studentRows = studentRows;
-      this.classNames = classNames;
-    }
-
-    /**
-     * The configuration as the inputs resolved it: the one given, but with Spark ML's {@code
-     * probability} column where the default distribution column was absent. The pass and the report
-     * use this one, so that summary.json records the columns read.
-     */
-    public DriftConfig config() {
-      return config;
-    }
-
-    /** The teacher's keys, distribution ({@link #TEACHER}), label ({@link #LABEL}) and slices. */
-    public Dataset<Row> teacher() {
-      return teacher;
-    }
-
-    /** The student's keys and distribution ({@link #STUDENT}). */
-    public Dataset<Row> student() {
-      return student;
-    }
-
-    /** Whether the teacher table has the configured label column. */
-    public boolean hasLabel() {
-      return hasLabel;
-    }
-
-    /** The slice columns (of the teacher table). */
-    public List<String> sliceColumns() {
-      return sliceColumns;
-    }
+  public record Prepared(
+      Dataset<Row> teacher,
+      Dataset<Row> student,
+      boolean hasLabel,
+      List<String> sliceColumns,
+      Rows teacherRows,
+      Rows studentRows,
+      List<String> classNames,
+      DriftConfig config) {
 
     /**
      * Applies the row rules to what the pass counted on each side: decides the class count, throws
@@ -248,57 +217,57 @@ public final class PredictionInputs {
    */
   public static Prepared countsOnly(
       DriftConfig config, boolean hasLabel, List<String> sliceColumns) {
-    List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
+    return prepared(null, null, null, null, hasLabel, sliceColumns, config);
+  }
+
+  /**
+   * Both sides prepared: {@code t} and {@code s} reduced from the tables {@code teacher} and {@code
+   * student} as read (all null for counts only), with the configured class names.
+   */
+  private static Prepared prepared(
+      Dataset<Row> teacher,
+      Dataset<Row> t,
+      Dataset<Row> student,
+      Dataset<Row> s,
+      boolean hasLabel,
+      List<String> slices,
+      DriftConfig config) {
     return new Prepared(
-        null,
-        null,
+        t,
+        s,
         hasLabel,
-        sliceColumns,
-        new Rows(
-            null,
-            null,
-            TEACHER,
-            "teacher",
-            config.get(DriftConfig.TEACHER_COLUMN),
-            config.get(DriftConfig.TEACHER_KIND),
-            keys,
-            config),
-        new Rows(
-            null,
-            null,
-            STUDENT,
-            "student",
-            config.get(DriftConfig.STUDENT_COLUMN),
-            config.get(DriftConfig.STUDENT_KIND),
-            keys,
-            config),
+        slices,
+        Rows.of(false, teacher, t, config),
+        Rows.of(true, student, s, config),
         config.get(DriftConfig.CLASS_NAMES),
         config);
   }
 
   /**
    * Checks the schemas of two tables that are already loaded (notebooks); see {@link #read}. Keys
-   * of different integer widths are widened ({@link KeyTypes}); then the layout checks and
-   * normalizes the tables ({@link Layout#prepare}).
+   * of different integer widths are widened ({@link KeyTypes}); then the configured layout's {@code
+   * check} checks and normalizes the tables.
    */
-  public static Prepared prepare(Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+  public static Prepared prepare(
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, SchemaCheck check) {
     KeyTypes.Tables joinable =
         KeyTypes.widen(teacher, student, config.get(DriftConfig.KEY_COLUMNS));
-    return Layout.of(config).prepare(joinable.teacher(), joinable.student(), config);
+    return check.prepare(joinable.teacher(), joinable.student(), config);
   }
 
   /**
    * The example layout's schema checks, once the keys are widened: Spark ML's transform output is
-   * read as it comes ({@link SparkMlColumns}).
+   * read as it comes ({@link SparkMlColumns}). {@code metricColumns} are the per-example metric
+   * columns that worst_examples/ and per_example/ add, which no key or slice column may be named.
    */
   public static Prepared prepareExamples(
-      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, String[] metricColumns) {
     DriftConfig resolved = SparkMlColumns.resolve(teacher.schema(), student.schema(), config);
-    return checkExamples(teacher, student, resolved);
+    return checkExamples(teacher, student, resolved, metricColumns);
   }
 
   private static Prepared checkExamples(
-      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config) {
+      Dataset<Row> teacher, Dataset<Row> student, DriftConfig config, String[] metricColumns) {
     List<String> keys = config.get(DriftConfig.KEY_COLUMNS);
     String tCol = config.get(DriftConfig.TEACHER_COLUMN);
     String sCol = config.get(DriftConfig.STUDENT_COLUMN);
@@ -338,7 +307,7 @@ public final class PredictionInputs {
     }
     List<String> slices = config.get(DriftConfig.SLICE_COLUMNS);
     checkSlices(ts, keys, slices, DriftConfig.WRITE_PER_EXAMPLE.key());
-    checkAddedColumns(keys, slices, hasLabel ? label : null);
+    checkAddedColumns(keys, slices, hasLabel ? label : null, metricColumns);
 
     List<Column> tSel = new ArrayList<>();
     keys.forEach(k -> tSel.add(col(k)));
@@ -359,28 +328,7 @@ public final class PredictionInputs {
     sSel.add(asArray(ss, sCol).as(STUDENT));
     Dataset<Row> s = student.select(sSel.toArray(Column[]::new));
 
-    Rows tRows =
-        new Rows(
-            teacher,
-            t,
-            TEACHER,
-            "teacher",
-            tCol,
-            config.get(DriftConfig.TEACHER_KIND),
-            keys,
-            config);
-    Rows sRows =
-        new Rows(
-            student,
-            s,
-            STUDENT,
-            "student",
-            sCol,
-            config.get(DriftConfig.STUDENT_KIND),
-            keys,
-            config);
-    return new Prepared(
-        t, s, hasLabel, slices, tRows, sRows, config.get(DriftConfig.CLASS_NAMES), config);
+    return prepared(teacher, t, student, s, hasLabel, slices, config);
   }
 
   /** The key columns exist on both sides with one joinable type. */
@@ -431,10 +379,11 @@ public final class PredictionInputs {
    * columns kldrift adds to worst_examples/ and per_example/ (kl, js, teacher_top1, ...): Spark
    * would only fail when the report is written.
    */
-  static void checkAddedColumns(List<String> keys, List<String> slices, String label) {
+  private static void checkAddedColumns(
+      List<String> keys, List<String> slices, String label, String[] metricColumns) {
     java.util.Set<String> added = new java.util.TreeSet<>();
     added.add("label");
-    for (String f : io.kldrift.sql.FunctionSchemas.METRICS.fieldNames()) {
+    for (String f : metricColumns) {
       added.add(f);
     }
     added.add("t2_kl");
@@ -477,29 +426,27 @@ public final class PredictionInputs {
     if (path.isEmpty()) {
       throw InputErrors.noInput(side);
     }
-    if (config.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
+    InputFormat format = config.inputFormat();
+    if (format == InputFormat.DELTA) {
       io.kldrift.store.DeltaSession.requireSession(spark, "input.format");
     }
-    if (config.get(DriftConfig.INPUT_FORMAT).equals("parquet")) {
+    if (format == InputFormat.PARQUET) {
       Footers.checkBeforeRead(spark, path, side);
     }
     try {
-      if (config.get(DriftConfig.INPUT_FORMAT).equals("table")) {
-        return spark.table(path);
-      }
-      if (config.get(DriftConfig.INPUT_FORMAT).equals("delta")) {
-        return spark.read().format("delta").load(path);
-      }
-      return spark.read().parquet(path);
+      return switch (format) {
+        case TABLE -> spark.table(path);
+        case DELTA -> spark.read().format("delta").load(path);
+        case PARQUET -> spark.read().parquet(path);
+      };
     } catch (Exception e) {
-      if (config.get(DriftConfig.INPUT_LAYOUT).equals("example")
-          && EmptyTables.isEmptyFolder(spark, path, e)) {
+      boolean example = config.layout() == Layout.EXAMPLE;
+      if (example && EmptyTables.isEmptyFolder(spark, path, e)) {
         io.kldrift.console.Progress.warn(
             side + " table: " + path + " holds no data files; read as empty");
         return null;
       }
-      if (config.get(DriftConfig.INPUT_LAYOUT).equals("example")
-          && EmptyTables.isMissingPartition(spark, path, e)) {
+      if (example && EmptyTables.isMissingPartition(spark, path, e)) {
         io.kldrift.console.Progress.warn(
             side + " table: partition " + path + " does not exist (yet); read as empty");
         return null;
@@ -576,37 +523,30 @@ public final class PredictionInputs {
       String example) {}
 
   /** The row rules of one table: one validation scan, then the policies. */
-  static final class Rows {
-    private final Dataset<Row> original;
-    private final Dataset<Row> df;
-    private final String column;
-    private final String side;
-    private final String userColumn;
-    private final Kind kind;
-    private final List<String> keys;
-    private final DriftConfig config;
-    private final double tol;
-    private final double bound;
+  record Rows(
+      Dataset<Row> original,
+      Dataset<Row> df,
+      String column,
+      String side,
+      String userColumn,
+      Kind kind,
+      List<String> keys,
+      DriftConfig config) {
 
-    Rows(
-        Dataset<Row> original,
-        Dataset<Row> df,
-        String column,
-        String side,
-        String userColumn,
-        Kind kind,
-        List<String> keys,
-        DriftConfig config) {
-      this.original = original;
-      this.df = df;
-      this.column = column;
-      this.side = side;
-      this.userColumn = userColumn;
-      this.kind = kind;
-      this.keys = keys;
-      this.config = config;
-      this.tol = config.get(DriftConfig.SUM_TOLERANCE);
-      this.bound = Math.max(tol, config.get(DriftConfig.RENORMALIZE_BOUND));
+    /**
+     * The rows of the teacher's or the {@code student}'s table ({@code original} as read, {@code
+     * df} reduced to the keys and the distribution), with that side's configured column and kind.
+     */
+    static Rows of(boolean student, Dataset<Row> original, Dataset<Row> df, DriftConfig config) {
+      return new Rows(
+          original,
+          df,
+          student ? STUDENT : TEACHER,
+          student ? "student" : "teacher",
+          config.get(student ? DriftConfig.STUDENT_COLUMN : DriftConfig.TEACHER_COLUMN),
+          config.get(student ? DriftConfig.STUDENT_KIND : DriftConfig.TEACHER_KIND),
+          config.get(DriftConfig.KEY_COLUMNS),
+          config);
     }
 
     private Column[] keyCols() {
@@ -615,6 +555,8 @@ public final class PredictionInputs {
 
     /** The label of the row rule {@code v} breaks, as {@code kldrift_check} names it, or null. */
     private Column check(Column v) {
+      double tol = config.get(DriftConfig.SUM_TOLERANCE);
+      double bound = Math.max(tol, config.get(DriftConfig.RENORMALIZE_BOUND));
       return call_function("kldrift_check", v, lit(kind.label()), lit(tol), lit(bound));
     }
 
@@ -673,7 +615,7 @@ public final class PredictionInputs {
       }
       List<RowRule> failing = new ArrayList<>();
       for (RowRule rule : RowRule.values()) {
-        if (broken.getOrDefault(rule, 0L) > 0 && rule.policy(config) == RowRule.Policy.FAIL) {
+        if (broken.getOrDefault(rule, 0L) > 0 && rule.policy(config) == RowPolicy.FAIL) {
           failing.add(rule);
         }
       }
@@ -695,7 +637,7 @@ public final class PredictionInputs {
                 wrongLength,
                 expected.source()));
       }
-      boolean renormalize = RowRule.NOT_NORMALIZED.policy(config) == RowRule.Policy.RENORMALIZE;
+      boolean renormalize = RowRule.NOT_NORMALIZED.policy(config) == RowPolicy.RENORMALIZE;
       if (renormalize && beyondBound > 0) {
         throw InputErrors.beyondRenormalizeBound(
             place(), beyondBound, config.get(DriftConfig.RENORMALIZE_BOUND), beyondExample);
@@ -704,7 +646,7 @@ public final class PredictionInputs {
       long quarantined = 0;
       List<String> parts = new ArrayList<>();
       for (Map.Entry<RowRule, Long> e : broken.entrySet()) {
-        if (e.getKey().policy(config) == RowRule.Policy.QUARANTINE) {
+        if (e.getKey().policy(config) == RowPolicy.QUARANTINE) {
           quarantined += e.getValue();
           parts.add(e.getKey().label() + " " + e.getValue());
         }

@@ -67,18 +67,6 @@ public enum RowRule {
       "score the same token sequence with both models (teacher forcing), or check that the keys"
           + " pair the right sequences");
 
-  /** What a rule's policy does with the rows that break it. */
-  public enum Policy {
-    FAIL,
-    QUARANTINE,
-    RENORMALIZE;
-
-    /** The policy's name in the configuration. */
-    public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
-  }
-
   private final String label;
   private final ChoiceKey<RowPolicy> policyKey;
   private final String text;
@@ -126,8 +114,8 @@ public enum RowRule {
   }
 
   /** The configured policy of this rule. */
-  public Policy policy(DriftConfig config) {
-    return Policy.valueOf(config.choice(policyKey).name());
+  public RowPolicy policy(DriftConfig config) {
+    return config.choice(policyKey);
   }
 
   String text() {

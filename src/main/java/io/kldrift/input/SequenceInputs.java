@@ -11,7 +11,7 @@ import static org.apache.spark.sql.functions.transform;
 
 import io.kldrift.DriftException;
 import io.kldrift.config.DriftConfig;
-import io.kldrift.input.RowRule.Policy;
+import io.kldrift.config.RowPolicy;
 import io.kldrift.kernel.Divergences.Kind;
 import java.util.ArrayList;
 import java.util.List;
@@ -162,7 +162,7 @@ public final class SequenceInputs {
       }
     }
     for (RowRule r : RowRule.values()) {
-      if (r.policy(config) != Policy.FAIL) {
+      if (r.policy(config) != RowPolicy.FAIL) {
         throw InputErrors.sequencePolicy(r.policyKey().key(), r.policy(config).label());
       }
     }

@@ -43,17 +43,15 @@ final class StageProgress extends SparkListener implements AutoCloseable {
 
   /** One running stage; counters are updated from the listener thread only. */
   private static final class Stage {
-    final int id;
+    final StageInfo info;
     final String name;
-    final int tasks;
     final long started = System.nanoTime();
     volatile int done;
     volatile long rows;
 
-    Stage(int id, String name, int tasks) {
-      this.id = id;
+    Stage(StageInfo info, String name) {
+      this.info = info;
       this.name = name;
-      this.tasks = tasks;
     }
   }
 
@@ -115,7 +113,7 @@ final class StageProgress extends SparkListener implements AutoCloseable {
     if (name.length() > NAME_LENGTH) {
       name = name.substring(0, NAME_LENGTH - 3) + "...";
     }
-    running.put(s.stageId(), new Stage(s.stageId(), name, s.numTasks()));
+    running.put(s.stageId(), new Stage(s, name));
     redraw(false);
   }
 
@@ -152,7 +150,7 @@ final class StageProgress extends SparkListener implements AutoCloseable {
 
   private void printRunning() {
     List<Stage> now = new ArrayList<>(running.values());
-    now.sort((a, b) -> Integer.compare(a.id, b.id));
+    now.sort((a, b) -> Integer.compare(a.info.stageId(), b.info.stageId()));
     synchronized (this) {
       for (Stage s : now) {
         out.println(Progress.stamp(describe(s, "running")));
@@ -171,7 +169,7 @@ final class StageProgress extends SparkListener implements AutoCloseable {
     }
     lastDraw = t;
     List<Stage> now = new ArrayList<>(running.values());
-    now.sort((a, b) -> Integer.compare(a.id, b.id));
+    now.sort((a, b) -> Integer.compare(a.info.stageId(), b.info.stageId()));
     StringBuilder line = new StringBuilder("\r\u001b[2K");
     for (Stage s : now) {
       line.append(line.length() > 5 ? " | " : "").append(describe(s, "running"));
@@ -186,8 +184,8 @@ final class StageProgress extends SparkListener implements AutoCloseable {
             "%s: %d/%d %s, %s %.1f s",
             s.name,
             s.done,
-            s.tasks,
-            s.tasks == 1 ? "task" : "tasks",
+            s.info.numTasks(),
+            s.info.numTasks() == 1 ? "task" : "tasks",
             state,
             (System.nanoTime() - s.started) / 1e9)
         + (s.rows > 0 ? ", " + Numbers.count(s.rows, "row") + " read" : "");

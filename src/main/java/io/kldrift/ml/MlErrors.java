@@ -12,28 +12,25 @@ final class MlErrors {
   /** A dataset without a row that has both distributions, so {@code metric} has no mean. */
   static DriftException noRowToEvaluate(String teacherCol, String studentCol, String metric) {
     return DriftException.invalidInput(
-        "the dataset has no row with both a teacher ('"
-            + teacherCol
-            + "') and a student ('"
-            + studentCol
-            + "') distribution, so "
-            + metric
-            + " has no mean",
+        DriftException.fill(
+            "the dataset has no row with both a teacher ('{}') and a student ('{}') distribution,"
+                + " so {} has no mean",
+            teacherCol,
+            studentCol,
+            metric),
         "evaluate a dataset with rows, both columns filled");
   }
 
   /** A param ({@code param}) naming a column the dataset lacks ({@code columns}: those it has). */
   static DriftException noSuchColumn(String column, String param, String[] columns) {
     return DriftException.invalidConfig(
-        "the dataset has no column '"
-            + column
-            + "' ("
-            + param
-            + "; columns: "
-            + String.join(", ", columns)
-            + ")",
-        "set "
-            + param
-            + " to the column holding that model's distribution (an ML Vector or an array)");
+        DriftException.fill(
+            "the dataset has no column '{}' ({}; columns: {})",
+            column,
+            param,
+            String.join(", ", columns)),
+        DriftException.fill(
+            "set {} to the column holding that model's distribution (an ML Vector or an array)",
+            param));
   }
 }

@@ -2,6 +2,7 @@ package io.kldrift.monitor;
 
 import io.kldrift.DriftException;
 import io.kldrift.config.BaselineMode;
+import io.kldrift.config.Choice;
 import io.kldrift.config.ConfigErrors;
 import io.kldrift.config.DriftConfig;
 import io.kldrift.config.Layout;
@@ -36,13 +37,13 @@ public final class Checks {
   /** One declared check. */
   public record Spec(
       String name,
-      String type,
+      CheckType type,
       String metric,
       String scope,
       String sliceColumn,
       Double warn,
       Double alert,
-      String direction,
+      Direction direction,
       long minN,
       double alpha,
       int minHistory) {}
@@ -106,9 +107,10 @@ public final class Checks {
 
   private static Spec spec(String name, Map<String, String> f) {
     String prefix = "check." + name + ".";
-    String type = f.getOrDefault("type", "threshold");
-    if (!List.of("threshold", "relative", "sigma", "significance").contains(type)) {
-      throw bad(prefix + "type", type, "threshold, relative, sigma or significance");
+    String typeText = f.getOrDefault("type", "threshold");
+    CheckType type = Choice.find(CheckType.class, typeText);
+    if (type == null) {
+      throw bad(prefix + "type", typeText, "threshold, relative, sigma or significance");
     }
     String scope = f.getOrDefault("scope", "global");
     if (!List.of("global", "slice", "class", "position", "token").contains(scope)) {
@@ -121,7 +123,7 @@ public final class Checks {
           metric,
           "one of the " + scope + " metrics: " + String.join(", ", MetricRow.metricsOf(scope)));
     }
-    if (type.equals("significance")
+    if (type == CheckType.SIGNIFICANCE
         && !(metric.endsWith(".mean")
             && MetricRow.metricsOf(scope).contains(metric.replace(".mean", ".std")))) {
       throw bad(
@@ -134,9 +136,10 @@ public final class Checks {
     if (warn == null && alert == null) {
       throw ConfigErrors.checkWithoutLevels(name, prefix);
     }
-    String direction = f.getOrDefault("direction", "above");
-    if (!List.of("above", "below", "both").contains(direction)) {
-      throw bad(prefix + "direction", direction, "above, below or both");
+    String directionText = f.getOrDefault("direction", "above");
+    Direction direction = Choice.find(Direction.class, directionText);
+    if (direction == null) {
+      throw bad(prefix + "direction", directionText, "above, below or both");
     }
     checkOrder(prefix, warn, alert, direction);
     Double minN = number(f, prefix, "min_n");
@@ -163,24 +166,24 @@ public final class Checks {
    * A warn level that is beyond the alert level in the check's direction could never be reached
    * before the alert: almost always the two levels swapped.
    */
-  private static void checkOrder(String prefix, Double warn, Double alert, String direction) {
+  private static void checkOrder(String prefix, Double warn, Double alert, Direction direction) {
     if (warn == null || alert == null) {
       return;
     }
     boolean wrong =
         switch (direction) {
-          case "below" -> warn < alert;
-          case "both" -> Math.abs(warn) > Math.abs(alert);
-          default -> warn > alert;
+          case BELOW -> warn < alert;
+          case BOTH -> Math.abs(warn) > Math.abs(alert);
+          case ABOVE -> warn > alert;
         };
     if (wrong) {
       String order =
           switch (direction) {
-            case "below" -> "at or above";
-            case "both" -> "at or below (in magnitude)";
-            default -> "at or below";
+            case BELOW -> "at or above";
+            case BOTH -> "at or below (in magnitude)";
+            case ABOVE -> "at or below";
           };
-      throw ConfigErrors.warnBeyondAlert(prefix, fmt(warn), fmt(alert), direction, order);
+      throw ConfigErrors.warnBeyondAlert(prefix, fmt(warn), fmt(alert), direction.label(), order);
     }
   }
 
@@ -312,9 +315,9 @@ public final class Checks {
     }
     double v = row.value();
     switch (s.type()) {
-      case "threshold":
+      case THRESHOLD:
         return graded(r, s, v, named(s.metric(), config) + " = " + fmt(v));
-      case "relative":
+      case RELATIVE:
         {
           Baseline b = baseline(s.metric(), row, past, config);
           if (b == null) {
@@ -344,7 +347,7 @@ public final class Checks {
                   fmt(b.value()),
                   fmt(v)));
         }
-      case "sigma":
+      case SIGMA:
         {
           List<Double> values = new ArrayList<>();
           List<String> dates = new ArrayList<>();
@@ -401,7 +404,7 @@ public final class Checks {
                           ? "; 1 run this band flagged is left out of it"
                           : "; " + flagged + " runs this band flagged are left out of it"));
         }
-      case "significance":
+      case SIGNIFICANCE:
         {
           String base = s.metric().substring(0, s.metric().length() - ".mean".length());
           Baseline b = baselineStats(base, row, past, config);
@@ -463,15 +466,12 @@ public final class Checks {
     return outcome(r, OK, message);
   }
 
-  private static boolean exceeds(double x, double level, String direction) {
-    switch (direction) {
-      case "below":
-        return x < level;
-      case "both":
-        return Math.abs(x) > Math.abs(level);
-      default:
-        return x > level;
-    }
+  private static boolean exceeds(double x, double level, Direction direction) {
+    return switch (direction) {
+      case BELOW -> x < level;
+      case BOTH -> Math.abs(x) > Math.abs(level);
+      case ABOVE -> x > level;
+    };
   }
 
   private static Summary.CheckResult outcome(Draft r, String outcome, String message) {
@@ -501,7 +501,7 @@ public final class Checks {
       boolean global = spec.scope().equals("global");
       return new Summary.CheckResult(
           spec.name(),
-          spec.type(),
+          spec.type().label(),
           spec.metric(),
           spec.scope(),
           global ? null : row.column(),
@@ -510,7 +510,7 @@ public final class Checks {
           n,
           finite(spec.warn()),
           finite(spec.alert()),
-          spec.direction(),
+          spec.direction().label(),
           finite(baseline),
           baselineRuns,
           finite(statistic),

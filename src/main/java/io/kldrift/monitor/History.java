@@ -112,7 +112,7 @@ public final class History {
         history.where(col("run_date").lt(runDate)).where(col("dataset").equalTo(dataset));
     List<String> bands = new ArrayList<>();
     for (Checks.Spec s : Checks.parse(config)) {
-      if (s.type().equals("sigma")) {
+      if (s.type() == CheckType.SIGMA) {
         bands.add(s.name());
       }
     }

@@ -119,7 +119,7 @@ public final class SampleGenerator {
    * keys).
    */
   static List<Row> examples(Spec spec, long id) {
-    SplittableRandom rng = new SplittableRandom(mix(spec.seed(), id));
+    SplittableRandom rng = new SplittableRandom(Randoms.mix(spec.seed(), id));
     int c = spec.classes();
     int label = rng.nextInt(c);
     boolean mobile = rng.nextDouble() < 0.4;
@@ -128,15 +128,15 @@ public final class SampleGenerator {
     boolean studentOnly = !teacherOnly && u < 2 * spec.unmatchedShare();
     double[] t = new double[c];
     for (int k = 0; k < c; k++) {
-      t[k] = gaussian(rng);
+      t[k] = Randoms.gaussian(rng);
     }
-    t[label] += 3.0 + 0.5 * gaussian(rng);
+    t[label] += 3.0 + 0.5 * Randoms.gaussian(rng);
     if (rng.nextDouble() < 0.1) {
       t[(label + 1) % c] += 2.5;
     }
     double[] s = new double[c];
     for (int k = 0; k < c; k++) {
-      s[k] = t[k] + 0.25 * gaussian(rng);
+      s[k] = t[k] + 0.25 * Randoms.gaussian(rng);
     }
     if (mobile) {
       for (int k : spec.driftClasses()) {
@@ -178,19 +178,5 @@ public final class SampleGenerator {
       v[k] = (float) (e[k] / sum);
     }
     return v;
-  }
-
-  private static double gaussian(SplittableRandom rng) {
-    // Box-Muller: SplittableRandom has no nextGaussian on Java 17.
-    double u1 = 1.0 - rng.nextDouble();
-    double u2 = rng.nextDouble();
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-  }
-
-  private static long mix(long seed, long id) {
-    long z = seed * 0x9E3779B97F4A7C15L + id;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
   }
 }

@@ -135,7 +135,7 @@ final class SequenceModel {
     int n = ids.length;
     double[] teacher = new double[n];
     for (int j = 0; j < n; j++) {
-      teacher[j] = scale * gaussian(rng);
+      teacher[j] = scale * Randoms.gaussian(rng);
     }
     // Half the positions have one confident candidate, as a language model often does.
     if (rng.nextDouble() < 0.5) {
@@ -151,7 +151,7 @@ final class SequenceModel {
     double sigma = DRIFT_SEGMENT.equals(sequence.segment()) ? DRIFT_NOISE : NOISE;
     double[] student = new double[n];
     for (int j = 0; j < n; j++) {
-      student[j] = teacher[j] + sigma * gaussian(noise);
+      student[j] = teacher[j] + sigma * Randoms.gaussian(noise);
       if (isDriftToken(ids[j])) {
         student[j] -= spec.drift();
       }
@@ -287,7 +287,8 @@ final class SequenceModel {
   }
 
   private SplittableRandom stream(long sequence, long position, long salt) {
-    return new SplittableRandom(mix(mix(mix(spec.seed(), sequence), position), salt));
+    return new SplittableRandom(
+        Randoms.mix(Randoms.mix(Randoms.mix(spec.seed(), sequence), position), salt));
   }
 
   private static int categorical(double[] logSoftmax, SplittableRandom rng) {
@@ -342,19 +343,5 @@ final class SequenceModel {
     double x = lp[a];
     lp[a] = lp[b];
     lp[b] = x;
-  }
-
-  private static double gaussian(SplittableRandom rng) {
-    // Box-Muller: SplittableRandom has no nextGaussian on Java 17.
-    double u1 = 1.0 - rng.nextDouble();
-    double u2 = rng.nextDouble();
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-  }
-
-  private static long mix(long seed, long id) {
-    long z = seed * 0x9E3779B97F4A7C15L + id;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
   }
 }

@@ -150,74 +150,6 @@ public final class SequenceSampleGenerator {
           "dense vectors have no sentinels (a full vector reports every id); drop the sentinels");
     }
 
-    /** The top-k tables of the values, as before the {@code dense} option existed. */
-    public Spec(
-        long sequences,
-        long seed,
-        int vocab,
-        int topK,
-        int minLength,
-        int maxLength,
-        double unmatchedShare,
-        double sentinelShare,
-        List<Integer> driftTokens,
-        double drift,
-        Shape shape,
-        int files) {
-      this(
-          sequences,
-          seed,
-          vocab,
-          topK,
-          minLength,
-          maxLength,
-          unmatchedShare,
-          sentinelShare,
-          driftTokens,
-          drift,
-          shape,
-          files,
-          false);
-    }
-
-    /** This spec with dense vectors over the vocabulary instead of top-k lists. */
-    public Spec withDense(boolean dense) {
-      return new Spec(
-          sequences,
-          seed,
-          vocab,
-          topK,
-          minLength,
-          maxLength,
-          unmatchedShare,
-          sentinelShare,
-          driftTokens,
-          drift,
-          shape,
-          files,
-          dense);
-    }
-
-    /**
-     * The defaults of {@code jobs/generate-sample --layout sequence} for a number of sequences and
-     * a seed: V = 32,000, k = 20, lengths 16–512, 0.1% unmatched, no sentinels, arrays, one file.
-     */
-    public static Spec defaults(long sequences, long seed) {
-      return new Spec(
-          sequences,
-          seed,
-          VOCAB_DEFAULT,
-          TOP_K_DEFAULT,
-          16,
-          512,
-          0.001,
-          0,
-          DRIFT_TOKENS_DEFAULT,
-          1.5,
-          Shape.ARRAYS,
-          1);
-    }
-
     private static void require(boolean ok, String message) {
       if (!ok) {
         throw new IllegalArgumentException(message);
@@ -394,30 +326,42 @@ public final class SequenceSampleGenerator {
 
   /** The schema of one side's dense table: the arrays shape with one vector per position. */
   static StructType denseSchema(boolean student) {
-    DataType ints = DataTypes.createArrayType(DataTypes.IntegerType, false);
     DataType vectors =
         DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    StructType schema = sequenceColumns(student).add(DENSE_COLUMN, vectors, false);
+    return student
+        ? schema
+        : schema.add("target_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
+  }
+
+  /**
+   * The leading columns of a table with one row per sequence: the key, on the teacher side the
+   * segment, the token ids, and on the teacher side the completion mask.
+   */
+  private static StructType sequenceColumns(boolean student) {
     StructType schema = new StructType().add("sequence_id", DataTypes.LongType, false);
     if (!student) {
       schema = schema.add("segment", DataTypes.StringType, false);
     }
-    schema = schema.add("token_ids", ints, false);
+    schema =
+        schema.add("token_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
     if (!student) {
       schema =
           schema.add(
               "completion_mask", DataTypes.createArrayType(DataTypes.BooleanType, false), false);
     }
-    schema = schema.add(DENSE_COLUMN, vectors, false);
-    return student ? schema : schema.add("target_ids", ints, false);
+    return schema;
   }
 
   /** The schema of one side's table in a shape. */
   static StructType schema(Shape shape, boolean student) {
     DataType ints = DataTypes.createArrayType(DataTypes.IntegerType, false);
     DataType floats = DataTypes.createArrayType(DataTypes.FloatType, false);
-    StructType schema = new StructType().add("sequence_id", DataTypes.LongType, false);
     if (shape == Shape.TOKENS) {
-      schema = schema.add("position", DataTypes.IntegerType, false);
+      StructType schema =
+          new StructType()
+              .add("sequence_id", DataTypes.LongType, false)
+              .add("position", DataTypes.IntegerType, false);
       if (!student) {
         schema = schema.add("segment", DataTypes.StringType, false);
       }
@@ -434,15 +378,7 @@ public final class SequenceSampleGenerator {
               .add("target_id", DataTypes.IntegerType, false)
               .add(TARGET_LOGPROB, DataTypes.DoubleType, false);
     }
-    if (!student) {
-      schema = schema.add("segment", DataTypes.StringType, false);
-    }
-    schema = schema.add("token_ids", ints, false);
-    if (!student) {
-      schema =
-          schema.add(
-              "completion_mask", DataTypes.createArrayType(DataTypes.BooleanType, false), false);
-    }
+    StructType schema = sequenceColumns(student);
     if (shape == Shape.STRUCTS) {
       StructType entry =
           new StructType()

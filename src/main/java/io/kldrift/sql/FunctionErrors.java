@@ -19,6 +19,31 @@ final class FunctionErrors {
     return DriftException.invalidConfig(function + ": " + problem, fix);
   }
 
+  /**
+   * Arrays {@code a} and {@code b} of one token list with {@code na} and {@code nb} entries, at
+   * {@code position} (negative: a per-row list).
+   */
+  static DriftException entriesDiffer(String a, int na, String b, int nb, int position) {
+    return DriftException.invalidInput(
+        (position >= 0 ? "at position " + position + ", " : "")
+            + a
+            + " has "
+            + na
+            + " entries but "
+            + b
+            + " has "
+            + nb,
+        "each id needs its log-probability at the same index, and student_at_teacher one value"
+            + " per teacher id");
+  }
+
+  /** A per-position array {@code b} of {@code nb} positions where teacher_ids has {@code n}. */
+  static DriftException positionsDiffer(int n, String b, int nb) {
+    return DriftException.invalidInput(
+        "teacher_ids has " + n + " positions but " + b + " has " + nb,
+        "every per-position array of a row must cover the same positions");
+  }
+
   /** Two distributions of one call with different lengths (rule {@code wrong_length}). */
   static NotADistributionException lengthsDiffer(
       String function, String pText, String qText, int p, int q) {

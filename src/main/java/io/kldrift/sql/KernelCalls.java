@@ -1,6 +1,5 @@
 package io.kldrift.sql;
 
-import io.kldrift.DriftException;
 import io.kldrift.input.RowRule;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
@@ -68,6 +67,15 @@ public final class KernelCalls {
         sLp = new double[ks];
       }
     }
+  }
+
+  /** The thread's workspace with {@code v} loaded into {@code rawP} (NULL entries as NaN). */
+  private static Workspace loaded(ArrayData v, int element) {
+    int n = v.numElements();
+    Workspace s = WORKSPACE.get();
+    s.ensure(n);
+    load(v, element, s.rawP, n);
+    return s;
   }
 
   static void load(ArrayData a, int elementType, double[] into, int n) {
@@ -181,9 +189,7 @@ public final class KernelCalls {
       UTF8String function,
       UTF8String pText) {
     int n = p.numElements();
-    Workspace s = WORKSPACE.get();
-    s.ensure(n);
-    load(p, pElement, s.rawP, n);
+    Workspace s = loaded(p, pElement);
     if (!accept(p, s.rawP, n, Kind.PROBS, sumTolerance, raise, function, "p", pText)) {
       return Double.NaN;
     }
@@ -259,9 +265,7 @@ public final class KernelCalls {
   public static ArrayData renormalize(
       ArrayData v, int element, int kind, boolean raise, UTF8String function, UTF8String vText) {
     int n = v.numElements();
-    Workspace s = WORKSPACE.get();
-    s.ensure(n);
-    load(v, element, s.rawP, n);
+    Workspace s = loaded(v, element);
     Kind k = KINDS[kind];
     if (!accept(v, s.rawP, n, k, Double.POSITIVE_INFINITY, raise, function, "v", vText)) {
       return null;
@@ -292,9 +296,7 @@ public final class KernelCalls {
       UTF8String function,
       UTF8String logitsText) {
     int n = logits.numElements();
-    Workspace s = WORKSPACE.get();
-    s.ensure(n);
-    load(logits, element, s.rawP, n);
+    Workspace s = loaded(logits, element);
     if (!accept(logits, s.rawP, n, Kind.LOGITS, 0, raise, function, "logits", logitsText)) {
       return null;
     }
@@ -316,9 +318,7 @@ public final class KernelCalls {
       return NULL_VECTOR;
     }
     int n = v.numElements();
-    Workspace s = WORKSPACE.get();
-    s.ensure(n);
-    load(v, element, s.rawP, n);
+    Workspace s = loaded(v, element);
     return CHECK_LABELS[Divergences.check(s.rawP, n, KINDS[kind], sumTolerance, bound)];
   }
 
@@ -530,25 +530,13 @@ public final class KernelCalls {
 
   private static void sameEntries(String a, int na, String b, int nb, int position) {
     if (na != nb) {
-      throw DriftException.invalidInput(
-          (position >= 0 ? "at position " + position + ", " : "")
-              + a
-              + " has "
-              + na
-              + " entries but "
-              + b
-              + " has "
-              + nb,
-          "each id needs its log-probability at the same index, and student_at_teacher one value"
-              + " per teacher id");
+      throw FunctionErrors.entriesDiffer(a, na, b, nb, position);
     }
   }
 
   private static void samePositions(int n, String b, int nb) {
     if (n != nb) {
-      throw DriftException.invalidInput(
-          "teacher_ids has " + n + " positions but " + b + " has " + nb,
-          "every per-position array of a row must cover the same positions");
+      throw FunctionErrors.positionsDiffer(n, b, nb);
     }
   }
 

@@ -27,4 +27,11 @@ public record ClassRow(
     Double labelMeanKl,
     Double labelP95Kl,
     Double labelTeacherAccuracy,
-    Double labelStudentAccuracy) {}
+    Double labelStudentAccuracy) {
+
+  /** The class's share of the KL, as the summary's top classes list it. */
+  public Summary.ClassShare share() {
+    return new Summary.ClassShare(
+        classIndex, className, klContribution, klShare, teacherMeanProb, studentMeanProb);
+  }
+}

@@ -726,7 +726,8 @@ public final class SequenceBench implements Callable<Integer> {
         SequenceSampleGenerator.Spec.DRIFT_TOKENS_DEFAULT,
         1.5,
         SequenceSampleGenerator.Shape.ARRAYS,
-        files);
+        files,
+        false);
   }
 
   private SequenceSampleGenerator.Spec denseSpec() {

@@ -39,7 +39,7 @@ class SequenceBenchTest {
 
   private static Spec topK(double sentinels) {
     return new Spec(
-        30, 5, 500, 8, 16, 48, 0.05, sentinels, List.of(3, 5, 11), 1.5, Shape.ARRAYS, 2);
+        30, 5, 500, 8, 16, 48, 0.05, sentinels, List.of(3, 5, 11), 1.5, Shape.ARRAYS, 2, false);
   }
 
   private static DriftReport analyze(Path dir) {

@@ -72,12 +72,14 @@ class StateMergeTest {
   }
 
   private static Finisher.Finished finish(DriftState s) {
-    PredictionInputs.Prepared in = PredictionInputs.prepare(teacher, student, config);
+    PredictionInputs.Prepared in =
+        PredictionInputs.prepare(teacher, student, config, Layout.of(config));
     return Finisher.finish(spark, config, s, in);
   }
 
   private static DriftState pass(Dataset<Row> t, Dataset<Row> s) {
-    return OnePass.run(spark, PredictionInputs.prepare(t, s, config), config, "2026-11-01");
+    return OnePass.run(
+        spark, PredictionInputs.prepare(t, s, config, Layout.of(config)), config, "2026-11-01");
   }
 
   /** The share of exact KL values at or below {@code q}. */

@@ -66,11 +66,13 @@ class SupportViolationKlTest {
   private static final DriftConfig CONFIG = DriftConfig.builder().build();
 
   private static DriftState pass(Dataset<Row> t, Dataset<Row> s) {
-    return OnePass.run(spark, PredictionInputs.prepare(t, s, CONFIG), CONFIG, "2026-11-01");
+    return OnePass.run(
+        spark, PredictionInputs.prepare(t, s, CONFIG, Layout.of(CONFIG)), CONFIG, "2026-11-01");
   }
 
   private static Finisher.Finished finish(DriftState s) {
-    return Finisher.finish(spark, CONFIG, s, PredictionInputs.prepare(TEACHER, STUDENT, CONFIG));
+    return Finisher.finish(
+        spark, CONFIG, s, PredictionInputs.prepare(TEACHER, STUDENT, CONFIG, Layout.of(CONFIG)));
   }
 
   @Test

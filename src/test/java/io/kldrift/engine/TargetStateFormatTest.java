@@ -32,7 +32,7 @@ class TargetStateFormatTest {
 
   @Test
   void aDayInFormat3RollsUpWithTheTargetFiguresUnknown() throws Exception {
-    Spec spec = new Spec(30, 5, 300, 6, 8, 24, 0, 0, List.of(3), 1.0, Shape.ARRAYS, 1);
+    Spec spec = new Spec(30, 5, 300, 6, 8, 24, 0, 0, List.of(3), 1.0, Shape.ARRAYS, 1, false);
     Path dir = tmp.resolve("gen");
     SequenceSampleGenerator.generate(SPARK, spec, dir.toString());
     DriftConfig config = DriftConfig.builder().file(dir.resolve("kldrift.properties")).build();

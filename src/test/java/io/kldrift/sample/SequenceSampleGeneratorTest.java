@@ -68,7 +68,7 @@ class SequenceSampleGeneratorTest {
 
   static Spec spec(long seed, Shape shape, double sentinels, int files) {
     return new Spec(
-        60, seed, VOCAB, K, 16, 64, 0.08, sentinels, List.of(3, 5, 11), 1.5, shape, files);
+        60, seed, VOCAB, K, 16, 64, 0.08, sentinels, List.of(3, 5, 11), 1.5, shape, files, false);
   }
 
   @BeforeAll

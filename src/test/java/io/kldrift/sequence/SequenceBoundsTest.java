@@ -256,7 +256,7 @@ class SequenceBoundsTest {
 
   /** V = 64 (the generator's smallest), six sequences of 5–10 positions, first position masked. */
   private static final Spec SMALL =
-      new Spec(6, 5, 64, 8, 16, 16, 0, 0, List.of(3, 5, 11), 1.5, Shape.ARRAYS, 1);
+      new Spec(6, 5, 64, 8, 16, 16, 0, 0, List.of(3, 5, 11), 1.5, Shape.ARRAYS, 1, false);
 
   private static final int[] LENGTHS = {5, 7, 10, 6, 8, 9};
 

@@ -45,7 +45,8 @@ final class SequenceFixtures {
 
   /** V = 500, 40 sequences of 16–64 tokens, k = 8, 8% of keys on one side only. */
   static Spec spec(Shape shape, double sentinels, int files) {
-    return new Spec(40, 23, 500, 8, 16, 64, 0.08, sentinels, List.of(3, 5, 11), 1.5, shape, files);
+    return new Spec(
+        40, 23, 500, 8, 16, 64, 0.08, sentinels, List.of(3, 5, 11), 1.5, shape, files, false);
   }
 
   static Path generate(Path dir, Spec spec) throws Exception {

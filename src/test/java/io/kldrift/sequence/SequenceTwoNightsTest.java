@@ -45,7 +45,8 @@ class SequenceTwoNightsTest {
         Spec.DRIFT_TOKENS_DEFAULT,
         drift,
         Shape.ARRAYS,
-        1);
+        1,
+        false);
   }
 
   @Test

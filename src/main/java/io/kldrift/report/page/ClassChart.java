@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.DoubleUnaryOperator;
+import java.util.function.Function;
 
 /**
  * The per-class KL contributions as a bar chart around zero, the largest |contribution| first: a
@@ -37,49 +38,25 @@ final class ClassChart {
   private ClassChart() {}
 
   /**
-   * One class as the chart draws it: from a per_class row, or from the summary's top classes, which
-   * lack the top-1 and support figures (null, shown as n/a).
+   * One class as the chart draws it: a per_class row, or one of the summary's top classes, which
+   * lack the top-1 and support figures ({@code row} null, shown as n/a).
    */
-  record ClassBar(
-      int classIndex,
-      String className,
-      double klContribution,
-      Double klShare,
-      double teacherMeanProb,
-      double studentMeanProb,
-      Long supportViolations,
-      Long teacherTop1Count,
-      Double teacherTop1MeanKl,
-      Double teacherTop1Agreement,
-      Long studentTop1Count) {
+  record ClassBar(ClassShare share, ClassRow row) {
     static ClassBar of(ClassRow r) {
-      return new ClassBar(
-          r.classIndex(),
-          r.className(),
-          r.klContribution(),
-          r.klShare(),
-          r.teacherMeanProb(),
-          r.studentMeanProb(),
-          r.supportViolations(),
-          r.teacherTop1Count(),
-          r.teacherTop1MeanKl(),
-          r.teacherTop1Agreement(),
-          r.studentTop1Count());
+      return new ClassBar(r.share(), r);
     }
 
     static ClassBar of(ClassShare c) {
-      return new ClassBar(
-          c.classIndex(),
-          c.className(),
-          c.klContribution(),
-          c.klShare(),
-          c.teacherMeanProb(),
-          c.studentMeanProb(),
-          null,
-          null,
-          null,
-          null,
-          null);
+      return new ClassBar(c, null);
+    }
+
+    double klContribution() {
+      return share.klContribution();
+    }
+
+    /** A figure only a per_class row has, or null. */
+    <T> T detail(Function<ClassRow, T> figure) {
+      return row == null ? null : figure.apply(row);
     }
   }
 
@@ -154,7 +131,7 @@ final class ClassChart {
     double v = r.klContribution();
     double zero = x.applyAsDouble(0);
     double end = x.applyAsDouble(v);
-    String name = str(r.className());
+    String name = str(r.share().className());
     h.append(v < 0 ? "<g class=\"neg\">" : "<g class=\"pos\">");
     label(
         h,
@@ -162,7 +139,7 @@ final class ClassChart {
         y + rowHeight / 2 + 4,
         "end",
         "",
-        shorten(name) + " (" + count(r.classIndex()) + ")");
+        shorten(name) + " (" + count(r.share().classIndex()) + ")");
     Svg.bar(
         h,
         Math.min(zero, end),
@@ -181,27 +158,28 @@ final class ClassChart {
   }
 
   private static String title(ClassBar r, String share) {
-    return str(r.className())
+    ClassShare c = r.share();
+    return str(c.className())
         + " (class "
-        + count(r.classIndex())
+        + count(c.classIndex())
         + "): contribution "
-        + num(r.klContribution())
+        + num(c.klContribution())
         + " nats ("
         + share
         + " of the KL added by classes); mean probability teacher "
-        + num(r.teacherMeanProb())
+        + num(c.teacherMeanProb())
         + ", student "
-        + num(r.studentMeanProb())
+        + num(c.studentMeanProb())
         + "; support violations "
-        + count(r.supportViolations())
+        + count(r.detail(ClassRow::supportViolations))
         + "; teacher top-1 "
-        + count(r.teacherTop1Count())
+        + count(r.detail(ClassRow::teacherTop1Count))
         + " (mean KL "
-        + num(r.teacherTop1MeanKl())
+        + num(r.detail(ClassRow::teacherTop1MeanKl))
         + ", agreement "
-        + pct(r.teacherTop1Agreement())
+        + pct(r.detail(ClassRow::teacherTop1Agreement))
         + "), student top-1 "
-        + count(r.studentTop1Count());
+        + count(r.detail(ClassRow::studentTop1Count));
   }
 
   /** Shortens a label for a chart axis; the full text stays in the bar's tooltip. */
