@@ -51,7 +51,12 @@ public final class SequenceUpdateBench {
             .set(DriftConfig.TEACHER_PATH, dir.resolve("teacher").toString())
             .set(DriftConfig.STUDENT_PATH, dir.resolve("student").toString())
             .build();
-    PredictionInputs.Prepared in = PredictionInputs.read(spark, config);
+    String key = config.get(DriftConfig.KEY_COLUMNS).get(0);
+    PredictionInputs.Prepared in =
+        PredictionInputs.prepare(
+            spark.read().parquet(dir.resolve("teacher").toString()).where(col(key).lt(sequences)),
+            spark.read().parquet(dir.resolve("student").toString()).where(col(key).lt(sequences)),
+            config);
     Layout<?> layout = Layout.of(in.config());
     OnePass.Joined joined = OnePass.join(in, in.config(), layout);
     StateHeader header =
@@ -63,16 +68,8 @@ public final class SequenceUpdateBench {
             "2026-01-01");
     FlatMapFunction<Iterator<InternalRow>, byte[]> update =
         layout.updater(header, in, in.config(), joined.exampleSchema());
-    String key = in.config().get(DriftConfig.KEY_COLUMNS).get(0);
     List<InternalRow> rows =
-        joined
-            .rows()
-            .where(col(key).lt(sequences))
-            .queryExecution()
-            .toRdd()
-            .toJavaRDD()
-            .map(InternalRow::copy)
-            .collect();
+        joined.rows().queryExecution().toRdd().toJavaRDD().map(InternalRow::copy).collect();
     System.err.printf(Locale.ROOT, "[update-bench] %,d joined rows in memory%n", rows.size());
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     for (int r = 0; r < rounds; r++) {
