@@ -5,6 +5,7 @@ import io.kldrift.input.SequenceInputs;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
 import io.kldrift.kernel.TopK;
+import io.kldrift.kernel.TopKLists;
 import io.kldrift.kernel.Workspace;
 import java.io.Serializable;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -80,15 +81,20 @@ final class SequenceUpdater extends Updater {
     final double[] out = new double[Math.max(TopK.COUNT, Divergences.METRIC_COUNT)];
     final double[] fig = new double[SequencePart.FIGURES];
     final double epsilon = Math.exp(s.logEpsilon());
-    long[] tIds = new long[32];
-    long[] sIds = new long[32];
-    double[] tLp = new double[32];
-    double[] sLp = new double[32];
-    double[] sAt = new double[32];
-    final Flat tFlat = new Flat();
-    final Flat sFlat = new Flat();
+
+    /** Each side's lists of the current sequence, read once by the rule checks. */
+    final TopKLists tLists = new TopKLists();
+
+    final TopKLists sLists = new TopKLists();
+
+    /** The student's log-probabilities at the teacher's ids, aligned with {@link #tLists}. */
+    final TopKLists atLists = new TopKLists();
+
     int lastVocabulary;
-    double[] atFlat = new double[4096];
+
+    /** The list length found by the last {@link #check}. */
+    int checkedLength;
+
     long[] tTok = new long[256];
     long[] sTok = new long[256];
     long[] tPos = new long[256];
@@ -126,90 +132,118 @@ final class SequenceUpdater extends Updater {
         return -1;
       }
       ArrayData v = row.getArray(vOrd);
-      int[] lengthAndCode = check(v, teacher);
-      int len = lengthAndCode[0];
-      int code = lengthAndCode[1];
+      int code = check(v, teacher);
+      int len = checkedLength;
       if (code == Divergences.OK && !teacher && teacherLength >= 0) {
         code = pairCode(v);
       }
       return count(side, len, code) ? len : -1;
     }
 
-    /** The list length and the first check code over the positions of one side. */
-    private int[] check(ArrayData v, boolean teacher) {
+    /**
+     * The first check code over the positions of one side; the list length goes to {@link
+     * #checkedLength}.
+     */
+    private int check(ArrayData v, boolean teacher) {
       int n = v.numElements();
-      int misaligned = PredictionInputs.MISALIGNED;
-      int len = topK ? TOPK_LENGTH : -1;
-      int code = Divergences.OK;
-      ArrayData idArrays = null;
-      if (topK) {
-        int idOrd = base + (teacher ? T_IDS : S_IDS);
-        if (row.isNullAt(idOrd) || row.getArray(idOrd).numElements() != n) {
-          return new int[] {len, misaligned};
-        }
-        idArrays = row.getArray(idOrd);
-      }
-      Flat flat = teacher ? tFlat : sFlat;
-      flat.reset(n);
-      for (int j = 0; j < n && code == Divergences.OK; j++) {
-        if (v.isNullAt(j) || (idArrays != null && idArrays.isNullAt(j))) {
-          return new int[] {len, misaligned};
-        }
-        ArrayData lp = v.getArray(j);
-        int k = lp.numElements();
-        if (topK) {
-          ArrayData idj = idArrays.getArray(j);
-          if (idj.numElements() != k) {
-            return new int[] {len, misaligned};
-          }
-          int at = flat.add(k);
-          boolean ints = teacher ? shape.teacherIdsInt() : shape.studentIdsInt();
-          if (!ArrayReads.loadLongs(idj, ints, flat.ids, at, k)) {
-            return new int[] {len, misaligned};
-          }
-          boolean floats = teacher ? shape.teacherFloats() : shape.studentFloats();
-          ArrayReads.load(lp, floats, flat.lp, at, k);
-          ensureK(k);
-          System.arraycopy(flat.ids, at, tIds, 0, k);
-          System.arraycopy(flat.lp, at, tLp, 0, k);
-          int c = TopK.check(tIds, tLp, k, s.sumTolerance(), scratch);
-          code = c == TopK.DUPLICATE_ID ? misaligned : c;
-        } else {
-          if (len < 0) {
-            len = k;
-          } else if (k != len) {
-            return new int[] {len, misaligned};
-          }
-          if (k == 0) {
-            return new int[] {len, Divergences.EMPTY};
-          }
-          w.ensure(k);
-          double[] raw = teacher ? w.rawP : w.rawQ;
-          ArrayReads.load(lp, teacher ? shape.teacherFloats() : shape.studentFloats(), raw, k);
-          Kind kind = teacher ? s.teacherKind() : s.studentKind();
-          code = Divergences.check(raw, k, kind, s.sumTolerance(), Double.POSITIVE_INFINITY);
-          if (code == Divergences.NOT_NORMALIZED_BEYOND_BOUND) {
-            code = Divergences.NOT_NORMALIZED;
-          }
-        }
-      }
+      checkedLength = topK ? TOPK_LENGTH : -1;
+      int code = topK ? topKCode(v, teacher, n) : denseCode(v, teacher, n);
       if (code != Divergences.OK) {
-        return new int[] {len, code};
+        return code;
       }
+      int misaligned = PredictionInputs.MISALIGNED;
       if (teacher && shape.mask() && (row.isNullAt(base + T_MASK) || maskLength() != n)) {
-        return new int[] {len, misaligned};
+        return misaligned;
       }
       int tokOrd = base + (teacher ? T_TOK : S_TOK);
       if (!row.isNullAt(tokOrd) && row.getArray(tokOrd).numElements() != n) {
-        return new int[] {len, misaligned};
+        return misaligned;
       }
       if (shape.positions() && !increasingPositions(teacher, n)) {
-        return new int[] {len, misaligned};
+        return misaligned;
       }
       if (!targetsRead(teacher, n)) {
-        return new int[] {len, misaligned};
+        return misaligned;
       }
-      return new int[] {len, Divergences.OK};
+      return Divergences.OK;
+    }
+
+    /**
+     * One side's top-k lists read into its {@link TopKLists} and exponentiated once, then checked
+     * position by position ({@link TopK#check}); a misaligned position counts after the checks of
+     * the positions before it, as if the lists were checked while read.
+     */
+    private int topKCode(ArrayData v, boolean teacher, int n) {
+      int idOrd = base + (teacher ? T_IDS : S_IDS);
+      if (row.isNullAt(idOrd) || row.getArray(idOrd).numElements() != n) {
+        return PredictionInputs.MISALIGNED;
+      }
+      ArrayData idArrays = row.getArray(idOrd);
+      TopKLists lists = teacher ? tLists : sLists;
+      boolean ints = teacher ? shape.teacherIdsInt() : shape.studentIdsInt();
+      boolean floats = teacher ? shape.teacherFloats() : shape.studentFloats();
+      lists.reset(n);
+      int read = 0;
+      while (read < n && readList(v, idArrays, read, lists, ints, floats)) {
+        read++;
+      }
+      lists.exponentiate(scratch.math());
+      for (int j = 0; j < read; j++) {
+        int c = TopK.check(lists, j, s.sumTolerance(), scratch);
+        if (c != Divergences.OK) {
+          return c == TopK.DUPLICATE_ID ? PredictionInputs.MISALIGNED : c;
+        }
+      }
+      return read < n ? PredictionInputs.MISALIGNED : Divergences.OK;
+    }
+
+    /** Reads position {@code j}'s ids and log-probabilities; false when they are misaligned. */
+    private boolean readList(
+        ArrayData v, ArrayData idArrays, int j, TopKLists lists, boolean ints, boolean floats) {
+      if (v.isNullAt(j) || idArrays.isNullAt(j)) {
+        return false;
+      }
+      ArrayData lp = v.getArray(j);
+      ArrayData idj = idArrays.getArray(j);
+      int k = lp.numElements();
+      if (idj.numElements() != k) {
+        return false;
+      }
+      int at = lists.add(k);
+      if (!ArrayReads.loadLongs(idj, ints, lists.ids(), at, k)) {
+        return false;
+      }
+      ArrayReads.load(lp, floats, lists.lp(), at, k);
+      return true;
+    }
+
+    /** One side's dense vectors checked position by position ({@link Divergences#check}). */
+    private int denseCode(ArrayData v, boolean teacher, int n) {
+      int code = Divergences.OK;
+      for (int j = 0; j < n && code == Divergences.OK; j++) {
+        if (v.isNullAt(j)) {
+          return PredictionInputs.MISALIGNED;
+        }
+        ArrayData lp = v.getArray(j);
+        int k = lp.numElements();
+        if (checkedLength < 0) {
+          checkedLength = k;
+        } else if (k != checkedLength) {
+          return PredictionInputs.MISALIGNED;
+        }
+        if (k == 0) {
+          return Divergences.EMPTY;
+        }
+        w.ensure(k);
+        double[] raw = teacher ? w.rawP : w.rawQ;
+        ArrayReads.load(lp, teacher ? shape.teacherFloats() : shape.studentFloats(), raw, k);
+        Kind kind = teacher ? s.teacherKind() : s.studentKind();
+        code = Divergences.check(raw, k, kind, s.sumTolerance(), Double.POSITIVE_INFINITY);
+        if (code == Divergences.NOT_NORMALIZED_BEYOND_BOUND) {
+          code = Divergences.NOT_NORMALIZED;
+        }
+      }
+      return code;
     }
 
     /**
@@ -285,27 +319,9 @@ final class SequenceUpdater extends Updater {
         }
       }
       if (shape.atTeacher()) {
-        int atOrd = base + S_AT;
-        if (row.isNullAt(atOrd)) {
-          return misaligned;
-        }
-        ArrayData at = row.getArray(atOrd);
-        if (at.numElements() != n) {
-          return misaligned;
-        }
-        if (atFlat.length < tFlat.size()) {
-          atFlat = new double[Math.max(tFlat.size(), 2 * atFlat.length)];
-        }
-        for (int j = 0; j < n; j++) {
-          int k = tFlat.length(j);
-          if (at.isNullAt(j) || at.getArray(j).numElements() != k) {
-            return misaligned;
-          }
-          ArrayReads.load(at.getArray(j), shape.atTeacherFloats(), atFlat, tFlat.start[j], k);
-          int code = atTeacherCode(tFlat.start[j], k);
-          if (code != Divergences.OK) {
-            return code;
-          }
+        int code = atTeacherCode(n);
+        if (code != Divergences.OK) {
+          return code;
         }
       }
       int tTokOrd = base + T_TOK;
@@ -330,22 +346,37 @@ final class SequenceUpdater extends Updater {
     }
 
     /**
-     * The student's log-probabilities at the teacher's ids at one position: NaN or +Infinity is
-     * not_finite, probabilities summing above 1 + tolerance not_normalized (sentinels and -Infinity
-     * are "not reported", as in the lists).
+     * The student's log-probabilities at the teacher's ids, read into {@link #atLists} (aligned
+     * with the teacher's lists) and checked position by position ({@link TopK#checkAtTeacher}); a
+     * misaligned position counts after the checks of the positions before it.
      */
-    private int atTeacherCode(int from, int k) {
-      double sum = 0;
-      for (int i = from; i < from + k; i++) {
-        double x = atFlat[i];
-        if (Double.isNaN(x) || x == Double.POSITIVE_INFINITY) {
-          return Divergences.NOT_FINITE;
+    private int atTeacherCode(int n) {
+      int atOrd = base + S_AT;
+      if (row.isNullAt(atOrd)) {
+        return PredictionInputs.MISALIGNED;
+      }
+      ArrayData at = row.getArray(atOrd);
+      if (at.numElements() != n) {
+        return PredictionInputs.MISALIGNED;
+      }
+      atLists.reset(n);
+      int read = 0;
+      for (; read < n; read++) {
+        int k = tLists.length(read);
+        if (at.isNullAt(read) || at.getArray(read).numElements() != k) {
+          break;
         }
-        if (x > TopK.NOT_REPORTED && tFlat.lp[i] > TopK.NOT_REPORTED) {
-          sum += Math.exp(x);
+        int from = atLists.add(k);
+        ArrayReads.load(at.getArray(read), shape.atTeacherFloats(), atLists.lp(), from, k);
+      }
+      atLists.exponentiate(scratch.math());
+      for (int j = 0; j < read; j++) {
+        int code = TopK.checkAtTeacher(atLists, tLists, j, s.sumTolerance());
+        if (code != Divergences.OK) {
+          return code;
         }
       }
-      return sum > 1 + s.sumTolerance() ? Divergences.NOT_NORMALIZED : Divergences.OK;
+      return read < n ? PredictionInputs.MISALIGNED : Divergences.OK;
     }
 
     /** Adds the figures of a matched pair of usable sequences. */
@@ -398,8 +429,8 @@ final class SequenceUpdater extends Updater {
           first = position;
         }
       }
-      part.maxTeacherK = Math.max(part.maxTeacherK, topK ? tFlat.longest() : key);
-      part.maxStudentK = Math.max(part.maxStudentK, topK ? sFlat.longest() : key);
+      part.maxTeacherK = Math.max(part.maxTeacherK, topK ? tLists.longest() : key);
+      part.maxStudentK = Math.max(part.maxStudentK, topK ? sLists.longest() : key);
       part.addSequence(n, counted, sum, max, first, tailSum, agreed, groups, example);
     }
 
@@ -408,19 +439,15 @@ final class SequenceUpdater extends Updater {
      * checks into {@code out}, the figures into {@code fig}.
      */
     private void position(int j) {
-      int kt = tFlat.length(j);
-      int ks = sFlat.length(j);
-      ensureK(Math.max(kt, ks));
-      System.arraycopy(tFlat.ids, tFlat.start[j], tIds, 0, kt);
-      System.arraycopy(tFlat.lp, tFlat.start[j], tLp, 0, kt);
-      System.arraycopy(sFlat.ids, sFlat.start[j], sIds, 0, ks);
-      System.arraycopy(sFlat.lp, sFlat.start[j], sLp, 0, ks);
-      boolean at = shape.atTeacher();
-      if (at) {
-        System.arraycopy(atFlat, tFlat.start[j], sAt, 0, kt);
-      }
       TopK.compute(
-          tIds, tLp, kt, sIds, sLp, ks, at ? sAt : null, s.jsdBeta(), epsilon, scratch, out);
+          tLists,
+          sLists,
+          shape.atTeacher() ? atLists : null,
+          j,
+          s.jsdBeta(),
+          epsilon,
+          scratch,
+          out);
       fig[SequencePart.REVERSE_KL] = out[TopK.REVERSE_KL];
       fig[SequencePart.JSD] = out[TopK.JSD];
       fig[SequencePart.JS_HIGH] = out[TopK.JS_HIGH];
@@ -464,20 +491,29 @@ final class SequenceUpdater extends Updater {
         double[] logs = teacher ? w.logP : w.logQ;
         return id < w.p.length && id < lastVocabulary ? logs[(int) id] : Double.NaN;
       }
-      Flat flat = teacher ? tFlat : sFlat;
-      for (int i = flat.start[j]; i < flat.start[j + 1]; i++) {
-        if (flat.ids[i] == id) {
-          return flat.lp[i];
-        }
+      TopKLists lists = teacher ? tLists : sLists;
+      int found = find(lists, j, id);
+      if (found >= 0) {
+        return lists.lp()[found];
       }
       if (!teacher && shape.atTeacher()) {
-        for (int i = tFlat.start[j]; i < tFlat.start[j + 1]; i++) {
-          if (tFlat.ids[i] == id) {
-            return atFlat[i];
-          }
+        found = find(tLists, j, id);
+        if (found >= 0) {
+          return atLists.lp()[found];
         }
       }
       return Double.NaN;
+    }
+
+    /** The index of {@code id} in position {@code j}'s list, or -1. */
+    private static int find(TopKLists lists, int j, long id) {
+      long[] ids = lists.ids();
+      for (int i = lists.start(j), end = i + lists.length(j); i < end; i++) {
+        if (ids[i] == id) {
+          return i;
+        }
+      }
+      return -1;
     }
 
     /**
@@ -543,71 +579,12 @@ final class SequenceUpdater extends Updater {
       return sum;
     }
 
-    private void ensureK(int k) {
-      if (tIds.length < k) {
-        int n = Math.max(k, 2 * tIds.length);
-        tIds = new long[n];
-        sIds = new long[n];
-        tLp = new double[n];
-        sLp = new double[n];
-        sAt = new double[n];
-      }
-    }
-
     private long[] grow(long[] a, int n) {
       return a.length >= n ? a : new long[Math.max(n, 2 * a.length)];
     }
 
     private double[] growDoubles(double[] a, int n) {
       return a.length >= n ? a : new double[Math.max(n, 2 * a.length)];
-    }
-  }
-
-  /**
-   * One side's top-k lists of one sequence, read once by the rule checks and kept flat for the
-   * metrics: position j's entries are at {@code [start[j], start[j + 1])}.
-   */
-  static final class Flat {
-    int[] start = new int[257];
-    long[] ids = new long[4096];
-    double[] lp = new double[4096];
-    private int positions;
-
-    void reset(int n) {
-      if (start.length < n + 1) {
-        start = new int[Math.max(n + 1, 2 * start.length)];
-      }
-      positions = 0;
-      start[0] = 0;
-    }
-
-    /** Room for the next position's {@code k} entries; returns their first index. */
-    int add(int k) {
-      int at = start[positions];
-      if (ids.length < at + k) {
-        int n = Math.max(at + k, 2 * ids.length);
-        ids = java.util.Arrays.copyOf(ids, n);
-        lp = java.util.Arrays.copyOf(lp, n);
-      }
-      positions++;
-      start[positions] = at + k;
-      return at;
-    }
-
-    int length(int j) {
-      return start[j + 1] - start[j];
-    }
-
-    int size() {
-      return start[positions];
-    }
-
-    int longest() {
-      int k = 0;
-      for (int j = 0; j < positions; j++) {
-        k = Math.max(k, length(j));
-      }
-      return k;
     }
   }
 }

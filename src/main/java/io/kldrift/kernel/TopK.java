@@ -64,22 +64,42 @@ public final class TopK {
 
   /**
    * Reusable buffers for {@link #compute} and {@link #check}: an open-addressing map from id to
-   * list index, emptied in constant time by a generation stamp, and the cells of the partition.
-   * They grow to the longest list seen, so the steady state allocates nothing. Not thread-safe: one
-   * per thread.
+   * list index, emptied in constant time by a generation stamp, the cells of the partition, and the
+   * lists the array forms copy their arguments into. They grow to the longest list seen, so the
+   * steady state allocates nothing. Not thread-safe: one per thread.
    */
   public static final class Scratch {
+    private final VectorMath math;
     private long[] keys = new long[0];
     private int[] values = new int[0];
     private int[] stamps = new int[0];
     private int generation;
     private int shift;
     private int mask;
+    private double[] cellA = new double[0];
+    private double[] cellB = new double[0];
     private double[] cellP = new double[0];
     private double[] cellQ = new double[0];
+    private double[] cellMid = new double[0];
+    private double[] cellLogMid = new double[0];
+    private final TopKLists teacher = new TopKLists();
+    private final TopKLists student = new TopKLists();
+    private final TopKLists atTeacher = new TopKLists();
 
-    /** Empty buffers; the first call sizes them. */
-    public Scratch() {}
+    /** Empty buffers with the fastest {@link VectorMath} of this JVM; the first call sizes them. */
+    public Scratch() {
+      this(VectorMath.best());
+    }
+
+    /** Empty buffers taking logarithms and exponentials through {@code math}. */
+    public Scratch(VectorMath math) {
+      this.math = math;
+    }
+
+    /** The exp and log this scratch computes with. */
+    public VectorMath math() {
+      return math;
+    }
 
     /** Empties the map for up to {@code entries} keys and makes room for as many cells. */
     private void begin(int entries) {
@@ -96,9 +116,14 @@ public final class TopK {
         mask = capacity - 1;
         shift = 64 - Integer.numberOfTrailingZeros(capacity);
       }
-      if (cellP.length < entries) {
-        cellP = new double[entries];
-        cellQ = new double[entries];
+      if (cellP.length < TopKLists.blocks(entries)) {
+        int n = TopKLists.blocks(entries);
+        cellA = new double[n];
+        cellB = new double[n];
+        cellP = new double[n];
+        cellQ = new double[n];
+        cellMid = new double[n];
+        cellLogMid = new double[n];
       }
       generation++;
       if (generation == 0) {
@@ -126,6 +151,16 @@ public final class TopK {
       keys[slot] = id;
       values[slot] = value;
     }
+
+    /** Adds a cell: log-probabilities {@code a}, {@code b} and their probabilities. */
+    private int cell(int c, double a, double b, double p, double q) {
+      cellA[c] = a;
+      cellB[c] = b;
+      cellP[c] = p;
+      cellQ[c] = q;
+      cellMid[c] = p + q;
+      return c + 1;
+    }
   }
 
   /** Whether a log-probability counts as reported. False for NaN too. */
@@ -148,7 +183,7 @@ public final class TopK {
    * #check(long[], double[], int, double, Scratch)}.
    */
   public static int check(long[] ids, double[] lp, int k, double sumTolerance) {
-    return check(ids, lp, k, sumTolerance, null);
+    return check(ids, lp, null, 0, k, sumTolerance, null);
   }
 
   /**
@@ -156,30 +191,67 @@ public final class TopK {
    * in linear time (pairwise when {@code w} is null).
    */
   public static int check(long[] ids, double[] lp, int k, double sumTolerance, Scratch w) {
+    return check(ids, lp, null, 0, k, sumTolerance, w);
+  }
+
+  /**
+   * Like {@link #check(long[], double[], int, double, Scratch)} for position {@code j} of {@code
+   * lists}, which {@link TopKLists#exponentiate} has prepared: no exp is taken again.
+   */
+  public static int check(TopKLists lists, int j, double sumTolerance, Scratch w) {
+    return check(
+        lists.ids(), lists.lp(), lists.exps(), lists.start(j), lists.length(j), sumTolerance, w);
+  }
+
+  /** The rules of {@link #check} on entries {@code [from, from + k)}; {@code e} may be null. */
+  private static int check(
+      long[] ids, double[] lp, double[] e, int from, int k, double sumTolerance, Scratch w) {
     double sum = 0;
-    for (int i = 0; i < k; i++) {
+    for (int i = from; i < from + k; i++) {
       double x = lp[i];
       if (Double.isNaN(x) || x == Double.POSITIVE_INFINITY) {
         return Divergences.NOT_FINITE;
       }
       if (reported(x)) {
-        sum += Math.exp(x);
+        sum += e == null ? Math.exp(x) : e[i];
       }
     }
-    if (hasDuplicate(ids, lp, k, w)) {
+    if (hasDuplicate(ids, lp, from, k, w)) {
       return DUPLICATE_ID;
     }
     return sum > 1.0 + sumTolerance ? Divergences.NOT_NORMALIZED : Divergences.OK;
   }
 
-  private static boolean hasDuplicate(long[] ids, double[] lp, int k, Scratch w) {
+  /**
+   * The student's log-probabilities at the teacher's ids at position {@code j} ({@code atTeacher}
+   * aligned with {@code teacher}, both prepared by {@link TopKLists#exponentiate}): NaN or {@code
+   * +Infinity} is {@link Divergences#NOT_FINITE}, probabilities summing above {@code 1 +
+   * sumTolerance} {@link Divergences#NOT_NORMALIZED} (sentinels and {@code -Infinity} are "not
+   * reported", on either side, as in the lists), else {@link Divergences#OK}.
+   */
+  public static int checkAtTeacher(
+      TopKLists atTeacher, TopKLists teacher, int j, double sumTolerance) {
+    double[] at = atTeacher.lp(), e = atTeacher.exps(), tLp = teacher.lp();
+    double sum = 0;
+    for (int i = teacher.start(j), end = i + teacher.length(j); i < end; i++) {
+      double x = at[i];
+      if (Double.isNaN(x) || x == Double.POSITIVE_INFINITY) {
+        return Divergences.NOT_FINITE;
+      }
+      if (reported(x) && reported(tLp[i])) {
+        sum += e[i];
+      }
+    }
+    return sum > 1 + sumTolerance ? Divergences.NOT_NORMALIZED : Divergences.OK;
+  }
+
+  private static boolean hasDuplicate(long[] ids, double[] lp, int from, int k, Scratch w) {
+    int end = from + k;
     if (w == null || k <= PAIRWISE_LIMIT) {
-      for (int i = 0; i < k; i++) {
-        if (!reported(lp[i])) {
-          continue;
-        }
-        for (int j = i + 1; j < k; j++) {
-          if (ids[j] == ids[i] && reported(lp[j])) {
+      for (int i = from; i < end; i++) {
+        long id = ids[i];
+        for (int j = i + 1; j < end; j++) {
+          if (ids[j] == id && reported(lp[j]) && reported(lp[i])) {
             return true;
           }
         }
@@ -187,7 +259,7 @@ public final class TopK {
       return false;
     }
     w.begin(k);
-    for (int i = 0; i < k; i++) {
+    for (int i = from; i < end; i++) {
       if (!reported(lp[i])) {
         continue;
       }
@@ -242,17 +314,50 @@ public final class TopK {
       double epsilon,
       Scratch w,
       double[] out) {
+    w.teacher.single(tIds, tLp, kt);
+    w.teacher.exponentiate(w.math);
+    w.student.single(sIds, sLp, ks);
+    w.student.exponentiate(w.math);
+    if (sAtT != null) {
+      w.atTeacher.single(null, sAtT, kt);
+      w.atTeacher.exponentiate(w.math);
+    }
+    compute(w.teacher, w.student, sAtT == null ? null : w.atTeacher, 0, beta, epsilon, w, out);
+  }
+
+  /**
+   * {@link #compute(long[], double[], int, long[], double[], int, double[], double, double,
+   * Scratch, double[]) compute} at position {@code j} of lists that {@link TopKLists#exponentiate}
+   * has prepared: {@code atTeacher}, when not null, holds the student's log-probabilities at the
+   * teacher's ids, aligned with {@code teacher}. One pass over each list; each probability comes
+   * from the lists, and the only logarithms are one per cell (in whole registers) and a few per
+   * position.
+   *
+   * @throws IllegalArgumentException when {@code beta} is not in [0, 1]
+   */
+  public static void compute(
+      TopKLists teacher,
+      TopKLists student,
+      TopKLists atTeacher,
+      int j,
+      double beta,
+      double epsilon,
+      Scratch w,
+      double[] out) {
     if (!(beta >= 0 && beta <= 1)) {
       throw new IllegalArgumentException("beta " + beta + " is not in [0, 1]");
     }
+    int tFrom = teacher.start(j), kt = teacher.length(j);
+    int sFrom = student.start(j), ks = student.length(j);
+    long[] tIds = teacher.ids(), sIds = student.ids();
+    double[] tLp = teacher.lp(), tE = teacher.exps(), sLp = student.lp(), sE = student.exps();
     w.begin(kt);
-    double[] cellP = w.cellP, cellQ = w.cellQ;
 
-    // Teacher: top-1, the largest log-probability (for a stable log-sum-exp), the id map.
+    // Teacher: top-1, mass, Σ p ln p, the id map.
     int nt = 0;
-    double tMax = Double.NEGATIVE_INFINITY;
+    double tMax = Double.NEGATIVE_INFINITY, tMass = 0, tPlogP = 0;
     long tTop = 0;
-    for (int i = 0; i < kt; i++) {
+    for (int i = tFrom; i < tFrom + kt; i++) {
       double lp = tLp[i];
       if (!reported(lp)) {
         continue;
@@ -263,62 +368,49 @@ public final class TopK {
         tMax = lp;
         tTop = id;
       }
+      tMass += tE[i];
+      tPlogP += tE[i] * lp;
       int s = w.slot(id);
       if (!w.occupied(s)) {
         w.put(s, id, i);
       }
     }
-    double tSum = 0, tPlogP = 0;
-    for (int i = 0; i < kt; i++) {
-      double lp = tLp[i];
-      if (reported(lp)) {
-        tSum += Math.exp(lp - tMax);
-        tPlogP += Math.exp(lp) * lp;
-      }
-    }
-    double teacherTail = tail(nt == 0 ? Double.NEGATIVE_INFINITY : tMax + Math.log(tSum));
+    double teacherTail = tail(tMass);
 
-    // Student: top-1, total mass, and the ids shared with the teacher.
+    // Student: top-1, mass, the ids shared with the teacher (the cells of T ∩ S).
     int ns = 0, shared = 0, cells = 0;
-    double sMax = Double.NEGATIVE_INFINITY;
+    double sMax = Double.NEGATIVE_INFINITY, sMass = 0;
     long sTop = 0;
-    for (int j = 0; j < ks; j++) {
-      double lq = sLp[j];
+    for (int i = sFrom; i < sFrom + ks; i++) {
+      double lq = sLp[i];
       if (!reported(lq)) {
         continue;
       }
       ns++;
-      long id = sIds[j];
+      long id = sIds[i];
       if (lq > sMax || (lq == sMax && id < sTop)) {
         sMax = lq;
         sTop = id;
       }
+      sMass += sE[i];
       int s = w.slot(id);
       if (w.occupied(s) && w.values[s] >= 0) {
         shared++;
-        if (sAtT == null) {
-          cellP[cells] = tLp[w.values[s]];
-          cellQ[cells] = lq;
-          cells++;
+        if (atTeacher == null) {
+          int t = w.values[s];
+          cells = w.cell(cells, tLp[t], lq, tE[t], sE[i]);
         }
         // A repeated student id must not match the same teacher entry twice.
         w.values[s] = -1;
       }
     }
-    double sSum = 0;
-    for (int j = 0; j < ks; j++) {
-      if (reported(sLp[j])) {
-        sSum += Math.exp(sLp[j] - sMax);
-      }
-    }
-    double studentTail = tail(ns == 0 ? Double.NEGATIVE_INFINITY : sMax + Math.log(sSum));
+    double studentTail = tail(sMass);
 
-    if (sAtT != null) {
-      for (int i = 0; i < kt; i++) {
-        if (reported(tLp[i]) && reported(sAtT[i])) {
-          cellP[cells] = tLp[i];
-          cellQ[cells] = sAtT[i];
-          cells++;
+    if (atTeacher != null) {
+      double[] at = atTeacher.lp(), atE = atTeacher.exps();
+      for (int i = tFrom; i < tFrom + kt; i++) {
+        if (reported(tLp[i]) && reported(at[i])) {
+          cells = w.cell(cells, tLp[i], at[i], tE[i], atE[i]);
         }
       }
     }
@@ -326,16 +418,16 @@ public final class TopK {
     double rank = Double.NaN;
     if (nt > 0) {
       double atTop = Double.NaN;
-      for (int j = 0; j < ks; j++) {
-        if (sIds[j] == tTop && reported(sLp[j])) {
-          atTop = sLp[j];
+      for (int i = sFrom; i < sFrom + ks; i++) {
+        if (sIds[i] == tTop && reported(sLp[i])) {
+          atTop = sLp[i];
           break;
         }
       }
       if (!Double.isNaN(atTop)) {
         int above = 0;
-        for (int j = 0; j < ks; j++) {
-          if (reported(sLp[j]) && sLp[j] > atTop) {
+        for (int i = sFrom; i < sFrom + ks; i++) {
+          if (reported(sLp[i]) && sLp[i] > atTop) {
             above++;
           }
         }
@@ -343,7 +435,7 @@ public final class TopK {
       }
     }
 
-    partitionMetrics(cellP, cellQ, cells, beta, epsilon, out);
+    partitionMetrics(w, cells, beta, epsilon, out);
     out[TEACHER_TAIL] = teacherTail;
     out[STUDENT_TAIL] = studentTail;
     out[OVERLAP] = nt == 0 || ns == 0 ? Double.NaN : shared / (double) Math.min(nt, ns);
@@ -355,35 +447,48 @@ public final class TopK {
   }
 
   /**
-   * The divergences on the partition of {@code n} cells (log-probabilities {@code lp}, {@code lq})
-   * plus the tail cell, at {@link #KL}..{@link #TV_HIGH}.
+   * The divergences on the partition of {@code n} cells of {@code w} (log-probabilities a, b and
+   * probabilities p, q of each side) plus the tail cell, at {@link #KL}..{@link #TV_HIGH}.
    */
   private static void partitionMetrics(
-      double[] lp, double[] lq, int n, double beta, double epsilon, double[] out) {
-    double pt = tail(logSumExp(lp, n)), qt = tail(logSumExp(lq, n));
+      Scratch w, int n, double beta, double epsilon, double[] out) {
+    double[] ca = w.cellA, cb = w.cellB, cp = w.cellP, cq = w.cellQ;
+    double[] mid = w.cellMid, logMid = w.cellLogMid;
+    // ln(p + q) of every cell at once (whole blocks, so each cell gets the same vector log).
+    w.math.log(mid, logMid, TopKLists.blocks(n));
+    double pMass = 0, qMass = 0;
+    for (int c = 0; c < n; c++) {
+      pMass += cp[c];
+      qMass += cq[c];
+    }
+    double pt = tail(pMass), qt = tail(qMass);
     // At β = ½ the generalized JSD is Jensen-Shannon itself: the loop computes it once.
     boolean mixed = beta > 0 && beta < 1 && beta != 0.5;
-    double logBeta = Math.log(beta), logOneMinusBeta = Math.log1p(-beta);
     double kl = 0, rkl = 0, jsA = 0, jsd = 0, tvA = 0;
     for (int c = 0; c < n; c++) {
-      double a = lp[c], b = lq[c];
-      double p = Math.exp(a), q = Math.exp(b);
+      double a = ca[c], b = cb[c];
+      double p = cp[c], q = cq[c];
       // Log ratios from the log-probabilities themselves: exact even where p or q underflows.
       double d = a - b;
       kl += p * d;
       rkl -= q * d;
-      double logMid = logAddExp(a, b) - LN2;
-      jsA += 0.5 * (p * (a - logMid) + q * (b - logMid));
+      if (mid[c] > 0) {
+        double lm = logMid[c] - LN2;
+        jsA += 0.5 * (p * (a - lm) + q * (b - lm));
+      }
       if (mixed) {
-        double logMix = logAddExp(logBeta + a, logOneMinusBeta + b);
-        jsd += beta * p * (a - logMix) + (1 - beta) * q * (b - logMix);
+        double mix = beta * p + (1 - beta) * q;
+        if (mix > 0) {
+          double lm = Math.log(mix);
+          jsd += beta * p * (a - lm) + (1 - beta) * q * (b - lm);
+        }
       }
       tvA += Math.abs(p - q);
     }
     kl += xLogXOverY(pt, qt, epsilon);
     rkl += xLogXOverY(qt, pt, epsilon);
-    double mid = 0.5 * (pt + qt);
-    double js = jsA + 0.5 * (xLogXOverY(pt, mid, epsilon) + xLogXOverY(qt, mid, epsilon));
+    double mid2 = 0.5 * (pt + qt);
+    double js = jsA + 0.5 * (xLogXOverY(pt, mid2, epsilon) + xLogXOverY(qt, mid2, epsilon));
     if (beta == 0) {
       jsd = kl;
     } else if (beta == 1) {
@@ -402,34 +507,14 @@ public final class TopK {
     out[JSD] = jsd;
     out[JS_LOW] = Math.min(Math.max(js, 0.0), LN2);
     // Each unseen outcome adds at most ½(p + q)·ln 2 to JS and ½(p + q) to TV.
-    out[JS_HIGH] = Math.min(LN2, Math.max(jsA, 0.0) + mid * LN2);
+    out[JS_HIGH] = Math.min(LN2, Math.max(jsA, 0.0) + mid2 * LN2);
     out[TV_LOW] = Math.min(1.0, 0.5 * (tvA + Math.abs(pt - qt)));
-    out[TV_HIGH] = Math.min(1.0, 0.5 * tvA + mid);
+    out[TV_HIGH] = Math.min(1.0, 0.5 * tvA + mid2);
   }
 
-  /** 1 − exp(logMass), computed as −expm1 so a mass near 1 keeps its digits, clamped to [0, 1]. */
-  private static double tail(double logMass) {
-    return Math.min(Math.max(-Math.expm1(logMass), 0.0), 1.0);
-  }
-
-  private static double logSumExp(double[] x, int n) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (int i = 0; i < n; i++) {
-      max = Math.max(max, x[i]);
-    }
-    if (max == Double.NEGATIVE_INFINITY) {
-      return max;
-    }
-    double sum = 0;
-    for (int i = 0; i < n; i++) {
-      sum += Math.exp(x[i] - max);
-    }
-    return max + Math.log(sum);
-  }
-
-  private static double logAddExp(double a, double b) {
-    double max = Math.max(a, b);
-    return max + Math.log1p(Math.exp(Math.min(a, b) - max));
+  /** 1 − mass, clamped to [0, 1] (a reported mass may exceed 1 within the sum tolerance). */
+  private static double tail(double mass) {
+    return Math.min(Math.max(1.0 - mass, 0.0), 1.0);
   }
 
   /** x ln(x / y), with 0 ln(0 / y) = 0 and a divisor of 0 replaced by {@code epsilon}. */
