@@ -15,7 +15,9 @@ import java.util.function.Supplier;
  * bound for top-k) with its sketch and histogram, the other per-position figures, KL by position
  * bucket, by teacher-entropy bucket and by the teacher's top-1 token; per sequence the mean, sum
  * and max of KL and the first position whose top-1 tokens differ; per slice value both; the worst
- * sequences. Mergeable like {@link ExamplePart}, so rollups work for sequences too.
+ * sequences; with a target column, the target figures over all positions ({@link TargetFigures})
+ * and per slice value, bucket and token ({@link TargetSums}). Mergeable like {@link ExamplePart},
+ * so rollups work for sequences too.
  */
 final class SequencePart implements StatePart<SequencePart> {
   /** Per-position figures with moments besides KL, JS (lower bound) and agreement. */
@@ -83,6 +85,20 @@ final class SequencePart implements StatePart<SequencePart> {
   final List<Map<String, Slice>> slices = new ArrayList<>();
   final WorstExamples worst;
   final TargetFigures target;
+  final TargetSums byPositionTarget = new TargetSums(POSITION_BUCKETS.length);
+  final TargetSums byEntropyTarget = new TargetSums(ENTROPY_BUCKETS.length);
+
+  /**
+   * Whether the target figures per slice, bucket and token are whole: false once a state written
+   * before drift state format 5 (which kept them over all positions only) is merged in.
+   */
+  boolean groupTargetsKnown = true;
+
+  /** Where {@link #addPosition} put the last position, for {@link #addTarget}. */
+  private int lastPositionBucket;
+
+  private int lastEntropyBucket;
+  private int lastTokenSlot;
   private final StateSettings s;
 
   /** KL, agreement and teacher tail mass summed over the positions of one bucket or token. */
@@ -123,11 +139,12 @@ final class SequencePart implements StatePart<SequencePart> {
     }
   }
 
-  /** One slice value: its tokens and the means of its sequences. */
+  /** One slice value: its tokens, the means of its sequences and its target figures. */
   static final class Slice {
     final SliceGroup tokens;
     final Moments seqMean = new Moments();
     final Quantiles seqMeanQ;
+    final TargetSums target = new TargetSums(1);
 
     Slice(StateSettings s) {
       tokens = new SliceGroup(s);
@@ -138,19 +155,26 @@ final class SequencePart implements StatePart<SequencePart> {
       tokens.merge(o.tokens);
       seqMean.merge(o.seqMean);
       seqMeanQ.merge(o.seqMeanQ);
+      target.merge(o.target);
     }
 
-    void write(DataOutput out) throws IOException {
+    void write(DataOutput out, int version) throws IOException {
       tokens.write(out);
       seqMean.write(out);
       seqMeanQ.write(out);
+      if (version >= 5) {
+        target.write(out);
+      }
     }
 
-    static Slice read(DataInput in, StateSettings s) throws IOException {
+    static Slice read(DataInput in, StateSettings s, int version) throws IOException {
       Slice g = new Slice(s);
       g.tokens.merge(SliceGroup.read(in, s));
       g.seqMean.merge(Moments.read(in));
       g.seqMeanQ.merge(Quantiles.read(in, s.groupSketchK()));
+      if (version >= 5) {
+        g.target.read(in);
+      }
       return g;
     }
   }
@@ -240,13 +264,34 @@ final class SequencePart implements StatePart<SequencePart> {
       }
     }
     double tail = Double.isNaN(f[TEACHER_TAIL]) ? 0 : f[TEACHER_TAIL];
-    byPosition[positionBucket(position)].add(kl, agreed, tail);
+    lastPositionBucket = positionBucket(position);
+    byPosition[lastPositionBucket].add(kl, agreed, tail);
+    lastEntropyBucket = -1;
     if (!Double.isNaN(f[TEACHER_ENTROPY])) {
-      byEntropy[entropyBucket(f[TEACHER_ENTROPY])].add(kl, agreed, tail);
+      lastEntropyBucket = entropyBucket(f[TEACHER_ENTROPY]);
+      byEntropy[lastEntropyBucket].add(kl, agreed, tail);
     }
-    byToken.add(teacherTop1, kl, agreed, tail);
+    lastTokenSlot = byToken.add(teacherTop1, kl, agreed, tail);
     for (Slice g : sliceGroups) {
       g.tokens.add(s, kl, js, agree, bin);
+    }
+  }
+
+  /**
+   * Adds the target figures of the position {@link #addPosition} added last, over all positions and
+   * in its slice values, buckets and token: the log-probabilities of the target (NaN when missing
+   * on that side) and whether each model's top-1 is the target.
+   */
+  void addTarget(
+      double teacherLp, double studentLp, boolean tHit, boolean sHit, Slice[] sliceGroups) {
+    target.add(teacherLp, studentLp, tHit, sHit);
+    byPositionTarget.add(lastPositionBucket, teacherLp, studentLp, tHit, sHit);
+    if (lastEntropyBucket >= 0) {
+      byEntropyTarget.add(lastEntropyBucket, teacherLp, studentLp, tHit, sHit);
+    }
+    byToken.addTarget(lastTokenSlot, teacherLp, studentLp, tHit, sHit);
+    for (Slice g : sliceGroups) {
+      g.target.add(0, teacherLp, studentLp, tHit, sHit);
     }
   }
 
@@ -341,11 +386,15 @@ final class SequencePart implements StatePart<SequencePart> {
     }
     worst.merge(o.worst);
     target.merge(o.target);
+    byPositionTarget.merge(o.byPositionTarget);
+    byEntropyTarget.merge(o.byEntropyTarget);
+    groupTargetsKnown &= o.groupTargetsKnown;
   }
 
   /**
-   * Writes the part; its layout is the same in drift state formats 2 and 3, and 4 adds the target
-   * figures at the end.
+   * Writes the part; its layout is the same in drift state formats 2 and 3, 4 adds the target
+   * figures at the end, and 5 the target sums of each slice value (after its other figures), of
+   * each token (after its sums) and of the buckets (at the end).
    */
   @Override
   public void write(DataOutput out, int version) throws IOException {
@@ -378,17 +427,22 @@ final class SequencePart implements StatePart<SequencePart> {
     for (Bucket b : byEntropy) {
       b.write(out);
     }
-    byToken.write(out);
+    byToken.write(out, version);
     for (Map<String, Slice> m : slices) {
       out.writeInt(m.size());
       for (Map.Entry<String, Slice> e : m.entrySet()) {
         Codec.writeString(out, e.getKey());
-        e.getValue().write(out);
+        e.getValue().write(out, version);
       }
     }
     worst.write(out);
     if (version >= 4) {
       target.write(out);
+    }
+    if (version >= 5) {
+      out.writeBoolean(groupTargetsKnown);
+      byPositionTarget.write(out);
+      byEntropyTarget.write(out);
     }
   }
 
@@ -422,16 +476,21 @@ final class SequencePart implements StatePart<SequencePart> {
     for (Bucket b : p.byEntropy) {
       b.merge(Bucket.read(in));
     }
-    p.byToken.merge(TokenTable.read(in));
+    p.byToken.merge(TokenTable.read(in, version));
     for (Map<String, Slice> m : p.slices) {
       int n = in.readInt();
       for (int i = 0; i < n; i++) {
-        m.put(Codec.readString(in), Slice.read(in, s));
+        m.put(Codec.readString(in), Slice.read(in, s, version));
       }
     }
     p.worst.merge(WorstExamples.read(in, s.worstK()));
     p.target.merge(
         version >= 4 ? TargetFigures.read(in, s.sketchK()) : TargetFigures.unknown(s.sketchK()));
+    p.groupTargetsKnown = version >= 5 && in.readBoolean();
+    if (version >= 5) {
+      p.byPositionTarget.read(in);
+      p.byEntropyTarget.read(in);
+    }
     return p;
   }
 }
