@@ -195,7 +195,8 @@ final class SequenceFinisher extends Finisher {
         Tables.perClass(spark, List.of()),
         SequenceTables.perSlice(spark, slices, sketches, targets),
         Tables.confusion(spark, List.of()),
-        worst(p.worst, SequencePart.WORST_FIELDS, false),
+        SequenceTables.worstTokens(
+            worst(p.worst, SequencePart.WORST_FIELDS, false), p.worst, vocabulary),
         in,
         seq,
         SequenceTables.perToken(spark, tokens, targets, vocabulary != null),

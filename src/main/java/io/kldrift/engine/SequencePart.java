@@ -52,8 +52,18 @@ final class SequencePart implements StatePart<SequencePart> {
 
   /** The figures a worst sequence carries besides its mean KL (worst_examples/ columns). */
   static final String[] WORST_FIELDS = {
-    "kl_sum", "kl_max", "positions", "first_divergence", "teacher_tail_mass", "agreement"
+    "kl_sum",
+    "kl_max",
+    "positions",
+    "first_divergence",
+    "teacher_tail_mass",
+    "agreement",
+    "first_divergence_teacher_token",
+    "first_divergence_student_token"
   };
+
+  /** The figures of a worst sequence written before drift state format 5 (without the tokens). */
+  private static final int OLD_WORST_FIELDS = 6;
 
   final int k;
   final SliceGroup tokens;
@@ -298,7 +308,7 @@ final class SequencePart implements StatePart<SequencePart> {
   /**
    * Adds one matched sequence after its positions: {@code counted} positions (of {@code length})
    * with KL summing to {@code sum}; {@code first} is the first counted position whose top-1 tokens
-   * differ, or -1.
+   * differ, or -1, and {@code firstTokens} the teacher's and the student's top-1 ids there.
    */
   void addSequence(
       int length,
@@ -306,6 +316,7 @@ final class SequencePart implements StatePart<SequencePart> {
       double sum,
       double max,
       int first,
+      long[] firstTokens,
       double tailSum,
       long agreed,
       Slice[] sliceGroups,
@@ -334,7 +345,16 @@ final class SequencePart implements StatePart<SequencePart> {
       g.seqMeanQ.add(mean);
     }
     if (worst.admits(mean)) {
-      double[] fig = {sum, max, counted, first, tailSum / counted, (double) agreed / counted};
+      double[] fig = {
+        sum,
+        max,
+        counted,
+        first,
+        tailSum / counted,
+        (double) agreed / counted,
+        first < 0 ? -1 : firstTokens[0],
+        first < 0 ? -1 : firstTokens[1]
+      };
       worst.offer(new WorstExamples.Entry(mean, example.get(), null, fig));
     }
   }
@@ -483,7 +503,16 @@ final class SequencePart implements StatePart<SequencePart> {
         m.put(Codec.readString(in), Slice.read(in, s, version));
       }
     }
-    p.worst.merge(WorstExamples.read(in, s.worstK()));
+    WorstExamples worst = WorstExamples.read(in, s.worstK());
+    for (WorstExamples.Entry e : worst.sorted()) {
+      double[] f = e.figures();
+      if (f.length == OLD_WORST_FIELDS) {
+        // written before format 5: the tokens at the first divergence are unknown (null)
+        f = java.util.Arrays.copyOf(f, WORST_FIELDS.length);
+        java.util.Arrays.fill(f, OLD_WORST_FIELDS, f.length, -1);
+      }
+      p.worst.offer(new WorstExamples.Entry(e.kl(), e.json(), e.label(), f));
+    }
     p.target.merge(
         version >= 4 ? TargetFigures.read(in, s.sketchK()) : TargetFigures.unknown(s.sketchK()));
     p.groupTargetsKnown = version >= 5 && in.readBoolean();

@@ -1,9 +1,19 @@
 package io.kldrift.engine;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map;
+import static org.apache.spark.sql.functions.when;
+
+import io.kldrift.input.Vocabulary;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -69,6 +79,49 @@ final class SequenceTables {
     Object[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
+  }
+
+  /** The worst sequences' columns of the top-1 tokens at their first divergence. */
+  static final String[] FIRST_TOKENS = {
+    "first_divergence_teacher_token", "first_divergence_student_token"
+  };
+
+  /**
+   * worst_examples/ with the top-1 token ids at the first divergence as longs (null without a
+   * divergence, or for a sequence kept before drift state format 5), and with a vocabulary their
+   * texts ({@code ..._text}, after each id; null for an id outside it).
+   */
+  static Dataset<Row> worstTokens(Dataset<Row> worst, WorstExamples heap, Vocabulary vocabulary) {
+    for (String c : FIRST_TOKENS) {
+      worst = worst.withColumn(c, when(col(c).geq(0), col(c).cast(DataTypes.LongType)));
+    }
+    if (vocabulary == null) {
+      return worst;
+    }
+    Set<Long> ids = new TreeSet<>();
+    for (WorstExamples.Entry e : heap.sorted()) {
+      for (int i = 0; i < FIRST_TOKENS.length; i++) {
+        double id = e.figures()[e.figures().length - FIRST_TOKENS.length + i];
+        if (id >= 0 && vocabulary.text((long) id) != null) {
+          ids.add((long) id);
+        }
+      }
+    }
+    List<Column> entries = new ArrayList<>();
+    for (long id : ids) {
+      entries.add(lit(id));
+      entries.add(lit(vocabulary.text(id)));
+    }
+    Column texts =
+        entries.isEmpty() ? map().cast("map<bigint,string>") : map(entries.toArray(Column[]::new));
+    List<Column> cols = new ArrayList<>();
+    for (String c : worst.columns()) {
+      cols.add(col(c));
+      if (Arrays.asList(FIRST_TOKENS).contains(c)) {
+        cols.add(element_at(texts, col(c)).as(c.replace("_token", "_text")));
+      }
+    }
+    return worst.select(cols.toArray(Column[]::new));
   }
 
   /** per_slice/, with the target columns when {@code targets}. */

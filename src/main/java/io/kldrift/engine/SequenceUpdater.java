@@ -96,6 +96,7 @@ final class SequenceUpdater extends Updater {
     long[] targets = new long[256];
     double[] tTargetLp = new double[256];
     double[] sTargetLp = new double[256];
+    final long[] firstTokens = new long[2];
 
     @Override
     void update(InternalRow r) {
@@ -396,11 +397,14 @@ final class SequenceUpdater extends Updater {
           agreed++;
         } else if (first < 0) {
           first = position;
+          firstTokens[0] = t1;
+          firstTokens[1] =
+              Double.isNaN(out[TopK.STUDENT_TOP1]) ? -1 : (long) out[TopK.STUDENT_TOP1];
         }
       }
       part.maxTeacherK = Math.max(part.maxTeacherK, topK ? tFlat.longest() : key);
       part.maxStudentK = Math.max(part.maxStudentK, topK ? sFlat.longest() : key);
-      part.addSequence(n, counted, sum, max, first, tailSum, agreed, groups, example);
+      part.addSequence(n, counted, sum, max, first, firstTokens, tailSum, agreed, groups, example);
     }
 
     /**

@@ -229,9 +229,36 @@ class SequenceTargetGroupsTest {
           .contains(
               "has 6 ids, but 1 token id(s) of the report are outside it (e.g. 6): they are shown"
                   + " as ids");
+      // The first divergences: sequence 1 at position 2 (teacher 5, student 2), sequence 2 at
+      // position 1 (teacher 6, outside the vocabulary, student 1).
+      List<Map<String, Object>> worst = new java.util.ArrayList<>();
+      for (Row row : r.worstExamples().collectAsList()) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (String f : row.schema().fieldNames()) {
+          m.put(f, row.getAs(f));
+        }
+        worst.add(m);
+      }
+      Map<Long, Map<String, Object>> bySequence =
+          worst.stream().collect(Collectors.toMap(m -> (Long) m.get("sequence_id"), m -> m));
+      assertThat(bySequence.get(1L))
+          .containsEntry("first_divergence", 2)
+          .containsEntry("first_divergence_teacher_token", 5L)
+          .containsEntry("first_divergence_teacher_text", " e")
+          .containsEntry("first_divergence_student_token", 2L)
+          .containsEntry("first_divergence_student_text", "c");
+      assertThat(bySequence.get(2L))
+          .containsEntry("first_divergence", 1)
+          .containsEntry("first_divergence_teacher_token", 6L)
+          .containsEntry("first_divergence_teacher_text", null)
+          .containsEntry("first_divergence_student_token", 1L)
+          .containsEntry("first_divergence_student_text", "b");
       String page =
           io.kldrift.report.page.HtmlReport.render(
-              new io.kldrift.report.page.HtmlReport.Input(s, List.of(), List.of(), List.of()));
+              new io.kldrift.report.page.HtmlReport.Input(s, List.of(), worst, List.of()));
+      assertThat(page)
+          .contains("<td>teacher 5 &quot; e&quot;, student 2 &quot;c&quot;</td>")
+          .contains("<td>teacher 6 (not in the vocabulary), student 1 &quot;b&quot;</td>");
       assertThat(page)
           .contains("<td class=\"num\">3 &quot;&lt;b&gt;&amp;amp;&quot;</td>")
           .contains("<td>5 &quot; e&quot;</td>")
