@@ -19,7 +19,10 @@ import io.kldrift.summary.Summary.Stats;
 import io.kldrift.summary.Summary.Target;
 import io.kldrift.summary.Summary.TargetGroup;
 import io.kldrift.summary.TokenText;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The "next token" section of a sequence page, with a target column: the figures about the token
@@ -89,26 +92,8 @@ final class NextTokenSection {
             + num(t.deltaPCi95High())
             + "; RMS "
             + num(t.deltaPRms())
-            + "; min "
-            + num(at(dp, Stats::min))
-            + ", p01 "
-            + num(at(dp, Stats::p01))
-            + ", p05 "
-            + num(at(dp, Stats::p05))
-            + ", p10 "
-            + num(at(dp, Stats::p10))
-            + ", p50 "
-            + num(at(dp, Stats::p50))
-            + ", p90 "
-            + num(at(dp, Stats::p90))
-            + ", p95 "
-            + num(at(dp, Stats::p95))
-            + ", p99 "
-            + num(at(dp, Stats::p99))
-            + ", p99.9 "
-            + num(at(dp, Stats::p999))
-            + ", max "
-            + num(at(dp, Stats::max)));
+            + "; "
+            + tails(dp));
     table.row(
         "",
         "Accuracy (top-1 is the target)",
@@ -121,6 +106,29 @@ final class NextTokenSection {
         "counted positions whose target log-probability is not known on that side (not in its"
             + " list, no target column, an ignored label): left out, never guessed");
     table.write(h, "next-token-table");
+  }
+
+  /** The quantiles llama.cpp lists for Δp, from the minimum to the maximum. */
+  private static String tails(Stats s) {
+    List<String> labels =
+        List.of("min", "p01", "p05", "p10", "p50", "p90", "p95", "p99", "p99.9", "max");
+    List<Function<Stats, Double>> values =
+        List.of(
+            Stats::min,
+            Stats::p01,
+            Stats::p05,
+            Stats::p10,
+            Stats::p50,
+            Stats::p90,
+            Stats::p95,
+            Stats::p99,
+            Stats::p999,
+            Stats::max);
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < labels.size(); i++) {
+      parts.add(labels.get(i) + " " + num(at(s, values.get(i))));
+    }
+    return String.join(", ", parts);
   }
 
   /** The figures per slice value, position bucket, teacher-entropy bucket and listed token. */
