@@ -455,7 +455,17 @@ final class SequencePart implements StatePart<SequencePart> {
         e.getValue().write(out, version);
       }
     }
-    worst.write(out);
+    if (version >= 5) {
+      worst.write(out);
+    } else {
+      // before format 5 a worst sequence had no tokens at its first divergence
+      WorstExamples old = new WorstExamples(s.worstK());
+      for (WorstExamples.Entry e : worst.sorted()) {
+        double[] f = java.util.Arrays.copyOf(e.figures(), OLD_WORST_FIELDS);
+        old.offer(new WorstExamples.Entry(e.kl(), e.json(), e.label(), f));
+      }
+      old.write(out);
+    }
     if (version >= 4) {
       target.write(out);
     }

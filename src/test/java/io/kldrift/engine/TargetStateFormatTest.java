@@ -98,6 +98,21 @@ class TargetStateFormatTest {
       assertThat(s.sequences().targetNote()).contains("format < 5");
       assertThat(r.perToken().collectAsList())
           .allSatisfy(row -> assertThat(row.<Long>getAs("target_n")).isNull());
+      // the worst sequences of the format 4 day (even keys) have no tokens at their first
+      // divergence; those of the other day do, where they diverge
+      List<Row> worst = r.worstExamples().collectAsList();
+      assertThat(worst)
+          .filteredOn(row -> row.<Long>getAs("sequence_id") % 2 == 0)
+          .isNotEmpty()
+          .allSatisfy(
+              row -> assertThat(row.<Long>getAs("first_divergence_teacher_token")).isNull());
+      assertThat(worst)
+          .filteredOn(
+              row ->
+                  row.<Long>getAs("sequence_id") % 2 == 1 && row.getAs("first_divergence") != null)
+          .isNotEmpty()
+          .allSatisfy(
+              row -> assertThat(row.<Long>getAs("first_divergence_teacher_token")).isNotNull());
     }
     Files.write(state, old);
     // read alone, and written again in the current format, the old day stays unknown
