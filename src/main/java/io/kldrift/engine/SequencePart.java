@@ -295,13 +295,15 @@ final class SequencePart implements StatePart<SequencePart> {
   void addTarget(
       double teacherLp, double studentLp, boolean tHit, boolean sHit, Slice[] sliceGroups) {
     target.add(teacherLp, studentLp, tHit, sHit);
-    byPositionTarget.add(lastPositionBucket, teacherLp, studentLp, tHit, sHit);
+    // NaN when the target is missing on a side: the groups then count it as missing only
+    double dp = Math.exp(studentLp) - Math.exp(teacherLp);
+    byPositionTarget.add(lastPositionBucket, teacherLp, studentLp, dp, tHit, sHit);
     if (lastEntropyBucket >= 0) {
-      byEntropyTarget.add(lastEntropyBucket, teacherLp, studentLp, tHit, sHit);
+      byEntropyTarget.add(lastEntropyBucket, teacherLp, studentLp, dp, tHit, sHit);
     }
-    byToken.addTarget(lastTokenSlot, teacherLp, studentLp, tHit, sHit);
+    byToken.addTarget(lastTokenSlot, teacherLp, studentLp, dp, tHit, sHit);
     for (Slice g : sliceGroups) {
-      g.target.add(0, teacherLp, studentLp, tHit, sHit);
+      g.target.add(0, teacherLp, studentLp, dp, tHit, sHit);
     }
   }
 

@@ -40,10 +40,17 @@ final class TargetSums {
 
   /**
    * Adds one counted position to group {@code g}: the log-probabilities of the target (NaN when
-   * missing on that side) and whether each model's top-1 is the target; the same rule as {@link
+   * missing on that side), {@code dp} = p_s − p_t of the target (computed once by the caller for
+   * all its groups) and whether each model's top-1 is the target; the same rule as {@link
    * TargetFigures#add}.
    */
-  void add(int g, double teacherLp, double studentLp, boolean teacherHit, boolean studentHit) {
+  void add(
+      int g,
+      double teacherLp,
+      double studentLp,
+      double dp,
+      boolean teacherHit,
+      boolean studentHit) {
     int c = g * COUNTS;
     boolean t = !Double.isNaN(teacherLp);
     boolean s = !Double.isNaN(studentLp);
@@ -57,7 +64,6 @@ final class TargetSums {
     counts[c + S_HITS] += studentHit ? 1 : 0;
     int d = g * SUMS;
     double diff = teacherLp - studentLp;
-    double dp = Math.exp(studentLp) - Math.exp(teacherLp);
     sums[d + T_NLL] -= teacherLp;
     sums[d + S_NLL] -= studentLp;
     sums[d + DIFF] += diff;

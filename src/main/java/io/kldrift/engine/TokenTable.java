@@ -38,9 +38,10 @@ final class TokenTable {
   }
 
   /** Adds the target figures of the position last added to {@code slot}. */
-  void addTarget(int slot, double teacherLp, double studentLp, boolean tHit, boolean sHit) {
+  void addTarget(
+      int slot, double teacherLp, double studentLp, double dp, boolean tHit, boolean sHit) {
     targets = true;
-    target.add(slot, teacherLp, studentLp, tHit, sHit);
+    target.add(slot, teacherLp, studentLp, dp, tHit, sHit);
   }
 
   /** The target figures of the token in {@code slot}, as {@link #forEach} gives it. */
