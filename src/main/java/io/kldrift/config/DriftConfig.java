@@ -214,6 +214,16 @@ public final class DriftConfig {
               + " position (array<float|double>), as for the teacher; empty: from the student's"
               + " list or its log-probs at the teacher's ids.");
 
+  /** A vocabulary that turns token ids into text (sequence layout). */
+  public static final ConfigKey<String> VOCABULARY =
+      text(
+          "input.vocabulary",
+          "",
+          "Sequence layout, optional: a Hugging Face tokenizer.json (a path ending in .json) or a"
+              + " text file with one token per line (line number = id, from 0), to show tokens as"
+              + " text on the page, in per_token/ (column token) and on the console. Ids outside"
+              + " it are shown as ids, with a warning. Empty: token ids only.");
+
   /** One row per token: the position column (sequence layout). */
   public static final ConfigKey<String> POSITION_COLUMN =
       text(

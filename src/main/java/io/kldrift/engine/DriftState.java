@@ -23,11 +23,11 @@ public final class DriftState {
 
   /**
    * Version of the binary layout. 3 added the KL of clipped cells (support violations), per part
-   * and per class; 4 the target figures of the sequence layout (perplexity, Δp). A reader also
-   * reads versions 2 and 3, where those figures are unknown (so rollups over the days before them
-   * still merge), and refuses any other.
+   * and per class; 4 the target figures of the sequence layout (perplexity, Δp); 5 the target
+   * figures per slice value, bucket and token. A reader also reads versions 2 to 4, where those
+   * figures are unknown (so rollups over the days before them still merge), and refuses any other.
    */
-  public static final int FORMAT_VERSION = 4;
+  public static final int FORMAT_VERSION = 5;
 
   /** The oldest layout {@link #read} understands. */
   static final int OLDEST_READABLE_VERSION = 2;

@@ -1,8 +1,11 @@
 package io.kldrift.engine;
 
+import io.kldrift.DriftException;
 import io.kldrift.config.DriftConfig;
 import io.kldrift.console.Progress;
+import io.kldrift.input.InputErrors;
 import io.kldrift.input.PredictionInputs;
+import io.kldrift.input.Vocabulary;
 import io.kldrift.kernel.Divergences.Kind;
 import io.kldrift.summary.Summary;
 import java.util.ArrayList;
@@ -10,6 +13,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -86,9 +91,19 @@ final class SequenceFinisher extends Finisher {
             Finisher.stats(p.seqMean, p.seqMeanQ),
             bounds,
             config.get(DriftConfig.TARGET_IDS_COLUMN).isEmpty() ? null : p.target.summary());
+    boolean targets = !config.get(DriftConfig.TARGET_IDS_COLUMN).isEmpty();
+    GroupTargets groupTargets = new GroupTargets(targets, p.groupTargetsKnown);
     double klMass = p.tokens.kl.mean() == null ? 0 : p.tokens.kl.mean() * counted;
-    List<Summary.Bucket> byPosition = buckets(SequencePart.POSITION_BUCKETS, p.byPosition, klMass);
-    List<Summary.Bucket> byEntropy = buckets(SequencePart.ENTROPY_BUCKETS, p.byEntropy, klMass);
+    List<Summary.Bucket> byPosition =
+        buckets(
+            SequencePart.POSITION_BUCKETS,
+            p.byPosition,
+            klMass,
+            groupTargets.of(p.byPositionTarget));
+    List<Summary.Bucket> byEntropy =
+        buckets(
+            SequencePart.ENTROPY_BUCKETS, p.byEntropy, klMass, groupTargets.of(p.byEntropyTarget));
+    Vocabulary vocabulary = vocabulary();
     List<Summary.TokenShare> tokens = new ArrayList<>();
     p.byToken.forEach(
         (id, n, kl, agree, tailSum) ->
@@ -99,7 +114,10 @@ final class SequenceFinisher extends Finisher {
                     kl / n,
                     klMass > 0 ? kl / klMass : null,
                     (double) agree / n,
-                    tailSum / n)));
+                    tailSum / n,
+                    groupTargets.of(() -> p.byToken.target(p.byToken.slotOf(id))),
+                    vocabulary == null ? null : vocabulary.text(id))));
+    warnOutside(vocabulary, tokens);
     tokens.sort(
         Comparator.comparingDouble((Summary.TokenShare t) -> -t.klMean() * t.positions())
             .thenComparingLong(Summary.TokenShare::tokenId));
@@ -142,7 +160,9 @@ final class SequenceFinisher extends Finisher {
             p.top1OutsideStudent,
             byPosition,
             byEntropy,
-            List.copyOf(tokens.subList(0, top)));
+            List.copyOf(tokens.subList(0, top)),
+            groupTargets.note(),
+            vocabulary == null ? null : vocabulary.size());
     List<Summary.SliceSummary> slices = new ArrayList<>();
     List<byte[]> sketches = new ArrayList<>();
     List<String> columns = state.header.sliceColumns();
@@ -156,7 +176,8 @@ final class SequenceFinisher extends Finisher {
                 klStats(g.tokens),
                 Finisher.stats(g.tokens.js, g.tokens.jsQ),
                 Finisher.stats(g.tokens.agreement, null),
-                Finisher.stats(g.seqMean, g.seqMeanQ)));
+                Finisher.stats(g.seqMean, g.seqMeanQ),
+                groupTargets.of(() -> g.target.figures(0))));
         sketches.add(g.tokens.klQ.bytes());
       }
     }
@@ -168,14 +189,54 @@ final class SequenceFinisher extends Finisher {
         List.of(),
         List.of(),
         Tables.perClass(spark, List.of()),
-        Tables.perSlice(spark, slices, sketches),
+        SequenceTables.perSlice(spark, slices, sketches, targets),
         Tables.confusion(spark, List.of()),
-        worst(p.worst, SequencePart.WORST_FIELDS, false),
+        SequenceTables.worstTokens(
+            worst(p.worst, SequencePart.WORST_FIELDS, false), p.worst, vocabulary),
         in,
         seq,
-        Tables.perToken(spark, tokens),
+        SequenceTables.perToken(spark, tokens, targets, vocabulary != null),
         tables(in),
         counted + " counted positions");
+  }
+
+  /**
+   * The vocabulary of {@code input.vocabulary}, or null without one. A run has read it before its
+   * scan (a missing file fails the run there); when a rollup cannot read it, the report shows ids
+   * and says why.
+   */
+  private Vocabulary vocabulary() {
+    String path = config.get(DriftConfig.VOCABULARY);
+    if (path.isEmpty()) {
+      return null;
+    }
+    try {
+      return Vocabulary.read(path, spark.sparkContext().hadoopConfiguration());
+    } catch (DriftException e) {
+      Progress.warn(e.getMessage() + " Token ids are shown without text.");
+      return null;
+    }
+  }
+
+  /** Warns once when token ids of the report are outside the vocabulary (shown as ids). */
+  private void warnOutside(Vocabulary vocabulary, List<Summary.TokenShare> tokens) {
+    if (vocabulary == null) {
+      return;
+    }
+    List<Long> outside =
+        tokens.stream()
+            .map(Summary.TokenShare::tokenId)
+            .filter(id -> vocabulary.text(id) == null)
+            .sorted()
+            .toList();
+    if (!outside.isEmpty()) {
+      Progress.warn(
+          InputErrors.idsOutsideVocabulary(
+              config.get(DriftConfig.VOCABULARY),
+              vocabulary.size(),
+              outside.size(),
+              outside.get(0)));
+    }
   }
 
   /** The tables written: no class tables (a vocabulary has no class list), per_token/ always. */
@@ -206,8 +267,32 @@ final class SequenceFinisher extends Finisher {
     }
   }
 
+  /**
+   * The target figures of the groups (slice values, buckets, tokens): none without a target column,
+   * unknown when a merged state did not keep them per group.
+   */
+  private record GroupTargets(boolean targets, boolean known) {
+    Summary.TargetGroup of(Supplier<Summary.TargetGroup> figures) {
+      return !targets ? null : known ? figures.get() : Summary.TargetGroup.UNKNOWN;
+    }
+
+    IntFunction<Summary.TargetGroup> of(TargetSums sums) {
+      return g -> of(() -> sums.figures(g));
+    }
+
+    String note() {
+      return targets && !known
+          ? "the target figures of the slices, buckets and tokens are unknown: a state merged here"
+              + " was written before kldrift kept them per group (drift state format < 5)"
+          : null;
+    }
+  }
+
   private static List<Summary.Bucket> buckets(
-      String[] names, SequencePart.Bucket[] buckets, double klMass) {
+      String[] names,
+      SequencePart.Bucket[] buckets,
+      double klMass,
+      IntFunction<Summary.TargetGroup> target) {
     List<Summary.Bucket> out = new ArrayList<>();
     for (int i = 0; i < names.length; i++) {
       SequencePart.Bucket b = buckets[i];
@@ -218,7 +303,8 @@ final class SequenceFinisher extends Finisher {
               b.n == 0 ? null : b.kl / b.n,
               klMass > 0 ? b.kl / klMass : null,
               Finisher.ratio(b.agree, b.n),
-              b.n == 0 ? null : b.tail / b.n));
+              b.n == 0 ? null : b.tail / b.n,
+              target.apply(i)));
     }
     return out;
   }

@@ -15,7 +15,9 @@ import java.util.function.Supplier;
  * bound for top-k) with its sketch and histogram, the other per-position figures, KL by position
  * bucket, by teacher-entropy bucket and by the teacher's top-1 token; per sequence the mean, sum
  * and max of KL and the first position whose top-1 tokens differ; per slice value both; the worst
- * sequences. Mergeable like {@link ExamplePart}, so rollups work for sequences too.
+ * sequences; with a target column, the target figures over all positions ({@link TargetFigures})
+ * and per slice value, bucket and token ({@link TargetSums}). Mergeable like {@link ExamplePart},
+ * so rollups work for sequences too.
  */
 final class SequencePart implements StatePart<SequencePart> {
   /** Per-position figures with moments besides KL, JS (lower bound) and agreement. */
@@ -50,8 +52,18 @@ final class SequencePart implements StatePart<SequencePart> {
 
   /** The figures a worst sequence carries besides its mean KL (worst_examples/ columns). */
   static final String[] WORST_FIELDS = {
-    "kl_sum", "kl_max", "positions", "first_divergence", "teacher_tail_mass", "agreement"
+    "kl_sum",
+    "kl_max",
+    "positions",
+    "first_divergence",
+    "teacher_tail_mass",
+    "agreement",
+    "first_divergence_teacher_token",
+    "first_divergence_student_token"
   };
+
+  /** The figures of a worst sequence written before drift state format 5 (without the tokens). */
+  private static final int OLD_WORST_FIELDS = 6;
 
   final int k;
   final SliceGroup tokens;
@@ -83,6 +95,20 @@ final class SequencePart implements StatePart<SequencePart> {
   final List<Map<String, Slice>> slices = new ArrayList<>();
   final WorstExamples worst;
   final TargetFigures target;
+  final TargetSums byPositionTarget = new TargetSums(POSITION_BUCKETS.length);
+  final TargetSums byEntropyTarget = new TargetSums(ENTROPY_BUCKETS.length);
+
+  /**
+   * Whether the target figures per slice, bucket and token are whole: false once a state written
+   * before drift state format 5 (which kept them over all positions only) is merged in.
+   */
+  boolean groupTargetsKnown = true;
+
+  /** Where {@link #addPosition} put the last position, for {@link #addTarget}. */
+  private int lastPositionBucket;
+
+  private int lastEntropyBucket;
+  private int lastTokenSlot;
   private final StateSettings s;
 
   /** KL, agreement and teacher tail mass summed over the positions of one bucket or token. */
@@ -123,11 +149,12 @@ final class SequencePart implements StatePart<SequencePart> {
     }
   }
 
-  /** One slice value: its tokens and the means of its sequences. */
+  /** One slice value: its tokens, the means of its sequences and its target figures. */
   static final class Slice {
     final SliceGroup tokens;
     final Moments seqMean = new Moments();
     final Quantiles seqMeanQ;
+    final TargetSums target = new TargetSums(1);
 
     Slice(StateSettings s) {
       tokens = new SliceGroup(s);
@@ -138,19 +165,26 @@ final class SequencePart implements StatePart<SequencePart> {
       tokens.merge(o.tokens);
       seqMean.merge(o.seqMean);
       seqMeanQ.merge(o.seqMeanQ);
+      target.merge(o.target);
     }
 
-    void write(DataOutput out) throws IOException {
+    void write(DataOutput out, int version) throws IOException {
       tokens.write(out);
       seqMean.write(out);
       seqMeanQ.write(out);
+      if (version >= 5) {
+        target.write(out);
+      }
     }
 
-    static Slice read(DataInput in, StateSettings s) throws IOException {
+    static Slice read(DataInput in, StateSettings s, int version) throws IOException {
       Slice g = new Slice(s);
       g.tokens.merge(SliceGroup.read(in, s));
       g.seqMean.merge(Moments.read(in));
       g.seqMeanQ.merge(Quantiles.read(in, s.groupSketchK()));
+      if (version >= 5) {
+        g.target.read(in);
+      }
       return g;
     }
   }
@@ -240,20 +274,43 @@ final class SequencePart implements StatePart<SequencePart> {
       }
     }
     double tail = Double.isNaN(f[TEACHER_TAIL]) ? 0 : f[TEACHER_TAIL];
-    byPosition[positionBucket(position)].add(kl, agreed, tail);
+    lastPositionBucket = positionBucket(position);
+    byPosition[lastPositionBucket].add(kl, agreed, tail);
+    lastEntropyBucket = -1;
     if (!Double.isNaN(f[TEACHER_ENTROPY])) {
-      byEntropy[entropyBucket(f[TEACHER_ENTROPY])].add(kl, agreed, tail);
+      lastEntropyBucket = entropyBucket(f[TEACHER_ENTROPY]);
+      byEntropy[lastEntropyBucket].add(kl, agreed, tail);
     }
-    byToken.add(teacherTop1, kl, agreed, tail);
+    lastTokenSlot = byToken.add(teacherTop1, kl, agreed, tail);
     for (Slice g : sliceGroups) {
       g.tokens.add(s, kl, js, agree, bin);
     }
   }
 
   /**
+   * Adds the target figures of the position {@link #addPosition} added last, over all positions and
+   * in its slice values, buckets and token: the log-probabilities of the target (NaN when missing
+   * on that side) and whether each model's top-1 is the target.
+   */
+  void addTarget(
+      double teacherLp, double studentLp, boolean tHit, boolean sHit, Slice[] sliceGroups) {
+    target.add(teacherLp, studentLp, tHit, sHit);
+    // NaN when the target is missing on a side: the groups then count it as missing only
+    double dp = Math.exp(studentLp) - Math.exp(teacherLp);
+    byPositionTarget.add(lastPositionBucket, teacherLp, studentLp, dp, tHit, sHit);
+    if (lastEntropyBucket >= 0) {
+      byEntropyTarget.add(lastEntropyBucket, teacherLp, studentLp, dp, tHit, sHit);
+    }
+    byToken.addTarget(lastTokenSlot, teacherLp, studentLp, dp, tHit, sHit);
+    for (Slice g : sliceGroups) {
+      g.target.add(0, teacherLp, studentLp, dp, tHit, sHit);
+    }
+  }
+
+  /**
    * Adds one matched sequence after its positions: {@code counted} positions (of {@code length})
    * with KL summing to {@code sum}; {@code first} is the first counted position whose top-1 tokens
-   * differ, or -1.
+   * differ, or -1, and {@code firstTokens} the teacher's and the student's top-1 ids there.
    */
   void addSequence(
       int length,
@@ -261,6 +318,7 @@ final class SequencePart implements StatePart<SequencePart> {
       double sum,
       double max,
       int first,
+      long[] firstTokens,
       double tailSum,
       long agreed,
       Slice[] sliceGroups,
@@ -289,7 +347,16 @@ final class SequencePart implements StatePart<SequencePart> {
       g.seqMeanQ.add(mean);
     }
     if (worst.admits(mean)) {
-      double[] fig = {sum, max, counted, first, tailSum / counted, (double) agreed / counted};
+      double[] fig = {
+        sum,
+        max,
+        counted,
+        first,
+        tailSum / counted,
+        (double) agreed / counted,
+        first < 0 ? -1 : firstTokens[0],
+        first < 0 ? -1 : firstTokens[1]
+      };
       worst.offer(new WorstExamples.Entry(mean, example.get(), null, fig));
     }
   }
@@ -341,11 +408,15 @@ final class SequencePart implements StatePart<SequencePart> {
     }
     worst.merge(o.worst);
     target.merge(o.target);
+    byPositionTarget.merge(o.byPositionTarget);
+    byEntropyTarget.merge(o.byEntropyTarget);
+    groupTargetsKnown &= o.groupTargetsKnown;
   }
 
   /**
-   * Writes the part; its layout is the same in drift state formats 2 and 3, and 4 adds the target
-   * figures at the end.
+   * Writes the part; its layout is the same in drift state formats 2 and 3, 4 adds the target
+   * figures at the end, and 5 the target sums of each slice value (after its other figures), of
+   * each token (after its sums) and of the buckets (at the end).
    */
   @Override
   public void write(DataOutput out, int version) throws IOException {
@@ -378,17 +449,32 @@ final class SequencePart implements StatePart<SequencePart> {
     for (Bucket b : byEntropy) {
       b.write(out);
     }
-    byToken.write(out);
+    byToken.write(out, version);
     for (Map<String, Slice> m : slices) {
       out.writeInt(m.size());
       for (Map.Entry<String, Slice> e : m.entrySet()) {
         Codec.writeString(out, e.getKey());
-        e.getValue().write(out);
+        e.getValue().write(out, version);
       }
     }
-    worst.write(out);
+    if (version >= 5) {
+      worst.write(out);
+    } else {
+      // before format 5 a worst sequence had no tokens at its first divergence
+      WorstExamples old = new WorstExamples(s.worstK());
+      for (WorstExamples.Entry e : worst.sorted()) {
+        double[] f = java.util.Arrays.copyOf(e.figures(), OLD_WORST_FIELDS);
+        old.offer(new WorstExamples.Entry(e.kl(), e.json(), e.label(), f));
+      }
+      old.write(out);
+    }
     if (version >= 4) {
       target.write(out);
+    }
+    if (version >= 5) {
+      out.writeBoolean(groupTargetsKnown);
+      byPositionTarget.write(out);
+      byEntropyTarget.write(out);
     }
   }
 
@@ -422,16 +508,30 @@ final class SequencePart implements StatePart<SequencePart> {
     for (Bucket b : p.byEntropy) {
       b.merge(Bucket.read(in));
     }
-    p.byToken.merge(TokenTable.read(in));
+    p.byToken.merge(TokenTable.read(in, version));
     for (Map<String, Slice> m : p.slices) {
       int n = in.readInt();
       for (int i = 0; i < n; i++) {
-        m.put(Codec.readString(in), Slice.read(in, s));
+        m.put(Codec.readString(in), Slice.read(in, s, version));
       }
     }
-    p.worst.merge(WorstExamples.read(in, s.worstK()));
+    WorstExamples worst = WorstExamples.read(in, s.worstK());
+    for (WorstExamples.Entry e : worst.sorted()) {
+      double[] f = e.figures();
+      if (f.length == OLD_WORST_FIELDS) {
+        // written before format 5: the tokens at the first divergence are unknown (null)
+        f = java.util.Arrays.copyOf(f, WORST_FIELDS.length);
+        java.util.Arrays.fill(f, OLD_WORST_FIELDS, f.length, -1);
+      }
+      p.worst.offer(new WorstExamples.Entry(e.kl(), e.json(), e.label(), f));
+    }
     p.target.merge(
         version >= 4 ? TargetFigures.read(in, s.sketchK()) : TargetFigures.unknown(s.sketchK()));
+    p.groupTargetsKnown = version >= 5 && in.readBoolean();
+    if (version >= 5) {
+      p.byPositionTarget.read(in);
+      p.byEntropyTarget.read(in);
+    }
     return p;
   }
 }

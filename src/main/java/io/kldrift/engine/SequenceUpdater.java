@@ -102,6 +102,7 @@ final class SequenceUpdater extends Updater {
     long[] targets = new long[256];
     double[] tTargetLp = new double[256];
     double[] sTargetLp = new double[256];
+    final long[] firstTokens = new long[2];
 
     @Override
     void update(InternalRow r) {
@@ -413,7 +414,7 @@ final class SequenceUpdater extends Updater {
         long t1 = Double.isNaN(out[TopK.TEACHER_TOP1]) ? -1 : (long) out[TopK.TEACHER_TOP1];
         part.addPosition(position, kl, out[TopK.JS_LOW], agree, t1, fig, groups);
         if (shape.target()) {
-          target(j, part.target);
+          target(j, part, groups);
         }
         if (Double.isNaN(fig[SequencePart.TOP1_RANK]) && topK) {
           part.top1OutsideStudent++;
@@ -427,11 +428,14 @@ final class SequenceUpdater extends Updater {
           agreed++;
         } else if (first < 0) {
           first = position;
+          firstTokens[0] = t1;
+          firstTokens[1] =
+              Double.isNaN(out[TopK.STUDENT_TOP1]) ? -1 : (long) out[TopK.STUDENT_TOP1];
         }
       }
       part.maxTeacherK = Math.max(part.maxTeacherK, topK ? tLists.longest() : key);
       part.maxStudentK = Math.max(part.maxStudentK, topK ? sLists.longest() : key);
-      part.addSequence(n, counted, sum, max, first, tailSum, agreed, groups, example);
+      part.addSequence(n, counted, sum, max, first, firstTokens, tailSum, agreed, groups, example);
     }
 
     /**
@@ -464,8 +468,10 @@ final class SequenceUpdater extends Updater {
      * Adds position {@code j}'s target figures: each side's log-probability of the target from its
      * target column, else from its list (the student's also from its log-probs at the teacher's
      * ids), else missing (NaN). A negative target id (an ignored label) is missing on both sides.
+     * They go into the part over all positions and into the position's slice values, buckets and
+     * token.
      */
-    private void target(int j, TargetFigures f) {
+    private void target(int j, SequencePart part, SequencePart.Slice[] groups) {
       long id = targets[j];
       double tLpTarget = Double.NaN;
       double sLpTarget = Double.NaN;
@@ -473,11 +479,12 @@ final class SequenceUpdater extends Updater {
         tLpTarget = shape.teacherTargetLp() ? tTargetLp[j] : listed(true, j, id);
         sLpTarget = shape.studentTargetLp() ? sTargetLp[j] : listed(false, j, id);
       }
-      f.add(
+      part.addTarget(
           known(tLpTarget),
           known(sLpTarget),
           out[TopK.TEACHER_TOP1] == id,
-          out[TopK.STUDENT_TOP1] == id);
+          out[TopK.STUDENT_TOP1] == id,
+          groups);
     }
 
     /** A log-probability as a figure: NaN when not reported, not finite or a sentinel. */

@@ -11,7 +11,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** The small report tables (per_class/, per_slice/, confusion/, per_token/) as local Datasets. */
+/**
+ * The small report tables (per_class/, per_slice/, confusion/) as local Datasets; the sequence
+ * layout's per_token/ is in {@link SequenceTables}.
+ */
 final class Tables {
   private Tables() {}
 
@@ -72,6 +75,15 @@ final class Tables {
    */
   static Dataset<Row> perSlice(
       SparkSession spark, List<Summary.SliceSummary> slices, List<byte[]> sketches) {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < slices.size(); i++) {
+      rows.add(RowFactory.create(perSliceValues(slices.get(i), sketches.get(i))));
+    }
+    return spark.createDataFrame(rows, perSliceSchema());
+  }
+
+  /** The columns of per_slice/. */
+  static StructType perSliceSchema() {
     StructType schema =
         new StructType()
             .add("slice_column", DataTypes.StringType, false)
@@ -95,32 +107,31 @@ final class Tables {
         }) {
       schema = schema.add(f, DataTypes.DoubleType, true);
     }
-    schema = schema.add("kl_sketch", DataTypes.BinaryType, true);
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < slices.size(); i++) {
-      Summary.SliceSummary s = slices.get(i);
-      Summary.Stats kl = s.kl();
-      rows.add(
-          RowFactory.create(
-              s.column(),
-              s.value(),
-              kl.n(),
-              kl.mean(),
-              kl.std(),
-              kl.ci95Low(),
-              kl.ci95High(),
-              kl.min(),
-              kl.p50(),
-              kl.p90(),
-              kl.p95(),
-              kl.p99(),
-              kl.max(),
-              s.js().mean(),
-              s.js().p95(),
-              s.agreement().mean(),
-              sketches.get(i)));
-    }
-    return spark.createDataFrame(rows, schema);
+    return schema.add("kl_sketch", DataTypes.BinaryType, true);
+  }
+
+  /** One slice value's row of per_slice/. */
+  static Object[] perSliceValues(Summary.SliceSummary s, byte[] sketch) {
+    Summary.Stats kl = s.kl();
+    return new Object[] {
+      s.column(),
+      s.value(),
+      kl.n(),
+      kl.mean(),
+      kl.std(),
+      kl.ci95Low(),
+      kl.ci95High(),
+      kl.min(),
+      kl.p50(),
+      kl.p90(),
+      kl.p95(),
+      kl.p99(),
+      kl.max(),
+      s.js().mean(),
+      s.js().p95(),
+      s.agreement().mean(),
+      sketch
+    };
   }
 
   static Dataset<Row> confusion(SparkSession spark, List<Summary.Confusion> pairs) {
@@ -144,30 +155,5 @@ final class Tables {
               c.meanKl()));
     }
     return spark.createDataFrame(rows, schema);
-  }
-
-  static final StructType PER_TOKEN =
-      new StructType()
-          .add("token_id", DataTypes.LongType, false)
-          .add("positions", DataTypes.LongType, false)
-          .add("kl_mean", DataTypes.DoubleType, false)
-          .add("kl_share", DataTypes.DoubleType, true)
-          .add("agreement", DataTypes.DoubleType, false)
-          .add("teacher_tail_mass", DataTypes.DoubleType, false);
-
-  /** per_token/: every teacher top-1 token's positions, mean KL, share, agreement, tail mass. */
-  static Dataset<Row> perToken(SparkSession spark, List<Summary.TokenShare> tokens) {
-    List<Row> rows = new ArrayList<>();
-    for (Summary.TokenShare t : tokens) {
-      rows.add(
-          RowFactory.create(
-              t.tokenId(),
-              t.positions(),
-              t.klMean(),
-              t.klShare(),
-              t.agreement(),
-              t.teacherTailMass()));
-    }
-    return spark.createDataFrame(rows, PER_TOKEN);
   }
 }

@@ -1,13 +1,14 @@
 package io.kldrift.engine;
 
+import io.kldrift.summary.Summary;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
 /**
- * KL, agreement and teacher tail mass summed per token id (the teacher's top-1): an open-addressing
- * table over primitive arrays, since every counted position updates it (a boxed map cost 3% of the
- * pass and allocated per token).
+ * KL, agreement and teacher tail mass summed per token id (the teacher's top-1), and the target
+ * figures' sums of the same positions: an open-addressing table over primitive arrays, since every
+ * counted position updates it (a boxed map cost 3% of the pass and allocated per token).
  */
 final class TokenTable {
   private long[] ids = new long[1024];
@@ -16,7 +17,11 @@ final class TokenTable {
   private double[] kl = new double[1024];
   private long[] agree = new long[1024];
   private double[] tail = new double[1024];
+  private TargetSums target = new TargetSums(1024);
   private int size;
+
+  /** Whether a target was added (only then are the target sums written). */
+  private boolean targets;
 
   /** Something that takes one token's sums, in {@link #forEach}. */
   interface Visitor {
@@ -27,11 +32,24 @@ final class TokenTable {
     return size;
   }
 
-  void add(long id, double klValue, boolean agreed, double tailMass) {
-    add(id, 1, klValue, agreed ? 1 : 0, tailMass);
+  /** Adds one position; returns the token's slot, valid until the next add. */
+  int add(long id, double klValue, boolean agreed, double tailMass) {
+    return add(id, 1, klValue, agreed ? 1 : 0, tailMass);
   }
 
-  void add(long id, long count, double klSum, long agreed, double tailSum) {
+  /** Adds the target figures of the position last added to {@code slot}. */
+  void addTarget(
+      int slot, double teacherLp, double studentLp, double dp, boolean tHit, boolean sHit) {
+    targets = true;
+    target.add(slot, teacherLp, studentLp, dp, tHit, sHit);
+  }
+
+  /** The target figures of the token in {@code slot}, as {@link #forEach} gives it. */
+  Summary.TargetGroup target(int slot) {
+    return target.figures(slot);
+  }
+
+  int add(long id, long count, double klSum, long agreed, double tailSum) {
     int i = slot(id);
     if (!used[i]) {
       used[i] = true;
@@ -45,6 +63,7 @@ final class TokenTable {
     kl[i] += klSum;
     agree[i] += agreed;
     tail[i] += tailSum;
+    return i;
   }
 
   void forEach(Visitor v) {
@@ -55,31 +74,57 @@ final class TokenTable {
     }
   }
 
+  /** Each token's slot, for {@link #target(int)} next to {@link #forEach}'s sums. */
+  int slotOf(long id) {
+    return slot(id);
+  }
+
   void merge(TokenTable o) {
-    o.forEach(this::add);
+    targets |= o.targets;
+    for (int j = 0; j < o.ids.length; j++) {
+      if (o.used[j]) {
+        int i = add(o.ids[j], o.n[j], o.kl[j], o.agree[j], o.tail[j]);
+        if (o.targets) {
+          target.add(i, o.target, j);
+        }
+      }
+    }
   }
 
-  void write(DataOutput out) throws IOException {
+  /**
+   * Writes the table: per token its id and sums; from drift state format 5 a flag saying whether
+   * the target sums follow each token.
+   */
+  void write(DataOutput out, int version) throws IOException {
     out.writeInt(size);
-    forEach(
-        (id, c, k, a, t) -> {
-          try {
-            out.writeLong(id);
-            out.writeLong(c);
-            out.writeDouble(k);
-            out.writeLong(a);
-            out.writeDouble(t);
-          } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        });
+    boolean withTargets = version >= 5 && targets;
+    if (version >= 5) {
+      out.writeBoolean(withTargets);
+    }
+    for (int i = 0; i < ids.length; i++) {
+      if (used[i]) {
+        out.writeLong(ids[i]);
+        out.writeLong(n[i]);
+        out.writeDouble(kl[i]);
+        out.writeLong(agree[i]);
+        out.writeDouble(tail[i]);
+        if (withTargets) {
+          target.write(i, out);
+        }
+      }
+    }
   }
 
-  static TokenTable read(DataInput in) throws IOException {
+  static TokenTable read(DataInput in, int version) throws IOException {
     TokenTable t = new TokenTable();
     int count = in.readInt();
+    t.targets = version >= 5 && in.readBoolean();
     for (int i = 0; i < count; i++) {
-      t.add(in.readLong(), in.readLong(), in.readDouble(), in.readLong(), in.readDouble());
+      int slot =
+          t.add(in.readLong(), in.readLong(), in.readDouble(), in.readLong(), in.readDouble());
+      if (t.targets) {
+        t.target.read(slot, in);
+      }
     }
     return t;
   }
@@ -105,6 +150,7 @@ final class TokenTable {
     double[] oKl = kl;
     long[] oAgree = agree;
     double[] oTail = tail;
+    TargetSums oTarget = target;
     int cap = oIds.length * 2;
     ids = new long[cap];
     used = new boolean[cap];
@@ -112,6 +158,7 @@ final class TokenTable {
     kl = new double[cap];
     agree = new long[cap];
     tail = new double[cap];
+    target = new TargetSums(cap);
     for (int j = 0; j < oIds.length; j++) {
       if (oUsed[j]) {
         int i = slot(oIds[j]);
@@ -121,6 +168,7 @@ final class TokenTable {
         kl[i] = oKl[j];
         agree[i] = oAgree[j];
         tail[i] = oTail[j];
+        target.add(i, oTarget, j);
       }
     }
   }

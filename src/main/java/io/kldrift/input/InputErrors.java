@@ -528,4 +528,29 @@ public final class InputErrors {
         "input." + side + ".kind=topk_log_probs, but no ids column is set",
         "set " + idsKey + " to the column with the top-k token ids");
   }
+
+  // ---- vocabulary ----
+
+  /** The vocabulary file ({@code input.vocabulary}) is missing or cannot be read or parsed. */
+  public static DriftException vocabularyUnreadable(String path, String why) {
+    return DriftException.invalidConfig(
+        "input.vocabulary '" + path + "' cannot be read: " + why,
+        "point input.vocabulary at the model's tokenizer.json or a text file with one token per"
+            + " line (line number = id), or leave it empty to show token ids");
+  }
+
+  /**
+   * The warning for token ids the vocabulary does not have: the run goes on and shows them as ids.
+   */
+  public static String idsOutsideVocabulary(String path, int size, long ids, long example) {
+    return "input.vocabulary '"
+        + path
+        + "' has "
+        + size
+        + " ids, but "
+        + ids
+        + " token id(s) of the report are outside it (e.g. "
+        + example
+        + "): they are shown as ids; check that the vocabulary is the models' own";
+  }
 }

@@ -64,6 +64,10 @@ public final class SequenceInputs {
     Kind tKind = config.get(DriftConfig.TEACHER_KIND);
     Kind sKind = config.get(DriftConfig.STUDENT_KIND);
     checkConfig(config, tKind, sKind);
+    String vocabulary = config.get(DriftConfig.VOCABULARY);
+    if (!vocabulary.isEmpty()) {
+      Vocabulary.read(vocabulary, teacher.sparkSession().sparkContext().hadoopConfiguration());
+    }
     StructType ts = teacher.schema();
     StructType ss = student.schema();
     PredictionInputs.checkKeys(ts, ss, keys);

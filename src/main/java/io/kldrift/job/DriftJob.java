@@ -9,6 +9,7 @@ import io.kldrift.report.ClassShares;
 import io.kldrift.store.DeltaSession;
 import io.kldrift.summary.ClassRow;
 import io.kldrift.summary.Summary;
+import io.kldrift.summary.TokenText;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -449,8 +450,8 @@ public final class DriftJob implements Callable<Integer>, Job {
         s.append(
             String.format(
                 Locale.ROOT,
-                "  %d %s",
-                t.tokenId(),
+                "  %s %s",
+                TokenText.label(t.tokenId(), t.token(), q.vocabularySize()),
                 t.klShare() == null
                     ? "n/a"
                     : String.format(Locale.ROOT, "%.1f%%", 100 * t.klShare())));

@@ -428,13 +428,41 @@ public record Summary(
       Long studentTargetMissing,
       @JsonInclude(JsonInclude.Include.NON_NULL) String note) {}
 
+  /**
+   * The target figures of one group of counted positions (a slice value, a position or
+   * teacher-entropy bucket, a token): the same definitions as {@link Target} without the Δp
+   * quantiles. Null in the group when the input has no target column; every figure null when a
+   * rollup merged a state written before kldrift kept them per group ({@link
+   * Sequences#targetNote()} says so).
+   */
+  public record TargetGroup(
+      Long n,
+      Double teacherNllMean,
+      Double studentNllMean,
+      Double teacherPpl,
+      Double studentPpl,
+      Double lnPplRatio,
+      Double lnPplRatioCi95Low,
+      Double lnPplRatioCi95High,
+      @JsonProperty("delta_p_mean") Double deltaPMean,
+      @JsonProperty("delta_p_rms") Double deltaPRms,
+      Double teacherAccuracy,
+      Double studentAccuracy,
+      Long teacherTargetMissing,
+      Long studentTargetMissing) {
+    /** A group whose figures are unknown (a merged state did not keep them). */
+    public static final TargetGroup UNKNOWN =
+        new TargetGroup(
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+  }
+
   /** KL = H(P,Q) − H(P), from the means: the decomposition the product is built on. */
   public record KlDecomposition(
       double crossEntropyMean, double teacherEntropyMean, double difference, double klMean) {}
 
   /**
    * KL, JS and agreement of one slice value; in the sequence layout also the per-sequence means of
-   * its sequences ({@code sequenceKl}).
+   * its sequences ({@code sequenceKl}) and, with a target column, its target figures.
    */
   public record SliceSummary(
       String column,
@@ -442,14 +470,24 @@ public record Summary(
       Stats kl,
       Stats js,
       Stats agreement,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Stats sequenceKl) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) Stats sequenceKl,
+      @JsonInclude(JsonInclude.Include.NON_NULL) TargetGroup target) {
+    /** A slice without target figures. */
+    public SliceSummary(
+        String column, String value, Stats kl, Stats js, Stats agreement, Stats sequenceKl) {
+      this(column, value, kl, js, agreement, sequenceKl, null);
+    }
+  }
 
   /**
    * The sequence layout's figures beyond {@link Global}. {@code mode} is how KL was computed
    * ({@code tail_bucket}: the student's log-probs at the teacher's top-k plus one tail cell; {@code
    * shared_top_k}: the ids both models list plus one tail cell; {@code exact}: dense
    * distributions). Positions count when the mask says so; {@code firstDivergence} is the first
-   * counted position whose top-1 tokens differ, over the sequences that have one.
+   * counted position whose top-1 tokens differ, over the sequences that have one. {@code
+   * targetNote} says why the target figures of the slices, buckets and tokens are unknown, when
+   * they are (null otherwise); {@code vocabularySize} is the number of ids of {@code
+   * input.vocabulary} (null without one).
    */
   public record Sequences(
       String mode,
@@ -477,7 +515,9 @@ public record Summary(
       long top1OutsideStudentList,
       List<Bucket> byPosition,
       List<Bucket> byTeacherEntropy,
-      List<TokenShare> topTokens) {}
+      List<TokenShare> topTokens,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String targetNote,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer vocabularySize) {}
 
   /** A divergence known only between two bounds (top-k inputs); equal bounds when exact. */
   public record Interval(Stats lower, Stats upper, String note) {}
@@ -485,7 +525,7 @@ public record Summary(
   /**
    * Counted positions of one position or teacher-entropy bucket: mean KL, its share of the total KL
    * mass, top-1 agreement and the teacher's mean tail mass (next to KL: a looser bound can look
-   * like drift).
+   * like drift); with a target column, the target figures of those positions.
    */
   public record Bucket(
       String bucket,
@@ -493,16 +533,24 @@ public record Summary(
       Double klMean,
       Double klShare,
       Double agreement,
-      Double teacherTailMass) {}
+      Double teacherTailMass,
+      @JsonInclude(JsonInclude.Include.NON_NULL) TargetGroup target) {}
 
-  /** Counted positions whose teacher top-1 is one token id, and their share of the KL mass. */
+  /**
+   * Counted positions whose teacher top-1 is one token id, and their share of the KL mass; with a
+   * target column, the target figures of those positions; with a vocabulary ({@code
+   * input.vocabulary}), the token's text ({@code token}: what it adds to decoded text, null for an
+   * id outside the vocabulary).
+   */
   public record TokenShare(
       long tokenId,
       long positions,
       double klMean,
       Double klShare,
       Double agreement,
-      Double teacherTailMass) {}
+      Double teacherTailMass,
+      @JsonInclude(JsonInclude.Include.NON_NULL) TargetGroup target,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String token) {}
 
   /** One class's share of the mean KL. */
   public record ClassShare(

@@ -184,6 +184,8 @@ class ReadmeCommandsIT {
         .contains("perplexity  teacher 27.882600  student 29.607660  ln(PPL ratio) 0.060030")
         .contains("delta p     mean -0.003780")
         .contains("RMS 0.056416")
+        // the sample's tokenizer.json gives the tokens' text
+        .contains("top tokens (teacher top-1 id, share of KL mass):  3 \" of\" 6.3%")
         .contains("WARN slice_kl [segment=code]: kl.mean (lower bound) = 0.186062")
         .contains("report      file:" + dir.resolve("out-llm/run_date="))
         .contains("\nstatus: WARN");

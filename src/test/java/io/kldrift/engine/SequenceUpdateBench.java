@@ -56,7 +56,8 @@ public final class SequenceUpdateBench {
         PredictionInputs.prepare(
             spark.read().parquet(dir.resolve("teacher").toString()).where(col(key).lt(sequences)),
             spark.read().parquet(dir.resolve("student").toString()).where(col(key).lt(sequences)),
-            config);
+            config,
+            Layout.of(config));
     Layout<?> layout = Layout.of(in.config());
     OnePass.Joined joined = OnePass.join(in, in.config(), layout);
     StateHeader header =

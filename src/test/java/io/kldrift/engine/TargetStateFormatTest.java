@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Drift state format 4 added the target figures; a day written in format 3 still rolls up, with its
- * other figures as they were and the target figures unknown (never zero).
+ * Drift state format 4 added the target figures, 5 those per slice value, bucket and token; a day
+ * written in format 3 still rolls up, with its other figures as they were and the target figures
+ * unknown (never zero), and a day in format 4 with the figures per group unknown.
  */
 class TargetStateFormatTest {
   private static final SparkSession SPARK = TestSpark.get();
@@ -78,10 +79,47 @@ class TargetStateFormatTest {
       assertThat(t.teacherTargetMissing()).isNull();
       assertThat(t.note()).contains("format < 4");
     }
-    // read alone, and written again in format 4, the old day stays unknown
+    // a day in format 4 keeps the figures over all positions; those per group become unknown
+    Files.write(state, day.bytes(4));
+    try (DriftReport r = KlDrift.rollup(SPARK, root, first, first.plusDays(1), null)) {
+      Summary s = r.summary();
+      assertThat(s.global().target().n()).isEqualTo(v4.target().n());
+      assertThat(s.global().target().lnPplRatio())
+          .isCloseTo(v4.target().lnPplRatio(), org.assertj.core.api.Assertions.within(1e-12));
+      assertThat(s.perSlice())
+          .extracting(Summary.SliceSummary::target)
+          .containsOnly(Summary.TargetGroup.UNKNOWN);
+      assertThat(s.sequences().byPosition())
+          .extracting(Summary.Bucket::target)
+          .containsOnly(Summary.TargetGroup.UNKNOWN);
+      assertThat(s.sequences().topTokens())
+          .extracting(Summary.TokenShare::target)
+          .containsOnly(Summary.TargetGroup.UNKNOWN);
+      assertThat(s.sequences().targetNote()).contains("format < 5");
+      assertThat(r.perToken().collectAsList())
+          .allSatisfy(row -> assertThat(row.<Long>getAs("target_n")).isNull());
+      // the worst sequences of the format 4 day (even keys) have no tokens at their first
+      // divergence; those of the other day do, where they diverge
+      List<Row> worst = r.worstExamples().collectAsList();
+      assertThat(worst)
+          .filteredOn(row -> row.<Long>getAs("sequence_id") % 2 == 0)
+          .isNotEmpty()
+          .allSatisfy(
+              row -> assertThat(row.<Long>getAs("first_divergence_teacher_token")).isNull());
+      assertThat(worst)
+          .filteredOn(
+              row ->
+                  row.<Long>getAs("sequence_id") % 2 == 1 && row.getAs("first_divergence") != null)
+          .isNotEmpty()
+          .allSatisfy(
+              row -> assertThat(row.<Long>getAs("first_divergence_teacher_token")).isNotNull());
+    }
+    Files.write(state, old);
+    // read alone, and written again in the current format, the old day stays unknown
     DriftState again = DriftState.read(DriftState.read(old, "old").bytes(), "again");
     SequencePart p = again.parts(SequenceLayout.INSTANCE).toFinish(SequenceUpdater.TOPK_LENGTH);
     assertThat(p.target.known).isFalse();
     assertThat(p.target.teacherNll.n).isZero();
+    assertThat(p.groupTargetsKnown).isFalse();
   }
 }

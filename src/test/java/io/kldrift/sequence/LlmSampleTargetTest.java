@@ -53,6 +53,17 @@ class LlmSampleTargetTest {
       assertThat(e.getDouble(3)).isCloseTo(0.060030, within(5e-7));
       assertThat(e.getDouble(4)).isCloseTo(-0.003780, within(5e-7));
       assertThat(e.getDouble(5)).isCloseTo(0.056416, within(5e-7));
+      // its tokenizer.json (byte-level BPE) lists "Ġof" at 3, "Ġand" at 5, "Ġthat" at 11, "Ġthe" at
+      // 1 and "," at 2: the quick start's top tokens as text
+      java.util.Map<Long, String> texts = new java.util.HashMap<>();
+      r.summary().sequences().topTokens().forEach(t -> texts.put(t.tokenId(), t.token()));
+      assertThat(texts)
+          .containsEntry(3L, " of")
+          .containsEntry(5L, " and")
+          .containsEntry(11L, " that")
+          .containsEntry(1L, " the")
+          .containsEntry(2L, ",");
+      assertThat(r.summary().sequences().vocabularySize()).isEqualTo(32_000);
     }
   }
 }

@@ -94,6 +94,41 @@ class SequenceRollupTest {
       assertThat(rt.studentTargetMissing()).isEqualTo(ut.studentTargetMissing());
       assertThat(rt.deltaP().min()).isEqualTo(ut.deltaP().min());
       assertThat(rt.deltaP().max()).isEqualTo(ut.deltaP().max());
+      // The target figures per slice value, bucket and token merge too.
+      assertThat(r.perSlice()).hasSameSizeAs(u.perSlice());
+      for (int i = 0; i < u.perSlice().size(); i++) {
+        assertSameTarget(r.perSlice().get(i).target(), u.perSlice().get(i).target());
+      }
+      for (int b = 0; b < u.sequences().byPosition().size(); b++) {
+        assertSameTarget(
+            r.sequences().byPosition().get(b).target(), u.sequences().byPosition().get(b).target());
+        assertSameTarget(
+            r.sequences().byTeacherEntropy().get(b).target(),
+            u.sequences().byTeacherEntropy().get(b).target());
+      }
+      assertThat(r.sequences().topTokens())
+          .extracting(Summary.TokenShare::tokenId)
+          .containsExactlyElementsOf(
+              u.sequences().topTokens().stream().map(Summary.TokenShare::tokenId).toList());
+      for (int i = 0; i < u.sequences().topTokens().size(); i++) {
+        assertSameTarget(
+            r.sequences().topTokens().get(i).target(), u.sequences().topTokens().get(i).target());
+      }
+      assertThat(r.sequences().targetNote()).isNull();
+      java.util.Map<Long, Row> unionTokens = new java.util.HashMap<>();
+      for (Row t : union.perToken().collectAsList()) {
+        unionTokens.put(t.getAs("token_id"), t);
+      }
+      java.util.List<Row> rollupTokens = rollup.perToken().collectAsList();
+      assertThat(rollupTokens).hasSize(unionTokens.size());
+      for (Row t : rollupTokens) {
+        Row w = unionTokens.get(t.<Long>getAs("token_id"));
+        assertThat(t.<Long>getAs("target_n")).isEqualTo(w.<Long>getAs("target_n"));
+        assertThat(t.<Double>getAs("ln_ppl_ratio"))
+            .isCloseTo(w.<Double>getAs("ln_ppl_ratio"), within(1e-12));
+        assertThat(t.<Double>getAs("delta_p_rms"))
+            .isCloseTo(w.<Double>getAs("delta_p_rms"), within(1e-12));
+      }
       // Everything else the report shows, against the tables, for the rollup and the union.
       SequenceFixtures.assertMatches(rollup, e, 1e-12);
       SequenceFixtures.assertMatches(union, e, 1e-12);
@@ -104,6 +139,27 @@ class SequenceRollupTest {
       assertThat(json.at("/global/kl/n").asLong()).isEqualTo(e.n());
       assertThat(json.at("/sequences/mode").asText()).isEqualTo("tail_bucket");
       assertThat(json.at("/global/target/n").asLong()).isEqualTo(e.n());
+    }
+  }
+
+  /** Two groups' target figures: counts equal, means to rounding. */
+  private static void assertSameTarget(Summary.TargetGroup a, Summary.TargetGroup b) {
+    assertThat(a.n()).isEqualTo(b.n());
+    assertThat(a.teacherTargetMissing()).isEqualTo(b.teacherTargetMissing());
+    assertThat(a.studentTargetMissing()).isEqualTo(b.studentTargetMissing());
+    assertThat(a.teacherAccuracy()).isEqualTo(b.teacherAccuracy());
+    assertThat(a.studentAccuracy()).isEqualTo(b.studentAccuracy());
+    if (b.n() == 0) {
+      assertThat(a.teacherNllMean()).isNull();
+      return;
+    }
+    assertThat(a.teacherNllMean()).isCloseTo(b.teacherNllMean(), within(1e-12));
+    assertThat(a.studentNllMean()).isCloseTo(b.studentNllMean(), within(1e-12));
+    assertThat(a.lnPplRatio()).isCloseTo(b.lnPplRatio(), within(1e-12));
+    assertThat(a.deltaPMean()).isCloseTo(b.deltaPMean(), within(1e-12));
+    assertThat(a.deltaPRms()).isCloseTo(b.deltaPRms(), within(1e-12));
+    if (b.n() > 1) {
+      assertThat(a.lnPplRatioCi95Low()).isCloseTo(b.lnPplRatioCi95Low(), within(1e-12));
     }
   }
 }

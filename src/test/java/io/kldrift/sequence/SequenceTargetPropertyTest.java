@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -149,6 +150,105 @@ class SequenceTargetPropertyTest {
     assertThat(x.teacherTargetMissing()).isEqualTo(tMissing);
     assertThat(x.studentTargetMissing()).isEqualTo(sMissing);
     assertThat(x.teacherNllMean()).isCloseTo(tNll / n, within(1e-9));
+  }
+
+  @Test
+  void everyGroupsFiguresFollowFromTheExactDistributionsInTheSummaryAndTheTables() {
+    Map<String, TargetOracle> slices = new TreeMap<>();
+    Map<String, TargetOracle> positions = new TreeMap<>();
+    Map<String, TargetOracle> entropies = new TreeMap<>();
+    Map<Long, TargetOracle> tokens = new TreeMap<>();
+    for (long id : tables.matched()) {
+      Teacher t = tables.teacher().get(id);
+      SequenceFixtures.Student st = tables.student().get(id);
+      for (int j = 0; j < t.mask().length; j++) {
+        if (!t.mask()[j]) {
+          continue;
+        }
+        int target = (int) targets.get(id)[j];
+        double p = SequenceSampleGenerator.teacherDistribution(spec, id, j)[target];
+        double q = SequenceSampleGenerator.studentDistribution(spec, id, j)[target];
+        long teacherTop1 = SequenceFixtures.top1(t.ids()[j], t.lp()[j]);
+        boolean tHit = teacherTop1 == target;
+        boolean sHit = SequenceFixtures.top1(st.ids()[j], st.lp()[j]) == target;
+        String position = SequenceFixtures.POSITION_BUCKETS[SequenceFixtures.bucketOf(j)];
+        for (TargetOracle o :
+            List.of(
+                slices.computeIfAbsent(t.segment(), k -> new TargetOracle()),
+                positions.computeIfAbsent(position, k -> new TargetOracle()),
+                entropies.computeIfAbsent(entropyBucket(t.lp()[j]), k -> new TargetOracle()),
+                tokens.computeIfAbsent(teacherTop1, k -> new TargetOracle()))) {
+          o.add(p, q, tHit, sHit);
+        }
+      }
+    }
+    double tol = 1e-9;
+    try (io.kldrift.DriftReport r = SequenceFixtures.analyze(dir, config(dir).build())) {
+      Summary s = r.summary();
+      assertThat(s.perSlice())
+          .extracting(Summary.SliceSummary::value)
+          .containsExactlyElementsOf(slices.keySet());
+      for (Summary.SliceSummary sl : s.perSlice()) {
+        slices.get(sl.value()).assertMatches(sl.target(), tol, "slice " + sl.value());
+      }
+      for (Summary.Bucket b : s.sequences().byPosition()) {
+        positions
+            .getOrDefault(b.bucket(), new TargetOracle())
+            .assertMatches(b.target(), tol, "position " + b.bucket());
+      }
+      assertThat(entropies).hasSizeGreaterThan(1);
+      for (Summary.Bucket b : s.sequences().byTeacherEntropy()) {
+        entropies
+            .getOrDefault(b.bucket(), new TargetOracle())
+            .assertMatches(b.target(), tol, "entropy " + b.bucket());
+      }
+      assertThat(s.sequences().topTokens()).hasSize(20);
+      for (Summary.TokenShare k : s.sequences().topTokens()) {
+        tokens.get(k.tokenId()).assertMatches(k.target(), tol, "token " + k.tokenId());
+      }
+      List<Row> perToken = r.perToken().collectAsList();
+      assertThat(perToken).hasSize(tokens.size());
+      for (Row row : perToken) {
+        long token = row.getAs("token_id");
+        tokens.get(token).assertRow(row, tol, "per_token " + token);
+      }
+      for (Row row : r.perSlice().collectAsList()) {
+        String value = row.getAs("slice_value");
+        slices.get(value).assertRow(row, tol, "per_slice " + value);
+      }
+    }
+  }
+
+  /**
+   * The documented teacher-entropy bucket (by its name: "<0.01", "0.5-1", ">=4") of the entropy of
+   * the teacher's listed cells plus one tail cell.
+   */
+  private static String entropyBucket(double[] lp) {
+    double h = 0;
+    double listed = 0;
+    for (double x : lp) {
+      double p = Math.exp(x);
+      listed += p;
+      h -= p * x;
+    }
+    double tail = Math.max(0, 1 - listed);
+    h -= tail > 0 ? tail * Math.log(tail) : 0;
+    for (String name :
+        new String[] {"<0.01", "0.01-0.1", "0.1-0.5", "0.5-1", "1-2", "2-4", ">=4"}) {
+      if (name.startsWith("<") && h < Double.parseDouble(name.substring(1))) {
+        return name;
+      }
+      if (name.startsWith(">=") && h >= Double.parseDouble(name.substring(2))) {
+        return name;
+      }
+      int dash = name.indexOf('-');
+      if (dash > 0
+          && h >= Double.parseDouble(name.substring(0, dash))
+          && h < Double.parseDouble(name.substring(dash + 1))) {
+        return name;
+      }
+    }
+    throw new AssertionError("no bucket for entropy " + h);
   }
 
   private static Double find(long[] ids, double[] lp, long id) {

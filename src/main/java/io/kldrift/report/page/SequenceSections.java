@@ -20,16 +20,18 @@ import io.kldrift.summary.Summary.Sequences;
 import io.kldrift.summary.Summary.SliceSummary;
 import io.kldrift.summary.Summary.Stats;
 import io.kldrift.summary.Summary.TokenShare;
+import io.kldrift.summary.TokenText;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * The sections of a page for token sequences (the sequence layout), in place of the class ones:
- * headline figures per token and per sequence ({@link SequenceFigures}), KL by position and by
- * teacher entropy ({@link BucketChart}), the tokens with the most KL mass, the slices with both
- * means, and the worst sequences. Classes, confusions and class marginals have no meaning over a
- * vocabulary and are left out.
+ * headline figures per token and per sequence ({@link SequenceFigures}), with a target column the
+ * figures about the actual next token ({@link NextTokenSection}), KL by position and by teacher
+ * entropy ({@link BucketChart}), the tokens with the most KL mass, the slices with both means, and
+ * the worst sequences. Classes, confusions and class marginals have no meaning over a vocabulary
+ * and are left out.
  *
  * <p>For top-k input every KL figure is a lower bound ({@link Global#bounds()}), and how far below
  * the true KL it sits depends on the teacher's tail mass, the probability outside its listed ids,
@@ -97,6 +99,7 @@ final class SequenceSections implements Sections {
   @Override
   public void figures(StringBuilder h) {
     new SequenceFigures(summary, seq).write(h);
+    new NextTokenSection(summary, seq).write(h);
   }
 
   /** A sequence's rules; those about top-k lists only for top-k input. */
@@ -166,7 +169,7 @@ final class SequenceSections implements Sections {
             .columns(
                 "num",
                 "#",
-                "Teacher top-1 token id",
+                seq.vocabularySize() == null ? "Teacher top-1 token id" : "Teacher top-1 token",
                 "Positions",
                 "Mean KL" + suffix(),
                 "Teacher tail mass",
@@ -179,7 +182,7 @@ final class SequenceSections implements Sections {
       t.row(
           "",
           count(i + 1),
-          str(k.tokenId()),
+          TokenText.label(k.tokenId(), k.token(), seq.vocabularySize()),
           count(k.positions()),
           num(k.klMean()),
           num(k.teacherTailMass()),

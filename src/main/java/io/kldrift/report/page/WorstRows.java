@@ -9,6 +9,7 @@ import static io.kldrift.report.page.Values.num;
 import static io.kldrift.report.page.Values.pct;
 import static io.kldrift.report.page.Values.str;
 
+import io.kldrift.summary.TokenText;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,7 +32,11 @@ final class WorstRows {
           "positions",
           "first_divergence",
           "teacher_tail_mass",
-          "agreement");
+          "agreement",
+          "first_divergence_teacher_token",
+          "first_divergence_teacher_text",
+          "first_divergence_student_token",
+          "first_divergence_student_text");
 
   private WorstRows() {}
 
@@ -94,6 +99,11 @@ final class WorstRows {
         "Counted positions",
         "First divergence",
         "Agreement");
+    boolean tokens =
+        present.stream().anyMatch(r -> r.containsKey("first_divergence_teacher_token"));
+    if (tokens) {
+      t.columns("", "Top-1 tokens there");
+    }
     for (Map<String, Object> r : present) {
       List<String> cells = new ArrayList<>();
       ids.forEach(k -> cells.add(str(r.get(k))));
@@ -106,6 +116,9 @@ final class WorstRows {
       Object first = r.get("first_divergence");
       cells.add(first != null ? count(first) : r.containsKey("first_divergence") ? "none" : NA);
       cells.add(pct(r.get("agreement")));
+      if (tokens) {
+        cells.add(firstTokens(r));
+      }
       t.row("", cells.toArray(String[]::new));
     }
     t.write(h, "worst-sequences-table seq-table");
@@ -114,6 +127,30 @@ final class WorstRows {
         "Sequences by their mean KL per counted position, highest first. First divergence: the"
             + " first counted position whose top-1 tokens differ; none when they agree throughout.");
     closeSection(h);
+  }
+
+  /**
+   * "teacher 5 \" e\", student 2 \"c\"": the top-1 tokens at the first divergence, with their text
+   * when the rows carry it (a vocabulary); n/a without a divergence.
+   */
+  private static String firstTokens(Map<String, Object> r) {
+    Object teacher = r.get("first_divergence_teacher_token");
+    Object student = r.get("first_divergence_student_token");
+    if (teacher == null && student == null) {
+      return NA;
+    }
+    boolean texts = r.containsKey("first_divergence_teacher_text");
+    Integer size = texts ? Integer.MAX_VALUE : null;
+    return "teacher "
+        + token(teacher, r.get("first_divergence_teacher_text"), size)
+        + ", student "
+        + token(student, r.get("first_divergence_student_text"), size);
+  }
+
+  private static String token(Object id, Object text, Integer vocabulary) {
+    return id instanceof Number n
+        ? TokenText.label(n.longValue(), text == null ? null : text.toString(), vocabulary)
+        : NA;
   }
 
   private static List<Map<String, Object>> present(List<Map<String, Object>> rows) {

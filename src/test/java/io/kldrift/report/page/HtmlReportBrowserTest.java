@@ -95,6 +95,21 @@ class HtmlReportBrowserTest {
   }
 
   @Test
+  void browserFindsTheNextTokenSection() throws Exception {
+    Chromium.Result r =
+        Chromium.run(tmp, "next-dom", "--dump-dom", sequencePage.toUri().toString());
+
+    String dom = r.stdout();
+    String section = HtmlReportSequenceTest.element(dom, "section", "next-token");
+    assertThat(section).contains("<h2>Next token</h2>", "8.166 \u2192 9.025");
+    List<List<String>> groups = HtmlReportNextTokenTest.rows(section, "next-token-groups");
+    assertThat(groups).hasSize(4);
+    assertThat(groups.get(0)).startsWith("segment", "chat", "5,800");
+    assertThat(dom.toLowerCase(Locale.ROOT)).doesNotContain("<img", "<script");
+    r.assertNoScriptErrors();
+  }
+
+  @Test
   void browserRendersTheSequencePage() throws Exception {
     Path png = tmp.resolve("sequence-report.png");
 

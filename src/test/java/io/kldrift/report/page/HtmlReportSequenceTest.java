@@ -40,7 +40,7 @@ class HtmlReportSequenceTest {
     return new HtmlReport.Input(summary(SEQUENCE_JSON), List.of(), worstRows(), trend);
   }
 
-  private static final String SEQUENCE_JSON =
+  static final String SEQUENCE_JSON =
       """
       {
         "schema_version": 1,
@@ -61,6 +61,16 @@ class HtmlReportSequenceTest {
           "agreement": {"n": 10457, "mean": 0.824615, "ci95_low": 0.8173, "ci95_high": 0.8319},
           "sequence_kl": {"n": 100, "mean": 0.0651328, "ci95_low": 0.0510493,
                           "ci95_high": 0.0792163},
+          "target": {"n": 10400, "teacher_nll_mean": 2.1, "student_nll_mean": 2.2,
+                     "teacher_ppl": 8.16617, "student_ppl": 9.02501, "ln_ppl_ratio": 0.1,
+                     "ln_ppl_ratio_ci95_low": 0.0912345, "ln_ppl_ratio_ci95_high": 0.1087655,
+                     "delta_p_mean": -0.0123456, "delta_p_ci95_low": -0.0131,
+                     "delta_p_ci95_high": -0.0115, "delta_p_rms": 0.0456789,
+                     "delta_p": {"n": 10400, "mean": -0.0123456, "min": -0.61, "p001": -0.4,
+                                 "p01": -0.2, "p05": -0.09, "p10": -0.05, "p50": -0.001,
+                                 "p90": 0.02, "p95": 0.04, "p99": 0.1, "p999": 0.3, "max": 0.52},
+                     "teacher_accuracy": 0.45, "student_accuracy": 0.43,
+                     "teacher_target_missing": 57, "student_target_missing": 0},
           "bounds": {
             "kl": "lower bound: KL over the teacher's top-20 ids plus one tail cell",
             "sequence_kl": "mean over sequences of each sequence's mean kl lower bound",
@@ -71,10 +81,19 @@ class HtmlReportSequenceTest {
           {"column": "segment", "value": "chat",
            "kl": {"n": 5871, "mean": 0.0239386, "ci95_low": 0.0229689, "ci95_high": 0.0249084},
            "js": {"mean": 0.00523931}, "agreement": {"mean": 0.889968},
-           "sequence_kl": {"n": 51, "mean": 0.0239194}},
+           "sequence_kl": {"n": 51, "mean": 0.0239194},
+           "target": {"n": 5800, "teacher_ppl": 6.5, "student_ppl": 6.9, "ln_ppl_ratio": 0.0597,
+                      "ln_ppl_ratio_ci95_low": 0.05, "ln_ppl_ratio_ci95_high": 0.07,
+                      "delta_p_mean": -0.0081, "delta_p_rms": 0.031, "teacher_accuracy": 0.5,
+                      "student_accuracy": 0.49, "teacher_target_missing": 40,
+                      "student_target_missing": 0}},
           {"column": "segment", "value": $EVIL_SLICE,
            "kl": {"n": 4586, "mean": 0.109231},
-           "sequence_kl": {"n": 49, "mean": 0.108215}}
+           "sequence_kl": {"n": 49, "mean": 0.108215},
+           "target": {"n": 4600, "teacher_ppl": 10.5, "student_ppl": 12.25,
+                      "ln_ppl_ratio": 0.154, "delta_p_mean": -0.0175, "delta_p_rms": 0.06,
+                      "teacher_accuracy": 0.39, "student_accuracy": 0.36,
+                      "teacher_target_missing": 17, "student_target_missing": 0}}
         ],
         "top_drifted_classes": [],
         "top_confusions": [],
@@ -102,7 +121,11 @@ class HtmlReportSequenceTest {
           "by_position": [
             {"bucket": "0", "positions": 0, "kl_share": 0.0},
             {"bucket": "1-3", "positions": 5, "kl_mean": 0.0822400, "kl_share": 0.000641,
-             "agreement": 0.8, "teacher_tail_mass": 0.189037},
+             "agreement": 0.8, "teacher_tail_mass": 0.189037,
+             "target": {"n": 5, "teacher_ppl": 20.5, "student_ppl": 22, "ln_ppl_ratio": 0.0706,
+                        "delta_p_mean": 0.001, "delta_p_rms": 0.01, "teacher_accuracy": 0.4,
+                        "student_accuracy": 0.4, "teacher_target_missing": 0,
+                        "student_target_missing": 0}},
             {"bucket": "4-15", "positions": 206, "kl_mean": 0.0818468, "kl_share": 0.0262852,
              "agreement": 0.825243, "teacher_tail_mass": 0.166865},
             {"bucket": "16-63", "positions": 2248, "kl_mean": 0.0621725, "kl_share": 0.217890,
@@ -128,7 +151,11 @@ class HtmlReportSequenceTest {
           ],
           "top_tokens": [
             {"token_id": 3, "positions": 217, "kl_mean": 0.186075, "kl_share": 0.0629491,
-             "agreement": 0.207373, "teacher_tail_mass": 0.169668},
+             "agreement": 0.207373, "teacher_tail_mass": 0.169668,
+             "target": {"n": 217, "teacher_ppl": 3.1, "student_ppl": 3.4, "ln_ppl_ratio": 0.0924,
+                        "delta_p_mean": -0.02, "delta_p_rms": 0.08, "teacher_accuracy": 0.3,
+                        "student_accuracy": 0.25, "teacher_target_missing": 0,
+                        "student_target_missing": 0}},
             {"token_id": 5, "positions": 186, "kl_mean": 0.190356, "kl_share": 0.0551979,
              "agreement": 0.231183, "teacher_tail_mass": 0.176577},
             {"token_id": 11, "positions": 104, "kl_mean": 0.204187, "kl_share": 0.0331058,
@@ -436,7 +463,7 @@ class HtmlReportSequenceTest {
   }
 
   /** The element with this id, from its start tag to the matching close of the same name. */
-  private static String element(String page, String tag, String id) {
+  static String element(String page, String tag, String id) {
     int start = page.indexOf("id=\"" + id + "\"");
     assertThat(start).as("element %s", id).isNotNegative();
     start = page.lastIndexOf("<" + tag, start);
@@ -482,7 +509,7 @@ class HtmlReportSequenceTest {
     return n;
   }
 
-  private static Summary summary(String json) {
+  static Summary summary(String json) {
     try {
       String text =
           json.replace("$EVIL_SLICE", SummaryJson.mapper().writeValueAsString(EVIL_SLICE));
