@@ -37,7 +37,19 @@ final class EventTimeline {
     if (description == null) {
       return "other driver work";
     }
-    String d = description.startsWith("kldrift: ") ? description.substring(9) : description;
+    // Delta's own jobs carry the step's description after "Delta: " and before their own part
+    // ("Delta: kldrift: write per_class (delta): Compute snapshot for version: 1"): they count to
+    // the step.
+    String d = description;
+    while (d.startsWith("Delta: ")) {
+      d = d.substring(7);
+    }
+    d = d.startsWith("kldrift: ") ? d.substring(9) : d;
+    for (String cut : List.of(": ", " - ")) {
+      if (d.contains(cut) && !d.startsWith("bench: ")) {
+        d = d.substring(0, d.indexOf(cut));
+      }
+    }
     if (d.startsWith("read inputs")) {
       return "footers and schemas";
     }
@@ -48,13 +60,13 @@ final class EventTimeline {
       return d.substring(7);
     }
     if (d.startsWith("write report")) {
-      return "write: commit";
+      return "write: files, commit, driver-written tables";
     }
     if (d.startsWith("write ")) {
       return "write: " + d.substring(6);
     }
     if (d.startsWith("collectAsList at KlDrift")) {
-      return "page";
+      return "checks, page, staging";
     }
     return d.length() > 50 ? d.substring(0, 50) : d;
   }

@@ -48,7 +48,8 @@ public final class FixedCost implements Callable<Integer> {
       split = ",",
       description =
           "Cases to run (default: ${DEFAULT-VALUE}): quick-start, large, parquet-night,"
-              + " delta-night, floor.")
+              + " delta-night, floor (the floor of the sample, and of the large case when it"
+              + " runs).")
   List<String> cases = List.of("quick-start", "large", "parquet-night", "delta-night", "floor");
 
   @Option(
@@ -90,7 +91,7 @@ public final class FixedCost implements Callable<Integer> {
     loadBefore = loadAverage();
     Path sample = home.resolve("sample-data");
     Path large = data.resolve("r" + rows + "_c" + classes + "_s7").toAbsolutePath();
-    if (cases.contains("large") || cases.contains("floor")) {
+    if (cases.contains("large")) {
       ensureLarge(large);
     }
     // Untimed: builds the jar when stale and writes the start-up archive when there is none, as a
@@ -113,10 +114,13 @@ public final class FixedCost implements Callable<Integer> {
         case "delta-night" -> done.add(timed("third Delta night, sample", sample, "delta"));
         case "floor" -> {
           done.add(floor("floor: sample-data/ scan + join + count", sample));
-          done.add(
-              floor(
-                  String.format(Locale.ROOT, "floor: %,d × %d scan + join + count", rows, classes),
-                  large));
+          if (cases.contains("large")) {
+            done.add(
+                floor(
+                    String.format(
+                        Locale.ROOT, "floor: %,d × %d scan + join + count", rows, classes),
+                    large));
+          }
         }
         default ->
             throw new CommandLine.ParameterException(new CommandLine(this), "unknown case " + c);
@@ -201,7 +205,7 @@ public final class FixedCost implements Callable<Integer> {
     for (int i = 0; i < repeat; i++) {
       Path root = work.resolve("run-" + i + "-" + (format == null ? "fresh" : format));
       if (prepared != null) {
-        copyTree(prepared, root);
+        io.kldrift.Fixtures.copyTree(prepared, root);
       }
       List<String> cmd = new ArrayList<>(report(dir, root, "2026-11-03"));
       cmd.addAll(confs(formatConf));
@@ -269,19 +273,6 @@ public final class FixedCost implements Callable<Integer> {
     if (r.exitCode() != 0 && r.exitCode() != 4) {
       throw new IllegalStateException(
           what + " exited with code " + r.exitCode() + "; its last lines:\n" + r.tail(15));
-    }
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (var s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
     }
   }
 
