@@ -56,6 +56,8 @@ kldrift_run() {
         -Dkldrift.startup_archive=target/kldrift-cds.jsa)
     fi
   fi
+  # KLDRIFT_EXTRA_CLASSPATH (the benchmark's floor process) goes after the archived class path,
+  # which the archive still matches.
   # In local mode a task that runs out of heap makes Spark halt the JVM (exit 52) before kldrift
   # can say anything: the JVM runs this one line first.
   local oom="echo 'kldrift: error: out of memory in the driver JVM (heap ${KLDRIFT_DRIVER_MEMORY:-4g}). Fix: raise KLDRIFT_DRIVER_MEMORY (or spark.driver.memory), or lower spark.sql.parquet.columnarReaderBatchSize; the previous report is unchanged; exit 52' >&2"
@@ -64,7 +66,7 @@ kldrift_run() {
   cmd+=($(cat "$KLDRIFT_HOME/target/jvm-options.txt") \
     -Dlog4j2.configurationFile="$KLDRIFT_HOME/conf/log4j2.properties" -Dkldrift.stderr_fd=3 \
     ${KLDRIFT_JAVA_OPTS:-} \
-    -cp "$JAR:$(cat "$KLDRIFT_HOME/target/local-classpath.txt")" "$main" "$@")
+    -cp "$JAR:$(cat "$KLDRIFT_HOME/target/local-classpath.txt")${KLDRIFT_EXTRA_CLASSPATH:+:$KLDRIFT_EXTRA_CLASSPATH}" "$main" "$@")
   # The JVM's notice of the incubator module (the kernel's Vector API) comes on every run, before
   # main, and asks nothing of the user: drop exactly that line (and DataSketches' notice of its
   # restricted mode, which the jobs drop themselves, StandardError.java, should one come here).

@@ -153,18 +153,19 @@ final class DeltaReportStore extends RootStore {
   public void recover() {}
 
   /**
-   * The committed history rows: rows whose run id is named by a commit row; rows of killed runs or
-   * of a race's loser are left out.
+   * The committed history rows: rows whose run id is named by a commit row (as of this call); rows
+   * of killed runs or of a race's loser are left out.
    */
   @Override
   public Dataset<Row> history() {
     if (!exists(HISTORY)) {
       return spark.createDataFrame(List.of(), ParquetReportStore.HISTORY_READ);
     }
-    Dataset<Row> ids = runsTable().select(RUN_ID);
-    Dataset<Row> history = read(HISTORY);
-    return history
-        .join(ids, history.col(RUN_ID).equalTo(ids.col(RUN_ID)), "left_semi")
+    // The committed run ids once, on the driver (a row per run): the history's readers then filter
+    // by them, without reading the commit table again and broadcasting it for every query.
+    Object[] ids = runsTable().select(RUN_ID).collectAsList().stream().map(r -> r.get(0)).toArray();
+    return read(HISTORY)
+        .where(col(RUN_ID).isin(ids))
         .select(
             java.util.Arrays.stream(ParquetReportStore.HISTORY_READ.fieldNames())
                 .map(c -> col(c))

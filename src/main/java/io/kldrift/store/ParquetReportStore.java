@@ -58,12 +58,13 @@ final class ParquetReportStore extends RootStore {
   }
 
   /**
-   * Writes each file, the state file and each table as Parquet into {@code <root>/<runDir>},
-   * replacing what that run folder held, and publishes the history rows (when not null) as {@code
-   * <root>/history/<runDir>}, the two together: a journal names the staged folders before the first
-   * rename, the report's rename is the commit point, and {@link #recover} rolls an interrupted
-   * publish back (before that point) or forward (after it). Before writing it recovers what an
-   * earlier, killed run left and deletes staging folders older than the run's {@code staleAfter}.
+   * Writes each file, the state file and each table as Parquet into {@code <root>/<runDir>} (the
+   * tables the driver holds without a Spark job, {@link LocalTables}), replacing what that run
+   * folder held, and publishes the history rows (when not null) as {@code <root>/history/<runDir>},
+   * the two together: a journal names the staged folders before the first rename, the report's
+   * rename is the commit point, and {@link #recover} rolls an interrupted publish back (before that
+   * point) or forward (after it). Before writing it recovers what an earlier, killed run left and
+   * deletes staging folders older than the run's {@code staleAfter}.
    */
   @Override
   public String publish(Run run) {
@@ -81,9 +82,14 @@ final class ParquetReportStore extends RootStore {
       Publish p =
           new Publish(rootPath, runDir, UUID.randomUUID().toString(), run.history() != null);
       for (Table t : run.tables()) {
+        Path dir = new Path(p.staged(), t.name());
+        if (t.single() && LocalTables.isLocal(t.data())) {
+          LocalTables.write(spark, fs, t.data(), dir);
+          continue;
+        }
         spark.sparkContext().setJobDescription("kldrift: write " + t.name());
         Dataset<Row> d = t.single() ? t.data().coalesce(1) : t.data();
-        d.write().mode(SaveMode.ErrorIfExists).parquet(new Path(p.staged(), t.name()).toString());
+        d.write().mode(SaveMode.ErrorIfExists).parquet(dir.toString());
       }
       Map<String, byte[]> files = new LinkedHashMap<>(run.files());
       if (run.state() != null) {
@@ -94,7 +100,9 @@ final class ParquetReportStore extends RootStore {
           out.write(f.getValue());
         }
       }
-      if (run.history() != null) {
+      if (run.history() != null && LocalTables.isLocal(run.history())) {
+        LocalTables.write(spark, fs, run.history(), p.stagedHistory());
+      } else if (run.history() != null) {
         spark.sparkContext().setJobDescription("kldrift: write history");
         run.history()
             .coalesce(1)

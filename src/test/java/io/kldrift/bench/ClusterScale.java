@@ -1,7 +1,6 @@
 package io.kldrift.bench;
 
 import io.kldrift.cluster.StandaloneCluster;
-import io.kldrift.sample.SampleGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,19 +43,7 @@ public final class ClusterScale implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = data.resolve("r" + rows + "_c" + classes + "_s7").toAbsolutePath();
-    if (!Files.exists(dir.resolve("student/_SUCCESS"))) {
-      SparkSession spark =
-          SparkSession.builder()
-              .master("local[2]")
-              .config("spark.ui.enabled", "false")
-              .getOrCreate();
-      SampleGenerator.generate(
-          spark,
-          new SampleGenerator.Spec(rows, classes, 7, false, List.of(3, 5), 1.5, 0.001, 4),
-          dir.toString());
-      spark.stop();
-    }
+    Path dir = FixedCost.generated(data, rows, classes);
     Path work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "cluster-scale");
     StringBuilder md = new StringBuilder();
     md.append(

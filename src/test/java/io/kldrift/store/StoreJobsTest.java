@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Spark jobs a night spends reading the history: one for every earlier run's index and trend
- * rows, one for the figures of the runs its baselines read.
+ * The Spark jobs a night runs: reading the history takes one for every earlier run's index and
+ * trend rows and one for the figures of the runs its baselines read; writing the report none.
  */
 class StoreJobsTest {
   private final SparkSession spark = TestSpark.get();
@@ -65,9 +65,21 @@ class StoreJobsTest {
     return jobs.byDescription;
   }
 
+  /**
+   * Every Spark job of a sample night, by design: the schema of each input (Spark's inference reads
+   * a footer in a job), the pass (a scan and shuffle per side, then the aggregation), the two
+   * history reads; the report's tables and history rows are rows the driver holds, written without
+   * a job.
+   */
   @Test
   void aParquetNightReadsItsHistoryInTwoJobs() throws Exception {
     Map<String, Integer> jobs = nights("parquet", 3);
     assertThat(jobs.get("kldrift: read history")).as(jobs.toString()).isEqualTo(2);
+    assertThat(jobs)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "kldrift: read inputs and check schemas", 2,
+                "kldrift: join, row rules, metrics and drift state", 3,
+                "kldrift: read history", 2));
   }
 }
