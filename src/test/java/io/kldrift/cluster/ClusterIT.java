@@ -16,6 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -41,19 +44,30 @@ class ClusterIT {
   private static JsonNode local;
   private static Map<Integer, Double> localPerClass;
 
+  /**
+   * The master and worker JVMs start while this JVM generates the data and runs the local report:
+   * their start is mostly waiting, which the local work fills.
+   */
   @BeforeAll
   static void start() throws Exception {
-    data = tmp.resolve("data").toString();
-    SampleGenerator.generate(
-        TestSpark.get(),
-        new SampleGenerator.Spec(150_000, 64, 21, false, List.of(3, 5), 1.5, 0.001, 4),
-        data);
-    String out = tmp.resolve("local").toString();
-    assertThat(DriftJob.run(args(out, "2026-11-20", "--master", "local[2]", "--quiet")))
-        .isEqualTo(ExitCodes.OK);
-    local = Fixtures.summary(out + "/run_date=2026-11-20");
-    localPerClass = perClass(out + "/run_date=2026-11-20");
-    cluster = StandaloneCluster.start(tmp.resolve("cluster"), 2, 2560);
+    ExecutorService starter = Executors.newSingleThreadExecutor();
+    Future<StandaloneCluster> starting =
+        starter.submit(() -> StandaloneCluster.start(tmp.resolve("cluster"), 2, 2560));
+    starter.shutdown();
+    try {
+      data = tmp.resolve("data").toString();
+      SampleGenerator.generate(
+          TestSpark.get(),
+          new SampleGenerator.Spec(150_000, 64, 21, false, List.of(3, 5), 1.5, 0.001, 4),
+          data);
+      String out = tmp.resolve("local").toString();
+      assertThat(DriftJob.run(args(out, "2026-11-20", "--master", "local[2]", "--quiet")))
+          .isEqualTo(ExitCodes.OK);
+      local = Fixtures.summary(out + "/run_date=2026-11-20");
+      localPerClass = perClass(out + "/run_date=2026-11-20");
+    } finally {
+      cluster = starting.get();
+    }
   }
 
   @AfterAll

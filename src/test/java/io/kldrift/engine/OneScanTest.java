@@ -98,6 +98,9 @@ class OneScanTest {
             jobs.incrementAndGet();
           }
         };
+    // The generator's writes end before the listeners are added, their events too: the bus
+    // delivers them later, and a busy machine delivered one to the plan recorder.
+    spark.sparkContext().listenerBus().waitUntilEmpty();
     spark.listenerManager().register(planRecorder);
     spark.sparkContext().addSparkListener(jobCounter);
     try {
