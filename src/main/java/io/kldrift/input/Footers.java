@@ -7,12 +7,16 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.Footer;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat$;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Reads the footer of every Parquet file of a table before Spark reads any, so that a truncated,
@@ -27,8 +31,13 @@ final class Footers {
    * Spark lists it: names starting with '_' or '.' are skipped) before Spark reads any: Spark's own
    * schema inference would fail in a task, whose stack traces Spark logs before kldrift can say
    * which file is bad and why. A path that does not exist is left to Spark's read to report.
+   *
+   * @return the Spark schema every data file's footer gives, derived as Spark's inference derives
+   *     it ({@code ParquetFileFormat.readSchema}), so that the read need not run a Spark job to
+   *     infer it; null when the files disagree, there are none or a footer cannot be converted
+   *     (then Spark infers and reports as before)
    */
-  static void checkBeforeRead(SparkSession spark, String path, String side) {
+  static StructType checkBeforeRead(SparkSession spark, String path, String side) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<Path> files = new ArrayList<>();
     Path p = new Path(path);
@@ -45,9 +54,24 @@ final class Footers {
       if (InputFiles.isPermissionDenied(e)) {
         throw InputErrors.permissionDenied(side + " table: folder " + p);
       }
-      return; // Spark's read reports what it cannot list
+      return null; // Spark's read reports what it cannot list
     }
-    files.parallelStream().forEach(f -> checkOne(conf, f, side));
+    List<StructType> schemas =
+        files.parallelStream().map(f -> schemaOf(spark, f, checkOne(conf, f, side))).toList();
+    return schemas.isEmpty() || schemas.contains(null) || schemas.stream().distinct().count() > 1
+        ? null
+        : schemas.get(0);
+  }
+
+  /** The Spark schema of one file's footer, as Spark's schema inference reads it; null if none. */
+  private static StructType schemaOf(SparkSession spark, Path file, ParquetMetadata footer) {
+    try {
+      scala.collection.immutable.Seq<Footer> one =
+          scala.jdk.javaapi.CollectionConverters.asScala(List.of(new Footer(file, footer))).toSeq();
+      return ParquetFileFormat$.MODULE$.readSchema(one, spark).getOrElse(() -> null);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private static void collect(FileSystem fs, FileStatus st, List<Path> files, String side)
@@ -149,9 +173,9 @@ final class Footers {
     }
   }
 
-  private static void checkOne(Configuration conf, Path file, String side) {
+  private static ParquetMetadata checkOne(Configuration conf, Path file, String side) {
     try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
-      r.getFooter();
+      return r.getFooter();
     } catch (java.io.IOException | RuntimeException e) {
       if (InputFiles.isPermissionDenied(e)) {
         throw InputErrors.permissionDenied(side + " table: file " + file);

@@ -430,14 +430,16 @@ public final class PredictionInputs {
     if (format == InputFormat.DELTA) {
       io.kldrift.store.DeltaSession.requireSession(spark, "input.format");
     }
-    if (format == InputFormat.PARQUET) {
-      Footers.checkBeforeRead(spark, path, side);
-    }
+    StructType footers =
+        format == InputFormat.PARQUET ? Footers.checkBeforeRead(spark, path, side) : null;
     try {
       return switch (format) {
         case TABLE -> spark.table(path);
         case DELTA -> spark.read().format("delta").load(path);
-        case PARQUET -> spark.read().parquet(path);
+        case PARQUET ->
+            footers == null
+                ? spark.read().parquet(path)
+                : spark.read().schema(footers).parquet(path);
       };
     } catch (Exception e) {
       boolean example = config.layout() == Layout.EXAMPLE;
