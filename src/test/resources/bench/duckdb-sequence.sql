@@ -5,9 +5,9 @@
 --
 -- Placeholders, replaced before the run (values are escaped for a quoted SQL string):
 --   ${teacher}  Parquet glob of the teacher table (sequence_id, segment, completion_mask,
---               topk_ids, topk_logprobs)
+--               topk_ids, topk_logprobs, target_ids, target_logprob)
 --   ${student}  Parquet glob of the student table (sequence_id, topk_ids, topk_logprobs,
---               logprobs_at_teacher)
+--               logprobs_at_teacher, target_logprob)
 --   ${out}      folder the result files are written to
 --
 -- Per counted position (mask true), p the teacher, q the student, A the teacher's listed ids where
@@ -16,25 +16,32 @@
 -- 1 - P_A = -expm1(ln P_A) clamped to [0, 1] (DuckDB has no expm1: exp(x) - 1, with its Taylor
 -- series near 0; log-probabilities are at most 0, so the sums of exp cannot overflow), a zero
 -- student tail replaced by epsilon 1e-12; a side's top-1 is its listed id with the largest
--- log-probability (ties: the smaller id). Not checked here, unlike kldrift: the row rules
+-- log-probability (ties: the smaller id). The actual next token (target_ids, each side's
+-- target_logprob): over counted positions with a target id >= 0 and both log-probabilities
+-- reported, each model's NLL = -log-prob of the target, delta p = p_student - p_teacher of the target,
+-- and whether each model's top-1 is the target. Not checked here, unlike kldrift: the row rules
 -- (duplicate keys, list lengths, normalization, token ids, NaN).
 
 -- 1. Per matched sequence and position bucket (0, 1-3, 4-15, 16-63, 64-255, 256-1023, 1024+):
 --    counted positions, sum of KL, positions whose top-1 ids agree, sum of the teacher's tail mass
---    (over all its listed ids). Every figure below is a sum of these.
+--    (over all its listed ids), and the target sums. Every figure below is a sum of these.
 CREATE OR REPLACE TEMP TABLE seq_bucket AS
 WITH j AS (
   SELECT t.sequence_id, t.segment, t.completion_mask AS m,
          t.topk_ids AS ti, t.topk_logprobs AS tl,
-         s.topk_ids AS si, s.topk_logprobs AS sl, s.logprobs_at_teacher AS al
+         s.topk_ids AS si, s.topk_logprobs AS sl, s.logprobs_at_teacher AS al,
+         t.target_ids AS tg, t.target_logprob AS ttl, s.target_logprob AS stl
   FROM read_parquet('${teacher}') t JOIN read_parquet('${student}') s USING (sequence_id)),
 u AS (
   SELECT sequence_id, segment,
          unnest(range(len(tl))) AS position, unnest(m) AS counted,
-         unnest(ti) AS ti, unnest(tl) AS tl, unnest(si) AS si, unnest(sl) AS sl, unnest(al) AS al
+         unnest(ti) AS ti, unnest(tl) AS tl, unnest(si) AS si, unnest(sl) AS sl, unnest(al) AS al,
+         unnest(tg) AS tg, unnest(ttl)::DOUBLE AS ttl, unnest(stl)::DOUBLE AS stl
   FROM j),
 c AS (
-  SELECT sequence_id, segment, position,
+  SELECT sequence_id, segment, position, tg, ttl, stl,
+         tg >= 0 AND ttl > -9999 AND stl > -9999 AND ttl < 'inf'::DOUBLE
+           AND stl < 'inf'::DOUBLE AS tk,
          list_filter(list_zip(tl::DOUBLE[], al::DOUBLE[]),
                      lambda e: e[1] > -9999 AND e[2] > -9999) AS cells,
          list_filter(tl::DOUBLE[], lambda x: x > -9999) AS t_listed,
@@ -44,7 +51,7 @@ c AS (
              CASE WHEN e[1] > -9999 THEN {'lp': e[1], 'neg_id': -e[2]} END)).neg_id AS s_top1
   FROM u WHERE counted),
 f AS (
-  SELECT sequence_id, segment, position, t_top1, s_top1,
+  SELECT sequence_id, segment, position, t_top1, s_top1, tg, ttl, stl, tk,
          coalesce(list_sum(list_transform(cells, lambda e: exp(e[1]) * (e[1] - e[2]))), 0) AS kl_cells,
          ln(list_sum(list_transform(cells, lambda e: exp(e[1])))) AS lse_p,
          ln(list_sum(list_transform(cells, lambda e: exp(e[2])))) AS lse_q,
@@ -71,7 +78,14 @@ SELECT sequence_id, segment,
        sum(kl_cells + CASE WHEN pt > 0 THEN pt * ln(pt / CASE WHEN qt > 0 THEN qt ELSE 1e-12 END)
                            ELSE 0 END) AS kl_sum,
        count(*) FILTER (WHERE t_top1 = s_top1) AS agree_n,
-       sum(teacher_tail) AS tail_sum
+       sum(teacher_tail) AS tail_sum,
+       count(*) FILTER (WHERE tk) AS target_n,
+       coalesce(sum(-ttl) FILTER (WHERE tk), 0) AS t_nll_sum,
+       coalesce(sum(-stl) FILTER (WHERE tk), 0) AS s_nll_sum,
+       coalesce(sum(exp(stl) - exp(ttl)) FILTER (WHERE tk), 0) AS dp_sum,
+       coalesce(sum((exp(stl) - exp(ttl)) ^ 2) FILTER (WHERE tk), 0) AS dp_sq_sum,
+       count(*) FILTER (WHERE tk AND t_top1 = tg) AS t_hits,
+       count(*) FILTER (WHERE tk AND s_top1 = tg) AS s_hits
 FROM g GROUP BY ALL;
 
 -- 2. Per sequence: counted positions and the mean KL over them.
@@ -80,7 +94,9 @@ SELECT sequence_id, any_value(segment) AS segment, sum(n) AS n, sum(kl_sum) / su
 FROM seq_bucket GROUP BY sequence_id;
 
 -- 3. Global: rows, matched sequences, counted positions, token- and sequence-weighted mean KL,
---    top-1 agreement, the teacher's tail mass.
+--    top-1 agreement, the teacher's tail mass; the target figures: positions with a known target,
+--    each model's mean NLL and perplexity, ln(PPL(student) / PPL(teacher)), delta p's mean and
+--    RMS, each model's accuracy.
 COPY (
   SELECT (SELECT count(*) FROM read_parquet('${teacher}')) AS teacher_rows,
          (SELECT count(*) FROM read_parquet('${student}')) AS student_rows,
@@ -91,7 +107,17 @@ COPY (
          sum(agree_n) / sum(n) AS agreement,
          sum(tail_sum) / sum(n) AS teacher_tail_mass,
          (SELECT count(*) FROM seq_mean) AS sequences_with_positions,
-         (SELECT avg(kl_mean) FROM seq_mean) AS sequence_kl_mean
+         (SELECT avg(kl_mean) FROM seq_mean) AS sequence_kl_mean,
+         sum(target_n) AS target_n,
+         sum(t_nll_sum) / sum(target_n) AS teacher_nll_mean,
+         sum(s_nll_sum) / sum(target_n) AS student_nll_mean,
+         exp(sum(t_nll_sum) / sum(target_n)) AS teacher_ppl,
+         exp(sum(s_nll_sum) / sum(target_n)) AS student_ppl,
+         (sum(s_nll_sum) - sum(t_nll_sum)) / sum(target_n) AS ln_ppl_ratio,
+         sum(dp_sum) / sum(target_n) AS delta_p_mean,
+         sqrt(sum(dp_sq_sum) / sum(target_n)) AS delta_p_rms,
+         sum(t_hits) / sum(target_n) AS teacher_accuracy,
+         sum(s_hits) / sum(target_n) AS student_accuracy
   FROM seq_bucket
 ) TO '${out}/global.parquet' (FORMAT parquet);
 

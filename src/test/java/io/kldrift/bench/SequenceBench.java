@@ -486,8 +486,10 @@ public final class SequenceBench implements Callable<Integer> {
         "`"
             + SCRIPT_SOURCE
             + "` (below) statement by statement on the bench's connection: join, per-position"
-            + " tail-bucket KL, top-1 agreement and teacher tail mass, per-sequence means, global,"
-            + " per-slice and position-bucket figures, each written to Parquet; value: the mean"
+            + " tail-bucket KL, top-1 agreement and teacher tail mass, the actual next token's"
+            + " figures (NLLs, perplexities, ln PPL ratio, delta p mean and RMS, accuracies),"
+            + " per-sequence means, global, per-slice and position-bucket figures, each written to"
+            + " Parquet; value: the mean"
             + " KL it wrote",
         () -> {
           Path o = fresh("duckdb-report");
@@ -833,6 +835,30 @@ public final class SequenceBench implements Callable<Integer> {
         "teacher tail mass (sequences.teacher_tail_mass.mean)",
         seq.path("teacher_tail_mass").path("mean").asDouble(),
         (Double) g.get(6));
+    JsonNode tg = gl.path("target");
+    exact(
+        checks,
+        "positions with a known target (global.target.n)",
+        tg.path("n").asLong(),
+        ((Number) g.get(9)).longValue());
+    String[] targetFields = {
+      "teacher_nll_mean",
+      "student_nll_mean",
+      "teacher_ppl",
+      "student_ppl",
+      "ln_ppl_ratio",
+      "delta_p_mean",
+      "delta_p_rms",
+      "teacher_accuracy",
+      "student_accuracy"
+    };
+    for (int i = 0; i < targetFields.length; i++) {
+      mean(
+          checks,
+          "global.target." + targetFields[i],
+          tg.path(targetFields[i]).asDouble(Double.NaN),
+          (Double) g.get(10 + i));
+    }
 
     // Per slice: DuckDB's rows by segment against summary.json's per_slice entries.
     Map<String, JsonNode> slices = new LinkedHashMap<>();

@@ -65,7 +65,9 @@ class SequenceBenchTest {
           ResultSet rs =
               st.executeQuery(
                   "SELECT matched, counted_positions, kl_mean, sequence_kl_mean, agreement,"
-                      + " teacher_tail_mass FROM read_parquet('"
+                      + " teacher_tail_mass, target_n, teacher_ppl, student_ppl, ln_ppl_ratio,"
+                      + " delta_p_mean, delta_p_rms, teacher_accuracy, student_accuracy"
+                      + " FROM read_parquet('"
                       + out.resolve("global.parquet")
                       + "')")) {
         rs.next();
@@ -75,7 +77,15 @@ class SequenceBenchTest {
           rs.getDouble(3),
           rs.getDouble(4),
           rs.getDouble(5),
-          rs.getDouble(6)
+          rs.getDouble(6),
+          rs.getLong(7),
+          rs.getDouble(8),
+          rs.getDouble(9),
+          rs.getDouble(10),
+          rs.getDouble(11),
+          rs.getDouble(12),
+          rs.getDouble(13),
+          rs.getDouble(14)
         };
       }
     }
@@ -97,6 +107,15 @@ class SequenceBenchTest {
         assertThat(d[3]).isCloseTo(seq, within(1e-12 * seq));
         assertThat(d[4]).isCloseTo(s.global().agreement().mean(), within(1e-12));
         assertThat(d[5]).isCloseTo(s.sequences().teacherTailMass().mean(), within(1e-12));
+        Summary.Target t = s.global().target();
+        assertThat((long) d[6]).isEqualTo(t.n()).isPositive();
+        assertThat(d[7]).isCloseTo(t.teacherPpl(), within(1e-9 * t.teacherPpl()));
+        assertThat(d[8]).isCloseTo(t.studentPpl(), within(1e-9 * t.studentPpl()));
+        assertThat(d[9]).isCloseTo(t.lnPplRatio(), within(1e-9));
+        assertThat(d[10]).isCloseTo(t.deltaPMean(), within(1e-9));
+        assertThat(d[11]).isCloseTo(t.deltaPRms(), within(1e-9));
+        assertThat(d[12]).isCloseTo(t.teacherAccuracy(), within(1e-12));
+        assertThat(d[13]).isCloseTo(t.studentAccuracy(), within(1e-12));
       }
     }
   }
