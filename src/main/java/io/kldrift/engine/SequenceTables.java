@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.kldrift.input.Vocabulary;
 import io.kldrift.summary.Summary;
+import io.kldrift.summary.WorstSequenceColumns;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -118,7 +119,7 @@ final class SequenceTables {
     for (String c : worst.columns()) {
       cols.add(col(c));
       if (Arrays.asList(FIRST_TOKENS).contains(c)) {
-        cols.add(element_at(texts, col(c)).as(c.replace("_token", "_text")));
+        cols.add(element_at(texts, col(c)).as(WorstSequenceColumns.text(c)));
       }
     }
     return worst.select(cols.toArray(Column[]::new));
