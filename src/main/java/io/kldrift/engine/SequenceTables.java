@@ -83,9 +83,10 @@ final class SequenceTables {
   }
 
   /** The worst sequences' columns of the top-1 tokens at their first divergence. */
-  static final String[] FIRST_TOKENS = {
-    "first_divergence_teacher_token", "first_divergence_student_token"
-  };
+  static final String[] FIRST_TOKENS =
+      WorstSequenceColumns.FIGURES.stream()
+          .filter(WorstSequenceColumns::isToken)
+          .toArray(String[]::new);
 
   /**
    * worst_examples/ with the top-1 token ids at the first divergence as longs (null without a

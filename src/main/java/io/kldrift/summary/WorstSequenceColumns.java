@@ -22,6 +22,13 @@ public final class WorstSequenceColumns {
 
   private WorstSequenceColumns() {}
 
+  /**
+   * Whether {@code figure} holds a token id (the teacher's or student's at the first divergence).
+   */
+  public static boolean isToken(String figure) {
+    return figure.endsWith("_token");
+  }
+
   /** The column holding the text of the token id in {@code tokenColumn}. */
   public static String text(String tokenColumn) {
     return tokenColumn.replace("_token", "_text");
@@ -33,7 +40,7 @@ public final class WorstSequenceColumns {
     all.add("kl");
     for (String f : FIGURES) {
       all.add(f);
-      if (f.endsWith("_token")) {
+      if (isToken(f)) {
         all.add(text(f));
       }
     }
