@@ -1,5 +1,6 @@
 package io.kldrift.engine;
 
+import io.kldrift.summary.WorstSequenceColumns;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -51,16 +52,7 @@ final class SequencePart implements StatePart<SequencePart> {
   };
 
   /** The figures a worst sequence carries besides its mean KL (worst_examples/ columns). */
-  static final String[] WORST_FIELDS = {
-    "kl_sum",
-    "kl_max",
-    "positions",
-    "first_divergence",
-    "teacher_tail_mass",
-    "agreement",
-    "first_divergence_teacher_token",
-    "first_divergence_student_token"
-  };
+  static final String[] WORST_FIELDS = WorstSequenceColumns.FIGURES.toArray(String[]::new);
 
   /** The figures of a worst sequence written before drift state format 5 (without the tokens). */
   private static final int OLD_WORST_FIELDS = 6;

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.kldrift.input.Vocabulary;
 import io.kldrift.summary.Summary;
+import io.kldrift.summary.WorstSequenceColumns;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -82,9 +83,10 @@ final class SequenceTables {
   }
 
   /** The worst sequences' columns of the top-1 tokens at their first divergence. */
-  static final String[] FIRST_TOKENS = {
-    "first_divergence_teacher_token", "first_divergence_student_token"
-  };
+  static final String[] FIRST_TOKENS =
+      WorstSequenceColumns.FIGURES.stream()
+          .filter(WorstSequenceColumns::isToken)
+          .toArray(String[]::new);
 
   /**
    * worst_examples/ with the top-1 token ids at the first divergence as longs (null without a
@@ -118,7 +120,7 @@ final class SequenceTables {
     for (String c : worst.columns()) {
       cols.add(col(c));
       if (Arrays.asList(FIRST_TOKENS).contains(c)) {
-        cols.add(element_at(texts, col(c)).as(c.replace("_token", "_text")));
+        cols.add(element_at(texts, col(c)).as(WorstSequenceColumns.text(c)));
       }
     }
     return worst.select(cols.toArray(Column[]::new));

@@ -4,6 +4,7 @@ import static io.kldrift.report.page.Html.closeSection;
 import static io.kldrift.report.page.Html.note;
 import static io.kldrift.report.page.Html.openSection;
 import static io.kldrift.report.page.Values.at;
+import static io.kldrift.report.page.Values.ci;
 import static io.kldrift.report.page.Values.count;
 import static io.kldrift.report.page.Values.list;
 import static io.kldrift.report.page.Values.mean;
@@ -75,10 +76,7 @@ final class NextTokenSection {
         "",
         "ln(PPL student / PPL teacher)",
         num(t.lnPplRatio()),
-        "95% CI "
-            + num(t.lnPplRatioCi95Low())
-            + " \u2013 "
-            + num(t.lnPplRatioCi95High())
+        ci(t.lnPplRatioCi95Low(), t.lnPplRatioCi95High())
             + " from the paired per-token differences; above 0 the student finds the text"
             + " less likely");
     Stats dp = t.deltaP();
@@ -86,10 +84,7 @@ final class NextTokenSection {
         "",
         "\u0394p = p_student(target) \u2212 p_teacher(target)",
         num(t.deltaPMean()),
-        "95% CI "
-            + num(t.deltaPCi95Low())
-            + " \u2013 "
-            + num(t.deltaPCi95High())
+        ci(t.deltaPCi95Low(), t.deltaPCi95High())
             + "; RMS "
             + num(t.deltaPRms())
             + "; "

@@ -71,24 +71,8 @@ final class SequenceFigures {
         boundBadge("sequence_kl"),
         tailText + " (per token)",
         "sequence-weighted: the mean of " + count(at(seqKl, Stats::n)) + " sequences' means");
-    card(
-        h,
-        "js",
-        "Jensen\u2013Shannon",
-        interval(seq.js()),
-        "nats",
-        intervalBadge(seq.js()),
-        null,
-        "the interval the divergence lies in");
-    card(
-        h,
-        "tv",
-        "Total variation",
-        interval(seq.totalVariation()),
-        "",
-        intervalBadge(seq.totalVariation()),
-        null,
-        "the interval the distance lies in");
+    intervalCard(h, "js", "Jensen\u2013Shannon", seq.js(), "nats", "divergence");
+    intervalCard(h, "tv", "Total variation", seq.totalVariation(), "", "distance");
     card(
         h,
         "agreement",
@@ -172,6 +156,20 @@ final class SequenceFigures {
       h.append("<div class=\"tail\">").append(esc(tail)).append("</div>");
     }
     h.append("<div class=\"card-note\">").append(esc(detail)).append("</div></div>\n");
+  }
+
+  /** A card for a figure known as an interval ({@code what}: "divergence", "distance"). */
+  private void intervalCard(
+      StringBuilder h, String id, String title, Interval i, String unit, String what) {
+    card(
+        h,
+        id,
+        title,
+        interval(i),
+        unit,
+        intervalBadge(i),
+        null,
+        "the interval the " + what + " lies in");
   }
 
   /** A small label next to a number, with what it means as its tooltip. */

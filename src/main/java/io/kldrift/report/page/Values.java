@@ -124,17 +124,24 @@ final class Values {
   /** "95% CI low – high (n = …)" of a figure, its bounds in {@code format}. */
   static String ci(Stats stats, Function<Object, String> format) {
     return "95% CI "
-        + format.apply(at(stats, Stats::ci95Low))
-        + " \u2013 "
-        + format.apply(at(stats, Stats::ci95High))
+        + range(at(stats, Stats::ci95Low), at(stats, Stats::ci95High), format)
         + " (n = "
         + count(at(stats, Stats::n))
         + ")";
   }
 
+  /** "95% CI low – high" of bounds given apart from their figure. */
+  static String ci(Double low, Double high) {
+    return "95% CI " + range(low, high, Values::num);
+  }
+
   /** The CI's bounds alone, "low – high", for a table column. */
   static String ciRange(Stats stats) {
-    return num(at(stats, Stats::ci95Low)) + " \u2013 " + num(at(stats, Stats::ci95High));
+    return range(at(stats, Stats::ci95Low), at(stats, Stats::ci95High), Values::num);
+  }
+
+  private static String range(Object low, Object high, Function<Object, String> format) {
+    return format.apply(low) + " \u2013 " + format.apply(high);
   }
 
   /** "> 0.01: 80.00%, > 0.1: 30.00%" for {@code share_above}. */

@@ -10,6 +10,7 @@ import static io.kldrift.report.page.Values.pct;
 import static io.kldrift.report.page.Values.str;
 
 import io.kldrift.summary.TokenText;
+import io.kldrift.summary.WorstSequenceColumns;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,19 +25,7 @@ import java.util.Set;
  */
 final class WorstRows {
   /** The worst-sequence figures, in the engine's order; every other column is a key or a slice. */
-  private static final List<String> SEQUENCE_FIGURES =
-      List.of(
-          "kl",
-          "kl_sum",
-          "kl_max",
-          "positions",
-          "first_divergence",
-          "teacher_tail_mass",
-          "agreement",
-          "first_divergence_teacher_token",
-          "first_divergence_teacher_text",
-          "first_divergence_student_token",
-          "first_divergence_student_text");
+  private static final List<String> SEQUENCE_FIGURES = WorstSequenceColumns.withText();
 
   private WorstRows() {}
 
