@@ -52,7 +52,7 @@ enum ExampleLayout implements Layout<ExamplePart> {
   }
 
   @Override
-  public FlatMapFunction<Iterator<InternalRow>, byte[]> updater(
+  public FlatMapFunction<Iterator<InternalRow>, ShippedState> updater(
       StateHeader header, PredictionInputs.Prepared in, DriftConfig config, StructType examples) {
     return new ExampleUpdater(
         header,

@@ -51,8 +51,8 @@ public sealed interface Layout<P extends StatePart<P>> extends Serializable, Sch
   /** Reads a part written by {@link StatePart#write} in drift state format {@code version}. */
   P readPart(DataInput in, StateSettings settings, int version) throws IOException;
 
-  /** The update of one partition of the joined rows into a serialized state. */
-  FlatMapFunction<Iterator<InternalRow>, byte[]> updater(
+  /** The update of one partition of the joined rows into its state. */
+  FlatMapFunction<Iterator<InternalRow>, ShippedState> updater(
       StateHeader header, PredictionInputs.Prepared in, DriftConfig config, StructType examples);
 
   /** The finish of {@code state} into the summary sections and tables. */

@@ -9,6 +9,7 @@ import io.kldrift.config.DriftConfig;
 import io.kldrift.input.PredictionInputs;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.Column;
@@ -27,9 +28,9 @@ import org.apache.spark.sql.types.StructType;
  * per-side count of each key's copies (duplicates are found where the rows already meet) and the
  * full outer join, which pairs rows whose key occurs once on each side and leaves everything else
  * one-sided, so unmatched and duplicated rows are counted without exploding. The state is then
- * computed by one {@code mapPartitions} over the joined rows and a {@code treeAggregate}: task
- * results are counted once even when a stage is re-executed (unlike accumulators and {@code
- * observe}, SPARK-58183).
+ * computed by one {@code mapPartitions} over the joined rows and a {@code treeReduce}: task results
+ * are counted once even when a stage is re-executed (unlike accumulators and {@code observe},
+ * SPARK-58183).
  */
 public final class OnePass {
   /**
@@ -123,15 +124,13 @@ public final class OnePass {
     StateHeader header =
         StateHeader.of(
             config, in.sliceColumns(), joined.exampleSchema().json(), in.hasLabel(), runDate);
-    FlatMapFunction<java.util.Iterator<InternalRow>, byte[]> update =
+    FlatMapFunction<java.util.Iterator<InternalRow>, ShippedState> update =
         layout.updater(header, in, config, joined.exampleSchema());
-    Function2<byte[], byte[], byte[]> merge = (a, b) -> merge(a, b, header);
-    byte[] zero = new DriftState(header).bytes();
     spark.sparkContext().setJobDescription("kldrift: join, row rules, metrics and drift state");
     // Run as a named SQL execution so that the query, its plan and metrics show in Spark's UI and
     // event log, and query-execution listeners see it, as for any Dataset action.
     org.apache.spark.sql.execution.QueryExecution qe = joined.rows().queryExecution();
-    byte[] merged =
+    DriftState merged =
         ReaderSizing.sized(
             spark,
             in.teacher(),
@@ -140,19 +139,20 @@ public final class OnePass {
                 org.apache.spark.sql.execution.SQLExecution.withNewExecutionId(
                     qe,
                     scala.Option.apply("kldrift one pass"),
-                    () ->
-                        qe.toRdd()
-                            .toJavaRDD()
-                            .mapPartitions(update)
-                            .treeAggregate(zero, merge, merge, 2)));
-    return DriftState.read(merged, "the merged drift state");
+                    () -> reduce(qe.toRdd().toJavaRDD().mapPartitions(update), header)));
+    return merged;
   }
 
-  /** Merges two partitions' states; their settings are the run's, not parsed again. */
-  private static byte[] merge(byte[] a, byte[] b, StateHeader header) {
-    return DriftState.read(a, "a partition's drift state", header)
-        .merge(DriftState.read(b, "a partition's drift state", header))
-        .bytes();
+  /**
+   * The states of the partitions merged: {@code treeReduce} merges each task's state with no zero
+   * state (which {@code treeAggregate} would merge into every partition's first), in memory where
+   * the states meet. Every partition gives one state, so only a plan without partitions gives none.
+   */
+  private static DriftState reduce(JavaRDD<ShippedState> states, StateHeader header) {
+    Function2<ShippedState, ShippedState, ShippedState> merge = ShippedState::merge;
+    return states.getNumPartitions() == 0
+        ? new DriftState(header)
+        : states.treeReduce(merge, 2).state();
   }
 
   private static List<Column> concat(List<Column> a, List<Column> b) {

@@ -51,7 +51,7 @@ enum SequenceLayout implements Layout<SequencePart> {
   }
 
   @Override
-  public FlatMapFunction<Iterator<InternalRow>, byte[]> updater(
+  public FlatMapFunction<Iterator<InternalRow>, ShippedState> updater(
       StateHeader header, PredictionInputs.Prepared in, DriftConfig config, StructType examples) {
     return new SequenceUpdater(header, shape(in, config), examples);
   }

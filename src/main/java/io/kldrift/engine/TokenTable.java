@@ -11,17 +11,34 @@ import java.io.IOException;
  * counted position updates it (a boxed map cost 3% of the pass and allocated per token).
  */
 final class TokenTable {
-  private long[] ids = new long[1024];
-  private boolean[] used = new boolean[1024];
-  private long[] n = new long[1024];
-  private double[] kl = new double[1024];
-  private long[] agree = new long[1024];
-  private double[] tail = new double[1024];
-  private TargetSums target = new TargetSums(1024);
+  private long[] ids;
+  private boolean[] used;
+  private long[] n;
+  private double[] kl;
+  private long[] agree;
+  private double[] tail;
+  private TargetSums target;
   private int size;
 
   /** Whether a target was added (only then are the target sums written). */
   private boolean targets;
+
+  TokenTable() {
+    this(1024);
+  }
+
+  /** A table with room for {@code tokens} ids before it grows (a power of two, at least 2×). */
+  private TokenTable(int tokens) {
+    int cap =
+        Math.max(1024, Integer.highestOneBit(Math.min(Math.max(1, tokens), 1 << 28) * 2 - 1) << 1);
+    ids = new long[cap];
+    used = new boolean[cap];
+    n = new long[cap];
+    kl = new double[cap];
+    agree = new long[cap];
+    tail = new double[cap];
+    target = new TargetSums(cap);
+  }
 
   /** Something that takes one token's sums, in {@link #forEach}. */
   interface Visitor {
@@ -116,8 +133,8 @@ final class TokenTable {
   }
 
   static TokenTable read(DataInput in, int version) throws IOException {
-    TokenTable t = new TokenTable();
     int count = in.readInt();
+    TokenTable t = new TokenTable(count);
     t.targets = version >= 5 && in.readBoolean();
     for (int i = 0; i < count; i++) {
       int slot =

@@ -11,11 +11,12 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The update of the drift state: one partition of the joined rows (the ordinals of {@link OnePass})
- * in, one serialized state out. Each layout's pass judges both sides of a row by the row rules (the
- * rules every layout shares are here) and adds a matched pair of usable sides to its part. Rows are
+ * in, its state out. Each layout's pass judges both sides of a row by the row rules (the rules
+ * every layout shares are here) and adds a matched pair of usable sides to its part. Rows are
  * Spark's internal rows: arrays are read in place, without boxing.
  */
-abstract class Updater implements FlatMapFunction<Iterator<InternalRow>, byte[]>, Serializable {
+abstract class Updater
+    implements FlatMapFunction<Iterator<InternalRow>, ShippedState>, Serializable {
   private static final long serialVersionUID = 1L;
 
   final StateHeader header;
@@ -29,12 +30,12 @@ abstract class Updater implements FlatMapFunction<Iterator<InternalRow>, byte[]>
   }
 
   @Override
-  public Iterator<byte[]> call(Iterator<InternalRow> rows) {
+  public Iterator<ShippedState> call(Iterator<InternalRow> rows) {
     Pass p = newPass();
     while (rows.hasNext()) {
       p.update(rows.next());
     }
-    return List.of(p.state.bytes()).iterator();
+    return List.of(new ShippedState(p.state)).iterator();
   }
 
   /** A new pass over one partition. */

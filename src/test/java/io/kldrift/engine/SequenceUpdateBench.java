@@ -67,7 +67,7 @@ public final class SequenceUpdateBench {
             joined.exampleSchema().json(),
             in.hasLabel(),
             "2026-01-01");
-    FlatMapFunction<Iterator<InternalRow>, byte[]> update =
+    FlatMapFunction<Iterator<InternalRow>, ShippedState> update =
         layout.updater(header, in, in.config(), joined.exampleSchema());
     List<InternalRow> rows =
         joined.rows().queryExecution().toRdd().toJavaRDD().map(InternalRow::copy).collect();
@@ -76,13 +76,10 @@ public final class SequenceUpdateBench {
     for (int r = 0; r < rounds; r++) {
       long cpu0 = threads.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
-      byte[] bytes = update.call(rows.iterator()).next();
+      DriftState state = update.call(rows.iterator()).next().state();
       long wall = System.nanoTime() - t0;
       long cpu = threads.getCurrentThreadCpuTime() - cpu0;
-      SequencePart p =
-          DriftState.read(bytes, "bench")
-              .parts(SequenceLayout.INSTANCE)
-              .toFinish(SequenceUpdater.TOPK_LENGTH);
+      SequencePart p = state.parts(SequenceLayout.INSTANCE).toFinish(SequenceUpdater.TOPK_LENGTH);
       long positions = p.tokens.kl.n;
       System.err.printf(
           Locale.ROOT,
