@@ -222,7 +222,9 @@ public final class DriftConfig {
           "Sequence layout, optional: a Hugging Face tokenizer.json (a path ending in .json) or a"
               + " text file with one token per line (line number = id, from 0), to show tokens as"
               + " text on the page, in per_token/ (column token) and on the console. Ids outside"
-              + " it are shown as ids, with a warning. Empty: token ids only.");
+              + " it are shown as ids, with a warning. In a configuration file, a relative local"
+              + " path is relative to that file; hdfs:, s3a:, file: and absolute paths are taken as"
+              + " typed. Empty: token ids only.");
 
   /** One row per token: the position column (sequence layout). */
   public static final ConfigKey<String> POSITION_COLUMN =
@@ -744,6 +746,9 @@ public final class DriftConfig {
     private Path baseDir = Path.of(".");
     private List<String> resolvedClassNames;
 
+    /** The folder of the properties file that set input.vocabulary, null when set otherwise. */
+    private Path vocabularyBase;
+
     private Builder() {
       KEYS.values().forEach(k -> texts.put(k.key(), k.defaultText()));
       checks.putAll(DEFAULT_CHECKS);
@@ -762,6 +767,9 @@ public final class DriftConfig {
       }
       if (!KEYS.containsKey(key)) {
         throw ConfigErrors.unknownKey(key, closest(key));
+      }
+      if (key.equals(VOCABULARY.key())) {
+        vocabularyBase = null;
       }
       texts.put(key, value == null ? "" : value);
       return this;
@@ -794,6 +802,9 @@ public final class DriftConfig {
       for (String k : new TreeMap<>(Map.copyOf(castMap(p))).keySet()) {
         set(k, p.getProperty(k));
       }
+      if (p.containsKey(VOCABULARY.key())) {
+        vocabularyBase = baseDir;
+      }
       return this;
     }
 
@@ -824,6 +835,11 @@ public final class DriftConfig {
       if (resolvedClassNames != null) {
         values.put(CLASS_NAMES, resolvedClassNames);
       }
+      if (vocabularyBase != null) {
+        String vocabulary = againstFolder((String) values.get(VOCABULARY), vocabularyBase);
+        values.put(VOCABULARY, vocabulary);
+        texts.put(VOCABULARY.key(), vocabulary);
+      }
       Map<String, String> all = new LinkedHashMap<>(texts);
       all.putAll(checks);
       resolveSides(values, all);
@@ -836,6 +852,22 @@ public final class DriftConfig {
       }
       return new DriftConfig(values, all, new TreeMap<>(checks));
     }
+  }
+
+  /** A URI scheme such as {@code hdfs:}, {@code s3a:} or {@code file:} (two letters at least). */
+  private static final java.util.regex.Pattern SCHEME =
+      java.util.regex.Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:");
+
+  /**
+   * A path typed in a properties file in {@code folder}: a relative local path becomes the {@code
+   * file:} path of that name in the folder (the file is local, wherever the default file system
+   * points); empty, absolute and scheme paths stay as typed.
+   */
+  static String againstFolder(String typed, Path folder) {
+    if (typed.isEmpty() || SCHEME.matcher(typed).find() || Path.of(typed).isAbsolute()) {
+      return typed;
+    }
+    return "file:" + folder.resolve(typed).normalize();
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Writes teacher and student prediction tables with a known drift to <out>/teacher and <out>/student,",
-      "plus <out>/kldrift.properties (and <out>/classes.txt for the example layout). Deterministic for a seed.",
+      "plus <out>/kldrift.properties (and <out>/classes.txt for the example layout, <out>/tokenizer.json,",
+      "a made-up vocabulary of the ids, for the sequence layout). Deterministic for a seed.",
       "--layout example: one row per example with a class-probability vector.",
       "--layout sequence: LLM-style logs, top-k log-probabilities per position of a token sequence",
       "  (--dense: the full log-probability vector over the vocabulary per position instead)."
@@ -245,9 +246,11 @@ public final class GenerateSample implements Callable<Integer>, Job {
       System.out.println(
           "wrote "
               + out
-              + "/teacher and "
+              + "/teacher, "
               + out
-              + "/student ("
+              + "/student and "
+              + out
+              + "/tokenizer.json ("
               + Numbers.count(sequences, "sequence")
               + " of "
               + minLength

@@ -159,7 +159,10 @@ public final class SequenceSampleGenerator {
 
   private SequenceSampleGenerator() {}
 
-  /** Writes {@code out/teacher}, {@code out/student} and {@code out/kldrift.properties}. */
+  /**
+   * Writes {@code out/teacher}, {@code out/student}, {@code out/kldrift.properties} and the ids'
+   * made-up vocabulary {@code out/tokenizer.json}.
+   */
   public static void generate(SparkSession spark, Spec spec, String out) throws IOException {
     for (int side = 0; side < 2; side++) {
       boolean student = side == 1;
@@ -202,6 +205,7 @@ public final class SequenceSampleGenerator {
         Path.of(out).resolve("kldrift.properties"),
         spec.dense() ? denseProperties() : properties(spec.shape()),
         StandardCharsets.UTF_8);
+    SampleVocabulary.write(Path.of(out), spec.vocab());
   }
 
   /**
@@ -293,6 +297,7 @@ public final class SequenceSampleGenerator {
     lines.add("input.student.target_logprob_column=" + TARGET_LOGPROB);
     lines.add("input.slice_columns=segment");
     lines.add("input.label_column=");
+    lines.add(VOCABULARY);
     lines.addAll(CHECKS);
     return String.join("\n", lines) + "\n";
   }
@@ -314,9 +319,13 @@ public final class SequenceSampleGenerator {
     lines.add("input.target_ids_column=target_ids");
     lines.add("input.slice_columns=segment");
     lines.add("input.label_column=");
+    lines.add(VOCABULARY);
     lines.addAll(CHECKS);
     return String.join("\n", lines) + "\n";
   }
+
+  /** The vocabulary written beside the tables, relative to the properties' folder. */
+  static final String VOCABULARY = "input.vocabulary=" + SampleVocabulary.FILE;
 
   /** Each side's exact log-probability of the target token, per position (top-k shapes). */
   static final String TARGET_LOGPROB = "target_logprob";

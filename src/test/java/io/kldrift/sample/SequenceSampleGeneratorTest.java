@@ -292,7 +292,8 @@ class SequenceSampleGeneratorTest {
             "input.teacher.target_logprob_column=target_logprob",
             "input.student.target_logprob_column=target_logprob",
             "input.slice_columns=segment",
-            "input.label_column="));
+            "input.label_column=",
+            "input.vocabulary=tokenizer.json"));
     expected.addAll(SequenceSampleGenerator.CHECKS);
     assertThat(properties("arrays")).isEqualTo(expected);
     assertThat(properties("structs"))
