@@ -156,9 +156,9 @@ public record MetricRow(String scope, String column, String key, String metric, 
   }
 
   /**
-   * The rows of one run: from its summary (with its position buckets and top tokens in the sequence
-   * layout) and its per-class table rows. A non-finite figure is stored as null, as summary.json
-   * spells it.
+   * The rows of one run: from its summary (with its position and teacher-entropy buckets and top
+   * tokens in the sequence layout) and its per-class table rows. A non-finite figure is stored as
+   * null, as summary.json spells it.
    */
   public static List<MetricRow> of(Summary summary, List<ClassRow> perClass) {
     List<MetricRow> rows = new ArrayList<>();

@@ -84,14 +84,7 @@ class SequenceTargetChecksTest {
             RowFactory.create(1L, pairs(7, 7, 7), lists(0.45, 0.54, 0.5)),
             RowFactory.create(2L, pairs(7, 7), lists(b0, b1)));
     DriftConfig c =
-        DriftConfig.builder()
-            .set("input.layout", "sequence")
-            .set("input.key_columns", "sequence_id")
-            .set("input.slice_columns", "segment")
-            .set("input.kind", "topk_log_probs")
-            .set("input.column", "lp")
-            .set("input.teacher.ids_column", "ids")
-            .set("input.student.ids_column", "ids")
+        SequenceFixtures.handWrittenTopK()
             .set("input.target_ids_column", "target")
             .set("output.path", out)
             .set("check.slice_ppl.metric", "target.ln_ppl_ratio")
