@@ -26,11 +26,13 @@ class DriftConfigTest {
       # Checks: check.<name>.<field>, any number of them; three by default (below). Fields:
       #   metric       a summary figure: global kl.mean, kl.p99, js.mean, agreement.mean, unmatched_share, ...;
       #                slice kl.mean, kl.p99, ...; class kl_contribution, student_mean_prob, ...;
-      #                position and token kl.n, kl.mean, agreement.mean, teacher_tail_mass.mean (monitoring.md lists all)
+      #                position, entropy and token kl.n, kl.mean, agreement.mean, teacher_tail_mass.mean; global,
+      #                slice, position, entropy and token target.ln_ppl_ratio, target.delta_p_rms, ... (monitoring.md lists all)
       #   type         threshold (default) | relative (change against the baseline) | sigma (band over the
       #                last baseline.window runs) | significance (Welch test of a mean against the baseline)
       #   scope        global (default) | slice (each value of each slice column) | class (each class) |
-      #                position, token (sequence layout: each position bucket, each listed teacher top-1 token)
+      #                position, entropy, token (sequence layout: each position bucket, each teacher-entropy
+      #                bucket, each listed teacher top-1 token)
       #   slice_column with scope=slice: only this slice column
       #   warn, alert  levels; threshold: the value; relative: the relative change (0.5 = +50%);
       #                sigma: standard deviations; significance: the relative change, when p < alpha

@@ -22,8 +22,9 @@ import org.apache.commons.math3.distribution.TDistribution;
  * anomaly strategies: no Spark here, so every rule is testable by hand.
  *
  * <p>Each check yields one outcome per scope key (one for global, one per slice value, class,
- * position bucket or token): OK, WARN, ALERT, or INSUFFICIENT_DATA when the sample (min_n) or the
- * history is too small to judge; INSUFFICIENT_DATA never raises the run's status.
+ * position bucket, teacher-entropy bucket or token): OK, WARN, ALERT, or INSUFFICIENT_DATA when the
+ * sample (min_n) or the history is too small to judge; INSUFFICIENT_DATA never raises the run's
+ * status.
  */
 public final class Checks {
   /** Check outcomes, in increasing severity; INSUFFICIENT_DATA sorts with OK for the status. */
@@ -113,8 +114,8 @@ public final class Checks {
       throw bad(prefix + "type", typeText, "threshold, relative, sigma or significance");
     }
     String scope = f.getOrDefault("scope", "global");
-    if (!List.of("global", "slice", "class", "position", "token").contains(scope)) {
-      throw bad(prefix + "scope", scope, "global, slice, class, position or token");
+    if (!MetricRow.CHECK_SCOPES.contains(scope)) {
+      throw bad(prefix + "scope", scope, "global, slice, class, position, entropy or token");
     }
     String metric = f.get("metric");
     if (metric == null || !MetricRow.metricsOf(scope).contains(metric)) {

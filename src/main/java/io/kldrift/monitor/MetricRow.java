@@ -8,27 +8,50 @@ import java.util.List;
 /**
  * One summary figure of one run, in the long format the history stores: a scope ({@code global},
  * {@code slice} with its column and value, {@code class} with its name, or in the sequence layout
- * {@code position} with its bucket and {@code token} with its id), a metric name and its value.
- * Checks and the comparison with the baseline read the current run and the history in this shape.
+ * {@code position} and {@code entropy} with their bucket and {@code token} with its id), a metric
+ * name and its value. Checks and the comparison with the baseline read the current run and the
+ * history in this shape.
  *
- * @param scope global, slice, class, position or token; {@code histogram} rows hold the KL
+ * @param scope global, slice, class, position, entropy or token; {@code histogram} rows hold the KL
  *     histogram (they are figures of the page's baseline overlay, not of checks)
  * @param column the slice column, the class index as text for class scope, the bucket index for
- *     position scope, the token id for token scope; empty for global; {@code kl} for the histogram
- * @param key the slice value, the class name, the position bucket ({@code 16-63}) or the token id;
- *     empty for global; the bin index for the histogram
+ *     position and entropy scope, the token id for token scope; empty for global; {@code kl} for
+ *     the histogram
+ * @param key the slice value, the class name, the position bucket ({@code 16-63}), the
+ *     teacher-entropy bucket ({@code 0.5-1}) or the token id; empty for global; the bin index for
+ *     the histogram
  * @param metric e.g. {@code kl.mean}, {@code kl.p99}, {@code agreement.mean}, {@code
  *     kl_contribution}; in the sequence layout also {@code sequence_kl.mean} (the mean of the
- *     per-sequence means), {@code teacher_tail_mass.mean} and, with a target column, the figures of
- *     {@code global.target} ({@code target.ln_ppl_ratio}, {@code target.delta_p_rms}, ...), null
- *     when the run has none
+ *     per-sequence means), {@code teacher_tail_mass.mean} and, with a target column, the target
+ *     figures of the run and of each slice value, bucket and token ({@code target.ln_ppl_ratio},
+ *     {@code target.delta_p_rms}, ...), null when the run or the group has none
  * @param value the figure, or null when undefined (e.g. a std of one example)
  */
 public record MetricRow(String scope, String column, String key, String metric, Double value) {
 
+  /**
+   * The figures about the actual next token ({@code global.target} and each group's {@code
+   * target}), of every scope but class: null when the run, or the group, has none. Their sample
+   * size is {@code target.n}, the positions whose target is known on both sides.
+   */
+  public static final List<String> TARGET_METRICS =
+      List.of(
+          "target.n",
+          "target.teacher_nll_mean",
+          "target.student_nll_mean",
+          "target.teacher_ppl",
+          "target.student_ppl",
+          "target.ln_ppl_ratio",
+          "target.delta_p_mean",
+          "target.delta_p_rms",
+          "target.teacher_accuracy",
+          "target.student_accuracy",
+          "target.teacher_target_missing",
+          "target.student_target_missing");
+
   /** Metrics of global scope, as read from summary.json. */
   public static final List<String> GLOBAL_METRICS =
-      List.of(
+      withTarget(
           "kl.n",
           "kl.mean",
           "kl.std",
@@ -59,23 +82,11 @@ public record MetricRow(String scope, String column, String key, String metric, 
           "sequence_kl.mean",
           "sequence_kl.p95",
           "sequence_kl.p99",
-          "teacher_tail_mass.mean",
-          "target.n",
-          "target.teacher_nll_mean",
-          "target.student_nll_mean",
-          "target.teacher_ppl",
-          "target.student_ppl",
-          "target.ln_ppl_ratio",
-          "target.delta_p_mean",
-          "target.delta_p_rms",
-          "target.teacher_accuracy",
-          "target.student_accuracy",
-          "target.teacher_target_missing",
-          "target.student_target_missing");
+          "teacher_tail_mass.mean");
 
   /** Metrics of slice scope. */
   public static final List<String> SLICE_METRICS =
-      List.of(
+      withTarget(
           "kl.n",
           "kl.mean",
           "kl.std",
@@ -99,15 +110,23 @@ public record MetricRow(String scope, String column, String key, String metric, 
           "support_violation_kl");
 
   /**
-   * Metrics of position scope (one row set per position bucket of {@code sequences.by_position})
-   * and of token scope (one per teacher top-1 token of {@code sequences.top_tokens}): {@code kl.n}
-   * is the counted positions, {@code kl.mean} their mean KL.
+   * Metrics of position scope (one row set per position bucket of {@code sequences.by_position}),
+   * of entropy scope (one per teacher-entropy bucket of {@code sequences.by_teacher_entropy}) and
+   * of token scope (one per teacher top-1 token of {@code sequences.top_tokens}): {@code kl.n} is
+   * the counted positions, {@code kl.mean} their mean KL.
    */
   public static final List<String> POSITION_METRICS =
-      List.of("kl.n", "kl.mean", "agreement.mean", "teacher_tail_mass.mean");
+      withTarget("kl.n", "kl.mean", "agreement.mean", "teacher_tail_mass.mean");
+
+  /** Metrics of entropy scope; see {@link #POSITION_METRICS}. */
+  public static final List<String> ENTROPY_METRICS = POSITION_METRICS;
 
   /** Metrics of token scope; see {@link #POSITION_METRICS}. */
   public static final List<String> TOKEN_METRICS = POSITION_METRICS;
+
+  /** The scopes a check can name, in the order an error message lists them. */
+  public static final List<String> CHECK_SCOPES =
+      List.of("global", "slice", "class", "position", "entropy", "token");
 
   /**
    * Metrics of histogram scope: per bin (key: its index, as in {@code global.kl.histogram}), its
@@ -127,6 +146,8 @@ public record MetricRow(String scope, String column, String key, String metric, 
         return CLASS_METRICS;
       case "position":
         return POSITION_METRICS;
+      case "entropy":
+        return ENTROPY_METRICS;
       case "token":
         return TOKEN_METRICS;
       default:
@@ -135,9 +156,9 @@ public record MetricRow(String scope, String column, String key, String metric, 
   }
 
   /**
-   * The rows of one run: from its summary (with its position buckets and top tokens in the sequence
-   * layout) and its per-class table rows. A non-finite figure is stored as null, as summary.json
-   * spells it.
+   * The rows of one run: from its summary (with its position and teacher-entropy buckets and top
+   * tokens in the sequence layout) and its per-class table rows. A non-finite figure is stored as
+   * null, as summary.json spells it.
    */
   public static List<MetricRow> of(Summary summary, List<ClassRow> perClass) {
     List<MetricRow> rows = new ArrayList<>();
@@ -159,24 +180,21 @@ public record MetricRow(String scope, String column, String key, String metric, 
     }
     Summary.Sequences seq = summary.sequences();
     if (seq != null) {
-      List<Summary.Bucket> buckets = seq.byPosition() == null ? List.of() : seq.byPosition();
-      for (int i = 0; i < buckets.size(); i++) {
-        Summary.Bucket b = buckets.get(i);
-        rows.addAll(
-            group(
-                "position",
-                String.valueOf(i),
-                b.bucket(),
-                b.positions(),
-                b.klMean(),
-                b.agreement(),
-                b.teacherTailMass()));
-      }
+      buckets(rows, "position", seq.byPosition());
+      buckets(rows, "entropy", seq.byTeacherEntropy());
       for (Summary.TokenShare t :
           seq.topTokens() == null ? List.<Summary.TokenShare>of() : seq.topTokens()) {
         String id = String.valueOf(t.tokenId());
         rows.addAll(
-            group("token", id, id, t.positions(), t.klMean(), t.agreement(), t.teacherTailMass()));
+            group(
+                "token",
+                id,
+                id,
+                t.positions(),
+                t.klMean(),
+                t.agreement(),
+                t.teacherTailMass(),
+                t.target()));
       }
     }
     Summary.Histogram hist =
@@ -193,6 +211,24 @@ public record MetricRow(String scope, String column, String key, String metric, 
     return rows;
   }
 
+  /** The rows of a bucket list (key: the bucket's label, column: its index), if any. */
+  private static void buckets(List<MetricRow> rows, String scope, List<Summary.Bucket> buckets) {
+    List<Summary.Bucket> list = buckets == null ? List.of() : buckets;
+    for (int i = 0; i < list.size(); i++) {
+      Summary.Bucket b = list.get(i);
+      rows.addAll(
+          group(
+              scope,
+              String.valueOf(i),
+              b.bucket(),
+              b.positions(),
+              b.klMean(),
+              b.agreement(),
+              b.teacherTailMass(),
+              b.target()));
+    }
+  }
+
   private static List<MetricRow> group(
       String scope,
       String column,
@@ -200,12 +236,17 @@ public record MetricRow(String scope, String column, String key, String metric, 
       long positions,
       Double klMean,
       Double agreement,
-      Double tail) {
-    return List.of(
-        new MetricRow(scope, column, key, "kl.n", (double) positions),
-        new MetricRow(scope, column, key, "kl.mean", finite(klMean)),
-        new MetricRow(scope, column, key, "agreement.mean", finite(agreement)),
-        new MetricRow(scope, column, key, "teacher_tail_mass.mean", finite(tail)));
+      Double tail,
+      Summary.TargetGroup target) {
+    List<MetricRow> rows = new ArrayList<>();
+    rows.add(new MetricRow(scope, column, key, "kl.n", (double) positions));
+    rows.add(new MetricRow(scope, column, key, "kl.mean", finite(klMean)));
+    rows.add(new MetricRow(scope, column, key, "agreement.mean", finite(agreement)));
+    rows.add(new MetricRow(scope, column, key, "teacher_tail_mass.mean", finite(tail)));
+    for (String m : TARGET_METRICS) {
+      rows.add(new MetricRow(scope, column, key, m, targetValue(target, m)));
+    }
+    return rows;
   }
 
   private static Double globalValue(String m, Summary summary) {
@@ -249,19 +290,22 @@ public record MetricRow(String scope, String column, String key, String metric, 
             : finite(summary.sequences().teacherTailMass().mean());
       default:
         if (m.startsWith("target.")) {
-          return targetValue(global.target(), m.substring("target.".length()));
+          return targetValue(group(global.target()), m);
         }
         return stat(globalStats(global, m.substring(0, m.indexOf('.'))), m);
     }
   }
 
-  /** One figure of {@code global.target} by its summary.json name, or null without it. */
-  private static Double targetValue(Summary.Target t, String field) {
+  /**
+   * One target metric ({@code target.ln_ppl_ratio}) of a group's target figures by its summary.json
+   * name, or null without them.
+   */
+  private static Double targetValue(Summary.TargetGroup t, String metric) {
     if (t == null) {
       return null;
     }
     Number x =
-        switch (field) {
+        switch (metric.substring("target.".length())) {
           case "n" -> t.n();
           case "teacher_nll_mean" -> t.teacherNllMean();
           case "student_nll_mean" -> t.studentNllMean();
@@ -274,9 +318,36 @@ public record MetricRow(String scope, String column, String key, String metric, 
           case "student_accuracy" -> t.studentAccuracy();
           case "teacher_target_missing" -> t.teacherTargetMissing();
           case "student_target_missing" -> t.studentTargetMissing();
-          default -> throw new IllegalArgumentException(field);
+          default -> throw new IllegalArgumentException(metric);
         };
     return x == null ? null : finite(x.doubleValue());
+  }
+
+  /** {@code global.target}'s figures that a group has too, so one lookup reads both. */
+  private static Summary.TargetGroup group(Summary.Target t) {
+    return t == null
+        ? null
+        : new Summary.TargetGroup(
+            t.n(),
+            t.teacherNllMean(),
+            t.studentNllMean(),
+            t.teacherPpl(),
+            t.studentPpl(),
+            t.lnPplRatio(),
+            t.lnPplRatioCi95Low(),
+            t.lnPplRatioCi95High(),
+            t.deltaPMean(),
+            t.deltaPRms(),
+            t.teacherAccuracy(),
+            t.studentAccuracy(),
+            t.teacherTargetMissing(),
+            t.studentTargetMissing());
+  }
+
+  private static List<String> withTarget(String... metrics) {
+    List<String> all = new ArrayList<>(List.of(metrics));
+    all.addAll(TARGET_METRICS);
+    return List.copyOf(all);
   }
 
   private static Summary.Stats globalStats(Summary.Global g, String name) {
@@ -304,6 +375,8 @@ public record MetricRow(String scope, String column, String key, String metric, 
 
   private static Double sliceValue(Summary.SliceSummary s, String m) {
     switch (m.substring(0, m.indexOf('.'))) {
+      case "target":
+        return targetValue(s.target(), m);
       case "kl":
         return stat(s.kl(), m);
       case "js":

@@ -8,9 +8,10 @@ import java.util.Map;
 
 /**
  * The run's headline metrics in the Prometheus text exposition format, for a node-exporter textfile
- * collector: status, mean and p99 KL, JS, agreement, counts, check outcomes, and mean KL per slice.
- * Labels carry the run's tags; their values are escaped as the format requires. It reads the typed
- * {@link Summary}, the same record tree summary.json is written from, so the two cannot disagree.
+ * collector: status, mean and p99 KL, JS, agreement, counts, check outcomes, and mean KL per slice
+ * (with a target column also ln(PPL ratio) and the RMS of Δp per slice). Labels carry the run's
+ * tags; their values are escaped as the format requires. It reads the typed {@link Summary}, the
+ * same record tree summary.json is written from, so the two cannot disagree.
  */
 public final class Prometheus {
   private Prometheus() {}
@@ -155,12 +156,46 @@ public final class Prometheus {
         });
     header(b, "kldrift_slice_kl_mean", "Mean KL per slice value, nats.");
     for (Summary.SliceSummary s : summary.perSlice()) {
-      Map<String, String> l = new LinkedHashMap<>(tags);
-      l.put("slice_column", str(s.column()));
-      l.put("slice_value", str(s.value()));
-      sample(b, "kldrift_slice_kl_mean", l, mean(s.kl()));
+      sample(b, "kldrift_slice_kl_mean", sliceLabels(tags, s), mean(s.kl()));
+    }
+    if (global.target() != null) {
+      sliceTarget(
+          b,
+          summary.perSlice(),
+          tags,
+          "kldrift_slice_ln_ppl_ratio",
+          "ln(PPL(student)/PPL(teacher)) on the target tokens per slice value.",
+          Summary.TargetGroup::lnPplRatio);
+      sliceTarget(
+          b,
+          summary.perSlice(),
+          tags,
+          "kldrift_slice_delta_p_rms",
+          "Root mean square of p_student(target) - p_teacher(target) per slice value.",
+          Summary.TargetGroup::deltaPRms);
     }
     return b.toString();
+  }
+
+  /** One target figure per slice value; NaN for a value whose figures are unknown. */
+  private static void sliceTarget(
+      StringBuilder b,
+      List<Summary.SliceSummary> slices,
+      Map<String, String> tags,
+      String name,
+      String help,
+      java.util.function.Function<Summary.TargetGroup, Double> figure) {
+    header(b, name, help);
+    for (Summary.SliceSummary s : slices) {
+      sample(b, name, sliceLabels(tags, s), s.target() == null ? null : figure.apply(s.target()));
+    }
+  }
+
+  private static Map<String, String> sliceLabels(Map<String, String> tags, Summary.SliceSummary s) {
+    Map<String, String> l = new LinkedHashMap<>(tags);
+    l.put("slice_column", str(s.column()));
+    l.put("slice_value", str(s.value()));
+    return l;
   }
 
   /** The figures about the actual next token, when the run has a target column. */

@@ -125,4 +125,38 @@ class PrometheusTest {
         .contains("kldrift_js_mean{" + labels + "} NaN\n");
     assertThat(Prometheus.render(inf)).contains("kldrift_js_mean{" + labels + "} NaN\n");
   }
+
+  @Test
+  void slicesCarryTheirTargetFiguresWhenTheRunHasThem() {
+    String json =
+        """
+        {"status": "OK", "run": {"dataset": "llm"}, "inputs": {"support_violations": {}},
+         "global": {"kl": {"mean": 0.1}, "target": {"n": 5, "ln_ppl_ratio": 0.25}},
+         "checks": [],
+         "per_slice": [
+           {"column": "segment", "value": "a\\\\b\\"c", "kl": {"mean": 0.2},
+            "target": {"n": 3, "ln_ppl_ratio": 0.5, "delta_p_rms": 0.125}},
+           {"column": "segment", "value": "chat", "kl": {"mean": 0.05}}]}
+        """;
+    Summary summary = SummaryJson.read(json.getBytes(StandardCharsets.UTF_8));
+    assertThat(summary.perSlice().get(0).value()).isEqualTo("a\\b\"c");
+    String text = Prometheus.render(summary);
+    String tags = "dataset=\"llm\",teacher_model=\"\",student_model=\"\"";
+    String code = tags + ",slice_column=\"segment\",slice_value=\"a\\\\b\\\"c\"";
+    String chat = tags + ",slice_column=\"segment\",slice_value=\"chat\"";
+    assertThat(text)
+        .contains("# TYPE kldrift_slice_ln_ppl_ratio gauge\n")
+        .contains("# TYPE kldrift_slice_delta_p_rms gauge\n")
+        .contains("kldrift_slice_ln_ppl_ratio{" + code + "} 0.5000000000\n")
+        .contains("kldrift_slice_delta_p_rms{" + code + "} 0.1250000000\n")
+        // a slice without target figures is NaN, as its null in summary.json
+        .contains("kldrift_slice_ln_ppl_ratio{" + chat + "} NaN\n")
+        .contains("kldrift_slice_delta_p_rms{" + chat + "} NaN\n");
+
+    String without = json.replace("\"target\": {\"n\": 5, \"ln_ppl_ratio\": 0.25}", "\"js\": {}");
+    assertThat(without).isNotEqualTo(json);
+    assertThat(Prometheus.render(SummaryJson.read(without.getBytes(StandardCharsets.UTF_8))))
+        .contains("kldrift_slice_kl_mean{" + chat + "} 0.05000000000\n")
+        .doesNotContain("kldrift_slice_ln_ppl_ratio", "kldrift_slice_delta_p_rms");
+  }
 }

@@ -54,6 +54,21 @@ final class SequenceFixtures {
     return dir;
   }
 
+  /**
+   * The configuration of hand-written top-k tables: key {@code sequence_id}, slice column {@code
+   * segment}, each side's log-probs in {@code lp} at the ids in {@code ids}.
+   */
+  static DriftConfig.Builder handWrittenTopK() {
+    return DriftConfig.builder()
+        .set("input.layout", "sequence")
+        .set("input.key_columns", "sequence_id")
+        .set("input.slice_columns", "segment")
+        .set("input.kind", "topk_log_probs")
+        .set("input.column", "lp")
+        .set("input.teacher.ids_column", "ids")
+        .set("input.student.ids_column", "ids");
+  }
+
   /** The configuration the generator wrote next to its tables. */
   static DriftConfig.Builder config(Path dir) {
     return DriftConfig.builder().file(dir.resolve("kldrift.properties"));

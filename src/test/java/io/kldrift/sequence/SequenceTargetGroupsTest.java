@@ -287,16 +287,7 @@ class SequenceTargetGroupsTest {
             .add("lp", LPS);
     List<Row> rows =
         List.of(RowFactory.create(1L, "a", List.of(ids(5, 7)), List.of(logs(0.6, 0.3))));
-    DriftConfig c =
-        DriftConfig.builder()
-            .set("input.layout", "sequence")
-            .set("input.key_columns", "sequence_id")
-            .set("input.slice_columns", "segment")
-            .set("input.kind", "topk_log_probs")
-            .set("input.column", "lp")
-            .set("input.teacher.ids_column", "ids")
-            .set("input.student.ids_column", "ids")
-            .build();
+    DriftConfig c = SequenceFixtures.handWrittenTopK().build();
     try (DriftReport r =
         KlDrift.analyze(
             SPARK,
