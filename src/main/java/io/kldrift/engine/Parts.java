@@ -42,7 +42,11 @@ final class Parts<P extends StatePart<P>> {
   /** The part of list length {@code length} to finish: the one accumulated, or a zero part. */
   P toFinish(int length) {
     P p = byLength.get(length);
-    return p == null ? layout.newPart(settings, length) : p;
+    if (p == null) {
+      return layout.newPart(settings, length);
+    }
+    p.settle();
+    return p;
   }
 
   private P room(int length) {

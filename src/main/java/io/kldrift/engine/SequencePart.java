@@ -96,6 +96,14 @@ final class SequencePart implements StatePart<SequencePart> {
    */
   boolean groupTargetsKnown = true;
 
+  /**
+   * Whether {@link #tokens} holds every position added. A pass with slice columns adds each
+   * position to its slice values only (two KLL updates per position fewer) and, once it ends, fills
+   * the whole run's figures from the first slice column's values, which partition the positions
+   * ({@link #settle}); a part read back is settled.
+   */
+  private boolean settled;
+
   /** Where {@link #addPosition} put the last position, for {@link #addTarget}. */
   private int lastPositionBucket;
 
@@ -251,9 +259,14 @@ final class SequencePart implements StatePart<SequencePart> {
       long teacherTop1,
       double[] f,
       Slice[] sliceGroups) {
+    if (settled) {
+      throw new IllegalStateException("a settled part takes no more positions");
+    }
     int bin = s.bin(kl);
     double agree = agreed ? 1.0 : 0.0;
-    tokens.add(s, kl, js, agree, bin);
+    if (sliceGroups.length == 0) {
+      tokens.add(s, kl, js, agree, bin);
+    }
     for (int i = 0; i < FIGURES; i++) {
       if (!Double.isNaN(f[i])) {
         figures[i].add(f[i]);
@@ -364,7 +377,19 @@ final class SequencePart implements StatePart<SequencePart> {
   }
 
   @Override
+  public void settle() {
+    if (!settled && !slices.isEmpty()) {
+      for (Slice g : slices.get(0).values()) {
+        tokens.merge(g.tokens);
+      }
+    }
+    settled = true;
+  }
+
+  @Override
   public void merge(SequencePart o) {
+    settle();
+    o.settle();
     tokens.merge(o.tokens);
     for (int i = 0; i < FIGURES; i++) {
       figures[i].merge(o.figures[i]);
@@ -412,6 +437,7 @@ final class SequencePart implements StatePart<SequencePart> {
    */
   @Override
   public void write(DataOutput out, int version) throws IOException {
+    settle();
     out.writeInt(k);
     tokens.write(out);
     for (Moments m : figures) {
@@ -472,6 +498,7 @@ final class SequencePart implements StatePart<SequencePart> {
 
   static SequencePart read(DataInput in, StateSettings s, int version) throws IOException {
     SequencePart p = new SequencePart(s, in.readInt());
+    p.settled = true;
     p.tokens.merge(SliceGroup.read(in, s));
     for (Moments m : p.figures) {
       m.merge(Moments.read(in));

@@ -15,6 +15,12 @@ interface StatePart<P extends StatePart<P>> {
   /** The matched pairs (examples or sequences) added to the part. */
   long matched();
 
+  /**
+   * Completes what the part derives from its own figures once its pass has added everything, before
+   * it is merged, written or finished; idempotent, and no more pairs may be added after it.
+   */
+  default void settle() {}
+
   /** Adds {@code other} into this part (the other is left unusable). */
   void merge(P other);
 

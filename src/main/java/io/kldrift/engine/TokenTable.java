@@ -29,8 +29,11 @@ final class TokenTable {
 
   /** A table with room for {@code tokens} ids before it grows (a power of two, at least 2×). */
   private TokenTable(int tokens) {
-    int cap =
-        Math.max(1024, Integer.highestOneBit(Math.min(Math.max(1, tokens), 1 << 28) * 2 - 1) << 1);
+    allocate(
+        Math.max(1024, Integer.highestOneBit(Math.min(Math.max(1, tokens), 1 << 28) * 2 - 1) << 1));
+  }
+
+  private void allocate(int cap) {
     ids = new long[cap];
     used = new boolean[cap];
     n = new long[cap];
@@ -168,14 +171,7 @@ final class TokenTable {
     long[] oAgree = agree;
     double[] oTail = tail;
     TargetSums oTarget = target;
-    int cap = oIds.length * 2;
-    ids = new long[cap];
-    used = new boolean[cap];
-    n = new long[cap];
-    kl = new double[cap];
-    agree = new long[cap];
-    tail = new double[cap];
-    target = new TargetSums(cap);
+    allocate(oIds.length * 2);
     for (int j = 0; j < oIds.length; j++) {
       if (oUsed[j]) {
         int i = slot(oIds[j]);

@@ -290,7 +290,7 @@ public record MetricRow(String scope, String column, String key, String metric, 
             : finite(summary.sequences().teacherTailMass().mean());
       default:
         if (m.startsWith("target.")) {
-          return targetValue(group(global.target()), m);
+          return targetValue(global.target() == null ? null : global.target().asGroup(), m);
         }
         return stat(globalStats(global, m.substring(0, m.indexOf('.'))), m);
     }
@@ -321,27 +321,6 @@ public record MetricRow(String scope, String column, String key, String metric, 
           default -> throw new IllegalArgumentException(metric);
         };
     return x == null ? null : finite(x.doubleValue());
-  }
-
-  /** {@code global.target}'s figures that a group has too, so one lookup reads both. */
-  private static Summary.TargetGroup group(Summary.Target t) {
-    return t == null
-        ? null
-        : new Summary.TargetGroup(
-            t.n(),
-            t.teacherNllMean(),
-            t.studentNllMean(),
-            t.teacherPpl(),
-            t.studentPpl(),
-            t.lnPplRatio(),
-            t.lnPplRatioCi95Low(),
-            t.lnPplRatioCi95High(),
-            t.deltaPMean(),
-            t.deltaPRms(),
-            t.teacherAccuracy(),
-            t.studentAccuracy(),
-            t.teacherTargetMissing(),
-            t.studentTargetMissing());
   }
 
   private static List<String> withTarget(String... metrics) {

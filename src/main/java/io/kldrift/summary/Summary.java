@@ -426,7 +426,26 @@ public record Summary(
       Double studentAccuracy,
       Long teacherTargetMissing,
       Long studentTargetMissing,
-      @JsonInclude(JsonInclude.Include.NON_NULL) String note) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) String note) {
+    /** The figures a group of positions has too ({@link TargetGroup}), for readers of both. */
+    public TargetGroup asGroup() {
+      return new TargetGroup(
+          n,
+          teacherNllMean,
+          studentNllMean,
+          teacherPpl,
+          studentPpl,
+          lnPplRatio,
+          lnPplRatioCi95Low,
+          lnPplRatioCi95High,
+          deltaPMean,
+          deltaPRms,
+          teacherAccuracy,
+          studentAccuracy,
+          teacherTargetMissing,
+          studentTargetMissing);
+    }
+  }
 
   /**
    * The target figures of one group of counted positions (a slice value, a position or

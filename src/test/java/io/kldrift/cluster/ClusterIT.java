@@ -179,7 +179,7 @@ class ClusterIT {
         "driver-exec-kill.err", l -> l.contains("one pass) ..."), Duration.ofMinutes(3));
     cluster.waitForLog(
         "driver-exec-kill.err",
-        l -> l.contains("ResultStage") && l.contains("treeAggregate"),
+        l -> l.contains("ResultStage") && l.contains("treeReduce"),
         Duration.ofMinutes(3));
     Thread.sleep(2000);
     List<ProcessHandle> executors = cluster.executors();

@@ -14,8 +14,8 @@ import org.apache.spark.scheduler.StageInfo;
 
 /**
  * A Spark plugin for ClusterIT ({@code spark.plugins}): each task of the first attempt of a final
- * stage of {@code treeAggregate} (the fold of the one pass) waits {@link #HOLD_MS} before it runs,
- * so that an executor can be killed while that stage runs and the map stage it reads must be
+ * stage of {@code treeReduce} (the fold of the one pass) waits {@link #HOLD_MS} before it runs, so
+ * that an executor can be killed while that stage runs and the map stage it reads must be
  * re-executed. Only the driver sees what kind of stage a task belongs to, so the executors ask it.
  */
 public final class FinalStageHold implements SparkPlugin {
@@ -44,7 +44,7 @@ public final class FinalStageHold implements SparkPlugin {
             public void onStageSubmitted(SparkListenerStageSubmitted e) {
               StageInfo s = e.stageInfo();
               boolean finalFold =
-                  s.name().startsWith("treeAggregate")
+                  s.name().startsWith("treeReduce")
                       && s.shuffleDepId().isEmpty()
                       && s.attemptNumber() == 0;
               synchronized (holds) {
