@@ -2,6 +2,8 @@ package io.kldrift.input;
 
 import io.kldrift.config.DriftConfig;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
@@ -61,9 +63,10 @@ final class EmptyTables {
   }
 
   /**
-   * An empty table with the configured key, distribution and (teacher) slice columns, typed as in
-   * {@code like} (the other side's schema) when it has them, else keys and slices as strings and
-   * the distribution as {@code array<double>}.
+   * An empty table with the configured key, distribution and (teacher) slice columns, and in the
+   * sequence layout its other configured columns, typed as in {@code like} (the other side's
+   * schema) when it has them, else keys and slices as strings and the distribution as {@code
+   * array<double>} (per sequence {@code array<array<double>>}).
    */
   static org.apache.spark.sql.Dataset<Row> of(
       SparkSession spark, DriftConfig config, StructType like, boolean teacher) {
@@ -74,13 +77,76 @@ final class EmptyTables {
     String column = config.get(teacher ? DriftConfig.TEACHER_COLUMN : DriftConfig.STUDENT_COLUMN);
     String otherColumn =
         config.get(teacher ? DriftConfig.STUDENT_COLUMN : DriftConfig.TEACHER_COLUMN);
-    st = st.add(column, typeOf(like, otherColumn, DataTypes.createArrayType(DataTypes.DoubleType)));
+    boolean sequence = config.layout() == io.kldrift.config.Layout.SEQUENCE;
+    boolean perToken = sequence && !config.get(DriftConfig.POSITION_COLUMN).isEmpty();
+    DataType perPosition = DataTypes.createArrayType(DataTypes.DoubleType);
+    if (sequence && listsCarryIds(config, teacher)) {
+      // top-k without an ids column: the vLLM/OpenAI shape, each entry a struct of id and log-prob
+      perPosition =
+          DataTypes.createArrayType(
+              new StructType()
+                  .add("token_id", DataTypes.LongType)
+                  .add("logprob", DataTypes.DoubleType));
+    }
+    DataType values = sequence && !perToken ? nested(perPosition) : perPosition;
+    st = st.add(column, typeOf(like, otherColumn, values));
+    if (sequence) {
+      st = sequenceColumns(st, config, like, teacher, perToken);
+    }
     if (teacher) {
       for (String sc : config.get(DriftConfig.SLICE_COLUMNS)) {
         st = st.add(sc, DataTypes.StringType);
       }
     }
     return spark.createDataFrame(new ArrayList<Row>(), st);
+  }
+
+  /**
+   * The sequence layout's other configured columns of one side (ids, mask, token and target ids,
+   * target log-probabilities, at-teacher log-probabilities, position), typed like the other side's
+   * columns of the same name, else in the shape the configuration names: one row per sequence
+   * (arrays over positions) or, with {@code input.position_column}, one row per token.
+   */
+  private static StructType sequenceColumns(
+      StructType st, DriftConfig config, StructType like, boolean teacher, boolean perToken) {
+    DataType ids = DataTypes.createArrayType(DataTypes.LongType);
+    DataType lps = DataTypes.createArrayType(DataTypes.DoubleType);
+    Map<String, DataType> columns = new LinkedHashMap<>();
+    columns.put(
+        config.get(teacher ? DriftConfig.TEACHER_IDS_COLUMN : DriftConfig.STUDENT_IDS_COLUMN), ids);
+    if (teacher) {
+      columns.put(config.get(DriftConfig.MASK_COLUMN), DataTypes.BooleanType);
+      columns.put(config.get(DriftConfig.TOKEN_IDS_COLUMN), DataTypes.LongType);
+      columns.put(config.get(DriftConfig.TARGET_IDS_COLUMN), DataTypes.LongType);
+      columns.put(config.get(DriftConfig.TEACHER_TARGET_LOGPROB_COLUMN), DataTypes.DoubleType);
+    } else {
+      columns.put(config.get(DriftConfig.AT_TEACHER_COLUMN), lps);
+      columns.put(config.get(DriftConfig.STUDENT_TARGET_LOGPROB_COLUMN), DataTypes.DoubleType);
+    }
+    for (Map.Entry<String, DataType> c : columns.entrySet()) {
+      if (!c.getKey().isEmpty() && st.getFieldIndex(c.getKey()).isEmpty()) {
+        DataType t = perToken ? c.getValue() : nested(c.getValue());
+        st = st.add(c.getKey(), typeOf(like, c.getKey(), t));
+      }
+    }
+    String position = config.get(DriftConfig.POSITION_COLUMN);
+    if (perToken && st.getFieldIndex(position).isEmpty()) {
+      st = st.add(position, typeOf(like, position, DataTypes.LongType));
+    }
+    return st;
+  }
+
+  /** Whether a top-k side names no ids column, so its entries are structs of id and log-prob. */
+  private static boolean listsCarryIds(DriftConfig config, boolean teacher) {
+    return config.get(teacher ? DriftConfig.TEACHER_KIND : DriftConfig.STUDENT_KIND)
+            == io.kldrift.kernel.Divergences.Kind.TOPK_LOG_PROBS
+        && config
+            .get(teacher ? DriftConfig.TEACHER_IDS_COLUMN : DriftConfig.STUDENT_IDS_COLUMN)
+            .isEmpty();
+  }
+
+  private static DataType nested(DataType perPosition) {
+    return DataTypes.createArrayType(perPosition);
   }
 
   private static DataType typeOf(StructType like, String column, DataType otherwise) {

@@ -11,7 +11,6 @@ import static org.apache.spark.sql.functions.when;
 import io.kldrift.DriftException;
 import io.kldrift.config.DriftConfig;
 import io.kldrift.config.InputFormat;
-import io.kldrift.config.Layout;
 import io.kldrift.config.RowPolicy;
 import io.kldrift.kernel.Divergences;
 import io.kldrift.kernel.Divergences.Kind;
@@ -442,13 +441,12 @@ public final class PredictionInputs {
                 : spark.read().schema(footers).parquet(path);
       };
     } catch (Exception e) {
-      boolean example = config.layout() == Layout.EXAMPLE;
-      if (example && EmptyTables.isEmptyFolder(spark, path, e)) {
+      if (EmptyTables.isEmptyFolder(spark, path, e)) {
         io.kldrift.console.Progress.warn(
             side + " table: " + path + " holds no data files; read as empty");
         return null;
       }
-      if (example && EmptyTables.isMissingPartition(spark, path, e)) {
+      if (EmptyTables.isMissingPartition(spark, path, e)) {
         io.kldrift.console.Progress.warn(
             side + " table: partition " + path + " does not exist (yet); read as empty");
         return null;
